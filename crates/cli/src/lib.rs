@@ -1,1 +1,24 @@
-//! placeholder
+//! The levelfield command line: argument definitions ([`Cli`]) and the commands behind them.
+//!
+//! The binary in `main.rs` only parses and maps [`CommandError`]s to exit codes; everything a
+//! command does lives here so tests can call it directly.
+
+#![deny(missing_docs)]
+
+mod args;
+mod error;
+mod output;
+pub mod stats;
+
+pub use args::{Cli, Command};
+pub use error::CommandError;
+
+/// Runs one command.
+///
+/// # Errors
+/// [`CommandError`] for bad input (exit code 2) or a failure to write results (exit code 1).
+pub fn run(cli: Cli) -> Result<(), CommandError> {
+    match cli.command {
+        Command::Stats(stats) => stats::run(stats),
+    }
+}

@@ -51,8 +51,11 @@ pub struct DsrAccumulator {
     weighted_variance: f64,
     /// Counts that were missing and counted as zero.
     pub n_missing: usize,
-    /// True once any stratum carried a variance different from its count.
-    non_independent: bool,
+    /// True when the variance is adjusted for non-independent events: labels the method
+    /// [`Method::DobsonNonIndependent`]. [`DsrAccumulator::add`] sets it for any stratum whose
+    /// variance differs from its count; set it yourself when events were declared
+    /// non-independent but every person happened to have one event.
+    pub non_independent: bool,
 }
 
 impl DsrAccumulator {

@@ -1,1 +1,7 @@
-//! it
+//! Integration tests of the `levelfield` binary: one test binary for every suite.
+
+mod errors;
+mod formats;
+mod properties;
+mod reference;
+mod support;

@@ -1,0 +1,131 @@
+//! Proportions, crude rates and means: one estimate per row, or per group of summed rows.
+
+use levelfield_stats::{Estimate, StatsError, mean::MeanAccumulator, proportion, rate};
+
+use super::{Groups, at_group, at_row, levels, other_columns, read_input, sum_rows};
+use crate::{
+    CommandError,
+    args::{MeanArgs, RatioArgs},
+    output::{Results, emit},
+};
+
+/// Which ratio statistic.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Proportion,
+    Rate,
+}
+
+/// `levelfield stats proportion` and `levelfield stats rate`.
+pub(crate) fn proportion_or_rate(args: &RatioArgs, kind: Kind) -> Result<(), CommandError> {
+    let levels = levels(&args.common)?;
+    let table = read_input(&args.common)?;
+    let x = table.numbers(&args.numerator)?;
+    let n = table.numbers(&args.denominator)?;
+    let multiplier = args.multiplier.unwrap_or(match kind {
+        Kind::Proportion => 1.0,
+        Kind::Rate => 100000.0,
+    });
+    if !(multiplier > 0.0 && multiplier.is_finite()) {
+        return Err(CommandError::Input(format!(
+            "--multiplier: {}",
+            StatsError::Multiplier(multiplier)
+        )));
+    }
+    // Check every present row first, so the message names the row at fault.
+    for row in 0..table.n_rows() {
+        if let Some(v) = x[row].filter(|v| *v < 0.0) {
+            return Err(at_row(
+                &table,
+                row,
+                &args.numerator,
+                StatsError::NegativeNumerator(v),
+            ));
+        }
+        if let Some(v) = n[row].filter(|v| *v <= 0.0) {
+            return Err(at_row(
+                &table,
+                row,
+                &args.denominator,
+                StatsError::NonPositiveDenominator(v),
+            ));
+        }
+        if kind == Kind::Proportion
+            && let (Some(a), Some(b)) = (x[row], n[row])
+            && a > b
+        {
+            return Err(at_row(
+                &table,
+                row,
+                &args.numerator,
+                StatsError::NumeratorAboveDenominator {
+                    numerator: a,
+                    denominator: b,
+                },
+            ));
+        }
+    }
+    let estimate = |x: Option<f64>, n: Option<f64>| -> Result<Estimate, StatsError> {
+        match kind {
+            Kind::Proportion => proportion::proportion_or_missing(x, n, &levels, multiplier),
+            Kind::Rate => rate::crude_rate_or_missing(x, n, &levels, multiplier),
+        }
+    };
+    let statistic = match kind {
+        Kind::Proportion => proportion::statistic_label(multiplier),
+        Kind::Rate => rate::statistic_label(multiplier),
+    };
+    let group_by = &args.common.group_by;
+    let (keys, sums): (_, Vec<(Option<f64>, Option<f64>, usize)>) = if group_by.is_empty() {
+        let keys = other_columns(&table, &[&args.numerator, &args.denominator])?;
+        (keys, (0..table.n_rows()).map(|r| (x[r], n[r], r)).collect())
+    } else {
+        let groups = Groups::new(&table, group_by)?;
+        let sums = groups
+            .rows
+            .iter()
+            .map(|rows| (sum_rows(&x, rows), sum_rows(&n, rows), rows[0]))
+            .collect();
+        (groups.keys(&table, group_by)?, sums)
+    };
+    let mut results = Results::new(&levels, sums.len());
+    for (sx, sn, first_row) in sums {
+        let est = estimate(sx, sn).map_err(|e| at_group(&table, group_by, first_row, e))?;
+        results.push(sx, sn, &est, statistic.clone());
+    }
+    emit(
+        &results.into_table(keys, "numerator", "denominator")?,
+        &args.common,
+    )
+}
+
+/// `levelfield stats mean`: one mean per group (the whole table when ungrouped).
+pub(crate) fn mean(args: &MeanArgs) -> Result<(), CommandError> {
+    let levels = levels(&args.common)?;
+    let table = read_input(&args.common)?;
+    let values = table.numbers(&args.value)?;
+    let group_by = &args.common.group_by;
+    let groups = Groups::new(&table, group_by)?;
+    let mut results = Results::new(&levels, groups.rows.len());
+    let sd = results.extra("standard_deviation");
+    for rows in &groups.rows {
+        let mut acc = MeanAccumulator::default();
+        rows.iter().for_each(|&r| acc.push(values[r]));
+        let est = acc.estimate(&levels);
+        let sum = (acc.n_missing == 0 && acc.count > 0).then_some(acc.sum);
+        let count = (acc.count + acc.n_missing) as f64;
+        results.push(sum, Some(count), &est, "mean".to_string());
+        results.push_extra(
+            sd,
+            if acc.n_missing == 0 {
+                acc.standard_deviation()
+            } else {
+                None
+            },
+        );
+    }
+    emit(
+        &results.into_table(groups.keys(&table, group_by)?, "numerator", "denominator")?,
+        &args.common,
+    )
+}

@@ -1,0 +1,96 @@
+//! Helpers shared by the integration tests: running the binary, reading its CSV output, finding
+//! the shared reference data, comparing numbers.
+
+use std::{
+    collections::HashMap,
+    path::{Path, PathBuf},
+    process::{Command, Output},
+};
+
+/// The shared reference folder (`../shared` beside the repository, or `$LEVELFIELD_SHARED`).
+pub fn shared() -> PathBuf {
+    if let Ok(dir) = std::env::var("LEVELFIELD_SHARED") {
+        return PathBuf::from(dir);
+    }
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared")
+}
+
+/// A file of PHEindicatormethods reference data.
+pub fn phe(name: &str) -> PathBuf {
+    let path = shared().join("reference/phe").join(name);
+    assert!(
+        path.exists(),
+        "reference file {} not found; set LEVELFIELD_SHARED",
+        path.display()
+    );
+    path
+}
+
+/// Runs `levelfield` with these arguments.
+pub fn levelfield(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_levelfield"))
+        .args(args)
+        .output()
+        .expect("levelfield runs")
+}
+
+/// Runs `levelfield`, asserts success, and parses its CSV standard output.
+pub fn run_csv(args: &[&str]) -> Vec<HashMap<String, String>> {
+    let out = levelfield(args);
+    assert!(
+        out.status.success(),
+        "levelfield {:?} failed: {}",
+        args,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    parse_csv(&out.stdout)
+}
+
+/// Parses CSV bytes into rows keyed by column name.
+pub fn parse_csv(bytes: &[u8]) -> Vec<HashMap<String, String>> {
+    let mut reader = csv::Reader::from_reader(bytes);
+    let headers = reader.headers().expect("header").clone();
+    reader
+        .records()
+        .map(|r| {
+            let r = r.expect("record");
+            headers
+                .iter()
+                .zip(r.iter())
+                .map(|(h, v)| (h.to_string(), v.to_string()))
+                .collect()
+        })
+        .collect()
+}
+
+/// Reads a CSV file into rows keyed by column name.
+pub fn read_csv(path: &Path) -> Vec<HashMap<String, String>> {
+    parse_csv(&std::fs::read(path).expect("read csv"))
+}
+
+/// `NA`, `NaN` and empty all mean "no number".
+pub fn number(text: &str) -> Option<f64> {
+    match text {
+        "" | "NA" | "NaN" => None,
+        t => Some(
+            t.parse()
+                .unwrap_or_else(|_| panic!("`{t}` is not a number")),
+        ),
+    }
+}
+
+/// Asserts two optional numbers agree to `rel` relative (absolute near zero).
+pub fn assert_close(what: &str, actual: Option<f64>, expected: Option<f64>, rel: f64) {
+    match (actual, expected) {
+        (None, None) => {}
+        (Some(a), Some(e)) => {
+            let tol = rel * e.abs().max(1e-300);
+            assert!(
+                (a - e).abs() <= tol,
+                "{what}: got {a:e}, expected {e:e} (diff {:e}, tol {tol:e})",
+                (a - e).abs()
+            );
+        }
+        _ => panic!("{what}: got {actual:?}, expected {expected:?}"),
+    }
+}

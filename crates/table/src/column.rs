@@ -1,0 +1,158 @@
+//! [`Column`]: one column of text, numbers, integers or booleans, with conversions between them.
+
+use std::borrow::Cow;
+
+use crate::format::format_number;
+
+/// Texts that mean "missing" in a numeric or boolean column: empty, `NA`, `NaN`, `NULL`, `null`.
+pub fn is_missing_token(text: &str) -> bool {
+    matches!(text.trim(), "" | "NA" | "NaN" | "NULL" | "null")
+}
+
+/// One column of a [`crate::Table`].
+#[derive(Clone, Debug, PartialEq)]
+pub enum Column {
+    /// Text exactly as read (CSV keeps every cell as text until a command asks for numbers).
+    Text(TextColumn),
+    /// Floating-point numbers; `None` is missing.
+    Number(Vec<Option<f64>>),
+    /// Whole numbers; `None` is missing.
+    Integer(Vec<Option<i64>>),
+    /// Booleans; `None` is missing.
+    Boolean(Vec<Option<bool>>),
+}
+
+/// Text cells stored back to back in one buffer (one allocation per column, not per cell).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TextColumn {
+    data: String,
+    ends: Vec<usize>,
+}
+
+impl TextColumn {
+    /// An empty column with room for `rows` cells of about `bytes` bytes in all.
+    pub fn with_capacity(rows: usize, bytes: usize) -> TextColumn {
+        TextColumn {
+            data: String::with_capacity(bytes),
+            ends: Vec::with_capacity(rows),
+        }
+    }
+
+    /// Appends a cell.
+    pub fn push(&mut self, text: &str) {
+        self.data.push_str(text);
+        self.ends.push(self.data.len());
+    }
+
+    /// The text of cell `row`.
+    pub fn get(&self, row: usize) -> &str {
+        let start = if row == 0 { 0 } else { self.ends[row - 1] };
+        &self.data[start..self.ends[row]]
+    }
+
+    /// Number of cells.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// True when there are no cells.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+}
+
+impl Column {
+    /// A text column from strings.
+    pub fn from_strings<S: AsRef<str>>(cells: impl IntoIterator<Item = S>) -> Column {
+        let mut col = TextColumn::default();
+        for c in cells {
+            col.push(c.as_ref());
+        }
+        Column::Text(col)
+    }
+
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        match self {
+            Column::Text(t) => t.len(),
+            Column::Number(v) => v.len(),
+            Column::Integer(v) => v.len(),
+            Column::Boolean(v) => v.len(),
+        }
+    }
+
+    /// True when the column has no rows.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The cell as text, as it is written to CSV (empty for missing).
+    pub fn text(&self, row: usize) -> Cow<'_, str> {
+        match self {
+            Column::Text(t) => Cow::Borrowed(t.get(row)),
+            Column::Number(v) => v[row].map_or(Cow::Borrowed(""), |x| Cow::Owned(format_number(x))),
+            Column::Integer(v) => v[row].map_or(Cow::Borrowed(""), |x| Cow::Owned(x.to_string())),
+            Column::Boolean(v) => {
+                Cow::Borrowed(v[row].map_or("", |b| if b { "TRUE" } else { "FALSE" }))
+            }
+        }
+    }
+
+    /// The column as numbers; on failure, the 0-based row and its text.
+    pub(crate) fn to_numbers(&self) -> Result<Vec<Option<f64>>, (usize, String)> {
+        match self {
+            Column::Number(v) => Ok(v.clone()),
+            Column::Integer(v) => Ok(v.iter().map(|x| x.map(|x| x as f64)).collect()),
+            Column::Boolean(v) => Ok(v
+                .iter()
+                .map(|x| x.map(|b| if b { 1.0 } else { 0.0 }))
+                .collect()),
+            Column::Text(t) => (0..t.len())
+                .map(|row| {
+                    let cell = t.get(row);
+                    if is_missing_token(cell) {
+                        return Ok(None);
+                    }
+                    match cell.trim().parse::<f64>() {
+                        Ok(x) if x.is_finite() => Ok(Some(x)),
+                        _ => Err((row, cell.to_string())),
+                    }
+                })
+                .collect(),
+        }
+    }
+
+    /// The column as booleans; on failure, the 0-based row and its text.
+    pub(crate) fn to_booleans(&self) -> Result<Vec<Option<bool>>, (usize, String)> {
+        let parse = |row: usize, cell: &str| -> Result<Option<bool>, (usize, String)> {
+            if is_missing_token(cell) {
+                return Ok(None);
+            }
+            match cell.trim().to_ascii_lowercase().as_str() {
+                "true" | "t" | "1" | "yes" => Ok(Some(true)),
+                "false" | "f" | "0" | "no" => Ok(Some(false)),
+                _ => Err((row, cell.to_string())),
+            }
+        };
+        match self {
+            Column::Boolean(v) => Ok(v.clone()),
+            _ => (0..self.len())
+                .map(|row| parse(row, &self.text(row)))
+                .collect(),
+        }
+    }
+
+    /// A new column with the given rows, in that order.
+    pub fn take(&self, rows: &[usize]) -> Column {
+        match self {
+            Column::Text(t) => {
+                let mut out = TextColumn::with_capacity(rows.len(), 0);
+                rows.iter().for_each(|&r| out.push(t.get(r)));
+                Column::Text(out)
+            }
+            Column::Number(v) => Column::Number(rows.iter().map(|&r| v[r]).collect()),
+            Column::Integer(v) => Column::Integer(rows.iter().map(|&r| v[r]).collect()),
+            Column::Boolean(v) => Column::Boolean(rows.iter().map(|&r| v[r]).collect()),
+        }
+    }
+}

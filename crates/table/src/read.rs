@@ -1,0 +1,185 @@
+//! Reading tables from CSV and Parquet files.
+
+use std::{fs::File, path::Path};
+
+use arrow_array::{
+    Array, BooleanArray, Float32Array, Float64Array, Int8Array, Int16Array, Int32Array, Int64Array,
+    LargeStringArray, StringArray, StringViewArray, UInt8Array, UInt16Array, UInt32Array,
+    UInt64Array,
+};
+use arrow_schema::DataType;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+use crate::{Column, Format, Table, TableError, column::TextColumn};
+
+/// Reads a CSV or Parquet file, choosing by extension.
+///
+/// CSV cells are kept as text; Parquet columns keep their types (strings as text, integers,
+/// floats, booleans).
+///
+/// # Errors
+/// [`TableError::Io`], [`TableError::Csv`], [`TableError::Parquet`], or
+/// [`TableError::UnknownFormat`] for other extensions.
+pub fn read(path: &Path) -> Result<Table, TableError> {
+    let mut table = match Format::from_path(path)? {
+        Format::Csv => read_csv(path)?,
+        Format::Parquet => read_parquet(path)?,
+        Format::Xlsx | Format::Json => {
+            return Err(TableError::UnknownFormat {
+                path: path.to_path_buf(),
+            });
+        }
+    };
+    table.source = Some(path.display().to_string());
+    Ok(table)
+}
+
+fn io_error(path: &Path) -> impl Fn(std::io::Error) -> TableError + '_ {
+    move |source| TableError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+fn read_csv(path: &Path) -> Result<Table, TableError> {
+    let file = File::open(path).map_err(io_error(path))?;
+    let size = file.metadata().map(|m| m.len() as usize).unwrap_or(0);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(std::io::BufReader::with_capacity(1 << 20, file));
+    let csv_error = |e: csv::Error| {
+        if let csv::ErrorKind::Io(_) = e.kind() {
+            let csv::ErrorKind::Io(io) = e.into_kind() else {
+                unreachable!()
+            };
+            return TableError::Io {
+                path: path.to_path_buf(),
+                source: io,
+            };
+        }
+        let line = e.position().map_or(0, |p| p.line());
+        TableError::Csv {
+            path: path.to_path_buf(),
+            line,
+            message: e.to_string(),
+        }
+    };
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(csv_error)?
+        .iter()
+        .map(|h| h.trim_start_matches('\u{feff}').trim().to_string())
+        .collect();
+    let n_cols = headers.len();
+    let guess_rows = size / (n_cols.max(1) * 8 + 1);
+    let mut columns: Vec<TextColumn> = (0..n_cols)
+        .map(|_| TextColumn::with_capacity(guess_rows, size / n_cols.max(1)))
+        .collect();
+    let mut record = csv::StringRecord::new();
+    while reader.read_record(&mut record).map_err(csv_error)? {
+        for (col, field) in columns.iter_mut().zip(record.iter()) {
+            col.push(field);
+        }
+    }
+    let mut table = Table::with_rows(columns.first().map_or(0, TextColumn::len));
+    for (name, col) in headers.into_iter().zip(columns) {
+        table.push(name, Column::Text(col))?;
+    }
+    Ok(table)
+}
+
+fn read_parquet(path: &Path) -> Result<Table, TableError> {
+    let pq_error = |e: &dyn std::fmt::Display| TableError::Parquet {
+        path: path.to_path_buf(),
+        message: format!("cannot read as Parquet: {e}"),
+    };
+    let file = File::open(path).map_err(io_error(path))?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| pq_error(&e))?;
+    let schema = builder.schema().clone();
+    let reader = builder.build().map_err(|e| pq_error(&e))?;
+    let mut columns: Vec<Column> = schema
+        .fields()
+        .iter()
+        .map(|f| match f.data_type() {
+            DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => Ok(Column::Text(TextColumn::default())),
+            DataType::Boolean => Ok(Column::Boolean(Vec::new())),
+            DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Int64 | DataType::UInt8
+            | DataType::UInt16 | DataType::UInt32 | DataType::UInt64 => Ok(Column::Integer(Vec::new())),
+            DataType::Float32 | DataType::Float64 => Ok(Column::Number(Vec::new())),
+            other => Err(TableError::Parquet {
+                path: path.to_path_buf(),
+                message: format!(
+                    "column `{}` has type {other}, which levelfield does not read; store it as text or as a number",
+                    f.name()
+                ),
+            }),
+        })
+        .collect::<Result<_, _>>()?;
+    for batch in reader {
+        let batch = batch.map_err(|e| pq_error(&e))?;
+        for (col, array) in columns.iter_mut().zip(batch.columns()) {
+            append(col, array.as_ref());
+        }
+    }
+    let mut table = Table::with_rows(columns.first().map_or(0, Column::len));
+    for (field, col) in schema.fields().iter().zip(columns) {
+        table.push(field.name().clone(), col)?;
+    }
+    Ok(table)
+}
+
+macro_rules! push_ints {
+    ($out:expr, $array:expr, $($ty:ty),*) => {{
+        $(if let Some(a) = $array.as_any().downcast_ref::<$ty>() {
+            $out.extend((0..a.len()).map(|i| a.is_valid(i).then(|| a.value(i) as i64)));
+            return;
+        })*
+    }};
+}
+
+fn append(col: &mut Column, array: &dyn Array) {
+    let valid = |i: usize| array.is_valid(i);
+    match col {
+        Column::Text(t) => {
+            if let Some(a) = array.as_any().downcast_ref::<StringArray>() {
+                (0..a.len()).for_each(|i| t.push(if valid(i) { a.value(i) } else { "" }));
+            } else if let Some(a) = array.as_any().downcast_ref::<LargeStringArray>() {
+                (0..a.len()).for_each(|i| t.push(if valid(i) { a.value(i) } else { "" }));
+            } else if let Some(a) = array.as_any().downcast_ref::<StringViewArray>() {
+                (0..a.len()).for_each(|i| t.push(if valid(i) { a.value(i) } else { "" }));
+            }
+        }
+        Column::Boolean(v) => {
+            if let Some(a) = array.as_any().downcast_ref::<BooleanArray>() {
+                v.extend((0..a.len()).map(|i| valid(i).then(|| a.value(i))));
+            }
+        }
+        Column::Number(v) => {
+            if let Some(a) = array.as_any().downcast_ref::<Float64Array>() {
+                v.extend(
+                    (0..a.len()).map(|i| valid(i).then(|| a.value(i)).filter(|x| !x.is_nan())),
+                );
+            } else if let Some(a) = array.as_any().downcast_ref::<Float32Array>() {
+                v.extend((0..a.len()).map(|i| {
+                    valid(i)
+                        .then(|| f64::from(a.value(i)))
+                        .filter(|x| !x.is_nan())
+                }));
+            }
+        }
+        Column::Integer(v) => {
+            push_ints!(
+                v,
+                array,
+                Int8Array,
+                Int16Array,
+                Int32Array,
+                Int64Array,
+                UInt8Array,
+                UInt16Array,
+                UInt32Array,
+                UInt64Array
+            );
+        }
+    }
+}

@@ -1,0 +1,195 @@
+//! Writing tables as CSV, Parquet, XLSX or JSON, atomically: into a temporary file beside the
+//! target, renamed into place only when the whole table is written.
+
+use std::{
+    io::Write,
+    path::{Path, PathBuf},
+    sync::Arc,
+};
+
+use arrow_array::{ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray};
+use arrow_schema::{DataType, Field, Schema};
+use parquet::{arrow::ArrowWriter, basic::Compression, file::properties::WriterProperties};
+
+use crate::{Column, Format, Table, TableError};
+
+/// Writes `table` to `path` in `format` (or the format its extension names).
+///
+/// The data goes to a temporary file in the same directory, which is renamed over `path` only
+/// after everything is written and flushed; on any error nothing is left at `path` (an existing
+/// file there is untouched) and the temporary file is removed.
+///
+/// # Errors
+/// [`TableError::Io`], [`TableError::Parquet`], [`TableError::Write`], [`TableError::UnknownFormat`].
+pub fn write(table: &Table, path: &Path, format: Option<Format>) -> Result<(), TableError> {
+    let format = match format {
+        Some(f) => f,
+        None => Format::from_path(path)?,
+    };
+    let io = |source: std::io::Error| TableError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".levelfield-")
+        .suffix(".tmp")
+        .tempfile_in(&dir)
+        .map_err(io)?;
+    match format {
+        Format::Csv => {
+            let mut out = std::io::BufWriter::with_capacity(1 << 20, tmp.as_file_mut());
+            write_csv_to(table, &mut out).map_err(io)?;
+            out.flush().map_err(io)?;
+        }
+        Format::Json => {
+            let mut out = std::io::BufWriter::new(tmp.as_file_mut());
+            write_json(table, &mut out).map_err(io)?;
+            out.flush().map_err(io)?;
+        }
+        Format::Parquet => write_parquet(table, tmp.as_file_mut(), path)?,
+        Format::Xlsx => write_xlsx(table, tmp.path(), path)?,
+    }
+    tmp.as_file().sync_all().map_err(io)?;
+    tmp.persist(path).map_err(|e| io(e.error))?;
+    Ok(())
+}
+
+/// Writes `table` as CSV (header row, then one line per row) to any writer, e.g. standard output.
+///
+/// # Errors
+/// Any error of the writer.
+pub fn write_csv_to(table: &Table, out: &mut impl Write) -> std::io::Result<()> {
+    let mut w = csv::WriterBuilder::new().from_writer(out);
+    w.write_record(table.names())?;
+    let mut record: Vec<String> = vec![String::new(); table.columns().len()];
+    for row in 0..table.n_rows() {
+        for (cell, col) in record.iter_mut().zip(table.columns()) {
+            cell.clear();
+            cell.push_str(&col.text(row));
+        }
+        w.write_record(&record)?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+fn write_json(table: &Table, out: &mut impl Write) -> std::io::Result<()> {
+    out.write_all(b"[")?;
+    for row in 0..table.n_rows() {
+        let mut obj = serde_json::Map::new();
+        for (name, col) in table.names().iter().zip(table.columns()) {
+            let value = match col {
+                Column::Text(_) => serde_json::Value::String(col.text(row).into_owned()),
+                Column::Number(v) => {
+                    v[row].map_or(serde_json::Value::Null, |x| serde_json::json!(x))
+                }
+                Column::Integer(v) => {
+                    v[row].map_or(serde_json::Value::Null, |x| serde_json::json!(x))
+                }
+                Column::Boolean(v) => {
+                    v[row].map_or(serde_json::Value::Null, |x| serde_json::json!(x))
+                }
+            };
+            obj.insert(name.clone(), value);
+        }
+        if row > 0 {
+            out.write_all(b",")?;
+        }
+        out.write_all(b"\n")?;
+        serde_json::to_writer(&mut *out, &obj)?;
+    }
+    out.write_all(b"\n]\n")
+}
+
+fn write_parquet(table: &Table, file: &mut std::fs::File, path: &Path) -> Result<(), TableError> {
+    let err = |e: &dyn std::fmt::Display| TableError::Parquet {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    };
+    let mut fields = Vec::new();
+    let mut arrays: Vec<ArrayRef> = Vec::new();
+    for (name, col) in table.names().iter().zip(table.columns()) {
+        let (dt, array): (DataType, ArrayRef) = match col {
+            Column::Text(_) => (
+                DataType::Utf8,
+                Arc::new(
+                    (0..col.len())
+                        .map(|r| Some(col.text(r).into_owned()))
+                        .collect::<StringArray>(),
+                ),
+            ),
+            Column::Number(v) => (
+                DataType::Float64,
+                Arc::new(v.iter().copied().collect::<Float64Array>()),
+            ),
+            Column::Integer(v) => (
+                DataType::Int64,
+                Arc::new(v.iter().copied().collect::<Int64Array>()),
+            ),
+            Column::Boolean(v) => (
+                DataType::Boolean,
+                Arc::new(v.iter().copied().collect::<BooleanArray>()),
+            ),
+        };
+        fields.push(Field::new(name, dt, true));
+        arrays.push(array);
+    }
+    let schema = Arc::new(Schema::new(fields));
+    let batch = RecordBatch::try_new(schema.clone(), arrays).map_err(|e| err(&e))?;
+    let props = WriterProperties::builder()
+        .set_compression(Compression::SNAPPY)
+        .build();
+    let mut writer = ArrowWriter::try_new(file, schema, Some(props)).map_err(|e| err(&e))?;
+    writer.write(&batch).map_err(|e| err(&e))?;
+    writer.close().map_err(|e| err(&e))?;
+    Ok(())
+}
+
+fn write_xlsx(table: &Table, tmp: &Path, path: &Path) -> Result<(), TableError> {
+    use rust_xlsxwriter::{Format as XFormat, Workbook};
+    let err = |e: &dyn std::fmt::Display| TableError::Write {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    };
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("results").map_err(|e| err(&e))?;
+    let bold = XFormat::new().set_bold();
+    for (c, name) in table.names().iter().enumerate() {
+        sheet
+            .write_string_with_format(0, c as u16, name, &bold)
+            .map_err(|e| err(&e))?;
+    }
+    for (c, col) in table.columns().iter().enumerate() {
+        let c = c as u16;
+        for r in 0..table.n_rows() {
+            let row = (r + 1) as u32;
+            let result = match col {
+                Column::Number(v) => v[r].map(|x| sheet.write_number(row, c, x).map(|_| ())),
+                Column::Integer(v) => {
+                    v[r].map(|x| sheet.write_number(row, c, x as f64).map(|_| ()))
+                }
+                Column::Boolean(v) => v[r].map(|x| sheet.write_boolean(row, c, x).map(|_| ())),
+                Column::Text(_) => Some(sheet.write_string(row, c, col.text(r)).map(|_| ())),
+            };
+            if let Some(result) = result {
+                result.map_err(|e| err(&e))?;
+            }
+        }
+    }
+    sheet.set_freeze_panes(1, 0).map_err(|e| err(&e))?;
+    sheet
+        .autofilter(
+            0,
+            0,
+            table.n_rows() as u32,
+            table.names().len().saturating_sub(1) as u16,
+        )
+        .map_err(|e| err(&e))?;
+    book.save(tmp).map_err(|e| err(&e))?;
+    Ok(())
+}
