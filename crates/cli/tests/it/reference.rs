@@ -483,3 +483,233 @@ fn quantiles_deciles_inverted_per_group() {
     let expected: Vec<&str> = input.iter().map(|r| r["area"].as_str()).collect();
     assert_eq!(order, expected);
 }
+
+/// Life expectancy: PHEindicatormethods' own unit-test life table (`testLifeExpectancy.R`, df1,
+/// whose expected values come from PHE's life-expectancy calculator), to 1e-7 years.
+#[test]
+fn life_expectancy_matches_phe_test_table() {
+    let ages = [
+        0, 1, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60, 65, 70, 75, 80, 85, 90,
+    ];
+    let pops = [
+        7060, 35059, 46974, 48489, 43219, 38561, 46009, 57208, 61435, 55601, 50209, 56416, 46411,
+        39820, 37978, 37039, 33288, 23306, 11936, 11936,
+    ];
+    let deaths = [
+        17, 9, 4, 8, 20, 15, 24, 33, 50, 71, 100, 163, 263, 304, 536, 872, 1390, 1605, 1936, 1937,
+    ];
+    let value = [
+        80.16960813,
+        79.36245674,
+        75.44193645,
+        70.47299936,
+        65.52909542,
+        60.67510088,
+        55.78835987,
+        50.92752727,
+        46.06740425,
+        41.24505636,
+        36.49322717,
+        31.83343842,
+        27.26027992,
+        22.9719144,
+        18.76856852,
+        14.95858336,
+        11.51684445,
+        8.618849241,
+        6.163942934,
+        6.16210635,
+    ];
+    let lower = [
+        79.88268548,
+        79.0898816,
+        75.17407307,
+        70.20675732,
+        65.26548673,
+        60.41876577,
+        55.53801579,
+        50.68279939,
+        45.82666794,
+        41.00842831,
+        36.26223216,
+        31.60996318,
+        27.04337271,
+        22.76653134,
+        18.57570352,
+        14.77985004,
+        11.34831778,
+        8.451134045,
+        5.978358351,
+        5.887683386,
+    ];
+    let upper = [
+        80.45653078,
+        79.63503188,
+        75.70979983,
+        70.7392414,
+        65.79270412,
+        60.931436,
+        56.03870395,
+        51.17225516,
+        46.30814055,
+        41.48168441,
+        36.72422219,
+        32.05691365,
+        27.47718713,
+        23.17729746,
+        18.96143352,
+        15.13731667,
+        11.68537112,
+        8.786564437,
+        6.349527517,
+        6.436529314,
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("le.csv");
+    // Rows deliberately out of age order: the command sorts by start age.
+    let mut text = String::from("age,deaths,pops\n");
+    for i in (0..20).rev() {
+        text.push_str(&format!("{},{},{}\n", ages[i], deaths[i], pops[i]));
+    }
+    std::fs::write(&input, text).unwrap();
+    let out = run_csv(&[
+        "stats",
+        "life-expectancy",
+        "--input",
+        input.to_str().unwrap(),
+        "--numerator",
+        "deaths",
+        "--denominator",
+        "pops",
+        "--age-band",
+        "age",
+    ]);
+    assert_eq!(out.len(), 20);
+    let mut deaths_used = 0.0;
+    for i in (0..20).rev() {
+        let row = &out[i];
+        assert_eq!(row["start_age"], ages[i].to_string());
+        let close = |col: &str, want: f64| {
+            let got: f64 = row[col].parse().unwrap();
+            assert!(
+                (got - want).abs() < 1e-7,
+                "age {}: {col} {got} vs {want}",
+                ages[i]
+            );
+        };
+        close("value", value[i]);
+        // The calculator behind these expected values used z = 1.96; PHEindicatormethods (and
+        // levelfield) use qnorm(0.975) = 1.959963985, so the half-widths differ by 1.84e-5
+        // relative. Rescale the expected half-width to compare the method, not the rounding of z.
+        let z_ratio = 1.959963984540054 / 1.96;
+        close("lower_ci_95_0", value[i] - (value[i] - lower[i]) * z_ratio);
+        close("upper_ci_95_0", value[i] + (upper[i] - value[i]) * z_ratio);
+        deaths_used += f64::from(deaths[i]);
+        assert_eq!(number(&row["numerator"]), Some(deaths_used));
+        assert_eq!(row["statistic"], format!("life expectancy at {}", ages[i]));
+        assert_eq!(
+            row["method"],
+            "Chiang, using Silcocks et al for confidence limits"
+        );
+    }
+}
+
+/// Real published Fingertips limits (OHID, OGL v3.0): every row classed `match` for Wilson
+/// proportions, Byar/exact crude rates and ISRs reproduces within the per-row tolerance of
+/// `verification.csv` (half a unit in the last published decimal plus 1e-9 relative).
+#[test]
+fn fingertips_published_limits_reproduce() {
+    let dir = crate::support::shared().join("reference/fingertips");
+    let verification = read_csv(&dir.join("verification.csv"));
+    let indicators = read_csv(&dir.join("indicators.csv"));
+    let multiplier: HashMap<&str, &str> = indicators
+        .iter()
+        .map(|r| (r["indicator_id"].as_str(), r["multiplier"].as_str()))
+        .collect();
+    let tmp = tempfile::tempdir().unwrap();
+    let mut checked = 0;
+    for (file, command) in [
+        ("fingertips_proportions.csv", "proportion"),
+        ("fingertips_crude_rates.csv", "rate"),
+        ("fingertips_isr.csv", "isratio"),
+    ] {
+        let data = read_csv(&dir.join(file));
+        let wanted: Vec<&Row> = verification
+            .iter()
+            .filter(|v| v["file"] == file && v["status"] == "match")
+            .collect();
+        // One run per multiplier.
+        let mut by_multiplier: HashMap<&str, Vec<(&Row, &Row)>> = HashMap::new();
+        for v in &wanted {
+            let row: usize = v["row"].parse().unwrap();
+            let d = &data[row - 1];
+            assert_eq!(d["indicator_id"], v["indicator_id"]);
+            by_multiplier
+                .entry(multiplier[d["indicator_id"].as_str()])
+                .or_default()
+                .push((d, v));
+        }
+        for (m, rows) in by_multiplier {
+            let input = tmp.path().join(format!("{command}_{m}.csv"));
+            let mut text = String::from("id,x,n,one\n");
+            for (i, (d, _)) in rows.iter().enumerate() {
+                text.push_str(&format!("{i},{},{},1\n", d["count"], d["denominator"]));
+            }
+            std::fs::write(&input, text).unwrap();
+            let path = input.to_str().unwrap();
+            let out = match command {
+                // An ISR's published denominator is the expected count: a reference rate of 1/1
+                // makes expected = denominator.
+                "isratio" => run_csv(&[
+                    "stats",
+                    "isratio",
+                    "--input",
+                    path,
+                    "--numerator",
+                    "x",
+                    "--denominator",
+                    "n",
+                    "--reference-numerator",
+                    "one",
+                    "--reference-denominator",
+                    "one",
+                    "--group-by",
+                    "id",
+                    "--reference-value",
+                    m,
+                ]),
+                _ => run_csv(&[
+                    "stats",
+                    command,
+                    "--input",
+                    path,
+                    "--numerator",
+                    "x",
+                    "--denominator",
+                    "n",
+                    "--multiplier",
+                    m,
+                ]),
+            };
+            let by_id: HashMap<&str, &Row> = out.iter().map(|r| (r["id"].as_str(), r)).collect();
+            for (i, (d, v)) in rows.iter().enumerate() {
+                let o = by_id[i.to_string().as_str()];
+                for (ours, theirs, tol) in [
+                    ("lower_ci_95_0", "lower_95", "tol_lower"),
+                    ("upper_ci_95_0", "upper_95", "tol_upper"),
+                ] {
+                    let got = number(&o[ours]).unwrap();
+                    let want = number(&d[theirs]).unwrap();
+                    let tol: f64 = v[tol].parse().unwrap();
+                    assert!(
+                        (got - want).abs() <= tol,
+                        "{file} row {}: {ours} {got} vs published {want} (tol {tol})",
+                        v["row"]
+                    );
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, 838 + 470 + 66);
+}
