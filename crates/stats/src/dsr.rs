@@ -1,6 +1,7 @@
 //! Directly standardised rates with Dobson's interval, for independent events or for people with
 //! several events each.
 
+use crate::estimate::{non_negative, positive};
 use crate::{
     ConfidenceLevel, Estimate, Interval, Method, Note, StatsError, poisson,
     proportion::check_multiplier,
@@ -71,13 +72,13 @@ impl DsrAccumulator {
             population,
             standard_population: w,
         } = stratum;
-        if !(events >= 0.0) {
+        if !non_negative(events) {
             return Err(StatsError::NegativeNumerator(events));
         }
-        if !(population > 0.0) || !population.is_finite() {
+        if !positive(population) {
             return Err(StatsError::NonPositiveDenominator(population));
         }
-        if !(w >= 0.0) || !w.is_finite() {
+        if !non_negative(w) {
             return Err(StatsError::NegativeStandardPopulation(w));
         }
         // Same operation order as PHEindicatormethods' dsr_inner.

@@ -206,3 +206,13 @@ pub enum StatsError {
         value: f64,
     },
 }
+
+/// True for a finite number `≥ 0` (false for NaN).
+pub(crate) fn non_negative(x: f64) -> bool {
+    x.is_finite() && x >= 0.0
+}
+
+/// True for a finite number `> 0` (false for NaN).
+pub(crate) fn positive(x: f64) -> bool {
+    x.is_finite() && x > 0.0
+}

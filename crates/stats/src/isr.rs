@@ -1,6 +1,7 @@
 //! Indirectly standardised ratios and rates: observed events against those expected from
 //! reference age-specific rates.
 
+use crate::estimate::{non_negative, positive};
 use crate::{
     ConfidenceLevel, Estimate, Interval, Note, StatsError, poisson, proportion::check_multiplier,
 };
@@ -35,16 +36,16 @@ impl IsrAccumulator {
         x_ref: Option<f64>,
         n_ref: f64,
     ) -> Result<(), StatsError> {
-        if let Some(x) = x.filter(|x| !(*x >= 0.0)) {
+        if let Some(x) = x.filter(|x| !non_negative(*x)) {
             return Err(StatsError::NegativeNumerator(x));
         }
-        if let Some(n) = n.filter(|n| !(*n >= 0.0)) {
+        if let Some(n) = n.filter(|n| !non_negative(*n)) {
             return Err(StatsError::NegativeDenominator(n));
         }
-        if let Some(x) = x_ref.filter(|x| !(*x >= 0.0)) {
+        if let Some(x) = x_ref.filter(|x| !non_negative(*x)) {
             return Err(StatsError::NegativeNumerator(x));
         }
-        if !(n_ref > 0.0) || !n_ref.is_finite() {
+        if !positive(n_ref) {
             return Err(StatsError::ReferenceDenominator(n_ref));
         }
         if x.is_none() {
@@ -123,7 +124,7 @@ impl IsrAccumulator {
     fn scaled(&self, levels: &[ConfidenceLevel], scale: impl Fn(f64) -> f64) -> Estimate {
         let o = self.observed;
         let method = poisson::method_for(o);
-        if !(self.expected > 0.0) {
+        if !positive(self.expected) {
             return Estimate::withheld(levels.len(), method, Note::ZeroExpected);
         }
         let mut note = (self.n_missing > 0).then_some(Note::MissingCountsAsZero {

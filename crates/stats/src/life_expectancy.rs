@@ -1,6 +1,7 @@
 //! Period life expectancy from an abridged life table (Chiang II) with Silcocks' confidence
 //! interval, for the 20 age bands PHE uses (0, 1–4, 5–9, …, 85–89, 90+).
 
+use crate::estimate::{non_negative, positive};
 use crate::{ConfidenceLevel, Estimate, Interval, Method, Note, StatsError, dist::qnorm};
 
 /// Number of age bands the method is defined for.
@@ -85,7 +86,7 @@ pub fn life_expectancy(
             w[0].start_age
         )));
     }
-    if let Some(b) = bands.iter().find(|b| !(b.deaths >= 0.0)) {
+    if let Some(b) = bands.iter().find(|b| !non_negative(b.deaths)) {
         return Err(StatsError::NegativeNumerator(b.deaths));
     }
 
@@ -118,7 +119,7 @@ pub fn life_expectancy(
     if bands.len() != N_BANDS {
         return Ok(withhold_all("the group does not have exactly 20 age bands"));
     }
-    if bands.iter().any(|b| !(b.population > 0.0)) {
+    if bands.iter().any(|b| !positive(b.population)) {
         return Ok(withhold_all("an age band has a population of zero or less"));
     }
     if bands.iter().any(|b| b.deaths > b.population) {

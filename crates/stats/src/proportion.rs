@@ -1,5 +1,6 @@
 //! Proportions with the Wilson score interval.
 
+use crate::estimate::{non_negative, positive};
 use crate::{ConfidenceLevel, Estimate, Interval, Method, StatsError};
 
 /// Wilson score interval for `x` successes out of `n`, on the 0–1 scale.
@@ -61,7 +62,7 @@ pub fn proportion(
     multiplier: f64,
 ) -> Result<Estimate, StatsError> {
     check_multiplier(multiplier)?;
-    if !(x >= 0.0) || !x.is_finite() {
+    if !non_negative(x) {
         return Err(if x.is_finite() {
             StatsError::NegativeNumerator(x)
         } else {
@@ -71,7 +72,7 @@ pub fn proportion(
             }
         });
     }
-    if !(n > 0.0) || !n.is_finite() {
+    if !positive(n) {
         return Err(StatsError::NonPositiveDenominator(n));
     }
     if x > n {

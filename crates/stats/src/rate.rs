@@ -1,5 +1,6 @@
 //! Crude rates with exact Poisson limits for counts below 10 and Byar's limits otherwise.
 
+use crate::estimate::{non_negative, positive};
 use crate::{
     ConfidenceLevel, Estimate, Interval, Note, StatsError, poisson, proportion::check_multiplier,
 };
@@ -39,7 +40,7 @@ pub fn crude_rate(
     multiplier: f64,
 ) -> Result<Estimate, StatsError> {
     check_multiplier(multiplier)?;
-    if !(x >= 0.0) || !x.is_finite() {
+    if !non_negative(x) {
         return Err(if x.is_finite() {
             StatsError::NegativeNumerator(x)
         } else {
@@ -49,7 +50,7 @@ pub fn crude_rate(
             }
         });
     }
-    if !(n > 0.0) || !n.is_finite() {
+    if !positive(n) {
         return Err(StatsError::NonPositiveDenominator(n));
     }
     let mut note = None;

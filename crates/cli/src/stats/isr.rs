@@ -196,9 +196,9 @@ fn read_observed_totals(
     let totals = levelfield_table::read(path)?;
     let values = totals.numbers(numerator)?;
     let mut out = HashMap::new();
-    for row in 0..totals.n_rows() {
+    for (row, value) in values.iter().enumerate() {
         let key = group_key(&totals, group_by, row)?;
-        let Some(v) = values[row] else {
+        let Some(v) = *value else {
             return Err(CommandError::Input(format!(
                 "{}: row {}, column `{numerator}`: the observed total is missing",
                 totals.source_name(),

@@ -76,7 +76,9 @@ pub(crate) fn proportion_or_rate(args: &RatioArgs, kind: Kind) -> Result<(), Com
         Kind::Rate => rate::statistic_label(multiplier),
     };
     let group_by = &args.common.group_by;
-    let (keys, sums): (_, Vec<(Option<f64>, Option<f64>, usize)>) = if group_by.is_empty() {
+    // Per output row: summed numerator, summed denominator, first input row (for messages).
+    type Sums = Vec<(Option<f64>, Option<f64>, usize)>;
+    let (keys, sums): (_, Sums) = if group_by.is_empty() {
         let keys = other_columns(&table, &[&args.numerator, &args.denominator])?;
         (keys, (0..table.n_rows()).map(|r| (x[r], n[r], r)).collect())
     } else {

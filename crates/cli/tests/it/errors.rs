@@ -24,7 +24,6 @@ struct Case {
     expect: Expect,
 }
 
-const PROP: (&str, &str) = ("p.csv", "id,x,n\na,1,10\nb,-1,10\nc,3,0\nd,12,10\n");
 const PROP_OK: (&str, &str) = ("ok.csv", "id,x,n\na,1,10\nb,5,20\n");
 const DSR: (&str, &str) = (
     "d.csv",
@@ -37,7 +36,6 @@ fn cases() -> HashMap<(&'static str, &'static str), Case> {
     let prop_n_zero: &[(&str, &str)] = &[("p.csv", "id,x,n\na,1,10\nb,0,0\n")];
     let prop_x_gt_n: &[(&str, &str)] = &[("p.csv", "id,x,n\na,1,10\nb,12,10\n")];
     let ok: &[(&str, &str)] = &[PROP_OK];
-    let _ = PROP;
     let mut m = HashMap::new();
     let mut add = |fun, case, files, args, expect| {
         m.insert(
@@ -331,12 +329,11 @@ fn cases() -> HashMap<(&'static str, &'static str), Case> {
     );
     // Directly standardised rates.
     let dsr: &[(&str, &str)] = &[DSR];
-    let dsr_args = |extra: &'static [&'static str]| extra;
     add(
         "calculate_dsr",
         "stdpop not given",
         dsr,
-        dsr_args(&[
+        &[
             "stats",
             "dsr",
             "--input",
@@ -347,7 +344,7 @@ fn cases() -> HashMap<(&'static str, &'static str), Case> {
             "n",
             "--output",
             "out.csv",
-        ]),
+        ][..],
         Refused(&["--standard-population"]),
     );
     add(
@@ -610,19 +607,6 @@ fn cases() -> HashMap<(&'static str, &'static str), Case> {
         Accepted,
     );
     // Indirect standardisation.
-    let isr_args: &[&str] = &[
-        "--numerator",
-        "x",
-        "--denominator",
-        "n",
-        "--reference-numerator",
-        "xr",
-        "--reference-denominator",
-        "nr",
-        "--output",
-        "out.csv",
-    ];
-    let _ = isr_args;
     add(
         "calculate_ISRatio",
         "numerator < 0",
