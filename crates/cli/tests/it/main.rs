@@ -5,3 +5,4 @@ mod formats;
 mod properties;
 mod reference;
 mod support;
+mod tidy;
