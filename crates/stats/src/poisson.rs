@@ -22,6 +22,12 @@ pub const EXACT_BELOW: f64 = 10.0;
 /// # Edge cases
 /// A negative result (only for very small `x` at high levels) is `None`, as PHE returns `NA`;
 /// `x = 0` gives NaN inside the formula and so also `None`.
+///
+/// ```
+/// use levelfield_stats::{ConfidenceLevel, poisson::byars_lower};
+/// let l = byars_lower(100.0, ConfidenceLevel::new(0.95).unwrap()).unwrap();
+/// assert!((l - 81.36210549052788).abs() < 1e-10);
+/// ```
 pub fn byars_lower(x: f64, level: ConfidenceLevel) -> Option<f64> {
     let z = level.z();
     let lower = x * (1.0 - 1.0 / (9.0 * x) - z / (3.0 * x.sqrt())).powi(3);
@@ -41,6 +47,12 @@ pub fn byars_lower(x: f64, level: ConfidenceLevel) -> Option<f64> {
 ///
 /// # Edge cases
 /// Defined for every `x ≥ 0`.
+///
+/// ```
+/// use levelfield_stats::{ConfidenceLevel, poisson::byars_upper};
+/// let u = byars_upper(100.0, ConfidenceLevel::new(0.95).unwrap());
+/// assert!((u - 121.6279375792065).abs() < 1e-10);
+/// ```
 pub fn byars_upper(x: f64, level: ConfidenceLevel) -> f64 {
     let z = level.z();
     (x + 1.0) * (1.0 - 1.0 / (9.0 * (x + 1.0)) + z / (3.0 * (x + 1.0).sqrt())).powi(3)
@@ -61,6 +73,13 @@ pub fn byars_upper(x: f64, level: ConfidenceLevel) -> f64 {
 /// # Edge cases
 /// `x = 0` gives `L = 0`. Fractional `x` uses the gamma distribution with fractional shape, as R's
 /// `qchisq` does.
+///
+/// ```
+/// use levelfield_stats::{ConfidenceLevel, poisson::exact_interval};
+/// let i = exact_interval(5.0, ConfidenceLevel::new(0.95).unwrap());
+/// assert!((i.lower - 1.6234863901184207).abs() < 1e-12);
+/// assert!((i.upper - 11.668332079322668).abs() < 1e-12);
+/// ```
 pub fn exact_interval(x: f64, level: ConfidenceLevel) -> Interval {
     let c = level.fraction();
     Interval {

@@ -20,6 +20,13 @@ use crate::{ConfidenceLevel, Estimate, Interval, Method, StatsError};
 /// # Edge cases
 /// `x = 0` gives `L = 0`; `x = n` gives `U = 1` up to rounding (PHE's formula gives
 /// 0.9999999999999999 for 10/10 and so does this one). Fractional `x` is allowed.
+///
+/// ```
+/// use levelfield_stats::{ConfidenceLevel, proportion::wilson_interval};
+/// let i = wilson_interval(0.0, 10.0, ConfidenceLevel::new(0.95).unwrap());
+/// assert_eq!(i.lower, 0.0);
+/// assert!((i.upper - 0.27753279986288915).abs() < 1e-15);
+/// ```
 pub fn wilson_interval(x: f64, n: f64, level: ConfidenceLevel) -> Interval {
     let z = level.z();
     let z2 = z * z;
