@@ -9,6 +9,18 @@ pub fn is_missing_token(text: &str) -> bool {
     matches!(text.trim(), "" | "NA" | "NaN" | "NULL" | "null")
 }
 
+/// Fast path for the commonest cell, a plain whole number of up to 15 digits (exact in f64).
+fn parse_whole_number(cell: &str) -> Option<f64> {
+    let bytes = cell.as_bytes();
+    if bytes.is_empty() || bytes.len() > 15 || !bytes.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let n = bytes
+        .iter()
+        .fold(0u64, |acc, &b| acc * 10 + u64::from(b - b'0'));
+    Some(n as f64)
+}
+
 /// One column of a [`crate::Table`].
 #[derive(Clone, Debug, PartialEq)]
 pub enum Column {
@@ -48,6 +60,17 @@ impl TextColumn {
     pub fn get(&self, row: usize) -> &str {
         let start = if row == 0 { 0 } else { self.ends[row - 1] };
         &self.data[start..self.ends[row]]
+    }
+
+    /// Reserves room for `rows` more cells of `bytes` bytes in all.
+    pub fn reserve(&mut self, rows: usize, bytes: usize) {
+        self.ends.reserve(rows.saturating_sub(self.ends.len()));
+        self.data.reserve(bytes.saturating_sub(self.data.len()));
+    }
+
+    /// Bytes of text stored.
+    pub fn byte_len(&self) -> usize {
+        self.data.len()
     }
 
     /// Number of cells.
@@ -98,6 +121,24 @@ impl Column {
         }
     }
 
+    /// Appends the cell's text (as [`Column::text`]) to `out` without allocating.
+    pub fn write_text(&self, row: usize, out: &mut String) {
+        match self {
+            Column::Number(v) => {
+                if let Some(x) = v[row] {
+                    crate::format::write_number(x, out);
+                }
+            }
+            Column::Integer(v) => {
+                if let Some(x) = v[row] {
+                    use std::fmt::Write;
+                    let _ = write!(out, "{x}");
+                }
+            }
+            _ => out.push_str(&self.text(row)),
+        }
+    }
+
     /// The column as numbers; on failure, the 0-based row and its text.
     pub(crate) fn to_numbers(&self) -> Result<Vec<Option<f64>>, (usize, String)> {
         match self {
@@ -110,6 +151,9 @@ impl Column {
             Column::Text(t) => (0..t.len())
                 .map(|row| {
                     let cell = t.get(row);
+                    if let Some(x) = parse_whole_number(cell) {
+                        return Ok(Some(x));
+                    }
                     if is_missing_token(cell) {
                         return Ok(None);
                     }

@@ -61,9 +61,18 @@ impl Format {
 /// assert_eq!(format_number(3.8414573450141036e-7), "3.8414573450141036e-7");
 /// ```
 pub fn format_number(x: f64) -> String {
-    if x.fract() == 0.0 && x.abs() < 1e15 {
-        format!("{}", x as i64)
+    let mut out = String::new();
+    write_number(x, &mut out);
+    out
+}
+
+/// Appends [`format_number`]'s text to `out`.
+pub(crate) fn write_number(x: f64, out: &mut String) {
+    use std::fmt::Write;
+    // Writing to a String cannot fail.
+    let _ = if x.fract() == 0.0 && x.abs() < 1e15 {
+        write!(out, "{}", x as i64)
     } else {
-        format!("{x:?}")
-    }
+        write!(out, "{x:?}")
+    };
 }

@@ -71,14 +71,27 @@ fn read_csv(path: &Path) -> Result<Table, TableError> {
         .map(|h| h.trim_start_matches('\u{feff}').trim().to_string())
         .collect();
     let n_cols = headers.len();
-    let guess_rows = size / (n_cols.max(1) * 8 + 1);
-    let mut columns: Vec<TextColumn> = (0..n_cols)
-        .map(|_| TextColumn::with_capacity(guess_rows, size / n_cols.max(1)))
-        .collect();
+    let mut columns: Vec<TextColumn> = (0..n_cols).map(|_| TextColumn::default()).collect();
     let mut record = csv::StringRecord::new();
+    // Read a sample, then reserve for the whole file from the sample's bytes per row, so large
+    // columns are not reallocated and copied as they grow.
+    const SAMPLE: usize = 1024;
+    let mut n_read = 0usize;
+    let mut sample_bytes = 0usize;
     while reader.read_record(&mut record).map_err(csv_error)? {
         for (col, field) in columns.iter_mut().zip(record.iter()) {
             col.push(field);
+        }
+        n_read += 1;
+        if n_read <= SAMPLE {
+            sample_bytes += record.as_slice().len() + n_cols;
+            if n_read == SAMPLE {
+                let rows = size / (sample_bytes / SAMPLE).max(1) * 11 / 10;
+                for col in &mut columns {
+                    let per_row = col.byte_len() / SAMPLE + 1;
+                    col.reserve(rows, rows * per_row);
+                }
+            }
         }
     }
     let mut table = Table::with_rows(columns.first().map_or(0, TextColumn::len));

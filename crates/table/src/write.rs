@@ -54,8 +54,29 @@ pub fn write(table: &Table, path: &Path, format: Option<Format>) -> Result<(), T
         Format::Xlsx => write_xlsx(table, tmp.path(), path)?,
     }
     tmp.as_file().sync_all().map_err(io)?;
+    // The temporary file is private (0600); give the result the permissions of the file it
+    // replaces, or the usual 0644 for a new one.
+    let permissions = match std::fs::metadata(path) {
+        Ok(existing) => existing.permissions(),
+        Err(_) => default_permissions(),
+    };
+    tmp.as_file().set_permissions(permissions).map_err(io)?;
     tmp.persist(path).map_err(|e| io(e.error))?;
     Ok(())
+}
+
+#[cfg(unix)]
+fn default_permissions() -> std::fs::Permissions {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::Permissions::from_mode(0o644)
+}
+
+#[cfg(not(unix))]
+fn default_permissions() -> std::fs::Permissions {
+    tempfile::tempfile()
+        .and_then(|f| f.metadata())
+        .map(|m| m.permissions())
+        .expect("temporary file")
 }
 
 /// Writes `table` as CSV (header row, then one line per row) to any writer, e.g. standard output.
@@ -69,7 +90,7 @@ pub fn write_csv_to(table: &Table, out: &mut impl Write) -> std::io::Result<()> 
     for row in 0..table.n_rows() {
         for (cell, col) in record.iter_mut().zip(table.columns()) {
             cell.clear();
-            cell.push_str(&col.text(row));
+            col.write_text(row, cell);
         }
         w.write_record(&record)?;
     }

@@ -7,7 +7,9 @@ use levelfield_stats::{
     esp2013,
 };
 
-use super::{Groups, at_group, at_row, levels, read_input};
+use levelfield_table::Table;
+
+use super::{at_group, at_row, group_while, levels, read_input};
 use crate::{
     CommandError,
     args::DsrArgs,
@@ -15,8 +17,8 @@ use crate::{
 };
 
 /// One age band of one group while rows are being summed.
-struct Band<'a> {
-    key: std::borrow::Cow<'a, str>,
+struct Band {
+    band: u32,
     first_row: usize,
     events: f64,
     variance: f64,
@@ -28,38 +30,28 @@ struct Band<'a> {
 pub(crate) fn run(args: &DsrArgs) -> Result<(), CommandError> {
     let levels = levels(&args.common)?;
     let table = read_input(&args.common)?;
-    let x = table.numbers(&args.numerator)?;
-    let n = table.numbers(&args.denominator)?;
+    let group_by = &args.common.group_by;
     let band_col = args
         .age_band
         .as_deref()
         .map(|c| table.index(c))
         .transpose()?;
+    let (groups, (x, n, weights, (band_ids, n_bands))) = group_while(&table, group_by, || {
+        Ok((
+            table.numbers(&args.numerator)?,
+            table.numbers(&args.denominator)?,
+            standard_weights(&table, args)?,
+            // Age bands numbered once, so summing within group × band is a direct lookup.
+            // Without --age-band every row is its own stratum.
+            match band_col {
+                Some(c) => super::intern(&table, c),
+                None => ((0..table.n_rows() as u32).collect(), table.n_rows()),
+            },
+        ))
+    })?;
+    let mut slot_of_band: Vec<Option<usize>> = vec![None; n_bands];
     let use_esp = args.standard_population.eq_ignore_ascii_case("esp2013")
         && table.index(&args.standard_population).is_err();
-    let weights: Vec<Option<f64>> = if use_esp {
-        let Some(band_name) = args.age_band.as_deref() else {
-            return Err(CommandError::Input(
-                "--standard-population esp2013 needs --age-band COL, a column of ESP2013 band numbers 1 (ages 0-4) to 19 (90+)".into(),
-            ));
-        };
-        let bands = table.numbers(band_name)?;
-        bands
-            .iter()
-            .enumerate()
-            .map(|(row, b)| match b.and_then(esp2013::weight) {
-                Some(w) => Ok(Some(w)),
-                None => Err(CommandError::Input(format!(
-                    "{}: row {}, column `{band_name}`: `{}` is not an ESP2013 age band; use band numbers 1 (ages 0-4) to 19 (90+)",
-                    table.source_name(),
-                    row + 1,
-                    table.text(table.index(band_name).unwrap_or(0), row)
-                ))),
-            })
-            .collect::<Result<_, _>>()?
-    } else {
-        table.numbers(&args.standard_population)?
-    };
     let freq = args
         .event_frequency
         .as_deref()
@@ -139,11 +131,9 @@ pub(crate) fn run(args: &DsrArgs) -> Result<(), CommandError> {
         }
     }
 
-    let group_by = &args.common.group_by;
-    let groups = Groups::new(&table, group_by)?;
-    let mut results = Results::new(&levels, groups.rows.len());
-    for rows in &groups.rows {
-        let mut bands: Vec<Band<'_>> = Vec::with_capacity(20);
+    let mut results = Results::new(&levels, groups.len());
+    for rows in groups.iter() {
+        let mut bands: Vec<Band> = Vec::with_capacity(20);
         for &row in rows {
             let f = freq.as_ref().map_or(1.0, |f| f[row].unwrap_or(1.0));
             let (events, missing) = match x[row] {
@@ -151,11 +141,8 @@ pub(crate) fn run(args: &DsrArgs) -> Result<(), CommandError> {
                 None => (0.0, 1),
             };
             let (pop, w) = (n[row].unwrap_or(0.0), weights[row].unwrap_or(0.0));
-            let key = band_col.map(|c| table.text(c, row));
-            let existing = key
-                .as_ref()
-                .and_then(|k| bands.iter_mut().find(|b| b.key == *k));
-            match existing {
+            let band_id = band_ids[row];
+            match slot_of_band[band_id as usize].map(|i| &mut bands[i]) {
                 Some(band) => {
                     if band.weight != w {
                         return Err(CommandError::Input(format!(
@@ -163,7 +150,7 @@ pub(crate) fn run(args: &DsrArgs) -> Result<(), CommandError> {
                             table.source_name(),
                             band.first_row + 1,
                             row + 1,
-                            band.key,
+                            table.text(band_col.unwrap_or(0), band.first_row),
                             band.weight,
                             w
                         )));
@@ -175,7 +162,7 @@ pub(crate) fn run(args: &DsrArgs) -> Result<(), CommandError> {
                                 table.source_name(),
                                 band.first_row + 1,
                                 row + 1,
-                                band.key,
+                                table.text(band_col.unwrap_or(0), band.first_row),
                                 band.population,
                                 pop
                             )));
@@ -187,16 +174,22 @@ pub(crate) fn run(args: &DsrArgs) -> Result<(), CommandError> {
                     band.variance += f * f * events;
                     band.n_missing += missing;
                 }
-                None => bands.push(Band {
-                    key: key.unwrap_or_default(),
-                    first_row: row,
-                    events: f * events,
-                    variance: f * f * events,
-                    population: pop,
-                    weight: w,
-                    n_missing: missing,
-                }),
+                None => {
+                    slot_of_band[band_id as usize] = Some(bands.len());
+                    bands.push(Band {
+                        band: band_id,
+                        first_row: row,
+                        events: f * events,
+                        variance: f * f * events,
+                        population: pop,
+                        weight: w,
+                        n_missing: missing,
+                    });
+                }
             }
+        }
+        for band in &bands {
+            slot_of_band[band.band as usize] = None;
         }
         let mut acc = DsrAccumulator::default();
         acc.non_independent = freq.is_some();
@@ -221,4 +214,34 @@ pub(crate) fn run(args: &DsrArgs) -> Result<(), CommandError> {
         &results.into_table(groups.keys(&table, group_by)?, "numerator", "denominator")?,
         &args.common,
     )
+}
+
+/// The standard population weight of every row: from the named column, or from ESP2013 by the
+/// band numbers in --age-band.
+fn standard_weights(table: &Table, args: &DsrArgs) -> Result<Vec<Option<f64>>, CommandError> {
+    let use_esp = args.standard_population.eq_ignore_ascii_case("esp2013")
+        && table.index(&args.standard_population).is_err();
+    Ok(if use_esp {
+        let Some(band_name) = args.age_band.as_deref() else {
+            return Err(CommandError::Input(
+                "--standard-population esp2013 needs --age-band COL, a column of ESP2013 band numbers 1 (ages 0-4) to 19 (90+)".into(),
+            ));
+        };
+        let bands = table.numbers(band_name)?;
+        bands
+            .iter()
+            .enumerate()
+            .map(|(row, b)| match b.and_then(esp2013::weight) {
+                Some(w) => Ok(Some(w)),
+                None => Err(CommandError::Input(format!(
+                    "{}: row {}, column `{band_name}`: `{}` is not an ESP2013 age band; use band numbers 1 (ages 0-4) to 19 (90+)",
+                    table.source_name(),
+                    row + 1,
+                    table.text(table.index(band_name).unwrap_or(0), row)
+                ))),
+            })
+            .collect::<Result<_, _>>()?
+    } else {
+        table.numbers(&args.standard_population)?
+    })
 }

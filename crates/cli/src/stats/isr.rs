@@ -103,9 +103,9 @@ pub(crate) fn run(args: &IsrArgs, kind: Kind) -> Result<(), CommandError> {
     };
 
     let groups = Groups::new(&table, group_by)?;
-    let mut results = Results::new(&levels, groups.rows.len());
+    let mut results = Results::new(&levels, groups.len());
     let ref_rate = (kind == Kind::Rate).then(|| results.extra("reference_rate"));
-    for rows in &groups.rows {
+    for rows in groups.iter() {
         let mut bands: Vec<Band<'_>> = Vec::with_capacity(20);
         for &row in rows {
             let key = band_col.map(|c| table.text(c, row));

@@ -45,10 +45,10 @@ pub(crate) fn run(args: &LifeExpectancyArgs) -> Result<(), CommandError> {
     }
     let group_by = &args.common.group_by;
     let groups = Groups::new(&table, group_by)?;
-    let mut results = Results::new(&levels, groups.rows.len() * 20);
+    let mut results = Results::new(&levels, groups.len() * 20);
     let mut key_rows = Vec::new();
     let mut ages = Vec::new();
-    for rows in &groups.rows {
+    for rows in groups.iter() {
         let bands: Vec<AgeBand> = rows
             .iter()
             .map(|&r| AgeBand {

@@ -10,7 +10,11 @@ mod life_expectancy;
 mod quantile;
 mod simple;
 
-use std::{cmp::Ordering, collections::HashMap};
+use std::{
+    cmp::Ordering,
+    collections::HashMap,
+    hash::{BuildHasherDefault, Hasher},
+};
 
 use levelfield_stats::{ConfidenceLevel, StatsError};
 use levelfield_table::Table;
@@ -66,9 +70,12 @@ fn read_input(common: &CommonArgs) -> Result<Table, CommandError> {
 }
 
 /// Rows grouped by the values of some columns, groups sorted by those values.
+///
+/// Stored flat: `order` lists every row, group by group (input order within a group), and group
+/// `g` is `order[offsets[g]..offsets[g + 1]]`.
 pub(crate) struct Groups {
-    /// For each group, its rows in input order.
-    pub rows: Vec<Vec<usize>>,
+    order: Vec<usize>,
+    offsets: Vec<usize>,
 }
 
 impl Groups {
@@ -78,15 +85,28 @@ impl Groups {
             .iter()
             .map(|c| table.index(c))
             .collect::<Result<_, _>>()?;
+        let n_rows = table.n_rows();
         if idx.is_empty() {
             return Ok(Groups {
-                rows: vec![(0..table.n_rows()).collect()],
+                order: (0..n_rows).collect(),
+                offsets: vec![0, n_rows],
             });
         }
-        let mut lookup: HashMap<String, usize> = HashMap::new();
-        let mut rows: Vec<Vec<usize>> = Vec::new();
+        // Group number of every row. Rows of a group usually arrive together, so a row whose key
+        // equals the previous row's joins its group without hashing.
+        let mut group_of: Vec<usize> = Vec::with_capacity(n_rows);
+        let mut first_rows: Vec<usize> = Vec::new();
+        let mut lookup: FastMap<String, usize> = FastMap::default();
         let mut key = String::new();
-        for row in 0..table.n_rows() {
+        for row in 0..n_rows {
+            if row > 0
+                && idx
+                    .iter()
+                    .all(|&c| table.text(c, row) == table.text(c, row - 1))
+            {
+                group_of.push(group_of[row - 1]);
+                continue;
+            }
             key.clear();
             for (k, &c) in idx.iter().enumerate() {
                 if k > 0 {
@@ -94,21 +114,53 @@ impl Groups {
                 }
                 key.push_str(&table.text(c, row));
             }
-            match lookup.get(key.as_str()) {
-                Some(&g) => rows[g].push(row),
+            let g = match lookup.get(key.as_str()) {
+                Some(&g) => g,
                 None => {
-                    lookup.insert(key.clone(), rows.len());
-                    rows.push(vec![row]);
+                    lookup.insert(key.clone(), first_rows.len());
+                    first_rows.push(row);
+                    first_rows.len() - 1
                 }
-            }
+            };
+            group_of.push(g);
         }
-        rows.sort_by(|a, b| compare_keys(table, &idx, a[0], b[0]));
-        Ok(Groups { rows })
+        // Rank groups by key, then lay rows out group by group (a counting sort).
+        let mut by_key: Vec<usize> = (0..first_rows.len()).collect();
+        by_key.sort_by(|&a, &b| compare_keys(table, &idx, first_rows[a], first_rows[b]));
+        let mut rank = vec![0; first_rows.len()];
+        for (r, &g) in by_key.iter().enumerate() {
+            rank[g] = r;
+        }
+        let mut offsets = vec![0; first_rows.len() + 1];
+        for &g in &group_of {
+            offsets[rank[g] + 1] += 1;
+        }
+        for i in 1..offsets.len() {
+            offsets[i] += offsets[i - 1];
+        }
+        let mut next = offsets.clone();
+        let mut order = vec![0; n_rows];
+        for (row, &g) in group_of.iter().enumerate() {
+            let slot = &mut next[rank[g]];
+            order[*slot] = row;
+            *slot += 1;
+        }
+        Ok(Groups { order, offsets })
+    }
+
+    /// Number of groups.
+    pub(crate) fn len(&self) -> usize {
+        self.offsets.len() - 1
+    }
+
+    /// The rows of each group, in group order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &[usize]> {
+        self.offsets.windows(2).map(|w| &self.order[w[0]..w[1]])
     }
 
     /// The group columns of `table`, one row per group (the first row of each).
     pub(crate) fn keys(&self, table: &Table, columns: &[String]) -> Result<Table, CommandError> {
-        let firsts: Vec<usize> = self.rows.iter().map(|r| r[0]).collect();
+        let firsts: Vec<usize> = self.iter().map(|r| r[0]).collect();
         let mut keys = Table::with_rows(firsts.len());
         keys.source = table.source.clone();
         for name in columns {
@@ -116,6 +168,60 @@ impl Groups {
         }
         Ok(keys)
     }
+}
+
+/// Groups `table` by `group_by` on a second thread while `parse` runs on this one (the two are
+/// independent and each takes about as long on large inputs).
+fn group_while<T: Send>(
+    table: &Table,
+    group_by: &[String],
+    parse: impl FnOnce() -> Result<T, CommandError>,
+) -> Result<(Groups, T), CommandError> {
+    std::thread::scope(|scope| {
+        let groups = scope.spawn(|| Groups::new(table, group_by));
+        let parsed = parse();
+        let groups = groups.join().expect("grouping thread panicked");
+        Ok((groups?, parsed?))
+    })
+}
+
+/// FNV-1a: a fast hash for the short keys of grouping (codes, band numbers). Keys come from the
+/// user's own file, so resistance to crafted collisions is not needed.
+#[derive(Default)]
+pub(crate) struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+/// A hash map keyed by text, hashed with [`Fnv`].
+pub(crate) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
+
+/// Numbers the distinct values of a column: `ids[row]` is the value's number, in order of first
+/// appearance, and the second result is how many distinct values there are.
+pub(crate) fn intern(table: &Table, column: usize) -> (Vec<u32>, usize) {
+    let mut lookup: FastMap<std::borrow::Cow<'_, str>, u32> = FastMap::default();
+    let ids = (0..table.n_rows())
+        .map(|row| {
+            let next = lookup.len() as u32;
+            *lookup.entry(table.text(column, row)).or_insert(next)
+        })
+        .collect();
+    (ids, lookup.len())
 }
 
 /// Orders two rows by key columns: numerically where both cells are numbers, else by bytes.

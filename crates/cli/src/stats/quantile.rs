@@ -19,7 +19,7 @@ pub(crate) fn run(args: &QuantileArgs) -> Result<(), CommandError> {
     let groups = Groups::new(&table, group_by)?;
     let mut quantile = vec![None; table.n_rows()];
     let mut inverted = vec![None; table.n_rows()];
-    for rows in &groups.rows {
+    for rows in groups.iter() {
         let invert = match &invert_col {
             None => args.invert,
             Some(flags) => {

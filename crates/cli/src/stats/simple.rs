@@ -2,7 +2,7 @@
 
 use levelfield_stats::{Estimate, StatsError, mean::MeanAccumulator, proportion, rate};
 
-use super::{Groups, at_group, at_row, levels, other_columns, read_input, sum_rows};
+use super::{Groups, at_group, at_row, group_while, levels, other_columns, read_input, sum_rows};
 use crate::{
     CommandError,
     args::{MeanArgs, RatioArgs},
@@ -20,8 +20,13 @@ pub(crate) enum Kind {
 pub(crate) fn proportion_or_rate(args: &RatioArgs, kind: Kind) -> Result<(), CommandError> {
     let levels = levels(&args.common)?;
     let table = read_input(&args.common)?;
-    let x = table.numbers(&args.numerator)?;
-    let n = table.numbers(&args.denominator)?;
+    let group_by = &args.common.group_by;
+    let (groups, (x, n)) = group_while(&table, group_by, || {
+        Ok((
+            table.numbers(&args.numerator)?,
+            table.numbers(&args.denominator)?,
+        ))
+    })?;
     let multiplier = args.multiplier.unwrap_or(match kind {
         Kind::Proportion => 1.0,
         Kind::Rate => 100000.0,
@@ -75,16 +80,13 @@ pub(crate) fn proportion_or_rate(args: &RatioArgs, kind: Kind) -> Result<(), Com
         Kind::Proportion => proportion::statistic_label(multiplier),
         Kind::Rate => rate::statistic_label(multiplier),
     };
-    let group_by = &args.common.group_by;
     // Per output row: summed numerator, summed denominator, first input row (for messages).
     type Sums = Vec<(Option<f64>, Option<f64>, usize)>;
     let (keys, sums): (_, Sums) = if group_by.is_empty() {
         let keys = other_columns(&table, &[&args.numerator, &args.denominator])?;
         (keys, (0..table.n_rows()).map(|r| (x[r], n[r], r)).collect())
     } else {
-        let groups = Groups::new(&table, group_by)?;
         let sums = groups
-            .rows
             .iter()
             .map(|rows| (sum_rows(&x, rows), sum_rows(&n, rows), rows[0]))
             .collect();
@@ -108,9 +110,9 @@ pub(crate) fn mean(args: &MeanArgs) -> Result<(), CommandError> {
     let values = table.numbers(&args.value)?;
     let group_by = &args.common.group_by;
     let groups = Groups::new(&table, group_by)?;
-    let mut results = Results::new(&levels, groups.rows.len());
+    let mut results = Results::new(&levels, groups.len());
     let sd = results.extra("standard_deviation");
-    for rows in &groups.rows {
+    for rows in groups.iter() {
         let mut acc = MeanAccumulator::default();
         rows.iter().for_each(|&r| acc.push(values[r]));
         let est = acc.estimate(&levels);

@@ -122,3 +122,31 @@ mod serde_like {
         }
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn outputs_are_readable_by_others_like_any_new_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r.csv");
+    let input = phe("in_rate_cases.csv");
+    let run = levelfield(
+        &[
+            &[
+                "stats",
+                "rate",
+                "--input",
+                input.to_str().unwrap(),
+                "--output",
+                out.to_str().unwrap(),
+            ][..],
+            &RATE_ARGS,
+        ]
+        .concat(),
+    );
+    assert!(run.status.success());
+    assert_eq!(
+        std::fs::metadata(&out).unwrap().permissions().mode() & 0o777,
+        0o644
+    );
+}
