@@ -68,6 +68,13 @@ impl TextColumn {
         self.data.reserve(bytes.saturating_sub(self.data.len()));
     }
 
+    /// Appends every cell of `other`.
+    pub fn append(&mut self, other: &TextColumn) {
+        let base = self.data.len();
+        self.data.push_str(&other.data);
+        self.ends.extend(other.ends.iter().map(|e| e + base));
+    }
+
     /// Bytes of text stored.
     pub fn byte_len(&self) -> usize {
         self.data.len()

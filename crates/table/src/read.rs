@@ -41,44 +41,82 @@ fn io_error(path: &Path) -> impl Fn(std::io::Error) -> TableError + '_ {
     }
 }
 
+/// Files at least this large, with no quoted fields, are parsed in two halves on two threads.
+const PARALLEL_FROM: usize = 4 << 20;
+
 fn read_csv(path: &Path) -> Result<Table, TableError> {
-    let file = File::open(path).map_err(io_error(path))?;
-    let size = file.metadata().map(|m| m.len() as usize).unwrap_or(0);
+    let bytes = std::fs::read(path).map_err(io_error(path))?;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
-        .from_reader(std::io::BufReader::with_capacity(1 << 20, file));
-    let csv_error = |e: csv::Error| {
-        if let csv::ErrorKind::Io(_) = e.kind() {
-            let csv::ErrorKind::Io(io) = e.into_kind() else {
-                unreachable!()
-            };
-            return TableError::Io {
-                path: path.to_path_buf(),
-                source: io,
-            };
-        }
-        let line = e.position().map_or(0, |p| p.line());
-        TableError::Csv {
-            path: path.to_path_buf(),
-            line,
-            message: e.to_string(),
-        }
-    };
+        .from_reader(&bytes[..]);
     let headers: Vec<String> = reader
         .headers()
-        .map_err(csv_error)?
+        .map_err(|e| csv_error(path, 0, e))?
         .iter()
         .map(|h| h.trim_start_matches('\u{feff}').trim().to_string())
         .collect();
     let n_cols = headers.len();
+    // Without quotes every record is one line, so the body can be cut at a line break.
+    let header_end = bytes.iter().position(|&b| b == b'\n').map(|i| i + 1);
+    let columns = match header_end {
+        Some(body) if bytes.len() >= PARALLEL_FROM && !bytes.contains(&b'"') => {
+            let mid = body + (bytes.len() - body) / 2;
+            let cut = bytes[mid..]
+                .iter()
+                .position(|&b| b == b'\n')
+                .map_or(bytes.len(), |i| mid + i + 1);
+            let (first, second) = (&bytes[body..cut], &bytes[cut..]);
+            let lines_before_second = bytes[..cut].iter().filter(|&&b| b == b'\n').count() as u64;
+            let (a, b) = std::thread::scope(|scope| {
+                let a = scope.spawn(|| parse_records(first, n_cols, 1, path));
+                let b = parse_records(second, n_cols, lines_before_second, path);
+                (a.join().expect("CSV reader thread panicked"), b)
+            });
+            let mut columns = a?;
+            for (col, rest) in columns.iter_mut().zip(b?) {
+                col.append(&rest);
+            }
+            columns
+        }
+        _ => parse_records(&bytes[header_end.unwrap_or(bytes.len())..], n_cols, 1, path)?,
+    };
+    let mut table = Table::with_rows(columns.first().map_or(0, TextColumn::len));
+    for (name, col) in headers.into_iter().zip(columns) {
+        table.push(name, Column::Text(col))?;
+    }
+    Ok(table)
+}
+
+/// Parses header-less CSV records into one text column per field. `lines_before` is how many
+/// lines of the file precede `body`, so messages give file line numbers.
+fn parse_records(
+    body: &[u8],
+    n_cols: usize,
+    lines_before: u64,
+    path: &Path,
+) -> Result<Vec<TextColumn>, TableError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(body);
     let mut columns: Vec<TextColumn> = (0..n_cols).map(|_| TextColumn::default()).collect();
     let mut record = csv::StringRecord::new();
-    // Read a sample, then reserve for the whole file from the sample's bytes per row, so large
+    // Read a sample, then reserve for the whole body from the sample's bytes per row, so large
     // columns are not reallocated and copied as they grow.
     const SAMPLE: usize = 1024;
     let mut n_read = 0usize;
     let mut sample_bytes = 0usize;
-    while reader.read_record(&mut record).map_err(csv_error)? {
+    while reader
+        .read_record(&mut record)
+        .map_err(|e| csv_error(path, lines_before, e))?
+    {
+        if record.len() != n_cols {
+            let line = record.position().map_or(0, |p| p.line()) + lines_before;
+            return Err(TableError::Csv {
+                path: path.to_path_buf(),
+                line,
+                message: format!("found {} fields, but the header has {n_cols}", record.len()),
+            });
+        }
         for (col, field) in columns.iter_mut().zip(record.iter()) {
             col.push(field);
         }
@@ -86,7 +124,7 @@ fn read_csv(path: &Path) -> Result<Table, TableError> {
         if n_read <= SAMPLE {
             sample_bytes += record.as_slice().len() + n_cols;
             if n_read == SAMPLE {
-                let rows = size / (sample_bytes / SAMPLE).max(1) * 11 / 10;
+                let rows = body.len() / (sample_bytes / SAMPLE).max(1) * 11 / 10;
                 for col in &mut columns {
                     let per_row = col.byte_len() / SAMPLE + 1;
                     col.reserve(rows, rows * per_row);
@@ -94,11 +132,28 @@ fn read_csv(path: &Path) -> Result<Table, TableError> {
             }
         }
     }
-    let mut table = Table::with_rows(columns.first().map_or(0, TextColumn::len));
-    for (name, col) in headers.into_iter().zip(columns) {
-        table.push(name, Column::Text(col))?;
+    Ok(columns)
+}
+
+/// A CSV error as a [`TableError`] with the file's line number.
+fn csv_error(path: &Path, lines_before: u64, e: csv::Error) -> TableError {
+    let line = e.position().map_or(0, |p| p.line()) + lines_before;
+    let message = match e.kind() {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => {
+            format!("found {len} fields, but earlier rows have {expected_len}")
+        }
+        csv::ErrorKind::Utf8 { .. } => {
+            "the text is not valid UTF-8; save the file as UTF-8".to_string()
+        }
+        _ => e.to_string(),
+    };
+    TableError::Csv {
+        path: path.to_path_buf(),
+        line,
+        message,
     }
-    Ok(table)
 }
 
 fn read_parquet(path: &Path) -> Result<Table, TableError> {
