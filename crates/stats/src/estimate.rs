@@ -197,6 +197,9 @@ pub enum StatsError {
     /// Life-table age bands that are not usable.
     #[error("{0}")]
     AgeBands(String),
+    /// Inputs or options the slope index of inequality cannot use.
+    #[error("{0}")]
+    Sii(String),
     /// A value that must be a finite number is not.
     #[error("{what} {value} is not a finite number")]
     NotFinite {

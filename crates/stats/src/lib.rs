@@ -14,6 +14,8 @@
 //! | [`isr`] | indirectly standardised ratios and rates |
 //! | [`quantile`] | deciles, quintiles… within groups, PHE's tie rules |
 //! | [`life_expectancy`] | abridged life tables (Chiang II) with Silcocks' interval |
+//! | [`sii`] | slope and relative index of inequality, as `phe_sii`, simulated or exact |
+//! | [`inequality`] | summary measures across groups: D, R, PAR, PAF, BGV, distances, TI, MLD, ACI, RCI, SII, RII |
 //!
 //! Results are [`Estimate`]s: a value, one [`Interval`] per requested [`ConfidenceLevel`], the
 //! [`Method`] used and, when something could not be estimated, a [`Note`] saying why. Degenerate
@@ -35,6 +37,7 @@ pub mod dist;
 pub mod dsr;
 pub mod esp2013;
 mod estimate;
+pub mod inequality;
 pub mod isr;
 pub mod life_expectancy;
 pub mod mean;
@@ -42,6 +45,8 @@ pub mod poisson;
 pub mod proportion;
 pub mod quantile;
 pub mod rate;
+pub mod sii;
+pub mod simulation;
 
 pub use confidence::ConfidenceLevel;
 pub use estimate::{Estimate, Interval, Method, Note, StatsError};
