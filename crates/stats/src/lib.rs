@@ -14,6 +14,7 @@
 //! | [`isr`] | indirectly standardised ratios and rates |
 //! | [`quantile`] | deciles, quintiles… within groups, PHE's tie rules |
 //! | [`life_expectancy`] | abridged life tables (Chiang II) with Silcocks' interval |
+//! | [`compare`] | a group against its reference (exact rate ratio, Newcombe difference), Fingertips benchmarking |
 //! | [`sii`] | slope and relative index of inequality, as `phe_sii`, simulated or exact |
 //! | [`inequality`] | summary measures across groups: D, R, PAR, PAF, BGV, distances, TI, MLD, ACI, RCI, SII, RII |
 //!
@@ -32,6 +33,7 @@
 
 #![deny(missing_docs)]
 
+pub mod compare;
 pub mod confidence;
 pub mod dist;
 pub mod dsr;
