@@ -20,6 +20,13 @@ pub enum Command {
     /// Public-health statistics with confidence intervals, equal to PHEindicatormethods.
     #[command(subcommand)]
     Stats(StatsCommand),
+    /// Summary measures of inequality across the groups of a dimension (WHO HEAT's measures,
+    /// concentration indices, SII and RII), one row per measure.
+    Inequality(InequalityArgs),
+    /// Every group against a reference group: difference and ratio with intervals.
+    Compare(CompareArgs),
+    /// Fingertips-style benchmarking against a comparator: Better / Similar / Worse, or quintiles.
+    Benchmark(BenchmarkArgs),
 }
 
 /// The statistics `levelfield stats` computes.
@@ -41,6 +48,8 @@ pub enum StatsCommand {
     Quantile(QuantileArgs),
     /// Life expectancy by age band (Chiang II, Silcocks' interval), 20 bands 0,1,5,…,90.
     LifeExpectancy(LifeExpectancyArgs),
+    /// Slope and relative index of inequality across deprivation quantiles, as PHE's phe_sii.
+    Sii(SiiArgs),
 }
 
 /// Options every statistic takes.
@@ -195,4 +204,185 @@ pub struct LifeExpectancyArgs {
     /// first number).
     #[arg(long, value_name = "COL")]
     pub age_band: String,
+}
+
+/// How an indicator's values are given for inequality work.
+#[derive(Debug, Args, Clone)]
+pub struct ValueArgs {
+    /// Column of each group's value (rate, percentage, …).
+    #[arg(long, value_name = "COL")]
+    pub value: Option<String>,
+    /// Column of each value's standard error.
+    #[arg(long, value_name = "COL")]
+    pub se: Option<String>,
+    /// Column of each value's lower 95% confidence limit (with --upper).
+    #[arg(long, value_name = "COL", requires = "upper")]
+    pub lower: Option<String>,
+    /// Column of each value's upper 95% confidence limit (with --lower).
+    #[arg(long, value_name = "COL", requires = "lower")]
+    pub upper: Option<String>,
+    /// Column of counts (events, people with the outcome).
+    #[arg(long, value_name = "COL")]
+    pub numerator: Option<String>,
+}
+
+/// Options for the slope and relative index of inequality.
+#[derive(Debug, Args, Clone)]
+pub struct SiiArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub common: CommonArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub values: ValueArgs,
+    /// Column of each quantile's population.
+    #[arg(long, value_name = "COL")]
+    pub population: String,
+    /// Column of the quantile number: 1 is the most deprived.
+    #[arg(long, value_name = "COL")]
+    pub quantile: String,
+    /// What the values are: rates are simulated on the log scale, proportions (0 to 1) on the
+    /// logit scale.
+    #[arg(long, value_name = "TYPE", value_parser = ["rate", "proportion", "other"], default_value = "other")]
+    pub value_type: String,
+    /// Fit log rates or logit proportions and back-transform the end points.
+    #[arg(long)]
+    pub transform: bool,
+    /// Scale of SII (e.g. 100 for percentage points); negative flips SII and inverts RII.
+    #[arg(
+        long,
+        value_name = "M",
+        default_value_t = 1.0,
+        allow_negative_numbers = true
+    )]
+    pub multiplier: f64,
+    /// Also report the relative index of inequality with its intervals.
+    #[arg(long)]
+    pub rii: bool,
+    /// Also report the fitted value at the most deprived end.
+    #[arg(long)]
+    pub intercept: bool,
+    /// Interval method: `simulation` (as phe_sii) or `exact` (SII linear in the values).
+    #[arg(long, value_name = "METHOD", value_parser = ["simulation", "exact"], default_value = "simulation")]
+    pub interval: String,
+    /// Monte Carlo repetitions (at least 1,000).
+    #[arg(long, value_name = "N", default_value_t = 100_000)]
+    pub repetitions: usize,
+    /// Seed of the random stream; the same seed gives the same limits.
+    #[arg(long, value_name = "S", default_value_t = 1)]
+    pub seed: u64,
+}
+
+/// Options for `levelfield inequality`.
+#[derive(Debug, Args, Clone)]
+pub struct InequalityArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub common: CommonArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub values: ValueArgs,
+    /// Column naming each group of the dimension (e.g. ethnic group, IMD decile).
+    #[arg(long, value_name = "COL")]
+    pub group: String,
+    /// Column of denominators, with --numerator: the standard error is then
+    /// value·√(1/numerator − 1/denominator).
+    #[arg(long, value_name = "COL", requires = "numerator")]
+    pub denominator: Option<String>,
+    /// Column of each group's population (its weight).
+    #[arg(long, value_name = "COL")]
+    pub population: String,
+    /// `ordered` (e.g. deprivation: give --order, 1 = most disadvantaged) or `unordered`.
+    #[arg(long, value_name = "TYPE", value_parser = ["ordered", "unordered"])]
+    pub dimension_type: String,
+    /// Column giving the order of an ordered dimension (1 = most disadvantaged); defaults to
+    /// --group read as numbers.
+    #[arg(long, value_name = "COL")]
+    pub order: Option<String>,
+    /// `adverse` (lower is better, e.g. detentions) or `favourable` (higher is better).
+    #[arg(long, value_name = "POLARITY", value_parser = ["adverse", "favourable"])]
+    pub polarity: String,
+    /// The reference group, for the mean differences from a reference (MDRU, MDRW).
+    #[arg(long, value_name = "GROUP")]
+    pub reference: Option<String>,
+    /// The indicator's theoretical range, e.g. 0,100 for a percentage: needed for Erreygers and
+    /// Wagstaff, and bounds the simulated draws.
+    #[arg(
+        long,
+        value_name = "MIN,MAX",
+        value_delimiter = ',',
+        allow_negative_numbers = true
+    )]
+    pub bounds: Option<Vec<f64>>,
+    /// Draws for simulated intervals (at least 1,000).
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    pub draws: usize,
+    /// Seed of the random stream.
+    #[arg(long, value_name = "S", default_value_t = 1)]
+    pub seed: u64,
+}
+
+/// Options for `levelfield compare`.
+#[derive(Debug, Args, Clone)]
+pub struct CompareArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub common: CommonArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub values: ValueArgs,
+    /// Column naming each group.
+    #[arg(long, value_name = "COL")]
+    pub group: String,
+    /// The reference group every other group is compared with (e.g. `White`).
+    #[arg(long, value_name = "GROUP")]
+    pub reference: String,
+    /// Column of denominators, with --numerator and --statistic.
+    #[arg(long, value_name = "COL", requires = "numerator")]
+    pub denominator: Option<String>,
+    /// With counts: `rate` (exact conditional rate ratio) or `proportion` (Newcombe difference).
+    #[arg(long, value_name = "STAT", value_parser = ["rate", "proportion"])]
+    pub statistic: Option<String>,
+    /// Scale of rates or proportions from counts (default 100000 for rates, 100 for proportions).
+    #[arg(long, value_name = "M")]
+    pub multiplier: Option<f64>,
+    /// `adverse` or `favourable`: rank 1 is then the worst-off group.
+    #[arg(long, value_name = "POLARITY", value_parser = ["adverse", "favourable"])]
+    pub polarity: Option<String>,
+}
+
+/// Options for `levelfield benchmark`.
+#[derive(Debug, Args, Clone)]
+pub struct BenchmarkArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub common: CommonArgs,
+    /// Column of values.
+    #[arg(long, value_name = "COL")]
+    pub value: String,
+    /// Column of lower confidence limits (at --level).
+    #[arg(long, value_name = "COL")]
+    pub lower: Option<String>,
+    /// Column of upper confidence limits (at --level).
+    #[arg(long, value_name = "COL")]
+    pub upper: Option<String>,
+    /// The level of the limits, recorded with every label: 95 or 99.8.
+    #[arg(long, value_name = "LEVEL", default_value = "95")]
+    pub level: String,
+    /// Column holding the comparator's value on each row.
+    #[arg(long, value_name = "COL", conflicts_with = "comparator_area")]
+    pub comparator: Option<String>,
+    /// Use the row whose --area is this code (e.g. E92000001, England) in the same group as the
+    /// comparator.
+    #[arg(long, value_name = "CODE", requires = "area")]
+    pub comparator_area: Option<String>,
+    /// Column of area codes, with --comparator-area.
+    #[arg(long, value_name = "COL")]
+    pub area: Option<String>,
+    /// `adverse`, `favourable`, or `none` (labels Lower / Similar / Higher).
+    #[arg(long, value_name = "POLARITY", value_parser = ["adverse", "favourable", "none"], default_value = "none")]
+    pub polarity: String,
+    /// `ci-overlap` (Fingertips methods 1 and 12) or `quintiles` (method 15, within each group).
+    #[arg(long, value_name = "METHOD", value_parser = ["ci-overlap", "quintiles"], default_value = "ci-overlap")]
+    pub method: String,
 }

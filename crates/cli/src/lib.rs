@@ -6,6 +6,7 @@
 #![deny(missing_docs)]
 
 mod args;
+mod equity;
 mod error;
 mod output;
 pub mod stats;
@@ -20,5 +21,8 @@ pub use error::CommandError;
 pub fn run(cli: Cli) -> Result<(), CommandError> {
     match cli.command {
         Command::Stats(stats) => stats::run(stats),
+        Command::Inequality(args) => equity::inequality(&args),
+        Command::Compare(args) => equity::compare(&args),
+        Command::Benchmark(args) => equity::benchmark(&args),
     }
 }

@@ -356,33 +356,41 @@ pub fn distance_measures(
     best: usize,
     reference: Option<usize>,
 ) -> Result<DistanceMeasures, StatsError> {
-    let (p, mu) = shares(groups)?;
-    let k = groups.len() as f64;
+    let (p, _) = shares(groups)?;
+    let values: Vec<f64> = groups.iter().map(|g| g.value).collect();
+    Ok(distances(&values, &p, best, reference))
+}
+
+/// [`distance_measures`] from values and population shares, without checks or allocation (the
+/// inner loop of [`simulate_distance_measures`]).
+fn distances(values: &[f64], p: &[f64], best: usize, reference: Option<usize>) -> DistanceMeasures {
+    let k = values.len() as f64;
+    let mu: f64 = values.iter().zip(p).map(|(y, p)| p * y).sum();
     let mean_abs = |centre: f64| -> (f64, f64) {
-        let u = groups.iter().map(|g| (g.value - centre).abs()).sum::<f64>() / k;
-        let w = groups
-            .iter()
-            .zip(&p)
-            .map(|(g, p)| p * (g.value - centre).abs())
-            .sum();
-        (u, w)
+        let (mut u, mut w) = (0.0, 0.0);
+        for (y, p) in values.iter().zip(p) {
+            let d = (y - centre).abs();
+            u += d;
+            w += p * d;
+        }
+        (u / k, w)
     };
-    let bgv: f64 = groups
+    let bgv: f64 = values
         .iter()
-        .zip(&p)
-        .map(|(g, p)| p * (g.value - mu).powi(2))
+        .zip(p)
+        .map(|(y, p)| p * (y - mu).powi(2))
         .sum();
     let (mdmu, mdmw) = mean_abs(mu);
-    let (mdbu, mdbw) = mean_abs(groups[best].value);
+    let (mdbu, mdbw) = mean_abs(values[best]);
     let (mdru, mdrw) = match reference {
         Some(r) => {
-            let (u, w) = mean_abs(groups[r].value);
+            let (u, w) = mean_abs(values[r]);
             (Some(u), Some(w))
         }
         None => (None, None),
     };
     let bgsd = bgv.sqrt();
-    Ok(DistanceMeasures {
+    DistanceMeasures {
         bgsd,
         cov: 100.0 * bgsd / mu,
         mdmu,
@@ -393,7 +401,7 @@ pub fn distance_measures(
         mdrw,
         idisu: 100.0 * mdmu / mu,
         idisw: 100.0 * mdmw / mu,
-    })
+    }
 }
 
 /// A simulated percentile interval with the Monte Carlo standard errors of its two limits.
@@ -444,14 +452,14 @@ pub fn simulate_distance_measures(
             "{draws} draws are too few for a simulated interval: use 1,000 or more"
         )));
     }
-    shares(groups)?;
+    let (p, _) = shares(groups)?;
     let mut stream = NormalStream::new(seed);
     let mut series: Vec<Vec<f64>> = (0..10).map(|_| Vec::with_capacity(draws)).collect();
-    let mut drawn = groups.to_vec();
+    let mut drawn: Vec<f64> = groups.iter().map(|g| g.value).collect();
     for _ in 0..draws {
         for (d, g) in drawn.iter_mut().zip(groups) {
             let mut tries = 0;
-            d.value = loop {
+            *d = loop {
                 let v = g.value + g.se * stream.next();
                 if v >= bounds.0 && v <= bounds.1 {
                     break v;
@@ -465,7 +473,7 @@ pub fn simulate_distance_measures(
                 }
             };
         }
-        let m = distance_measures(&drawn, best, reference)?;
+        let m = distances(&drawn, &p, best, reference);
         let values = [
             m.bgsd,
             m.cov,

@@ -71,6 +71,34 @@ pub struct SiiConfig {
     pub rii_intervals: bool,
 }
 
+impl SiiConfig {
+    /// Checks the options that do not depend on data.
+    ///
+    /// # Errors
+    /// [`StatsError::Sii`]: `transform` with value type `Other`, fewer than 1,000 repetitions, or
+    /// an exact interval for a model that is not linear in the values.
+    pub fn validate(&self) -> Result<(), StatsError> {
+        if self.transform && self.value_type == ValueType::Other {
+            return Err(StatsError::Sii(
+                "--transform needs --value-type rate or proportion".into(),
+            ));
+        }
+        if let IntervalMethod::Simulation { repetitions, .. } = self.interval
+            && repetitions < 1000
+        {
+            return Err(StatsError::Sii(format!(
+                "{repetitions} repetitions are too few: use 1,000 or more (default 100,000)"
+            )));
+        }
+        if self.interval == IntervalMethod::Exact && self.value_type != ValueType::Other {
+            return Err(StatsError::Sii(
+                "an exact interval exists only for --value-type other (SII is then linear in the values); use simulation".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// The result of [`slope_index_of_inequality`].
 #[derive(Clone, Debug, PartialEq)]
 pub struct Sii {
@@ -137,24 +165,7 @@ pub fn slope_index_of_inequality(
     if !(5..=100).contains(&k) {
         return Err(StatsError::Quantiles(k as u32));
     }
-    if config.transform && config.value_type == ValueType::Other {
-        return Err(StatsError::Sii(
-            "--transform needs --value-type rate or proportion".into(),
-        ));
-    }
-    if let IntervalMethod::Simulation { repetitions, .. } = config.interval
-        && repetitions < 1000
-    {
-        return Err(StatsError::Sii(format!(
-            "{repetitions} repetitions are too few: use 1,000 or more (default 100,000)"
-        )));
-    }
-    let linear = config.value_type == ValueType::Other;
-    if config.interval == IntervalMethod::Exact && !linear {
-        return Err(StatsError::Sii(
-            "an exact interval exists only for --value-type other (SII is then linear in the values); use simulation".into(),
-        ));
-    }
+    config.validate()?;
     for q in quantiles {
         if !(q.population.is_finite() && q.population > 0.0) {
             return Err(StatsError::NegativeDenominator(q.population));

@@ -26,11 +26,7 @@ impl NormalStream {
     /// An independent stream for item `index` (a group, an area) of a run seeded with `seed`,
     /// so results do not depend on the order or threading in which items are processed.
     pub fn for_item(seed: u64, index: u64) -> NormalStream {
-        // SplitMix64-style mixing of (seed, index) into a fresh seed.
-        let mut z = seed ^ index.wrapping_add(1).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        NormalStream::new(z ^ (z >> 31))
+        NormalStream::new(item_seed(seed, index))
     }
 
     /// The next standard normal draw.
@@ -38,6 +34,43 @@ impl NormalStream {
     pub fn next(&mut self) -> f64 {
         StandardNormal.sample(&mut self.rng)
     }
+}
+
+/// The seed of item `index` (a group, an area) in a run seeded with `seed`: SplitMix64's mixing
+/// of the pair, so neighbouring items get unrelated streams.
+pub fn item_seed(seed: u64, index: u64) -> u64 {
+    let mut z = seed ^ index.wrapping_add(1).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// Runs `work` on every item index `0..n` across the machine's cores and returns the results in
+/// index order. Items must not depend on each other (each takes its own [`item_seed`]).
+pub fn par_map<T: Send>(n: usize, work: impl Fn(usize) -> T + Sync) -> Vec<T> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |t| t.get())
+        .min(n.max(1));
+    if threads <= 1 {
+        return (0..n).map(work).collect();
+    }
+    let chunk = n.div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let work = &work;
+                scope.spawn(move || {
+                    (t * chunk..((t + 1) * chunk).min(n))
+                        .map(work)
+                        .collect::<Vec<T>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("worker thread panicked"))
+            .collect()
+    })
 }
 
 /// The 0-based index of the draw PHE reads as the `q` percentile of `n` sorted draws:
@@ -87,6 +120,13 @@ mod tests {
         let mut c = NormalStream::for_item(42, 1);
         let mut d = NormalStream::for_item(42, 2);
         assert_ne!(c.next(), d.next());
+    }
+
+    #[test]
+    fn par_map_keeps_index_order() {
+        let out = par_map(1001, |i| i * 2);
+        assert_eq!(out, (0..1001).map(|i| i * 2).collect::<Vec<_>>());
+        assert!(par_map(0, |i| i).is_empty());
     }
 
     #[test]

@@ -158,3 +158,126 @@ proptest! {
         }
     }
 }
+
+mod inequality_properties {
+    use levelfield_stats::{
+        ConfidenceLevel,
+        inequality::{
+            DimensionType, Group, Polarity, best_group, between_group_variance, distance_measures,
+            extreme_pair, gradient_measures, population_attributable, ratio, theil_and_mld,
+        },
+        sii::{IntervalMethod, Quantile, SiiConfig, Spread, ValueType, slope_index_of_inequality},
+    };
+    use proptest::prelude::*;
+
+    fn groups(k: std::ops::Range<usize>) -> impl Strategy<Value = Vec<Group>> {
+        prop::collection::vec((1.0f64..100.0, 0.1f64..5.0, 100.0f64..100_000.0), k).prop_map(|v| {
+            v.into_iter()
+                .map(|(value, se, population)| Group {
+                    value,
+                    se,
+                    population,
+                })
+                .collect()
+        })
+    }
+
+    /// Every unordered measure as (value, SE) pairs; SE 0 where there is none.
+    fn unordered(g: &[Group]) -> Vec<f64> {
+        let (a, b) = extreme_pair(g, DimensionType::Unordered, Polarity::Adverse);
+        let best = best_group(g, DimensionType::Unordered, Polarity::Adverse);
+        let (par, paf) = population_attributable(g, best, Polarity::Adverse).unwrap();
+        let bgv = between_group_variance(g).unwrap();
+        let m = distance_measures(g, best, None).unwrap();
+        let (ti, mld) = theil_and_mld(g).unwrap();
+        let r = ratio(&g[a], &g[b]);
+        vec![
+            g[a].value - g[b].value,
+            r.value,
+            r.se.unwrap(),
+            par.value,
+            par.se.unwrap(),
+            paf.value,
+            bgv.value,
+            bgv.se.unwrap(),
+            m.bgsd,
+            m.cov,
+            m.mdmu,
+            m.mdmw,
+            m.mdbu,
+            m.mdbw,
+            m.idisu,
+            m.idisw,
+            ti.value,
+            ti.se.unwrap(),
+            mld.value,
+            mld.se.unwrap(),
+        ]
+    }
+
+    fn close(a: &[f64], b: &[f64], rel: f64) -> bool {
+        a.iter()
+            .zip(b)
+            .all(|(x, y)| (x - y).abs() <= rel * x.abs().max(y.abs()).max(1e-12))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+
+        #[test]
+        fn unordered_measures_do_not_depend_on_group_order(g in groups(3..9), seed in any::<u64>()) {
+            let mut p = g.clone();
+            for i in (1..p.len()).rev() {
+                p.swap(i, (seed.wrapping_mul(6364136223846793005).wrapping_add(i as u64) % (i as u64 + 1)) as usize);
+            }
+            prop_assert!(close(&unordered(&g), &unordered(&p), 1e-9));
+        }
+
+        #[test]
+        fn relative_measures_do_not_depend_on_scale(g in groups(3..9), scale in 0.01f64..1000.0) {
+            let scaled: Vec<Group> = g.iter().map(|x| Group { value: x.value * scale, se: x.se * scale, population: x.population }).collect();
+            let pick = |v: Vec<f64>| vec![v[1], v[2], v[5], v[9], v[14], v[15], v[16], v[17], v[18], v[19]];
+            prop_assert!(close(&pick(unordered(&g)), &pick(unordered(&scaled)), 1e-9));
+            let (a, b) = (gradient_measures(&g, None).unwrap(), gradient_measures(&scaled, None).unwrap());
+            prop_assert!(close(&[a.rci.value, a.rci.se.unwrap(), a.rii.value], &[b.rci.value, b.rci.se.unwrap(), b.rii.value], 1e-9));
+        }
+
+        #[test]
+        fn equal_groups_show_no_inequality(value in 1.0f64..100.0, ses in prop::collection::vec(0.1f64..3.0, 3..9), pops in prop::collection::vec(100.0f64..1e5, 9)) {
+            let g: Vec<Group> = ses.iter().zip(&pops).map(|(&se, &population)| Group { value, se, population }).collect();
+            let v = unordered(&g);
+            let level = 0.95;
+            for (i, x) in v.iter().enumerate() {
+                let null = if i == 1 { 1.0 } else { 0.0 };
+                if ![2, 4, 7, 17, 19].contains(&i) {
+                    prop_assert!((x - null).abs() < 1e-9, "measure {i} = {x}");
+                }
+            }
+            let m = gradient_measures(&g, Some((0.0, 100.0))).unwrap();
+            for meas in [m.aci, m.rci, m.sii, m.erreygers.unwrap(), m.wagstaff.unwrap()] {
+                prop_assert!(meas.value.abs() < 1e-9);
+                let (lo, hi) = meas.interval(level).unwrap();
+                prop_assert!(lo <= 0.0 && hi >= 0.0);
+            }
+            prop_assert!((m.rii.value - 1.0).abs() < 1e-9);
+            let (lo, hi) = m.rii.interval(level).unwrap();
+            prop_assert!(lo <= 1.0 && hi >= 1.0);
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(12))]
+
+        #[test]
+        fn simulated_sii_interval_approaches_the_exact_one(g in groups(5..11), seed in any::<u64>()) {
+            let q: Vec<Quantile> = g.iter().map(|x| Quantile { population: x.population, value: x.value, spread: Spread::StandardError(x.se) }).collect();
+            let cfg = |interval| SiiConfig { value_type: ValueType::Other, transform: false, multiplier: 1.0, levels: vec![ConfidenceLevel::new(0.95).unwrap()], interval, rii_intervals: false };
+            let exact = slope_index_of_inequality(&q, &cfg(IntervalMethod::Exact)).unwrap();
+            let sim = slope_index_of_inequality(&q, &cfg(IntervalMethod::Simulation { repetitions: 40_000, seed })).unwrap();
+            let (e, s) = (exact.sii_intervals[0], sim.sii_intervals[0]);
+            let (err_lo, err_hi) = sim.sii_mc_error[0].unwrap();
+            prop_assert!((e.lower - s.lower).abs() <= 5.0 * err_lo + 1e-12, "{e:?} vs {s:?} ± {err_lo}");
+            prop_assert!((e.upper - s.upper).abs() <= 5.0 * err_hi + 1e-12, "{e:?} vs {s:?} ± {err_hi}");
+        }
+    }
+}

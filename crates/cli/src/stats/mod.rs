@@ -8,6 +8,7 @@ mod dsr;
 mod isr;
 mod life_expectancy;
 mod quantile;
+mod sii;
 mod simple;
 
 use std::{
@@ -40,11 +41,12 @@ pub fn run(command: StatsCommand) -> Result<(), CommandError> {
         StatsCommand::Israte(args) => isr::run(&args, isr::Kind::Rate),
         StatsCommand::Quantile(args) => quantile::run(&args),
         StatsCommand::LifeExpectancy(args) => life_expectancy::run(&args),
+        StatsCommand::Sii(args) => sii::run(&args),
     }
 }
 
 /// The confidence levels asked for.
-fn levels(common: &CommonArgs) -> Result<Vec<ConfidenceLevel>, CommandError> {
+pub(crate) fn levels(common: &CommonArgs) -> Result<Vec<ConfidenceLevel>, CommandError> {
     if let [only] = common.confidence.as_slice()
         && only.eq_ignore_ascii_case("none")
     {
@@ -65,7 +67,7 @@ fn levels(common: &CommonArgs) -> Result<Vec<ConfidenceLevel>, CommandError> {
 }
 
 /// Reads the input table.
-fn read_input(common: &CommonArgs) -> Result<Table, CommandError> {
+pub(crate) fn read_input(common: &CommonArgs) -> Result<Table, CommandError> {
     Ok(levelfield_table::read(&common.input)?)
 }
 
@@ -172,7 +174,7 @@ impl Groups {
 
 /// Groups `table` by `group_by` on a second thread while `parse` runs on this one (the two are
 /// independent and each takes about as long on large inputs).
-fn group_while<T: Send>(
+pub(crate) fn group_while<T: Send>(
     table: &Table,
     group_by: &[String],
     parse: impl FnOnce() -> Result<T, CommandError>,
@@ -240,7 +242,7 @@ fn compare_keys(table: &Table, columns: &[usize], a: usize, b: usize) -> Orderin
 }
 
 /// A description of a group for messages: `group area=E06000001, year=2023` or `all rows`.
-fn describe_group(table: &Table, columns: &[String], row: usize) -> String {
+pub(crate) fn describe_group(table: &Table, columns: &[String], row: usize) -> String {
     if columns.is_empty() {
         return "all rows".to_string();
     }
@@ -260,7 +262,7 @@ fn describe_group(table: &Table, columns: &[String], row: usize) -> String {
 }
 
 /// An input error at one row of one column, with the statistics error and its fix.
-fn at_row(table: &Table, row: usize, column: &str, err: StatsError) -> CommandError {
+pub(crate) fn at_row(table: &Table, row: usize, column: &str, err: StatsError) -> CommandError {
     CommandError::Input(format!(
         "{}: row {}, column `{column}`: {err}",
         table.source_name(),
@@ -269,7 +271,7 @@ fn at_row(table: &Table, row: usize, column: &str, err: StatsError) -> CommandEr
 }
 
 /// An input error for a whole group.
-fn at_group(
+pub(crate) fn at_group(
     table: &Table,
     group_by: &[String],
     row: usize,
@@ -283,7 +285,7 @@ fn at_group(
 }
 
 /// All columns except `skip`, for ungrouped outputs that keep each input row's identity.
-fn other_columns(table: &Table, skip: &[&str]) -> Result<Table, CommandError> {
+pub(crate) fn other_columns(table: &Table, skip: &[&str]) -> Result<Table, CommandError> {
     let mut keys = Table::with_rows(table.n_rows());
     keys.source = table.source.clone();
     for (name, col) in table.names().iter().zip(table.columns()) {
