@@ -586,6 +586,50 @@ fn measure_rows(
             Some(rii_dis),
             String::new(),
         ));
+        match bounds {
+            Some((a, scale)) if a == 0.0 => match inequality::logistic_sii(groups, scale) {
+                Ok((sii, rii)) => {
+                    out.push(analytic(
+                        "SII_LOGISTIC",
+                        sii,
+                        "HC1 robust, delta method",
+                        Some(orient(sii.value)),
+                        String::new(),
+                    ));
+                    let rii_dis = match polarity {
+                        Polarity::Adverse => 1.0 / rii.value - 1.0,
+                        Polarity::Favourable => rii.value - 1.0,
+                    };
+                    out.push(analytic(
+                        "RII_LOGISTIC",
+                        rii,
+                        "HC1 robust, delta method (log scale)",
+                        Some(rii_dis),
+                        String::new(),
+                    ));
+                }
+                Err(_) => {
+                    out.push(not_applicable(
+                        "SII_LOGISTIC",
+                        "needs every value strictly inside the bounds",
+                    ));
+                    out.push(not_applicable(
+                        "RII_LOGISTIC",
+                        "needs every value strictly inside the bounds",
+                    ));
+                }
+            },
+            _ => {
+                out.push(not_applicable(
+                    "SII_LOGISTIC",
+                    "needs --bounds 0,SCALE (e.g. 0,100 for a percentage)",
+                ));
+                out.push(not_applicable(
+                    "RII_LOGISTIC",
+                    "needs --bounds 0,SCALE (e.g. 0,100 for a percentage)",
+                ));
+            }
+        }
         match (g.erreygers, g.wagstaff) {
             (Some(e), Some(w)) => {
                 out.push(analytic(
@@ -615,7 +659,16 @@ fn measure_rows(
             }
         }
     } else {
-        for code in ["ACI", "RCI", "SII", "RII", "ERREYGERS", "WAGSTAFF"] {
+        for code in [
+            "ACI",
+            "RCI",
+            "SII",
+            "RII",
+            "SII_LOGISTIC",
+            "RII_LOGISTIC",
+            "ERREYGERS",
+            "WAGSTAFF",
+        ] {
             out.push(not_applicable(code, ordered_only));
         }
     }
@@ -623,7 +676,7 @@ fn measure_rows(
 }
 
 /// The measure codes, in output order.
-const CODES: [&str; 23] = [
+const CODES: [&str; 25] = [
     "D",
     "R",
     "PAR",
@@ -645,6 +698,8 @@ const CODES: [&str; 23] = [
     "RCI",
     "SII",
     "RII",
+    "SII_LOGISTIC",
+    "RII_LOGISTIC",
     "ERREYGERS",
     "WAGSTAFF",
 ];

@@ -219,3 +219,13 @@ pub(crate) fn non_negative(x: f64) -> bool {
 pub(crate) fn positive(x: f64) -> bool {
     x.is_finite() && x > 0.0
 }
+
+/// Rounds half-way cases to the even neighbour, as R's `round` (IEC 60559).
+pub(crate) fn round_half_even(x: f64) -> f64 {
+    let r = x.round();
+    if (x - x.trunc()).abs() == 0.5 && r % 2.0 != 0.0 {
+        r - x.signum()
+    } else {
+        r
+    }
+}

@@ -173,7 +173,7 @@ fn inequality_reproduces_datasets_n_and_o() {
         "0,100",
     ]);
     let m = measures(&rows);
-    assert_eq!(rows.len(), 23, "one row per measure");
+    assert_eq!(rows.len(), 25, "one row per measure");
     near(&m, "D", "value", 20.0, 1e-12);
     near(&m, "D", "lower_ci_95_0", 17.490, 5e-4);
     near(&m, "R", "upper_ci_95_0", 3.5554, 5e-5);
@@ -225,6 +225,8 @@ fn inequality_reproduces_datasets_n_and_o() {
     near(&m, "SII", "lower_ci_95_0", -12.906, 5e-4);
     near(&m, "RII", "value", 0.42140, 5e-6);
     near(&m, "ERREYGERS", "value", -0.0636, 1e-12);
+    near(&m, "SII_LOGISTIC", "value", -9.985, 5e-4);
+    near(&m, "RII_LOGISTIC", "value", 0.44472, 5e-6);
     near(&m, "WAGSTAFF", "value", -0.14638, 5e-6);
     // Oriented so that > 0 means the disadvantaged are worse off (adverse: higher values at
     // the deprived end).
