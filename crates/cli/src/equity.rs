@@ -586,8 +586,8 @@ fn measure_rows(
             Some(rii_dis),
             String::new(),
         ));
-        match bounds {
-            Some((a, scale)) if a == 0.0 => match inequality::logistic_sii(groups, scale) {
+        match bounds.filter(|(a, _)| *a == 0.0) {
+            Some((_, scale)) => match inequality::logistic_sii(groups, scale) {
                 Ok((sii, rii)) => {
                     out.push(analytic(
                         "SII_LOGISTIC",
@@ -619,7 +619,7 @@ fn measure_rows(
                     ));
                 }
             },
-            _ => {
+            None => {
                 out.push(not_applicable(
                     "SII_LOGISTIC",
                     "needs --bounds 0,SCALE (e.g. 0,100 for a percentage)",

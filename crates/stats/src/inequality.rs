@@ -12,7 +12,7 @@ use crate::{
     ConfidenceLevel, Interval, StatsError,
     dist::qnorm,
     estimate::round_half_even,
-    simulation::{NormalStream, order_statistic_se, percentile_position},
+    simulation::{NormalStream, percentile_intervals},
 };
 
 /// One group of a dimension.
@@ -491,6 +491,7 @@ pub fn simulate_distance_measures(
             s.push(v);
         }
     }
+    let fractions: Vec<f64> = levels.iter().map(|l| l.fraction()).collect();
     Ok(series
         .iter_mut()
         .enumerate()
@@ -498,24 +499,15 @@ pub fn simulate_distance_measures(
             if reference.is_none() && (i == 6 || i == 7) {
                 return vec![None; levels.len()];
             }
-            s.sort_by(f64::total_cmp);
-            levels
-                .iter()
-                .map(|l| {
-                    let cv = l.fraction() + (1.0 - l.fraction()) / 2.0;
-                    let (lo, hi) = (
-                        percentile_position(draws, 1.0 - cv),
-                        percentile_position(draws, cv),
-                    );
+            percentile_intervals(s, &fractions)
+                .into_iter()
+                .map(|d| {
                     Some(SimulatedInterval {
                         interval: Interval {
-                            lower: s[lo],
-                            upper: s[hi],
+                            lower: d.lower,
+                            upper: d.upper,
                         },
-                        mc_error: (
-                            order_statistic_se(s, lo, 1.0 - cv),
-                            order_statistic_se(s, hi, cv),
-                        ),
+                        mc_error: (d.lower_error, d.upper_error),
                     })
                 })
                 .collect()

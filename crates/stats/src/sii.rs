@@ -5,7 +5,7 @@ use crate::{
     ConfidenceLevel, Interval, StatsError,
     dist::qnorm,
     inequality::fractional_ranks,
-    simulation::{NormalStream, order_statistic_se, percentile_position},
+    simulation::{NormalStream, percentile_intervals},
 };
 
 /// What kind of value the quantiles carry, which decides the scale of the simulation.
@@ -283,39 +283,60 @@ pub fn slope_index_of_inequality(
         IntervalMethod::Simulation { repetitions, seed } => {
             let mut stream = NormalStream::new(seed);
             let mut slopes = Vec::with_capacity(repetitions);
-            let mut riis = Vec::with_capacity(if config.rii_intervals { repetitions } else { 0 });
+            let want_rii = config.rii_intervals && !config.transform;
+            let mut riis = Vec::with_capacity(if want_rii { repetitions } else { 0 });
+            // Slope and fitted value at rank 0 are linear in the simulated values: for draws on
+            // the fitting scale (values of type Other, or any transformed model) each draw is the
+            // point fit plus Σ coefficient·se·z.
+            let linear_draws = config.transform || config.value_type == ValueType::Other;
+            let (slope0, at00) = if config.transform {
+                fit(&|j| model_values[j])
+            } else {
+                fit(&|j| quantiles[j].value)
+            };
+            let cs: Vec<f64> = (0..k).map(|j| c[j] * model_se[j]).collect();
+            let ds: Vec<f64> = (0..k).map(|j| (p[j] - c[j] / 2.0) * model_se[j]).collect();
             let mut draw = vec![0.0; k];
             for _ in 0..repetitions {
-                for j in 0..k {
-                    let v = model_values[j] + model_se[j] * stream.next();
-                    draw[j] = if config.transform { v } else { back(v) };
+                let (mut slope, mut at0);
+                if linear_draws {
+                    (slope, at0) = (slope0, at00);
+                    for j in 0..k {
+                        let z = stream.next();
+                        slope += cs[j] * z;
+                        at0 += ds[j] * z;
+                    }
+                } else {
+                    for (j, d) in draw.iter_mut().enumerate() {
+                        *d = back(model_values[j] + model_se[j] * stream.next());
+                    }
+                    (slope, at0) = (0.0, 0.0);
+                    for j in 0..k {
+                        slope += c[j] * draw[j];
+                        at0 += (p[j] - c[j] / 2.0) * draw[j];
+                    }
                 }
-                let (slope, at0) = fit(&|j| draw[j]);
                 if config.transform {
                     slopes.push(slope);
                 } else {
                     slopes.push(slope * m);
-                    if config.rii_intervals {
+                    if want_rii {
                         let r = (at0 + slope) / at0;
                         riis.push(if m < 0.0 { 1.0 / r } else { r });
                     }
                 }
             }
-            slopes.sort_by(f64::total_cmp);
-            riis.sort_by(f64::total_cmp);
-            let (slope_t, at0_t) = fit(&|j| model_values[j]);
-            let half_t = at0_t + slope_t / 2.0;
-            for l in &config.levels {
-                let cv = l.fraction() + (1.0 - l.fraction()) / 2.0;
-                let (lo_pos, hi_pos) = (
-                    percentile_position(repetitions, 1.0 - cv),
-                    percentile_position(repetitions, cv),
-                );
-                let (lo, hi) = (slopes[lo_pos], slopes[hi_pos]);
-                sii_mc_error.push(Some((
-                    order_statistic_se(&slopes, lo_pos, 1.0 - cv),
-                    order_statistic_se(&slopes, hi_pos, cv),
-                )));
+            let fractions: Vec<f64> = config.levels.iter().map(|l| l.fraction()).collect();
+            let sii_limits = percentile_intervals(&mut slopes, &fractions);
+            let rii_limits = if want_rii {
+                percentile_intervals(&mut riis, &fractions)
+            } else {
+                Vec::new()
+            };
+            let half_t = at00 + slope0 / 2.0;
+            for (li, lim) in sii_limits.iter().enumerate() {
+                let (lo, hi) = (lim.lower, lim.upper);
+                sii_mc_error.push(Some((lim.lower_error, lim.upper_error)));
                 if config.transform {
                     // PHE's reconstruction: pivot the simulated slope limits about the fitted
                     // midpoint, then back-transform the end points.
@@ -344,10 +365,10 @@ pub fn slope_index_of_inequality(
                         lower: lo,
                         upper: hi,
                     });
-                    if config.rii_intervals {
+                    if let Some(r) = rii_limits.get(li) {
                         rii_intervals.push(Interval {
-                            lower: riis[lo_pos],
-                            upper: riis[hi_pos],
+                            lower: r.lower,
+                            upper: r.upper,
                         });
                     }
                 }
