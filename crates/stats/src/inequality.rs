@@ -919,7 +919,10 @@ mod tests {
         near("SII lower", lo, -12.906, 5e-4);
         near("SII upper", hi, -7.284, 5e-4);
         // The SII is linear in y with weights c_j = p_j(R_j − ½)/σ²_R.
-        for (j, want) in [-1.3333, -0.2381, 0.3810, 0.6190, 0.5714].iter().enumerate() {
+        for (j, want) in [-1.3333, -0.2381, 0.3810, 0.6190, 0.5714]
+            .iter()
+            .enumerate()
+        {
             near("c_j", p[j] * (ranks[j] - 0.5) / var_r, *want, 5e-5);
         }
         // The other RII convention in use (ScotPHO): SII / mean.
