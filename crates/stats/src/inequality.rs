@@ -311,7 +311,7 @@ pub fn between_group_variance(groups: &[Group]) -> Result<Measure, StatsError> {
 }
 
 /// The point estimates of the distance-based measures, which have no analytic SE in HEAT:
-/// BGSD, COV, MDMU, MDMW, MDBU, MDBW, MDRU, MDRW, IDISU, IDISW (see [`simulate`] for intervals).
+/// BGSD, COV, MDMU, MDMW, MDBU, MDBW, MDRU, MDRW, IDISU, IDISW (see [`simulate_distance_measures`] for intervals).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct DistanceMeasures {
     /// Between-group standard deviation `√BGV`.
@@ -421,7 +421,7 @@ pub struct SimulatedInterval {
 /// # Method
 /// HEAT's simulation: redraw every group's value from `Normal(y_j, se_j)`, redrawing any value
 /// outside `bounds` (e.g. 0–100 for a percentage), recompute each measure, and take the
-/// percentiles of the draws ([`percentile_position`]). The best group is the one identified in
+/// percentiles of the draws ([`crate::simulation::percentile_position`]). The best group is the one identified in
 /// the data; the reference group is the named one (HEAT-Measures drew the best group for MDR*, a
 /// defect fixed in healthequal 1.0.1 and not copied here).
 ///

@@ -16,6 +16,7 @@
 //! | [`life_expectancy`] | abridged life tables (Chiang II) with Silcocks' interval |
 //! | [`compare`] | a group against its reference (exact rate ratio, Newcombe difference), Fingertips benchmarking |
 //! | [`sii`] | slope and relative index of inequality, as `phe_sii`, simulated or exact |
+//! | [`spc`] | XmR, p- and u-charts with the Making Data Count rules, variation and assurance |
 //! | [`inequality`] | summary measures across groups: D, R, PAR, PAF, BGV, distances, TI, MLD, ACI, RCI, SII, RII |
 //!
 //! Results are [`Estimate`]s: a value, one [`Interval`] per requested [`ConfidenceLevel`], the
@@ -49,6 +50,7 @@ pub mod quantile;
 pub mod rate;
 pub mod sii;
 pub mod simulation;
+pub mod spc;
 
 pub use confidence::ConfidenceLevel;
 pub use estimate::{Estimate, Interval, Method, Note, StatsError};
