@@ -27,6 +27,118 @@ pub enum Command {
     Compare(CompareArgs),
     /// Fingertips-style benchmarking against a comparator: Better / Similar / Worse, or quintiles.
     Benchmark(BenchmarkArgs),
+    /// Funnel plots: PHE's limits and significance, FunnelPlotR's over-dispersed limits.
+    #[command(subcommand)]
+    Funnel(FunnelCommand),
+    /// Statistical process control (Making Data Count): XmR, p- and u-charts with special-cause
+    /// rules, variation and assurance.
+    Spc(SpcArgs),
+}
+
+/// The funnel-plot commands.
+#[derive(Debug, Subcommand)]
+pub enum FunnelCommand {
+    /// PHE's table of funnel limits over the range of denominators (as calculate_funnel_limits).
+    Limits(FunnelArgs),
+    /// PHE's significance label of every row (as assign_funnel_significance).
+    Significance(FunnelArgs),
+    /// Every unit against over-dispersion-adjusted limits at its own size (as FunnelPlotR).
+    Units(FunnelUnitsArgs),
+}
+
+/// Options for PHE's funnel limits and significance.
+#[derive(Debug, Args, Clone)]
+pub struct FunnelArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub common: CommonArgs,
+    /// `proportion` (Wilson) or `ratio` (Poisson). (PHE's rate funnels are not yet available.)
+    #[arg(long, value_name = "STAT", value_parser = ["proportion", "ratio"])]
+    pub statistic: String,
+    /// Column of numerators (observed events).
+    #[arg(long, value_name = "COL")]
+    pub numerator: String,
+    /// Column of denominators (expected events for ratios).
+    #[arg(long, value_name = "COL")]
+    pub denominator: String,
+    /// For ratios: `count` (limits as ratio − 1) or `isr` (limits × 100).
+    #[arg(long, value_name = "TYPE", value_parser = ["count", "isr"])]
+    pub ratio_type: Option<String>,
+    /// Scale of proportions (e.g. 100 for percentages).
+    #[arg(long, value_name = "M", default_value_t = 100.0)]
+    pub multiplier: f64,
+}
+
+/// Options for over-dispersed funnel limits per unit.
+#[derive(Debug, Args, Clone)]
+pub struct FunnelUnitsArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub common: CommonArgs,
+    /// `PR` (proportion), `SR` (standardised ratio, log), `SR-sqrt` (square root), `RC` (ratio of counts).
+    #[arg(long = "type", value_name = "TYPE", value_parser = ["PR", "SR", "SR-sqrt", "RC"])]
+    pub kind: String,
+    /// Column of numerators (observed events).
+    #[arg(long, value_name = "COL")]
+    pub numerator: String,
+    /// Column of denominators (population, expected events, or comparison counts).
+    #[arg(long, value_name = "COL")]
+    pub denominator: String,
+    /// Limit levels: any, e.g. 95,99.8.
+    #[arg(
+        long,
+        value_name = "LEVELS",
+        value_delimiter = ',',
+        default_value = "95,99.8"
+    )]
+    pub limits: Vec<f64>,
+    /// Over-dispersion adjustment: `additive` (τ², DerSimonian–Laird), `multiplicative` (φ) or `none`.
+    #[arg(long, value_name = "HOW", value_parser = ["additive", "multiplicative", "none"], default_value = "additive")]
+    pub adjust: String,
+    /// How extreme z-scores are tamed: `winsorise` or `truncate` (SHMI).
+    #[arg(long, value_name = "HOW", value_parser = ["winsorise", "truncate"], default_value = "winsorise")]
+    pub trim: String,
+    /// Fraction tamed in each tail.
+    #[arg(long, value_name = "F", default_value_t = 0.1)]
+    pub trim_fraction: f64,
+}
+
+/// Options for SPC charts.
+#[derive(Debug, Args, Clone)]
+pub struct SpcArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub common: CommonArgs,
+    /// Column of periods (dates or labels); rows are charted in this column's order.
+    #[arg(long, value_name = "COL")]
+    pub period: String,
+    /// Column of values (counts for p- and u-charts).
+    #[arg(long, value_name = "COL")]
+    pub value: String,
+    /// Column of denominators, for p- and u-charts.
+    #[arg(long, value_name = "COL")]
+    pub denominator: Option<String>,
+    /// `xmr` (default), `p` (proportions) or `u` (rates). (Run, g and t charts are not yet available.)
+    #[arg(long, value_name = "CHART", value_parser = ["xmr", "p", "u"], default_value = "xmr")]
+    pub chart: String,
+    /// Fix the centre and limits from the first N points of each segment.
+    #[arg(long, value_name = "N")]
+    pub baseline: Option<usize>,
+    /// Start a new segment at these periods.
+    #[arg(long, value_name = "PERIOD,…", value_delimiter = ',')]
+    pub rebase: Vec<String>,
+    /// Direction of improvement: `increase`, `decrease` or `neutral`.
+    #[arg(long, value_name = "DIR", value_parser = ["increase", "decrease", "neutral"], default_value = "neutral")]
+    pub improvement: String,
+    /// Target for the assurance verdict.
+    #[arg(long, value_name = "X", allow_negative_numbers = true)]
+    pub target: Option<f64>,
+    /// Points in a row for a shift or trend: 7 (default) or 6.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(6..=7), default_value_t = 7)]
+    pub run_length: u8,
+    /// Leave out moving ranges above 3.267 × their mean before computing limits.
+    #[arg(long)]
+    pub screen_outliers: bool,
 }
 
 /// The statistics `levelfield stats` computes.

@@ -8,7 +8,9 @@
 mod args;
 mod equity;
 mod error;
+mod funnel;
 mod output;
+mod spc;
 pub mod stats;
 
 pub use args::{Cli, Command};
@@ -24,5 +26,7 @@ pub fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Inequality(args) => equity::inequality(&args),
         Command::Compare(args) => equity::compare(&args),
         Command::Benchmark(args) => equity::benchmark(&args),
+        Command::Funnel(command) => funnel::run(command),
+        Command::Spc(args) => spc::run(&args),
     }
 }

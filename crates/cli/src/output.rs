@@ -28,8 +28,12 @@ impl Results {
             numerator: Vec::with_capacity(capacity),
             denominator: Vec::with_capacity(capacity),
             value: Vec::with_capacity(capacity),
-            lower: vec![Vec::with_capacity(capacity); levels.len()],
-            upper: vec![Vec::with_capacity(capacity); levels.len()],
+            lower: (0..levels.len())
+                .map(|_| Vec::with_capacity(capacity))
+                .collect(),
+            upper: (0..levels.len())
+                .map(|_| Vec::with_capacity(capacity))
+                .collect(),
             statistic: Vec::with_capacity(capacity),
             method: Vec::with_capacity(capacity),
             note: Vec::with_capacity(capacity),

@@ -16,6 +16,7 @@
 //! | [`life_expectancy`] | abridged life tables (Chiang II) with Silcocks' interval |
 //! | [`compare`] | a group against its reference (exact rate ratio, Newcombe difference), Fingertips benchmarking |
 //! | [`sii`] | slope and relative index of inequality, as `phe_sii`, simulated or exact |
+//! | [`funnel`] | funnel limits: PHE's (inverted Wilson, Poisson) and FunnelPlotR's over-dispersion |
 //! | [`spc`] | XmR, p- and u-charts with the Making Data Count rules, variation and assurance |
 //! | [`inequality`] | summary measures across groups: D, R, PAR, PAF, BGV, distances, TI, MLD, ACI, RCI, SII, RII |
 //!
@@ -40,6 +41,7 @@ pub mod dist;
 pub mod dsr;
 pub mod esp2013;
 mod estimate;
+pub mod funnel;
 pub mod inequality;
 pub mod isr;
 pub mod life_expectancy;

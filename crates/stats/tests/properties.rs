@@ -281,3 +281,34 @@ mod inequality_properties {
         }
     }
 }
+
+mod spc_properties {
+    use levelfield_stats::{
+        simulation::NormalStream,
+        spc::{Rule, SpcConfig, spc},
+    };
+
+    /// Stable processes raise "outside limits" at about the nominal rate: 0.27 % of points for
+    /// normal data with known limits, somewhat more with limits estimated from 30 points.
+    #[test]
+    fn in_control_series_raise_special_causes_at_about_the_nominal_rate() {
+        let mut stream = NormalStream::new(2024);
+        let (mut points, mut outside, mut flagged) = (0usize, 0usize, 0usize);
+        for _ in 0..4000 {
+            let y: Vec<Option<f64>> = (0..30).map(|_| Some(100.0 + 5.0 * stream.next())).collect();
+            let chart = spc(&y, None, &SpcConfig::default());
+            points += chart.points.len();
+            outside += chart
+                .points
+                .iter()
+                .filter(|p| p.rule == Some(Rule::OutsideLimits))
+                .count();
+            flagged += chart.points.iter().filter(|p| p.rule.is_some()).count();
+        }
+        let rate = outside as f64 / points as f64;
+        assert!((0.001..0.008).contains(&rate), "outside-limits rate {rate}");
+        // All four rules together flag a few per cent of in-control points, not a majority.
+        let any = flagged as f64 / points as f64;
+        assert!(any < 0.1, "special-cause rate {any}");
+    }
+}

@@ -185,8 +185,12 @@ pub(crate) fn run(args: &SiiArgs) -> Result<(), CommandError> {
     let mut sii = Vec::with_capacity(n);
     let mut rii = Vec::with_capacity(n);
     let mut intercept = Vec::with_capacity(n);
-    let mut limits: Vec<Vec<Option<f64>>> = vec![Vec::with_capacity(n); 4 * levels.len()];
-    let mut mc: Vec<Vec<Option<f64>>> = vec![Vec::with_capacity(n); 2 * levels.len()];
+    let mut limits: Vec<Vec<Option<f64>>> = (0..4 * levels.len())
+        .map(|_| Vec::with_capacity(n))
+        .collect();
+    let mut mc: Vec<Vec<Option<f64>>> = (0..2 * levels.len())
+        .map(|_| Vec::with_capacity(n))
+        .collect();
     let mut diagnostic = Vec::with_capacity(n);
     for result in results {
         match result? {

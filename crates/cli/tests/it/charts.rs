@@ -1,0 +1,212 @@
+//! `levelfield funnel` and `levelfield spc` as a user runs them: PHE's funnel limits for
+//! proportions reproduced from the reference output, over-dispersed limits per unit, and the SPC
+//! worked example with every point's label and the assurance verdicts.
+
+use std::collections::HashMap;
+
+use crate::support::{levelfield, number, phe, read_csv, run_csv};
+
+#[test]
+fn funnel_limits_for_proportions_equal_phe() {
+    let ours = run_csv(&[
+        "funnel",
+        "limits",
+        "--input",
+        phe("in_funnel_prop.csv").to_str().unwrap(),
+        "--statistic",
+        "proportion",
+        "--numerator",
+        "numerator",
+        "--denominator",
+        "denominator",
+        "--multiplier",
+        "100",
+    ]);
+    let theirs = read_csv(&phe("out_funnel_prop__limits_m100.csv"));
+    assert_eq!(ours.len(), theirs.len());
+    for (o, t) in ours.iter().zip(&theirs) {
+        for col in [
+            "Population",
+            "lower_2s_limit",
+            "upper_2s_limit",
+            "lower_3s_limit",
+            "upper_3s_limit",
+            "baseline",
+        ] {
+            let (a, b) = (number(&o[col]).unwrap(), number(&t[col]).unwrap());
+            assert!(
+                (a - b).abs() <= 1e-9 * b.abs().max(1e-300),
+                "{col} at {}: {a} vs {b}",
+                t["Population"]
+            );
+        }
+        assert_eq!(
+            (o["statistic"].as_str(), o["method"].as_str()),
+            (t["statistic"].as_str(), t["method"].as_str())
+        );
+    }
+}
+
+#[test]
+fn funnel_significance_and_overdispersed_units() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pr.csv");
+    let o = [8, 30, 60, 18, 40, 25, 95, 50, 22, 70];
+    let n = [100, 200, 300, 150, 400, 250, 500, 200, 100, 300];
+    let mut text = String::from("unit,o,n\n");
+    for (i, (a, b)) in o.iter().zip(n).enumerate() {
+        text.push_str(&format!("u{i},{a},{b}\n"));
+    }
+    std::fs::write(&path, text).unwrap();
+    let p = path.to_str().unwrap();
+    let units = run_csv(&[
+        "funnel",
+        "units",
+        "--input",
+        p,
+        "--type",
+        "PR",
+        "--numerator",
+        "o",
+        "--denominator",
+        "n",
+    ]);
+    let first = &units[0];
+    // METHODS.md example: at n = 100 the additive 95 % limits are 0.061831–0.310652.
+    assert!((number(&first["lower_limit_95_0"]).unwrap() - 0.061831).abs() < 5e-6);
+    assert!((number(&first["upper_limit_99_8"]).unwrap() - 0.404408).abs() < 5e-6);
+    assert!(
+        first["overdispersion"].starts_with("phi 5.29684"),
+        "{}",
+        first["overdispersion"]
+    );
+    assert!(units.iter().all(|u| {
+        ["none", "high 95%", "low 95%", "high 99.8%", "low 99.8%"].contains(&u["outlier"].as_str())
+    }));
+    let unadjusted = run_csv(&[
+        "funnel",
+        "units",
+        "--input",
+        p,
+        "--type",
+        "PR",
+        "--numerator",
+        "o",
+        "--denominator",
+        "n",
+        "--adjust",
+        "none",
+    ]);
+    let outliers =
+        |rows: &[HashMap<String, String>]| rows.iter().filter(|r| r["outlier"] != "none").count();
+    assert!(
+        outliers(&unadjusted) > outliers(&units),
+        "over-dispersion adjustment flags fewer units"
+    );
+
+    let sig = run_csv(&[
+        "funnel",
+        "significance",
+        "--input",
+        p,
+        "--statistic",
+        "proportion",
+        "--numerator",
+        "o",
+        "--denominator",
+        "n",
+    ]);
+    let labels = [
+        "High (0.001)",
+        "High (0.025)",
+        "Not significant",
+        "Low (0.025)",
+        "Low (0.001)",
+    ];
+    assert!(
+        sig.iter()
+            .all(|r| labels.contains(&r["significance"].as_str()))
+    );
+    // u6 (95/500 = 19 %) is near the 16.7 % average; u0 (8 %) is well below it.
+    assert_eq!(sig[6]["significance"], "Not significant");
+    assert!(sig[0]["significance"].starts_with("Low"));
+    let bad = levelfield(&[
+        "funnel",
+        "significance",
+        "--input",
+        p,
+        "--statistic",
+        "proportion",
+        "--numerator",
+        "n",
+        "--denominator",
+        "o",
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+#[test]
+fn spc_example_c_through_the_command_line() {
+    let y = [
+        50, 53, 48, 51, 47, 52, 49, 54, 50, 46, 51, 49, 55, 56, 54, 57, 55, 58, 56, 49, 47, 45, 44,
+        42, 40, 38, 51, 59, 60, 50,
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.csv");
+    // Periods as ISO months, written out of order: the chart sorts them.
+    let mut text = String::from("month,value\n");
+    for (i, v) in y.iter().enumerate().rev() {
+        text.push_str(&format!("{}-{:02},{v}\n", 2022 + i / 12, i % 12 + 1));
+    }
+    std::fs::write(&path, text).unwrap();
+    let rows = run_csv(&[
+        "spc",
+        "--input",
+        path.to_str().unwrap(),
+        "--period",
+        "month",
+        "--value",
+        "value",
+        "--baseline",
+        "12",
+        "--improvement",
+        "increase",
+        "--target",
+        "65",
+    ]);
+    assert_eq!(rows.len(), 30);
+    let label = |i: usize| rows[i - 1]["special_cause_rule"].as_str();
+    for i in 1..=30 {
+        let want = match i {
+            13..=15 | 17 => "shift",
+            16 | 28 | 29 => "two_of_three",
+            18..=25 => "trend",
+            26 => "outside_limits",
+            _ => "",
+        };
+        assert_eq!(label(i), want, "point {i}");
+    }
+    assert!((number(&rows[0]["lower_process_limit"]).unwrap() - 39.60182).abs() < 5e-6);
+    assert_eq!(rows[0]["assurance"], "consistently failing");
+    assert_eq!(rows[25]["point_type"], "special cause concern");
+
+    // A missing month is a gap, reported, not closed up.
+    let mut text = String::from("month,value\n");
+    for (i, v) in y.iter().enumerate() {
+        let v = if i == 5 { String::new() } else { v.to_string() };
+        text.push_str(&format!("{}-{:02},{v}\n", 2022 + i / 12, i % 12 + 1));
+    }
+    std::fs::write(&path, text).unwrap();
+    let rows = run_csv(&[
+        "spc",
+        "--input",
+        path.to_str().unwrap(),
+        "--period",
+        "month",
+        "--value",
+        "value",
+    ]);
+    assert_eq!(rows[5]["value"], "");
+    assert!(rows[5]["diagnostic"].contains("gap"));
+    assert_eq!(rows[6]["moving_range"], "");
+}
