@@ -42,6 +42,9 @@ pub enum FunnelCommand {
     Limits(FunnelArgs),
     /// PHE's significance label of every row (as assign_funnel_significance).
     Significance(FunnelArgs),
+    /// PHE's plotting points for rates: the rate and the denominator per year (as
+    /// calculate_funnel_points).
+    Points(FunnelArgs),
     /// Every unit against over-dispersion-adjusted limits at its own size (as FunnelPlotR).
     Units(FunnelUnitsArgs),
 }
@@ -52,21 +55,33 @@ pub struct FunnelArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub common: CommonArgs,
-    /// `proportion` (Wilson) or `ratio` (Poisson). (PHE's rate funnels are not yet available.)
-    #[arg(long, value_name = "STAT", value_parser = ["proportion", "ratio"])]
+    /// `proportion` (Wilson), `ratio` or `rate` (Poisson).
+    #[arg(long, value_name = "STAT", value_parser = ["proportion", "ratio", "rate"])]
     pub statistic: String,
     /// Column of numerators (observed events).
     #[arg(long, value_name = "COL")]
     pub numerator: String,
-    /// Column of denominators (expected events for ratios).
+    /// Column of denominators (expected events for ratios; for rates, needed where a count is 0).
     #[arg(long, value_name = "COL")]
-    pub denominator: String,
+    pub denominator: Option<String>,
     /// For ratios: `count` (limits as ratio − 1) or `isr` (limits × 100).
     #[arg(long, value_name = "TYPE", value_parser = ["count", "isr"])]
     pub ratio_type: Option<String>,
-    /// Scale of proportions (e.g. 100 for percentages).
+    /// For rates: the column of rates (per --multiplier).
+    #[arg(long, value_name = "COL")]
+    pub rate: Option<String>,
+    /// For rates: `crude` or `dsr` (directly standardised; counts below 10 are not assessed).
+    #[arg(long, value_name = "TYPE", value_parser = ["crude", "dsr"])]
+    pub rate_type: Option<String>,
+    /// For rates: how many years of data the counts cover.
+    #[arg(long, value_name = "N")]
+    pub years_of_data: Option<f64>,
+    /// Scale: 100 for percentages, 100000 for rates per 100,000.
     #[arg(long, value_name = "M", default_value_t = 100.0)]
     pub multiplier: f64,
+    /// Also draw the chart as an SVG file.
+    #[arg(long, value_name = "FILE")]
+    pub svg: Option<PathBuf>,
 }
 
 /// Options for over-dispersed funnel limits per unit.
@@ -101,6 +116,9 @@ pub struct FunnelUnitsArgs {
     /// Fraction tamed in each tail.
     #[arg(long, value_name = "F", default_value_t = 0.1)]
     pub trim_fraction: f64,
+    /// Also draw the chart as an SVG file.
+    #[arg(long, value_name = "FILE")]
+    pub svg: Option<PathBuf>,
 }
 
 /// Options for SPC charts.
@@ -139,6 +157,9 @@ pub struct SpcArgs {
     /// Leave out moving ranges above 3.267 × their mean before computing limits.
     #[arg(long)]
     pub screen_outliers: bool,
+    /// Also draw the chart as an SVG file.
+    #[arg(long, value_name = "FILE")]
+    pub svg: Option<PathBuf>,
 }
 
 /// The statistics `levelfield stats` computes.

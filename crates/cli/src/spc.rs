@@ -37,6 +37,13 @@ pub(crate) fn run(args: &SpcArgs) -> Result<(), CommandError> {
         _ => Improvement::Neutral,
     };
     let groups = Groups::new(&table, group_by)?;
+    if args.svg.is_some() && groups.len() > 100 {
+        return Err(CommandError::Input(format!(
+            "--svg draws at most 100 series, and --group-by gives {}; filter the input or draw fewer groups",
+            groups.len()
+        )));
+    }
+    let mut charts: Vec<String> = Vec::new();
     let n = table.n_rows();
     let mut order_rows = Vec::with_capacity(n);
     let mut cols: Vec<Vec<Option<f64>>> = (0..7).map(|_| Vec::with_capacity(n)).collect();
@@ -84,6 +91,43 @@ pub(crate) fn run(args: &SpcArgs) -> Result<(), CommandError> {
             target: args.target,
         };
         let result = spc(&series, dens.as_deref(), &config);
+        if args.svg.is_some() {
+            let key: Vec<String> = group_by
+                .iter()
+                .map(|c| table.index(c).map(|i| table.text(i, rows[0]).into_owned()))
+                .collect::<Result<_, _>>()?;
+            let title = if key.is_empty() {
+                args.value.clone()
+            } else {
+                format!("{} — {}", args.value, key.join(", "))
+            };
+            let pts: Vec<levelfield_chart::SpcPoint> = rows
+                .iter()
+                .zip(&result.points)
+                .map(|(&r, p)| levelfield_chart::SpcPoint {
+                    period: table.text(period_col, r).into_owned(),
+                    value: p.value,
+                    mean: p.mean,
+                    lower: p.lower_limit,
+                    upper: p.upper_limit,
+                    signal: match p.point_type {
+                        levelfield_stats::spc::PointType::CommonCause => {
+                            levelfield_chart::Signal::Common
+                        }
+                        levelfield_stats::spc::PointType::Improvement => {
+                            levelfield_chart::Signal::Improvement
+                        }
+                        levelfield_stats::spc::PointType::Concern => {
+                            levelfield_chart::Signal::Concern
+                        }
+                        levelfield_stats::spc::PointType::Neutral => {
+                            levelfield_chart::Signal::Neutral
+                        }
+                    },
+                })
+                .collect();
+            charts.push(levelfield_chart::spc_chart(&title, &args.value, &pts));
+        }
         let variation = result.variation.label();
         let assurance = result.assurance.map_or("", |a| a.label());
         for (&r, p) in rows.iter().zip(&result.points) {
@@ -145,5 +189,14 @@ pub(crate) fn run(args: &SpcArgs) -> Result<(), CommandError> {
     for (name, c) in text_names.iter().zip(texts) {
         out.push(*name, Column::from_strings(c))?;
     }
-    emit(&out, &args.common)
+    emit(&out, &args.common)?;
+    if let Some(path) = &args.svg {
+        let svg = if charts.len() == 1 {
+            charts.remove(0)
+        } else {
+            levelfield_chart::stack(&charts)
+        };
+        levelfield_table::write_text(path, &svg).map_err(CommandError::Write)?;
+    }
+    Ok(())
 }

@@ -69,27 +69,37 @@ pub fn proportion_limit(
 /// # Edge cases
 /// `round` is R's (half to even).
 pub fn axis_points(min_denominator: f64, max_denominator: f64, ratio: bool) -> Vec<f64> {
-    let digits = |x: f64| format!("{}", x as i64).len() as i32;
-    let signif_floor = |x: f64| {
-        if x == 0.0 {
-            return 0.0;
-        }
-        let n = digits((x * 0.95).floor()) - 1;
-        (x * 0.95 / 10f64.powi(n)).floor() * 10f64.powi(n)
-    };
-    let signif_ceiling = |x: f64| {
-        if x == 0.0 {
-            return 0.0;
-        }
-        let n = digits((x * 1.05).ceil()) - 2;
-        (x * 1.05 / 10f64.powi(n)).ceil() * 10f64.powi(n)
-    };
     let axis_min = if max_denominator > 2.0 * min_denominator {
         0.0
     } else {
         signif_floor(min_denominator)
     };
-    let axis_max = signif_ceiling(max_denominator);
+    axis_grid(axis_min, signif_ceiling(max_denominator), ratio)
+}
+
+/// The events axis of PHE's rate funnels: the denominators per year rounded as in
+/// [`axis_points`], times the years, converted to events at the average rate `average`.
+pub fn rate_axis_points(
+    min_denominator: f64,
+    max_denominator: f64,
+    years: f64,
+    average: f64,
+) -> Vec<f64> {
+    let axis_min = if max_denominator > 2.0 * min_denominator {
+        0.0
+    } else {
+        signif_floor(min_denominator / years) * years
+    };
+    let axis_max = signif_ceiling(max_denominator / years) * years;
+    axis_grid(
+        (axis_min * average).floor(),
+        (axis_max * average).ceil(),
+        false,
+    )
+}
+
+/// PHE's 100-point grid from `axis_min` to `axis_max`.
+fn axis_grid(axis_min: f64, axis_max: f64, ratio: bool) -> Vec<f64> {
     let mut points = vec![axis_min.max(1.0)];
     for j in 2..=100 {
         let offset = if ratio { j - 1 } else { j };
@@ -98,6 +108,28 @@ pub fn axis_points(min_denominator: f64, max_denominator: f64, ratio: bool) -> V
         points.push(next.max(prev + 1.0));
     }
     points
+}
+
+fn digits(x: f64) -> i32 {
+    format!("{}", x as i64).len() as i32
+}
+
+/// Rounds down to the leading digit after taking 5 % off (PHE's `signif.floor`).
+fn signif_floor(x: f64) -> f64 {
+    if x == 0.0 {
+        return 0.0;
+    }
+    let n = digits((x * 0.95).floor()) - 1;
+    (x * 0.95 / 10f64.powi(n)).floor() * 10f64.powi(n)
+}
+
+/// Rounds up to two significant digits after adding 5 % (PHE's `signif.ceiling`).
+fn signif_ceiling(x: f64) -> f64 {
+    if x == 0.0 {
+        return 0.0;
+    }
+    let n = digits((x * 1.05).ceil()) - 2;
+    (x * 1.05 / 10f64.powi(n)).ceil() * 10f64.powi(n)
 }
 
 /// PHE's significance label for a proportion `x/n` against the average `p̄`.
@@ -165,6 +197,22 @@ pub fn ratio_test_statistic(observed: f64, expected: f64, p: f64, high: bool) ->
         }
     };
     stat / expected
+}
+
+/// PHE's significance label for a rate from `observed` events over the derived denominator,
+/// against the weighted average rate.
+pub fn rate_significance(observed: f64, denominator: f64, average: f64) -> &'static str {
+    if average < ratio_test_statistic(observed, denominator, 0.998, false) {
+        "High (0.001)"
+    } else if average < ratio_test_statistic(observed, denominator, 0.95, false) {
+        "High (0.025)"
+    } else if average > ratio_test_statistic(observed, denominator, 0.998, true) {
+        "Low (0.001)"
+    } else if average > ratio_test_statistic(observed, denominator, 0.95, true) {
+        "Low (0.025)"
+    } else {
+        "Not significant"
+    }
 }
 
 /// PHE's significance label for a ratio (observed/expected events) against 1.

@@ -30,6 +30,48 @@ pub fn write(table: &Table, path: &Path, format: Option<Format>) -> Result<(), T
         path: path.to_path_buf(),
         source,
     };
+    replace_atomically(path, |tmp| match format {
+        Format::Csv => {
+            let mut out = std::io::BufWriter::with_capacity(1 << 20, tmp.as_file_mut());
+            write_csv_to(table, &mut out).map_err(io)?;
+            out.flush().map_err(io)
+        }
+        Format::Json => {
+            let mut out = std::io::BufWriter::new(tmp.as_file_mut());
+            write_json(table, &mut out).map_err(io)?;
+            out.flush().map_err(io)
+        }
+        Format::Parquet => write_parquet(table, tmp.as_file_mut(), path),
+        Format::Xlsx => write_xlsx(table, tmp.path(), path),
+    })
+}
+
+/// Writes `text` (an SVG chart, a report) to `path` with the same guarantee as [`write()`]:
+/// complete or not at all.
+///
+/// # Errors
+/// [`TableError::Io`].
+pub fn write_text(path: &Path, text: &str) -> Result<(), TableError> {
+    replace_atomically(path, |tmp| {
+        tmp.as_file_mut()
+            .write_all(text.as_bytes())
+            .map_err(|source| TableError::Io {
+                path: path.to_path_buf(),
+                source,
+            })
+    })
+}
+
+/// Fills a temporary file beside `path`, flushes it to disk, gives it the target's permissions
+/// (or 0644), and renames it over `path`; on error the temporary file is removed.
+fn replace_atomically(
+    path: &Path,
+    fill: impl FnOnce(&mut tempfile::NamedTempFile) -> Result<(), TableError>,
+) -> Result<(), TableError> {
+    let io = |source: std::io::Error| TableError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
@@ -39,20 +81,7 @@ pub fn write(table: &Table, path: &Path, format: Option<Format>) -> Result<(), T
         .suffix(".tmp")
         .tempfile_in(&dir)
         .map_err(io)?;
-    match format {
-        Format::Csv => {
-            let mut out = std::io::BufWriter::with_capacity(1 << 20, tmp.as_file_mut());
-            write_csv_to(table, &mut out).map_err(io)?;
-            out.flush().map_err(io)?;
-        }
-        Format::Json => {
-            let mut out = std::io::BufWriter::new(tmp.as_file_mut());
-            write_json(table, &mut out).map_err(io)?;
-            out.flush().map_err(io)?;
-        }
-        Format::Parquet => write_parquet(table, tmp.as_file_mut(), path)?,
-        Format::Xlsx => write_xlsx(table, tmp.path(), path)?,
-    }
+    fill(&mut tmp)?;
     tmp.as_file().sync_all().map_err(io)?;
     // The temporary file is private (0600); give the result the permissions of the file it
     // replaces, or the usual 0644 for a new one.
@@ -84,6 +113,13 @@ fn default_permissions() -> std::fs::Permissions {
 /// # Errors
 /// Any error of the writer.
 pub fn write_csv_to(table: &Table, out: &mut impl Write) -> std::io::Result<()> {
+    write_csv(table, out).map_err(|e| match e.into_kind() {
+        csv::ErrorKind::Io(io) => io,
+        other => std::io::Error::other(format!("{other:?}")),
+    })
+}
+
+fn write_csv(table: &Table, out: &mut impl Write) -> csv::Result<()> {
     let mut w = csv::WriterBuilder::new().from_writer(out);
     w.write_record(table.names())?;
     let mut record: Vec<String> = vec![String::new(); table.columns().len()];

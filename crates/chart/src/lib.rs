@@ -1,0 +1,470 @@
+//! Charts as self-contained SVG text: SPC charts and funnel plots. Pure functions from data to a
+//! string — no I/O, no fonts or scripts fetched — so the CLI, the report and the web app draw
+//! the same pictures.
+//!
+//! Every chart is accessible: `role="img"`, a `<title>` and a `<desc>` summarising what it shows,
+//! and a colour-blind-safe palette (Okabe–Ito) in which meaning never rests on colour alone
+//! (special causes are also drawn larger, and limits are labelled).
+
+#![deny(missing_docs)]
+
+use std::fmt::Write;
+
+/// Okabe–Ito colours.
+const BLUE: &str = "#0072B2";
+const ORANGE: &str = "#D55E00";
+const PURPLE: &str = "#CC79A7";
+const GREY: &str = "#595959";
+const LIGHT: &str = "#BBBBBB";
+
+const WIDTH: f64 = 760.0;
+const HEIGHT: f64 = 340.0;
+const LEFT: f64 = 64.0;
+const RIGHT: f64 = 20.0;
+const TOP: f64 = 36.0;
+const BOTTOM: f64 = 52.0;
+
+/// What an SPC point signals, for its colour and size.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Signal {
+    /// Common cause.
+    Common,
+    /// Special cause, improvement.
+    Improvement,
+    /// Special cause, concern.
+    Concern,
+    /// Special cause without a direction.
+    Neutral,
+}
+
+/// One point of an SPC chart.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SpcPoint {
+    /// The period label shown on the x axis.
+    pub period: String,
+    /// The value (`None` for a gap).
+    pub value: Option<f64>,
+    /// Centre line at this point.
+    pub mean: f64,
+    /// Lower process limit.
+    pub lower: f64,
+    /// Upper process limit.
+    pub upper: f64,
+    /// What the point signals.
+    pub signal: Signal,
+}
+
+/// One unit of a funnel plot.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FunnelUnit {
+    /// Unit label (shown for outliers).
+    pub label: String,
+    /// Size (x axis): population, expected events…
+    pub size: f64,
+    /// Value (y axis).
+    pub value: f64,
+    /// Outside the outer limits.
+    pub outlier: bool,
+}
+
+/// One x position of a funnel's limits: `(size, [(lower, upper) per level, innermost first])`.
+pub type FunnelLimits = (f64, Vec<(f64, f64)>);
+
+fn esc(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// Round tick values covering `[lo, hi]`.
+fn ticks(lo: f64, hi: f64) -> Vec<f64> {
+    if hi.partial_cmp(&lo) != Some(std::cmp::Ordering::Greater) {
+        return vec![lo];
+    }
+    let raw = (hi - lo) / 5.0;
+    let mag = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 2.5, 5.0, 10.0]
+        .iter()
+        .map(|m| m * mag)
+        .find(|s| *s >= raw)
+        .unwrap_or(10.0 * mag);
+    let mut t = (lo / step).ceil() * step;
+    let mut out = Vec::new();
+    while t <= hi + step * 1e-9 {
+        out.push(if t.abs() < step * 1e-9 { 0.0 } else { t });
+        t += step;
+    }
+    out
+}
+
+fn fmt_tick(v: f64) -> String {
+    let s = format!("{v:.6}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    s.to_string()
+}
+
+struct Frame {
+    x0: f64,
+    x1: f64,
+    y0: f64,
+    y1: f64,
+}
+
+impl Frame {
+    fn x(&self, v: f64) -> f64 {
+        LEFT + (v - self.x0) / (self.x1 - self.x0) * (WIDTH - LEFT - RIGHT)
+    }
+    fn y(&self, v: f64) -> f64 {
+        HEIGHT - BOTTOM - (v - self.y0) / (self.y1 - self.y0) * (HEIGHT - TOP - BOTTOM)
+    }
+}
+
+fn open(svg: &mut String, title: &str, desc: &str) {
+    let _ = write!(
+        svg,
+        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" role="img" aria-labelledby="t d" font-family="Arial, Helvetica, sans-serif" font-size="12"><title id="t">{}</title><desc id="d">{}</desc><rect width="100%" height="100%" fill="#ffffff"/><text x="{LEFT}" y="22" font-size="15" font-weight="bold" fill="#000000">{}</text>"##,
+        esc(title),
+        esc(desc),
+        esc(title)
+    );
+}
+
+fn y_axis(svg: &mut String, f: &Frame, label: &str) {
+    for t in ticks(f.y0, f.y1) {
+        let y = f.y(t);
+        let _ = write!(
+            svg,
+            r##"<line x1="{LEFT}" x2="{}" y1="{y:.1}" y2="{y:.1}" stroke="#eeeeee"/><text x="{}" y="{:.1}" text-anchor="end" fill="#333333">{}</text>"##,
+            WIDTH - RIGHT,
+            LEFT - 6.0,
+            y + 4.0,
+            fmt_tick(t)
+        );
+    }
+    let _ = write!(
+        svg,
+        r##"<text transform="translate(14 {:.1}) rotate(-90)" text-anchor="middle" fill="#333333">{}</text>"##,
+        (TOP + HEIGHT - BOTTOM) / 2.0,
+        esc(label)
+    );
+}
+
+fn polyline(svg: &mut String, pts: &[(f64, f64)], colour: &str, dash: Option<&str>, width: f64) {
+    if pts.len() < 2 {
+        return;
+    }
+    let path: Vec<String> = pts.iter().map(|(x, y)| format!("{x:.1},{y:.1}")).collect();
+    let dash = dash
+        .map(|d| format!(r##" stroke-dasharray="{d}""##))
+        .unwrap_or_default();
+    let _ = write!(
+        svg,
+        r##"<polyline points="{}" fill="none" stroke="{colour}" stroke-width="{width}"{dash}/>"##,
+        path.join(" ")
+    );
+}
+
+/// An SPC chart: values joined by a line (broken at gaps), centre line, process limits, and
+/// special causes coloured and enlarged.
+pub fn spc_chart(title: &str, y_label: &str, points: &[SpcPoint]) -> String {
+    let mut svg = String::new();
+    let n_special = points.iter().filter(|p| p.signal != Signal::Common).count();
+    let desc = format!(
+        "Statistical process control chart of {} periods with centre line and process limits; {} point(s) show special-cause variation.",
+        points.len(),
+        n_special
+    );
+    open(&mut svg, title, &desc);
+    let finite = points
+        .iter()
+        .flat_map(|p| [p.value.unwrap_or(f64::NAN), p.lower, p.upper, p.mean])
+        .filter(|v| v.is_finite());
+    let (lo, hi) = finite.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+        (a.min(v), b.max(v))
+    });
+    if points.is_empty() || !lo.is_finite() {
+        svg.push_str("</svg>");
+        return svg;
+    }
+    let pad = ((hi - lo) * 0.08).max(1e-9);
+    let f = Frame {
+        x0: 0.0,
+        x1: (points.len().max(2) - 1) as f64,
+        y0: lo - pad,
+        y1: hi + pad,
+    };
+    y_axis(&mut svg, &f, y_label);
+    // Lines: limits and centre (per point, so steps at rebases show).
+    for (get, colour, dash, name) in [
+        (0usize, GREY, Some("6 4"), "upper process limit"),
+        (1, GREY, Some("6 4"), "lower process limit"),
+        (2, "#000000", None, "mean"),
+    ] {
+        let pts: Vec<(f64, f64)> = points
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| {
+                let v = [p.upper, p.lower, p.mean][get];
+                v.is_finite().then(|| (f.x(i as f64), f.y(v)))
+            })
+            .collect();
+        polyline(&mut svg, &pts, colour, dash, 1.2);
+        if let Some(last) = pts.last() {
+            let _ = write!(
+                svg,
+                r##"<text x="{:.1}" y="{:.1}" text-anchor="end" font-size="10" fill="{colour}">{name}</text>"##,
+                last.0,
+                last.1 - 4.0
+            );
+        }
+    }
+    // The series, broken at gaps.
+    let mut run: Vec<(f64, f64)> = Vec::new();
+    for (i, p) in points.iter().enumerate() {
+        match p.value {
+            Some(v) => run.push((f.x(i as f64), f.y(v))),
+            None => {
+                polyline(&mut svg, &run, LIGHT, None, 1.5);
+                run.clear();
+            }
+        }
+    }
+    polyline(&mut svg, &run, LIGHT, None, 1.5);
+    for (i, p) in points.iter().enumerate() {
+        let Some(v) = p.value else { continue };
+        let (colour, r) = match p.signal {
+            Signal::Common => (GREY, 3.0),
+            Signal::Improvement => (BLUE, 5.0),
+            Signal::Concern => (ORANGE, 5.0),
+            Signal::Neutral => (PURPLE, 5.0),
+        };
+        let _ = write!(
+            svg,
+            r##"<circle cx="{:.1}" cy="{:.1}" r="{r}" fill="{colour}"><title>{}: {}</title></circle>"##,
+            f.x(i as f64),
+            f.y(v),
+            esc(&p.period),
+            fmt_tick(v)
+        );
+    }
+    // Period labels, thinned to about twelve.
+    let every = points.len().div_ceil(12).max(1);
+    for (i, p) in points.iter().enumerate().filter(|(i, _)| i % every == 0) {
+        let _ = write!(
+            svg,
+            r##"<text x="{:.1}" y="{:.1}" text-anchor="middle" font-size="10" fill="#333333">{}</text>"##,
+            f.x(i as f64),
+            HEIGHT - BOTTOM + 16.0,
+            esc(&p.period)
+        );
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+/// A funnel plot: units as points (outliers enlarged and labelled), the target line, and the
+/// limits at each level as curves.
+pub fn funnel_plot(
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    units: &[FunnelUnit],
+    limits: &[FunnelLimits],
+    target: f64,
+) -> String {
+    let mut svg = String::new();
+    let n_out = units.iter().filter(|u| u.outlier).count();
+    let desc = format!(
+        "Funnel plot of {} units against the target {}; {} unit(s) lie outside the outer limits.",
+        units.len(),
+        fmt_tick(target),
+        n_out
+    );
+    open(&mut svg, title, &desc);
+    let xs = units
+        .iter()
+        .map(|u| u.size)
+        .chain(limits.iter().map(|l| l.0))
+        .filter(|v| v.is_finite());
+    let (x_lo, x_hi) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+        (a.min(v), b.max(v))
+    });
+    let ys = units
+        .iter()
+        .map(|u| u.value)
+        .chain(std::iter::once(target))
+        .chain(
+            limits
+                .iter()
+                .flat_map(|l| l.1.iter().flat_map(|(a, b)| [*a, *b])),
+        )
+        .filter(|v| v.is_finite());
+    let (y_lo, y_hi) = ys.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+        (a.min(v), b.max(v))
+    });
+    if !x_lo.is_finite() || !y_lo.is_finite() {
+        svg.push_str("</svg>");
+        return svg;
+    }
+    // Keep the funnel's mouth from dominating: clip the y range to the units' spread.
+    let (u_lo, u_hi) = units.iter().fold((target, target), |(a, b), u| {
+        (a.min(u.value), b.max(u.value))
+    });
+    let span = (u_hi - u_lo).max(1e-9);
+    let f = Frame {
+        x0: 0.0,
+        x1: x_hi * 1.03,
+        y0: y_lo.max(u_lo - span * 0.6),
+        y1: y_hi.min(u_hi + span * 0.6),
+    };
+    y_axis(&mut svg, &f, y_label);
+    for t in ticks(f.x0, f.x1) {
+        let _ = write!(
+            svg,
+            r##"<text x="{:.1}" y="{:.1}" text-anchor="middle" font-size="10" fill="#333333">{}</text>"##,
+            f.x(t),
+            HEIGHT - BOTTOM + 16.0,
+            fmt_tick(t)
+        );
+    }
+    let _ = write!(
+        svg,
+        r##"<text x="{:.1}" y="{:.1}" text-anchor="middle" fill="#333333">{}</text>"##,
+        (LEFT + WIDTH - RIGHT) / 2.0,
+        HEIGHT - 12.0,
+        esc(x_label)
+    );
+    let clip = |v: f64| v.clamp(f.y0, f.y1);
+    let n_levels = limits.first().map_or(0, |l| l.1.len());
+    for k in 0..n_levels {
+        let dash = if k == 0 { "6 4" } else { "2 3" };
+        for side in [0, 1] {
+            let pts: Vec<(f64, f64)> = limits
+                .iter()
+                .filter_map(|(x, ls)| {
+                    let v = if side == 0 { ls[k].0 } else { ls[k].1 };
+                    v.is_finite().then(|| (f.x(*x), f.y(clip(v))))
+                })
+                .collect();
+            polyline(&mut svg, &pts, GREY, Some(dash), 1.2);
+        }
+    }
+    polyline(
+        &mut svg,
+        &[(f.x(f.x0), f.y(target)), (f.x(f.x1), f.y(target))],
+        "#000000",
+        None,
+        1.2,
+    );
+    for u in units {
+        let (colour, r) = if u.outlier {
+            (ORANGE, 5.0)
+        } else {
+            (BLUE, 3.5)
+        };
+        let (cx, cy) = (f.x(u.size), f.y(clip(u.value)));
+        let _ = write!(
+            svg,
+            r##"<circle cx="{cx:.1}" cy="{cy:.1}" r="{r}" fill="{colour}"><title>{}: {}</title></circle>"##,
+            esc(&u.label),
+            fmt_tick(u.value)
+        );
+        if u.outlier {
+            let _ = write!(
+                svg,
+                r##"<text x="{:.1}" y="{:.1}" font-size="10" fill="#000000">{}</text>"##,
+                cx + 7.0,
+                cy + 3.0,
+                esc(&u.label)
+            );
+        }
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+/// Stacks charts vertically into one SVG document (one chart per series).
+pub fn stack(charts: &[String]) -> String {
+    let height = HEIGHT * charts.len() as f64;
+    let mut svg = format!(
+        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}">"##
+    );
+    for (i, chart) in charts.iter().enumerate() {
+        let inner = chart.strip_prefix("<svg ").unwrap_or(chart);
+        let _ = write!(svg, r##"<svg y="{}" {inner}"##, HEIGHT * i as f64);
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spc_chart_is_accessible_and_self_contained() {
+        let pts: Vec<SpcPoint> = (0..20)
+            .map(|i| SpcPoint {
+                period: format!("P{i}"),
+                value: if i == 7 { None } else { Some(f64::from(i % 5)) },
+                mean: 2.0,
+                lower: -1.0,
+                upper: 5.0,
+                signal: if i == 3 {
+                    Signal::Concern
+                } else {
+                    Signal::Common
+                },
+            })
+            .collect();
+        let svg = spc_chart("Detentions <Black>", "per 100,000", &pts);
+        assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
+        assert!(
+            svg.contains(r##"role="img""##)
+                && svg.contains("<title id=\"t\">Detentions &lt;Black&gt;</title>")
+        );
+        assert!(svg.contains("1 point(s) show special-cause variation"));
+        assert!(
+            !svg.contains("http://") || svg.matches("http://").count() == 1,
+            "only the SVG namespace"
+        );
+        assert_eq!(svg.matches("<circle").count(), 19, "the gap has no point");
+        assert!(svg.contains(ORANGE));
+    }
+
+    #[test]
+    fn funnel_plot_labels_outliers() {
+        let units = vec![
+            FunnelUnit {
+                label: "A".into(),
+                size: 100.0,
+                value: 0.1,
+                outlier: false,
+            },
+            FunnelUnit {
+                label: "Outlier & co".into(),
+                size: 400.0,
+                value: 0.4,
+                outlier: true,
+            },
+        ];
+        let limits: Vec<FunnelLimits> = (1..=10)
+            .map(|i| (f64::from(i) * 50.0, vec![(0.05, 0.3), (0.02, 0.4)]))
+            .collect();
+        let svg = funnel_plot("Recovery", "Referrals", "Proportion", &units, &limits, 0.17);
+        assert!(svg.contains("Outlier &amp; co"));
+        assert!(svg.contains("1 unit(s) lie outside"));
+        assert_eq!(
+            svg.matches("<polyline").count(),
+            5,
+            "four limit curves and the target"
+        );
+    }
+
+    #[test]
+    fn ticks_are_round() {
+        assert_eq!(ticks(0.0, 10.0), vec![0.0, 2.0, 4.0, 6.0, 8.0, 10.0]);
+        assert_eq!(ticks(39.6, 60.4), vec![40.0, 45.0, 50.0, 55.0, 60.0]);
+    }
+}
