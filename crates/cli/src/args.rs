@@ -136,8 +136,9 @@ pub struct SpcArgs {
     /// Column of denominators, for p- and u-charts.
     #[arg(long, value_name = "COL")]
     pub denominator: Option<String>,
-    /// `xmr` (default), `p` (proportions) or `u` (rates). (Run, g and t charts are not yet available.)
-    #[arg(long, value_name = "CHART", value_parser = ["xmr", "p", "u"], default_value = "xmr")]
+    /// `xmr` (default), `p` (proportions), `u` (rates), `run` (median, no limits), `g` (events
+    /// between rare events) or `t` (time between rare events).
+    #[arg(long, value_name = "CHART", value_parser = ["xmr", "p", "u", "run", "g", "t"], default_value = "xmr")]
     pub chart: String,
     /// Fix the centre and limits from the first N points of each segment.
     #[arg(long, value_name = "N")]

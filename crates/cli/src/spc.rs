@@ -18,11 +18,14 @@ pub(crate) fn run(args: &SpcArgs) -> Result<(), CommandError> {
     let chart = match args.chart.as_str() {
         "p" => ChartType::P,
         "u" => ChartType::U,
+        "run" => ChartType::Run,
+        "g" => ChartType::G,
+        "t" => ChartType::T,
         _ => ChartType::Xmr,
     };
     let denominators = match (&args.denominator, chart) {
         (Some(col), _) => Some(table.numbers(col)?),
-        (None, ChartType::Xmr) => None,
+        (None, ChartType::Xmr | ChartType::Run | ChartType::G | ChartType::T) => None,
         (None, _) => {
             return Err(CommandError::Input(format!(
                 "--chart {} needs --denominator COL",
@@ -47,16 +50,17 @@ pub(crate) fn run(args: &SpcArgs) -> Result<(), CommandError> {
     let n = table.n_rows();
     let mut order_rows = Vec::with_capacity(n);
     let mut cols: Vec<Vec<Option<f64>>> = (0..7).map(|_| Vec::with_capacity(n)).collect();
-    let mut texts: Vec<Vec<String>> = (0..6).map(|_| Vec::with_capacity(n)).collect();
+    let mut texts: Vec<Vec<&'static str>> = (0..6).map(|_| Vec::with_capacity(n)).collect();
+    // Periods read as numbers once (text periods such as ISO dates sort as text).
+    let period_number: Vec<Option<f64>> = (0..n)
+        .map(|r| table.text(period_col, r).trim().parse::<f64>().ok())
+        .collect();
     for rows in groups.iter() {
         // Chart the group's rows in period order (numbers numerically, text by bytes: ISO dates sort).
         let mut rows = rows.to_vec();
-        rows.sort_by(|&a, &b| {
-            let (x, y) = (table.text(period_col, a), table.text(period_col, b));
-            match (x.trim().parse::<f64>(), y.trim().parse::<f64>()) {
-                (Ok(p), Ok(q)) => p.total_cmp(&q),
-                _ => x.cmp(&y),
-            }
+        rows.sort_by(|&a, &b| match (period_number[a], period_number[b]) {
+            (Some(p), Some(q)) => p.total_cmp(&q),
+            _ => table.text(period_col, a).cmp(&table.text(period_col, b)),
         });
         for w in rows.windows(2) {
             if table.text(period_col, w[0]) == table.text(period_col, w[1]) {
@@ -144,15 +148,15 @@ pub(crate) fn run(args: &SpcArgs) -> Result<(), CommandError> {
                 c.push(v);
             }
             let row_texts = [
-                p.rule.map_or("", |r| r.label()).to_string(),
-                p.point_type.label().to_string(),
-                if p.trial_limits { "TRUE" } else { "FALSE" }.to_string(),
-                variation.to_string(),
-                assurance.to_string(),
+                p.rule.map_or("", |r| r.label()),
+                p.point_type.label(),
+                if p.trial_limits { "TRUE" } else { "FALSE" },
+                variation,
+                assurance,
                 if p.value.is_none() {
-                    "missing period: a gap in the chart, not closed up".to_string()
+                    "missing period: a gap in the chart, not closed up"
                 } else {
-                    String::new()
+                    ""
                 },
             ];
             for (c, v) in texts.iter_mut().zip(row_texts) {

@@ -22,6 +22,12 @@ pub enum ChartType {
     P,
     /// Rates (`value/denominator`) with Poisson limits varying with each denominator.
     U,
+    /// Run chart: the median as centre line, no limits; shifts of 6 and trends of 5 points.
+    Run,
+    /// g-chart for rare events: counts of opportunities (e.g. days) between events, geometric limits.
+    G,
+    /// t-chart for rare events: times between events, XmR on `t^(1/3.6)` and back-transformed.
+    T,
 }
 
 /// Options of [`spc`].
@@ -204,6 +210,11 @@ pub fn spc(
     denominators: Option<&[Option<f64>]>,
     config: &SpcConfig,
 ) -> SpcChart {
+    match config.chart {
+        ChartType::T => return t_chart(values, config),
+        ChartType::Run => return run_chart(values, config),
+        _ => {}
+    }
     let n = values.len();
     // Plotted values: ratio to the denominator for p- and u-charts.
     let plotted: Vec<Option<f64>> = match (config.chart, denominators) {
@@ -254,6 +265,13 @@ pub fn spc(
                 }
                 half.iter_mut().for_each(|h| *h = 2.66 * mr_bar);
             }
+            ChartType::G => {
+                centre = base.iter().map(|&i| plotted[i].unwrap_or(0.0)).sum::<f64>()
+                    / base.len() as f64;
+                let sd = (centre * (centre + 1.0)).sqrt();
+                half.iter_mut().for_each(|h| *h = 3.0 * sd);
+            }
+            ChartType::Run | ChartType::T => unreachable!("handled above"),
             ChartType::P | ChartType::U => {
                 let d = denominators.unwrap_or(&[]);
                 let (num, den) = base.iter().fold((0.0, 0.0), |(a, b), &i| {
@@ -278,12 +296,17 @@ pub fn spc(
             if config.chart != ChartType::Xmr {
                 lo = lo.max(0.0);
             }
+            let lower_two = if config.chart == ChartType::Xmr {
+                centre - h * 2.0 / 3.0
+            } else {
+                (centre - h * 2.0 / 3.0).max(0.0)
+            };
             points.push(SpcPoint {
                 value: plotted[i],
                 mean: centre,
                 lower_limit: lo,
                 upper_limit: hi,
-                lower_two_sigma: centre - h * 2.0 / 3.0,
+                lower_two_sigma: lower_two,
                 upper_two_sigma: centre + h * 2.0 / 3.0,
                 moving_range: if config.chart == ChartType::Xmr {
                     mr[i - start]
@@ -298,14 +321,26 @@ pub fn spc(
         }
         apply_rules(&mut points[start..end], config);
     }
-    let gaps = (0..n).filter(|&i| plotted[i].is_none()).collect();
+    finish(points, config)
+}
+
+/// Gaps, the variation verdict (last present point) and the assurance verdict (latest limits).
+fn finish(points: Vec<SpcPoint>, config: &SpcConfig) -> SpcChart {
+    let gaps = points
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.value.is_none())
+        .map(|(i, _)| i)
+        .collect();
     let variation = points
         .iter()
         .rev()
         .find(|p| p.value.is_some())
         .map_or(PointType::CommonCause, |p| p.point_type);
     let assurance = match (config.target, points.last(), config.improvement) {
-        (Some(t), Some(last), Improvement::Increase | Improvement::Decrease) => {
+        (Some(t), Some(last), Improvement::Increase | Improvement::Decrease)
+            if last.upper_limit.is_finite() =>
+        {
             let (lo, hi) = (last.lower_limit, last.upper_limit);
             let increase = config.improvement == Improvement::Increase;
             Some(if t > hi {
@@ -331,6 +366,138 @@ pub fn spc(
         variation,
         assurance,
         gaps,
+    }
+}
+
+/// t-chart: XmR on `t^(1/3.6)`, limits and centre back-transformed (Nelson's transformation
+/// makes exponential waiting times close to normal).
+fn t_chart(values: &[Option<f64>], config: &SpcConfig) -> SpcChart {
+    let transformed: Vec<Option<f64>> = values
+        .iter()
+        .map(|v| v.filter(|t| *t >= 0.0).map(|t| t.powf(1.0 / 3.6)))
+        .collect();
+    let inner = spc(
+        &transformed,
+        None,
+        &SpcConfig {
+            chart: ChartType::Xmr,
+            ..config.clone()
+        },
+    );
+    let back = |v: f64| v.max(0.0).powf(3.6);
+    let points = inner
+        .points
+        .into_iter()
+        .zip(values)
+        .map(|(p, v)| SpcPoint {
+            value: *v,
+            mean: back(p.mean),
+            lower_limit: back(p.lower_limit),
+            upper_limit: back(p.upper_limit),
+            lower_two_sigma: back(p.lower_two_sigma),
+            upper_two_sigma: back(p.upper_two_sigma),
+            moving_range: None,
+            ..p
+        })
+        .collect();
+    finish(points, config)
+}
+
+/// Run chart: median centre line, no limits; a shift is 6 or more points on one side of the
+/// median (points on it neither break nor count), a trend 5 or more points each above (below)
+/// the previous (ties neither break nor count), as NHS England's run-chart guidance.
+fn run_chart(values: &[Option<f64>], config: &SpcConfig) -> SpcChart {
+    let mut sorted: Vec<f64> = values.iter().flatten().copied().collect();
+    sorted.sort_by(f64::total_cmp);
+    let median = match sorted.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => sorted[n / 2],
+        n => (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0,
+    };
+    let n = values.len();
+    let present: Vec<usize> = (0..n).filter(|&i| values[i].is_some()).collect();
+    let mut shift = vec![0i8; n];
+    // Shifts over the present points that are not on the median.
+    let off: Vec<(usize, i8)> = present
+        .iter()
+        .filter_map(|&i| {
+            let v = values[i].unwrap_or(median);
+            (v != median).then_some((i, if v > median { 1 } else { -1 }))
+        })
+        .collect();
+    let mut a = 0;
+    while a < off.len() {
+        let mut b = a;
+        while b < off.len() && off[b].1 == off[a].1 {
+            b += 1;
+        }
+        if b - a >= 6 {
+            off[a..b].iter().for_each(|(i, s)| shift[*i] = *s);
+        }
+        a = b;
+    }
+    // Trends over present points, skipping ties.
+    let mut trend = vec![0i8; n];
+    let mut runs: Vec<(usize, i8)> = Vec::new();
+    for w in present.windows(2) {
+        let (x, y) = (values[w[0]].unwrap_or(0.0), values[w[1]].unwrap_or(0.0));
+        if y != x {
+            runs.push((w[1], if y > x { 1 } else { -1 }));
+        }
+    }
+    let mut a = 0;
+    while a < runs.len() {
+        let mut b = a;
+        while b < runs.len() && runs[b].1 == runs[a].1 {
+            b += 1;
+        }
+        // b − a steps in one direction: b − a + 1 points.
+        if b - a + 1 >= 5 {
+            let first = present
+                .iter()
+                .rposition(|&i| i < runs[a].0)
+                .map_or(runs[a].0, |p| present[p]);
+            trend[first] = runs[a].1;
+            runs[a..b].iter().for_each(|(i, d)| trend[*i] = *d);
+        }
+        a = b;
+    }
+    let points = (0..n)
+        .map(|i| {
+            let rule = if trend[i] != 0 {
+                Some(Rule::Trend)
+            } else if shift[i] != 0 {
+                Some(Rule::Shift)
+            } else {
+                None
+            };
+            let direction = if trend[i] != 0 { trend[i] } else { shift[i] };
+            SpcPoint {
+                value: values[i],
+                mean: median,
+                lower_limit: f64::NAN,
+                upper_limit: f64::NAN,
+                lower_two_sigma: f64::NAN,
+                upper_two_sigma: f64::NAN,
+                moving_range: None,
+                segment: 0,
+                trial_limits: present.len() < 12,
+                rule,
+                point_type: signal_type(rule, direction, config.improvement),
+            }
+        })
+        .collect();
+    finish(points, config)
+}
+
+/// A point's type from its rule and the direction of its signal.
+fn signal_type(rule: Option<Rule>, direction: i8, improvement: Improvement) -> PointType {
+    match (rule, improvement) {
+        (None, _) => PointType::CommonCause,
+        (Some(_), Improvement::Neutral) => PointType::Neutral,
+        (Some(_), Improvement::Increase) if direction > 0 => PointType::Improvement,
+        (Some(_), Improvement::Decrease) if direction < 0 => PointType::Improvement,
+        (Some(_), _) => PointType::Concern,
     }
 }
 
@@ -434,13 +601,7 @@ fn apply_rules(points: &mut [SpcPoint], config: &SpcConfig) {
             Some(Rule::Trend) => trend[i],
             Some(_) => side[i],
         };
-        points[i].point_type = match (rule, config.improvement) {
-            (None, _) => PointType::CommonCause,
-            (Some(_), Improvement::Neutral) => PointType::Neutral,
-            (Some(_), Improvement::Increase) if direction > 0 => PointType::Improvement,
-            (Some(_), Improvement::Decrease) if direction < 0 => PointType::Improvement,
-            (Some(_), _) => PointType::Concern,
-        };
+        points[i].point_type = signal_type(rule, direction, config.improvement);
     }
 }
 
@@ -597,6 +758,86 @@ mod tests {
             "no moving range across a rebase"
         );
         assert!(c.points.iter().all(|p| p.rule.is_none()));
+    }
+
+    #[test]
+    fn run_chart_shifts_and_trends_around_the_median() {
+        // Median 5; six points above it with one on the median inside: still a shift.
+        let y = some(&[1., 2., 3., 4., 5., 6., 7., 8., 5., 9., 6., 7., 3., 2.]);
+        let c = spc(
+            &y,
+            None,
+            &SpcConfig {
+                chart: ChartType::Run,
+                improvement: Improvement::Increase,
+                ..SpcConfig::default()
+            },
+        );
+        assert!(c.points.iter().all(|p| p.mean == 5.0));
+        // Points 6, 7, 8, (5 on the median), 9, 6, 7: six above the median, a shift.
+        assert!(
+            c.points[9..12].iter().all(|p| p.rule == Some(Rule::Shift)),
+            "{:?}",
+            c.points.iter().map(|p| p.rule).collect::<Vec<_>>()
+        );
+        assert_eq!(c.points[8].rule, None, "on the median");
+        // 1..8 rising: a trend of 8 points.
+        assert!(c.points[..8].iter().all(|p| p.rule == Some(Rule::Trend)));
+        assert!(c.points[0].lower_limit.is_nan());
+        assert_eq!(c.assurance, None, "no limits, no assurance");
+    }
+
+    #[test]
+    fn g_chart_has_geometric_limits() {
+        let days = some(&[10., 25., 3., 40., 18., 7., 30., 12., 200.]);
+        let c = spc(
+            &days,
+            None,
+            &SpcConfig {
+                chart: ChartType::G,
+                improvement: Improvement::Increase,
+                ..SpcConfig::default()
+            },
+        );
+        let g = 345.0 / 9.0;
+        near(c.points[0].mean, g, 1e-12);
+        near(
+            c.points[0].upper_limit,
+            g + 3.0 * (g * (g + 1.0)).sqrt(),
+            1e-9,
+        );
+        assert_eq!(c.points[0].lower_limit, 0.0);
+        assert_eq!(c.points[8].rule, Some(Rule::OutsideLimits));
+        assert_eq!(
+            c.points[8].point_type,
+            PointType::Improvement,
+            "a long gap between adverse events"
+        );
+    }
+
+    #[test]
+    fn t_chart_back_transforms_its_limits() {
+        let t = some(&[12., 30., 5., 44., 20., 9., 33., 15., 25., 18., 11., 27.]);
+        let c = spc(
+            &t,
+            None,
+            &SpcConfig {
+                chart: ChartType::T,
+                ..SpcConfig::default()
+            },
+        );
+        let tr: Vec<f64> = [12., 30., 5., 44., 20., 9., 33., 15., 25., 18., 11., 27.]
+            .iter()
+            .map(|v: &f64| v.powf(1.0 / 3.6))
+            .collect();
+        let mean = tr.iter().sum::<f64>() / 12.0;
+        near(c.points[0].mean, mean.powf(3.6), 1e-9);
+        assert!(c.points[0].upper_limit > 44.0);
+        assert_eq!(
+            c.points[3].value,
+            Some(44.0),
+            "points stay on the time scale"
+        );
     }
 
     #[test]
