@@ -210,3 +210,253 @@ fn spc_example_c_through_the_command_line() {
     assert!(rows[5]["diagnostic"].contains("gap"));
     assert_eq!(rows[6]["moving_range"], "");
 }
+
+#[test]
+fn ratio_and_rate_funnels_narrow_around_their_targets() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("r.csv");
+    std::fs::write(&path, "unit,observed,expected,rate\nA,30,25,30\nB,5,12,25\nC,120,100,60\nD,80,90,53\nE,400,380,40\n").unwrap();
+    let p = path.to_str().unwrap();
+    let rows = run_csv(&[
+        "funnel",
+        "limits",
+        "--input",
+        p,
+        "--statistic",
+        "ratio",
+        "--ratio-type",
+        "isr",
+        "--numerator",
+        "observed",
+        "--denominator",
+        "expected",
+    ]);
+    assert_eq!(rows.len(), 100);
+    let width = |r: &HashMap<String, String>| {
+        number(&r["upper_2s_limit"]).unwrap() - number(&r["lower_2s_limit"]).unwrap()
+    };
+    assert!(width(&rows[99]) < width(&rows[10]) && width(&rows[10]) < width(&rows[1]));
+    for r in &rows {
+        let (lo, hi) = (
+            number(&r["lower_3s_limit"]).unwrap(),
+            number(&r["upper_3s_limit"]).unwrap(),
+        );
+        assert!(lo < 100.0 && hi > 100.0, "ISR limits straddle 100");
+        assert!(lo <= number(&r["lower_2s_limit"]).unwrap());
+    }
+    assert_eq!(rows[0]["statistic"], "ratio (isr)");
+    let sig = run_csv(&[
+        "funnel",
+        "significance",
+        "--input",
+        p,
+        "--statistic",
+        "ratio",
+        "--numerator",
+        "observed",
+        "--denominator",
+        "expected",
+    ]);
+    assert_eq!(sig[4]["significance"], "Not significant");
+
+    let rates = run_csv(&[
+        "funnel",
+        "limits",
+        "--input",
+        p,
+        "--statistic",
+        "rate",
+        "--rate-type",
+        "crude",
+        "--numerator",
+        "observed",
+        "--rate",
+        "rate",
+        "--years-of-data",
+        "3",
+        "--multiplier",
+        "100000",
+    ]);
+    assert_eq!(rates[0]["statistic"], "rate (crude per 100,000)");
+    let baseline = number(&rates[0]["baseline"]).unwrap();
+    let last = &rates[99];
+    assert!(
+        number(&last["lower_2s_limit"]).unwrap() < baseline
+            && baseline < number(&last["upper_2s_limit"]).unwrap()
+    );
+    let dsr = run_csv(&[
+        "funnel",
+        "significance",
+        "--input",
+        p,
+        "--statistic",
+        "rate",
+        "--rate-type",
+        "dsr",
+        "--numerator",
+        "observed",
+        "--rate",
+        "rate",
+        "--multiplier",
+        "100000",
+    ]);
+    assert_eq!(
+        dsr[1]["significance"],
+        "Not applicable for events less than 10 for dsrs"
+    );
+    let points = run_csv(&[
+        "funnel",
+        "points",
+        "--input",
+        p,
+        "--statistic",
+        "rate",
+        "--rate-type",
+        "crude",
+        "--numerator",
+        "observed",
+        "--rate",
+        "rate",
+        "--years-of-data",
+        "3",
+        "--multiplier",
+        "100000",
+    ]);
+    // 30 events at 30 per 100,000 over 3 years: 100,000 people, 33,333 a year.
+    assert!((number(&points[0]["denominator_derived"]).unwrap() - 100000.0 / 3.0).abs() < 1e-6);
+}
+
+#[test]
+fn charts_are_drawn_as_self_contained_svg() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("s.csv");
+    let mut text = String::from("series,period,value\n");
+    for s in ["north", "south"] {
+        for i in 0..24 {
+            text.push_str(&format!(
+                "{s},{i},{}\n",
+                50 + (i * 7) % 5 + if i > 17 { 12 } else { 0 }
+            ));
+        }
+    }
+    std::fs::write(&data, text).unwrap();
+    let svg = dir.path().join("spc.svg");
+    let out = levelfield(&[
+        "spc",
+        "--input",
+        data.to_str().unwrap(),
+        "--period",
+        "period",
+        "--value",
+        "value",
+        "--group-by",
+        "series",
+        "--svg",
+        svg.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&svg).unwrap();
+    assert!(text.starts_with("<svg") && text.trim_end().ends_with("</svg>"));
+    assert_eq!(
+        text.matches("role=\"img\"").count(),
+        2,
+        "one chart per series"
+    );
+    assert!(text.contains("value — north") && text.contains("value — south"));
+    assert!(
+        !text.contains("href") && !text.contains("<script"),
+        "no remote resources, no scripts"
+    );
+
+    let funnel_svg = dir.path().join("f.svg");
+    let out = levelfield(&[
+        "funnel",
+        "limits",
+        "--input",
+        phe("in_funnel_prop.csv").to_str().unwrap(),
+        "--statistic",
+        "proportion",
+        "--numerator",
+        "numerator",
+        "--denominator",
+        "denominator",
+        "--svg",
+        funnel_svg.to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    let text = std::fs::read_to_string(&funnel_svg).unwrap();
+    assert!(text.contains("Funnel plot (proportion)") && text.contains("unit(s) lie outside"));
+    let refused = levelfield(&[
+        "funnel",
+        "significance",
+        "--input",
+        phe("in_funnel_prop.csv").to_str().unwrap(),
+        "--statistic",
+        "proportion",
+        "--numerator",
+        "numerator",
+        "--denominator",
+        "denominator",
+        "--svg",
+        funnel_svg.to_str().unwrap(),
+    ]);
+    assert_eq!(refused.status.code(), Some(2));
+}
+
+#[test]
+fn run_g_and_t_charts_through_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("g.csv");
+    std::fs::write(
+        &data,
+        "event,days\n1,10\n2,25\n3,3\n4,40\n5,18\n6,7\n7,30\n8,12\n9,200\n",
+    )
+    .unwrap();
+    let g = run_csv(&[
+        "spc",
+        "--input",
+        data.to_str().unwrap(),
+        "--period",
+        "event",
+        "--value",
+        "days",
+        "--chart",
+        "g",
+        "--improvement",
+        "increase",
+    ]);
+    assert_eq!(g[8]["special_cause_rule"], "outside_limits");
+    assert_eq!(g[8]["point_type"], "special cause improvement");
+    let t = run_csv(&[
+        "spc",
+        "--input",
+        data.to_str().unwrap(),
+        "--period",
+        "event",
+        "--value",
+        "days",
+        "--chart",
+        "t",
+    ]);
+    assert_eq!(t.len(), 9);
+    let run = run_csv(&[
+        "spc",
+        "--input",
+        data.to_str().unwrap(),
+        "--period",
+        "event",
+        "--value",
+        "days",
+        "--chart",
+        "run",
+    ]);
+    assert_eq!(
+        run[0]["mean"], "18",
+        "the run chart's centre line is the median"
+    );
+    assert_eq!(run[0]["upper_process_limit"], "");
+}
