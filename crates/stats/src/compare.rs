@@ -76,13 +76,7 @@ pub fn compare_rates(
     let difference = (r1 - r2) * multiplier;
     let se = multiplier * (x1 / (n1 * n1) + x2 / (n2 * n2)).sqrt();
     let ratio = r1 / r2;
-    let difference_intervals = levels
-        .iter()
-        .map(|l| Interval {
-            lower: difference - l.z() * se,
-            upper: difference + l.z() * se,
-        })
-        .collect();
+    let difference_intervals = normal_intervals(difference, se, levels);
     let ratio_intervals = levels
         .iter()
         .map(|l| {
@@ -229,13 +223,7 @@ pub fn compare_estimates(
     let difference = y1 - y2;
     let se_d = (se1 * se1 + se2 * se2).sqrt();
     let ratio = y1 / y2;
-    let difference_intervals = levels
-        .iter()
-        .map(|l| Interval {
-            lower: difference - l.z() * se_d,
-            upper: difference + l.z() * se_d,
-        })
-        .collect();
+    let difference_intervals = normal_intervals(difference, se_d, levels);
     let ratio_intervals = levels
         .iter()
         .map(|l| {
@@ -255,6 +243,17 @@ pub fn compare_estimates(
         ratio_intervals,
         methods: ("Normal", "Log (delta method)"),
     })
+}
+
+/// `value ± z·se` at each level.
+fn normal_intervals(value: f64, se: f64, levels: &[ConfidenceLevel]) -> Vec<Interval> {
+    levels
+        .iter()
+        .map(|l| Interval {
+            lower: value - l.z() * se,
+            upper: value + l.z() * se,
+        })
+        .collect()
 }
 
 /// A Fingertips benchmarking label.

@@ -69,19 +69,7 @@ pub fn proportion(
     multiplier: f64,
 ) -> Result<Estimate, StatsError> {
     check_multiplier(multiplier)?;
-    if !non_negative(x) {
-        return Err(if x.is_finite() {
-            StatsError::NegativeNumerator(x)
-        } else {
-            StatsError::NotFinite {
-                what: "numerator",
-                value: x,
-            }
-        });
-    }
-    if !positive(n) {
-        return Err(StatsError::NonPositiveDenominator(n));
-    }
+    check_counts(x, n)?;
     if x > n {
         return Err(StatsError::NumeratorAboveDenominator {
             numerator: x,
@@ -130,6 +118,24 @@ pub fn proportion_or_missing(
             crate::Note::MissingDenominator,
         )),
     }
+}
+
+/// A count must be a finite number ≥ 0 and a denominator a finite number > 0.
+pub(crate) fn check_counts(x: f64, n: f64) -> Result<(), StatsError> {
+    if !non_negative(x) {
+        return Err(if x.is_finite() {
+            StatsError::NegativeNumerator(x)
+        } else {
+            StatsError::NotFinite {
+                what: "numerator",
+                value: x,
+            }
+        });
+    }
+    if !positive(n) {
+        return Err(StatsError::NonPositiveDenominator(n));
+    }
+    Ok(())
 }
 
 pub(crate) fn check_multiplier(multiplier: f64) -> Result<(), StatsError> {

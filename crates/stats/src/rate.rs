@@ -1,8 +1,8 @@
 //! Crude rates with exact Poisson limits for counts below 10 and Byar's limits otherwise.
 
-use crate::estimate::{non_negative, positive};
 use crate::{
-    ConfidenceLevel, Estimate, Interval, Note, StatsError, poisson, proportion::check_multiplier,
+    ConfidenceLevel, Estimate, Interval, Note, StatsError, poisson,
+    proportion::{check_counts, check_multiplier},
 };
 
 /// A crude rate `x/n × multiplier` with Poisson limits for each level.
@@ -40,19 +40,7 @@ pub fn crude_rate(
     multiplier: f64,
 ) -> Result<Estimate, StatsError> {
     check_multiplier(multiplier)?;
-    if !non_negative(x) {
-        return Err(if x.is_finite() {
-            StatsError::NegativeNumerator(x)
-        } else {
-            StatsError::NotFinite {
-                what: "numerator",
-                value: x,
-            }
-        });
-    }
-    if !positive(n) {
-        return Err(StatsError::NonPositiveDenominator(n));
-    }
+    check_counts(x, n)?;
     let mut note = None;
     let intervals = levels
         .iter()

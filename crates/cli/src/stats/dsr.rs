@@ -9,7 +9,7 @@ use levelfield_stats::{
 
 use levelfield_table::Table;
 
-use super::{at_group, at_row, group_while, levels, read_input};
+use super::{at_group, at_row, check_rows, group_while, levels, read_input};
 use crate::{
     CommandError,
     args::DsrArgs,
@@ -70,6 +70,13 @@ pub(crate) fn run(args: &DsrArgs) -> Result<(), CommandError> {
     };
 
     // Row checks, so messages name the row.
+    check_rows(
+        &table,
+        &x,
+        &args.numerator,
+        |v| v >= 0.0,
+        StatsError::NegativeNumerator,
+    )?;
     for row in 0..table.n_rows() {
         match n[row] {
             None => {
@@ -107,14 +114,6 @@ pub(crate) fn run(args: &DsrArgs) -> Result<(), CommandError> {
                 ));
             }
             _ => {}
-        }
-        if let Some(v) = x[row].filter(|v| *v < 0.0) {
-            return Err(at_row(
-                &table,
-                row,
-                &args.numerator,
-                StatsError::NegativeNumerator(v),
-            ));
         }
         if let (Some(freq), Some(name)) = (&freq, args.event_frequency.as_deref()) {
             match freq[row] {

@@ -7,7 +7,7 @@ use levelfield_stats::{
     isr::{self, IsrAccumulator},
 };
 
-use super::{Groups, at_group, at_row, levels, read_input};
+use super::{Groups, at_group, at_row, check_rows, levels, read_input};
 use crate::{
     CommandError,
     args::IsrArgs,
@@ -59,42 +59,35 @@ pub(crate) fn run(args: &IsrArgs, kind: Kind) -> Result<(), CommandError> {
             "--reference-value {reference_value} must be positive: 1 for a ratio, 100 for a ratio × 100"
         )));
     }
-    for row in 0..table.n_rows() {
-        if let Some(v) = x[row].filter(|v| *v < 0.0) {
-            return Err(at_row(
-                &table,
-                row,
-                &args.numerator,
-                StatsError::NegativeNumerator(v),
-            ));
-        }
-        if let Some(v) = n[row].filter(|v| *v < 0.0) {
-            return Err(at_row(
-                &table,
-                row,
-                &args.denominator,
-                StatsError::NegativeDenominator(v),
-            ));
-        }
-        if let Some(v) = x_ref[row].filter(|v| *v < 0.0) {
-            return Err(at_row(
-                &table,
-                row,
-                &args.reference_numerator,
-                StatsError::NegativeNumerator(v),
-            ));
-        }
-        match n_ref[row] {
-            Some(v) if v > 0.0 => {}
-            other => {
-                return Err(at_row(
-                    &table,
-                    row,
-                    &args.reference_denominator,
-                    StatsError::ReferenceDenominator(other.unwrap_or(f64::NAN)),
-                ));
-            }
-        }
+    check_rows(
+        &table,
+        &x,
+        &args.numerator,
+        |v| v >= 0.0,
+        StatsError::NegativeNumerator,
+    )?;
+    check_rows(
+        &table,
+        &n,
+        &args.denominator,
+        |v| v >= 0.0,
+        StatsError::NegativeDenominator,
+    )?;
+    check_rows(
+        &table,
+        &x_ref,
+        &args.reference_numerator,
+        |v| v >= 0.0,
+        StatsError::NegativeNumerator,
+    )?;
+    // A missing reference population is refused too: expected counts need every band's rate.
+    if let Some(row) = n_ref.iter().position(|v| !v.is_some_and(|v| v > 0.0)) {
+        return Err(at_row(
+            &table,
+            row,
+            &args.reference_denominator,
+            StatsError::ReferenceDenominator(n_ref[row].unwrap_or(f64::NAN)),
+        ));
     }
 
     let observed_totals = match &args.observed_totals {

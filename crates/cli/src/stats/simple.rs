@@ -2,7 +2,9 @@
 
 use levelfield_stats::{Estimate, StatsError, mean::MeanAccumulator, proportion, rate};
 
-use super::{Groups, at_group, at_row, group_while, levels, other_columns, read_input, sum_rows};
+use super::{
+    Groups, at_group, at_row, check_rows, group_while, levels, other_columns, read_input, sum_rows,
+};
 use crate::{
     CommandError,
     args::{MeanArgs, RatioArgs},
@@ -38,23 +40,21 @@ pub(crate) fn proportion_or_rate(args: &RatioArgs, kind: Kind) -> Result<(), Com
         )));
     }
     // Check every present row first, so the message names the row at fault.
+    check_rows(
+        &table,
+        &x,
+        &args.numerator,
+        |v| v >= 0.0,
+        StatsError::NegativeNumerator,
+    )?;
+    check_rows(
+        &table,
+        &n,
+        &args.denominator,
+        |v| v > 0.0,
+        StatsError::NonPositiveDenominator,
+    )?;
     for row in 0..table.n_rows() {
-        if let Some(v) = x[row].filter(|v| *v < 0.0) {
-            return Err(at_row(
-                &table,
-                row,
-                &args.numerator,
-                StatsError::NegativeNumerator(v),
-            ));
-        }
-        if let Some(v) = n[row].filter(|v| *v <= 0.0) {
-            return Err(at_row(
-                &table,
-                row,
-                &args.denominator,
-                StatsError::NonPositiveDenominator(v),
-            ));
-        }
         if kind == Kind::Proportion
             && let (Some(a), Some(b)) = (x[row], n[row])
             && a > b
