@@ -312,3 +312,39 @@ mod spc_properties {
         assert!(any < 0.1, "special-cause rate {any}");
     }
 }
+
+mod funnel_properties {
+    use levelfield_stats::funnel::{
+        FunnelType, LimitKind, Trim, estimate_overdispersion, funnel_limits, proportion_limit,
+    };
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn limits_widen_as_denominators_shrink(
+            units in prop::collection::vec((1u32..2000, 0.05f64..0.6), 5..40),
+            small in 10.0f64..500.0,
+            factor in 1.5f64..50.0,
+        ) {
+            let n: Vec<f64> = units.iter().map(|u| f64::from(u.0)).collect();
+            let o: Vec<f64> = units.iter().map(|u| (f64::from(u.0) * u.1).round()).collect();
+            let large = small * factor;
+            for kind in [FunnelType::Proportion, FunnelType::RatioLog] {
+                let od = estimate_overdispersion(kind, &o, &n, Trim::Winsorise, 0.1).unwrap();
+                for adjust in [LimitKind::Unadjusted, LimitKind::Additive, LimitKind::Multiplicative] {
+                    for level in [0.95, 0.998] {
+                        let (a, b) = funnel_limits(kind, &od, small, level, adjust);
+                        let (c, d) = funnel_limits(kind, &od, large, level, adjust);
+                        prop_assert!(a <= c + 1e-12 && d <= b + 1e-12, "{kind:?} {adjust:?}: ({a}, {b}) at {small} vs ({c}, {d}) at {large}");
+                    }
+                }
+            }
+            let p = o.iter().sum::<f64>() / n.iter().sum::<f64>();
+            let (lo_s, hi_s) = (proportion_limit(0.975, small, p, false, 1.0), proportion_limit(0.975, small, p, true, 1.0));
+            let (lo_l, hi_l) = (proportion_limit(0.975, large, p, false, 1.0), proportion_limit(0.975, large, p, true, 1.0));
+            prop_assert!(lo_s <= lo_l + 1e-12 && hi_l <= hi_s + 1e-12);
+        }
+    }
+}
