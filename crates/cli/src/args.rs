@@ -198,9 +198,15 @@ pub struct CommonArgs {
     /// Output format, overriding the output file's extension: csv, parquet, xlsx or json.
     #[arg(long, value_name = "FORMAT", value_parser = ["csv", "parquet", "xlsx", "json"])]
     pub format: Option<String>,
-    /// Columns whose values define the groups; rows are summed within each group.
+    /// Columns whose values define the groups: statistics sum rows within each group, charts
+    /// draw one series per group.
     #[arg(long, value_name = "COL,COL", value_delimiter = ',')]
     pub group_by: Vec<String>,
+}
+
+/// Confidence levels, for the commands that compute intervals.
+#[derive(Debug, Args, Clone)]
+pub struct LevelArgs {
     /// Confidence levels, as fractions or percentages: 0.95,0.998 or 95,99.8; `none` for no
     /// intervals.
     #[arg(
@@ -218,6 +224,9 @@ pub struct RatioArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub common: CommonArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub levels: LevelArgs,
     /// Column of numerators (events, people with the outcome).
     #[arg(long, value_name = "COL")]
     pub numerator: String,
@@ -236,6 +245,9 @@ pub struct MeanArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub common: CommonArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub levels: LevelArgs,
     /// Column of values to average.
     #[arg(long, value_name = "COL")]
     pub value: String,
@@ -247,6 +259,9 @@ pub struct DsrArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub common: CommonArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub levels: LevelArgs,
     /// Column of event counts per age band.
     #[arg(long, value_name = "COL")]
     pub numerator: String,
@@ -275,6 +290,9 @@ pub struct IsrArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub common: CommonArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub levels: LevelArgs,
     /// Column of observed events per age band (or, with --observed-totals, the column of that
     /// file holding each group's total).
     #[arg(long, value_name = "COL")]
@@ -328,6 +346,9 @@ pub struct LifeExpectancyArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub common: CommonArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub levels: LevelArgs,
     /// Column of deaths per age band.
     #[arg(long, value_name = "COL")]
     pub numerator: String,
@@ -366,6 +387,9 @@ pub struct SiiArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub common: CommonArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub levels: LevelArgs,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub values: ValueArgs,
@@ -415,6 +439,9 @@ pub struct InequalityArgs {
     pub common: CommonArgs,
     #[command(flatten)]
     #[allow(missing_docs)]
+    pub levels: LevelArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
     pub values: ValueArgs,
     /// Column naming each group of the dimension (e.g. ethnic group, IMD decile).
     #[arg(long, value_name = "COL")]
@@ -462,6 +489,9 @@ pub struct CompareArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub common: CommonArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub levels: LevelArgs,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub values: ValueArgs,

@@ -166,7 +166,7 @@ struct MeasureRow {
 
 /// `levelfield inequality`.
 pub(crate) fn inequality(args: &InequalityArgs) -> Result<(), CommandError> {
-    let levels = levels(&args.common)?;
+    let levels = levels(&args.levels)?;
     let table = read_input(&args.common)?;
     let group_by = &args.common.group_by;
     let (value, se) = estimates(&table, &args.values, args.denominator.as_deref())?;
@@ -706,7 +706,7 @@ const CODES: [&str; 25] = [
 
 /// `levelfield compare`.
 pub(crate) fn compare(args: &CompareArgs) -> Result<(), CommandError> {
-    let levels = levels(&args.common)?;
+    let levels = levels(&args.levels)?;
     if levels.is_empty() {
         return Err(CommandError::Input(
             "--confidence none: comparisons need at least one confidence level".into(),

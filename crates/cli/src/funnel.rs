@@ -15,6 +15,17 @@ use crate::{
 };
 
 pub(crate) fn run(command: FunnelCommand) -> Result<(), CommandError> {
+    let common = match &command {
+        FunnelCommand::Limits(a) | FunnelCommand::Significance(a) | FunnelCommand::Points(a) => {
+            &a.common
+        }
+        FunnelCommand::Units(a) => &a.common,
+    };
+    if !common.group_by.is_empty() {
+        return Err(CommandError::Input(
+            "funnel plots compare all the units of one table: --group-by is not supported; filter the input to one indicator and period per run".into(),
+        ));
+    }
     match command {
         FunnelCommand::Limits(args) => limits(&args),
         FunnelCommand::Significance(args) => significance(&args),

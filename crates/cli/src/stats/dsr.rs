@@ -28,7 +28,7 @@ struct Band {
 }
 
 pub(crate) fn run(args: &DsrArgs) -> Result<(), CommandError> {
-    let levels = levels(&args.common)?;
+    let levels = levels(&args.levels)?;
     let table = read_input(&args.common)?;
     let group_by = &args.common.group_by;
     let band_col = args

@@ -33,7 +33,7 @@ struct Band<'a> {
 }
 
 pub(crate) fn run(args: &IsrArgs, kind: Kind) -> Result<(), CommandError> {
-    let levels = levels(&args.common)?;
+    let levels = levels(&args.levels)?;
     let table = read_input(&args.common)?;
     let group_by = &args.common.group_by;
     // With observed totals, the numerator lives in the second file.

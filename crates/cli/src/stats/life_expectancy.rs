@@ -11,7 +11,7 @@ use crate::{
 };
 
 pub(crate) fn run(args: &LifeExpectancyArgs) -> Result<(), CommandError> {
-    let levels = levels(&args.common)?;
+    let levels = levels(&args.levels)?;
     let table = read_input(&args.common)?;
     let deaths = table.numbers(&args.numerator)?;
     let pops = table.numbers(&args.denominator)?;

@@ -22,7 +22,7 @@ use levelfield_table::Table;
 
 use crate::{
     CommandError,
-    args::{CommonArgs, StatsCommand},
+    args::{CommonArgs, LevelArgs, StatsCommand},
 };
 
 /// Runs one `levelfield stats` subcommand.
@@ -46,13 +46,13 @@ pub fn run(command: StatsCommand) -> Result<(), CommandError> {
 }
 
 /// The confidence levels asked for.
-pub(crate) fn levels(common: &CommonArgs) -> Result<Vec<ConfidenceLevel>, CommandError> {
-    if let [only] = common.confidence.as_slice()
+pub(crate) fn levels(args: &LevelArgs) -> Result<Vec<ConfidenceLevel>, CommandError> {
+    if let [only] = args.confidence.as_slice()
         && only.eq_ignore_ascii_case("none")
     {
         return Ok(Vec::new());
     }
-    let numbers: Vec<f64> = common
+    let numbers: Vec<f64> = args
         .confidence
         .iter()
         .map(|c| {

@@ -16,7 +16,7 @@ use super::{at_group, at_row, group_while, levels, read_input};
 use crate::{CommandError, args::SiiArgs, output::emit};
 
 pub(crate) fn run(args: &SiiArgs) -> Result<(), CommandError> {
-    let levels = levels(&args.common)?;
+    let levels = levels(&args.levels)?;
     let table = read_input(&args.common)?;
     let group_by = &args.common.group_by;
     let v = &args.values;

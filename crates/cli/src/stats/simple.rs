@@ -20,7 +20,7 @@ pub(crate) enum Kind {
 
 /// `levelfield stats proportion` and `levelfield stats rate`.
 pub(crate) fn proportion_or_rate(args: &RatioArgs, kind: Kind) -> Result<(), CommandError> {
-    let levels = levels(&args.common)?;
+    let levels = levels(&args.levels)?;
     let table = read_input(&args.common)?;
     let group_by = &args.common.group_by;
     let (groups, (x, n)) = group_while(&table, group_by, || {
@@ -105,7 +105,7 @@ pub(crate) fn proportion_or_rate(args: &RatioArgs, kind: Kind) -> Result<(), Com
 
 /// `levelfield stats mean`: one mean per group (the whole table when ungrouped).
 pub(crate) fn mean(args: &MeanArgs) -> Result<(), CommandError> {
-    let levels = levels(&args.common)?;
+    let levels = levels(&args.levels)?;
     let table = read_input(&args.common)?;
     let values = table.numbers(&args.value)?;
     let group_by = &args.common.group_by;
