@@ -333,6 +333,8 @@ fn limits(args: &FunnelArgs) -> Result<(), CommandError> {
     let ratio = args.statistic == "ratio";
     let axis = funnel::axis_points(min, max, ratio);
     let mut cols: Vec<Vec<Option<f64>>> = (0..4).map(|_| Vec::with_capacity(100)).collect();
+    // PHE also reports, for ratios, the expected events at which each limit is reached.
+    let mut exp_events: Vec<Vec<Option<f64>>> = (0..4).map(|_| Vec::new()).collect();
     let (first, statistic, method) = if ratio {
         let Some(kind) = args.ratio_type.as_deref() else {
             return Err(CommandError::Input(
@@ -340,14 +342,16 @@ fn limits(args: &FunnelArgs) -> Result<(), CommandError> {
             ));
         };
         for &o in &axis {
-            let ends = [
-                o / funnel::poisson_funnel(o, 0.025, true),
-                o / funnel::poisson_funnel(o, 0.025, false),
-                o / funnel::poisson_funnel(o, 0.001, true),
-                o / funnel::poisson_funnel(o, 0.001, false),
+            let expected = [
+                funnel::poisson_funnel(o, 0.025, true),
+                funnel::poisson_funnel(o, 0.025, false),
+                funnel::poisson_funnel(o, 0.001, true),
+                funnel::poisson_funnel(o, 0.001, false),
             ];
-            for (c, v) in cols.iter_mut().zip(ends) {
-                c.push(Some(if kind == "count" { v - 1.0 } else { v * 100.0 }));
+            for (k, e) in expected.iter().enumerate() {
+                let v = o / e;
+                cols[k].push(Some(if kind == "count" { v - 1.0 } else { v * 100.0 }));
+                exp_events[k].push(Some(*e));
             }
         }
         ("Observed_events", format!("ratio ({kind})"), "Poisson")
@@ -371,16 +375,15 @@ fn limits(args: &FunnelArgs) -> Result<(), CommandError> {
         first,
         Column::Number(axis.iter().map(|v| Some(*v)).collect()),
     )?;
-    for (name, c) in [
-        "lower_2s_limit",
-        "upper_2s_limit",
-        "lower_3s_limit",
-        "upper_3s_limit",
-    ]
-    .iter()
-    .zip(cols)
-    {
-        out.push(*name, Column::Number(c))?;
+    let names = ["lower_2s", "upper_2s", "lower_3s", "upper_3s"];
+    for (k, c) in cols.into_iter().enumerate() {
+        if ratio {
+            out.push(
+                format!("{}_exp_events", names[k]),
+                Column::Number(std::mem::take(&mut exp_events[k])),
+            )?;
+        }
+        out.push(format!("{}_limit", names[k]), Column::Number(c))?;
     }
     if !ratio {
         out.push(
