@@ -20,7 +20,7 @@ const LIGHT: &str = "#BBBBBB";
 const WIDTH: f64 = 760.0;
 const HEIGHT: f64 = 340.0;
 const LEFT: f64 = 64.0;
-const RIGHT: f64 = 20.0;
+const RIGHT: f64 = 110.0;
 const TOP: f64 = 36.0;
 const BOTTOM: f64 = 52.0;
 
@@ -211,11 +211,12 @@ pub fn spc_chart(title: &str, y_label: &str, points: &[SpcPoint]) -> String {
             .collect();
         polyline(&mut svg, &pts, colour, dash, 1.2);
         if let Some(last) = pts.last() {
+            // In the right margin, beside the line's end, clear of the points.
             let _ = write!(
                 svg,
-                r##"<text x="{:.1}" y="{:.1}" text-anchor="end" font-size="10" fill="{colour}">{name}</text>"##,
-                last.0,
-                last.1 - 4.0
+                r##"<text x="{:.1}" y="{:.1}" font-size="10" fill="{colour}">{name}</text>"##,
+                last.0 + 6.0,
+                last.1 + 3.0
             );
         }
     }
@@ -247,6 +248,24 @@ pub fn spc_chart(title: &str, y_label: &str, points: &[SpcPoint]) -> String {
             esc(&p.period),
             fmt_tick(v)
         );
+    }
+    // Legend, so improvement and concern are named, not only coloured.
+    let legend = [
+        (GREY, 3.0, "common cause"),
+        (BLUE, 5.0, "special cause: improvement"),
+        (ORANGE, 5.0, "special cause: concern"),
+        (PURPLE, 5.0, "special cause: no direction"),
+    ];
+    let mut lx = LEFT;
+    for (colour, r, text) in legend {
+        let _ = write!(
+            svg,
+            r##"<circle cx="{lx:.1}" cy="{:.1}" r="{r}" fill="{colour}"/><text x="{:.1}" y="{:.1}" font-size="10" fill="#333333">{text}</text>"##,
+            HEIGHT - 12.0,
+            lx + 8.0,
+            HEIGHT - 8.5
+        );
+        lx += 30.0 + 6.0 * text.len() as f64;
     }
     // Period labels, thinned to about twelve.
     let every = points.len().div_ceil(12).max(1);
@@ -429,7 +448,12 @@ mod tests {
             !svg.contains("http://") || svg.matches("http://").count() == 1,
             "only the SVG namespace"
         );
-        assert_eq!(svg.matches("<circle").count(), 19, "the gap has no point");
+        assert_eq!(
+            svg.matches("<circle").count(),
+            19 + 4,
+            "the gap has no point (plus four legend markers)"
+        );
+        assert!(svg.contains("special cause: concern"));
         assert!(svg.contains(ORANGE));
     }
 
