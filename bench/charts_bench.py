@@ -10,14 +10,10 @@ Usage: python3 bench/charts_bench.py [--binary target/release/levelfield] [--run
 Standard library only; no network.
 """
 
-import argparse
 import os
 import random
-import resource
-import statistics
-import subprocess
-import sys
-import time
+
+import benchkit
 
 
 def generate(out):
@@ -44,38 +40,15 @@ def generate(out):
     return spc, funnel
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--binary", default="target/release/levelfield")
-    ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--out", default="bench/out")
-    ap.add_argument("--only", choices=["spc", "funnel"])
-    args = ap.parse_args()
-    spc, funnel = generate(args.out)
-    if args.only is None:
-        for name in ("spc", "funnel"):
-            subprocess.run([sys.executable, __file__, "--binary", args.binary, "--runs", str(args.runs),
-                            "--out", args.out, "--only", name], check=True)
-        return
-    b = args.binary
-    out_csv = os.path.join(args.out, f"{args.only}_result.csv")
-    cmd = {
+def command(name, b, inputs, out_csv):
+    spc, funnel = inputs
+    return {
         "spc": [b, "spc", "--input", spc, "--period", "month", "--value", "value", "--group-by", "series",
                 "--improvement", "increase", "--output", out_csv],
         "funnel": [b, "funnel", "units", "--input", funnel, "--type", "PR", "--numerator", "o", "--denominator", "n",
                    "--output", out_csv],
-    }[args.only]
-    walls = []
-    for _ in range(args.runs):
-        start = time.perf_counter()
-        proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        walls.append(time.perf_counter() - start)
-        if proc.returncode != 0:
-            sys.exit(f"{' '.join(cmd)} failed: {proc.stderr.decode()}")
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(f"{args.only:<7} median {statistics.median(walls):.3f} s (min {min(walls):.3f}, max {max(walls):.3f}, "
-          f"{args.runs} runs), peak RSS {peak:.0f} MiB")
+    }[name]
 
 
 if __name__ == "__main__":
-    main()
+    benchkit.run(__file__, ["spc", "funnel"], generate, command)

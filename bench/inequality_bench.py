@@ -11,14 +11,10 @@ Usage: python3 bench/inequality_bench.py [--binary target/release/levelfield] [-
 Standard library only; no network.
 """
 
-import argparse
 import os
 import random
-import resource
-import statistics
-import subprocess
-import sys
-import time
+
+import benchkit
 
 N_AREAS = 10_000
 GROUPS = ["Asian", "Black", "Mixed", "Other", "White", "White Other"]
@@ -49,40 +45,17 @@ def generate(out):
     return sii, groups
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--binary", default="target/release/levelfield")
-    ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--out", default="bench/out")
-    ap.add_argument("--only", choices=["sii", "inequality"])
-    args = ap.parse_args()
-    sii, groups = generate(args.out)
-    if args.only is None:
-        for name in ("sii", "inequality"):
-            subprocess.run([sys.executable, __file__, "--binary", args.binary, "--runs", str(args.runs),
-                            "--out", args.out, "--only", name], check=True)
-        return
-    b = args.binary
-    out_csv = os.path.join(args.out, f"{args.only}_result.csv")
-    cmd = {
+def command(name, b, inputs, out_csv):
+    sii, groups = inputs
+    return {
         "sii": [b, "stats", "sii", "--input", sii, "--value", "value", "--se", "se", "--population", "population",
                 "--quantile", "decile", "--group-by", "area", "--rii", "--intercept", "--repetitions", "10000",
                 "--output", out_csv],
         "inequality": [b, "inequality", "--input", groups, "--group", "group", "--value", "value", "--se", "se",
                        "--population", "population", "--dimension-type", "unordered", "--polarity", "adverse",
                        "--reference", "White", "--group-by", "area", "--output", out_csv],
-    }[args.only]
-    walls = []
-    for _ in range(args.runs):
-        start = time.perf_counter()
-        proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        walls.append(time.perf_counter() - start)
-        if proc.returncode != 0:
-            sys.exit(f"{' '.join(cmd)} failed: {proc.stderr.decode()}")
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(f"{args.only:<11} median {statistics.median(walls):.3f} s (min {min(walls):.3f}, max {max(walls):.3f}, "
-          f"{args.runs} runs), peak RSS {peak:.0f} MiB")
+    }[name]
 
 
 if __name__ == "__main__":
-    main()
+    benchkit.run(__file__, ["sii", "inequality"], generate, command)

@@ -13,14 +13,10 @@ Usage: python3 bench/stats_bench.py [--binary target/release/levelfield] [--runs
 Standard library only; no network.
 """
 
-import argparse
 import os
 import random
-import resource
-import statistics
-import subprocess
-import sys
-import time
+
+import benchkit
 
 ESP2013 = [5000, 5500, 5500, 5500, 6000, 6000, 6500, 7000, 7000, 7000, 7000, 6500, 6000, 5500,
            5000, 4000, 2500, 1500, 1000]
@@ -57,41 +53,8 @@ def generate(out):
     return paths
 
 
-def run_once(cmd):
-    """Wall time and peak RSS (MiB) of one child process."""
-    start = time.perf_counter()
-    proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    wall = time.perf_counter() - start
-    if proc.returncode != 0:
-        sys.exit(f"{' '.join(cmd)} failed: {proc.stderr.decode()}")
-    return wall
-
-
-def measure(cmd, runs):
-    walls = [run_once(cmd) for _ in range(runs)]
-    # ru_maxrss of children is the largest of any child so far (KiB on Linux); each workload is
-    # measured in a fresh Python process by main() so this is per workload.
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return statistics.median(walls), min(walls), max(walls), peak
-
-
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--binary", default="target/release/levelfield")
-    ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("--out", default="bench/out")
-    ap.add_argument("--only", choices=["dsr", "proportion", "rate"])
-    args = ap.parse_args()
-    paths = generate(args.out)
-    if args.only is None:
-        # One child Python per workload so peak RSS is measured per workload.
-        for name in ("dsr", "proportion", "rate"):
-            subprocess.run([sys.executable, __file__, "--binary", args.binary, "--runs", str(args.runs),
-                            "--out", args.out, "--only", name], check=True)
-        return
-    b = args.binary
-    out_csv = os.path.join(args.out, f"{args.only}_result.csv")
-    cmd = {
+def command(name, b, paths, out_csv):
+    return {
         "dsr": [b, "stats", "dsr", "--input", paths["dsr"], "--numerator", "x", "--denominator", "n",
                 "--standard-population", "stdpop", "--age-band", "ageband", "--group-by", "area",
                 "--output", out_csv],
@@ -100,11 +63,8 @@ def main():
                        "--output", out_csv],
         "rate": [b, "stats", "rate", "--input", paths["rate"], "--numerator", "x", "--denominator", "n",
                  "--group-by", "area", "--output", out_csv],
-    }[args.only]
-    median, lo, hi, peak = measure(cmd, args.runs)
-    print(f"{args.only:<11} median {median:.3f} s (min {lo:.3f}, max {hi:.3f}, {args.runs} runs), "
-          f"peak RSS {peak:.0f} MiB")
+    }[name]
 
 
 if __name__ == "__main__":
-    main()
+    benchkit.run(__file__, ["dsr", "proportion", "rate"], generate, command)
