@@ -48,15 +48,36 @@ pub(crate) fn run(args: &SpcArgs) -> Result<(), CommandError> {
     }
     let mut charts: Vec<String> = Vec::new();
     let n = table.n_rows();
-    let mut order_rows = Vec::with_capacity(n);
-    let mut cols: Vec<Vec<Option<f64>>> = (0..7).map(|_| Vec::with_capacity(n)).collect();
-    let mut texts: Vec<Vec<&'static str>> = (0..6).map(|_| Vec::with_capacity(n)).collect();
+    let mut chunk = Chunk::default();
+    // CSV output (the default) is streamed a chunk of points at a time, so memory is bounded by
+    // the input, not by the output; other formats are assembled whole.
+    let format = args
+        .common
+        .format
+        .as_deref()
+        .and_then(levelfield_table::Format::from_name);
+    let streaming = match (&args.common.output, format) {
+        (_, Some(f)) => f == levelfield_table::Format::Csv,
+        (Some(path), None) => {
+            levelfield_table::Format::from_path(path)? == levelfield_table::Format::Csv
+        }
+        (None, None) => true,
+    };
+    let mut stream = if streaming {
+        Some(
+            levelfield_table::CsvStream::create(args.common.output.as_deref())
+                .map_err(CommandError::Write)?,
+        )
+    } else {
+        None
+    };
     // Periods read as numbers once (text periods such as ISO dates sort as text).
     let period_number: Vec<Option<f64>> = (0..n)
         .map(|r| table.text(period_col, r).trim().parse::<f64>().ok())
         .collect();
-    for rows in groups.iter() {
-        // Chart the group's rows in period order (numbers numerically, text by bytes: ISO dates sort).
+    // Every series in period order, checked before anything is written (numbers numerically, text
+    // by bytes, so ISO dates sort).
+    let sort_series = |rows: &[usize]| -> Result<Vec<usize>, CommandError> {
         let mut rows = rows.to_vec();
         rows.sort_by(|&a, &b| match (period_number[a], period_number[b]) {
             (Some(p), Some(q)) => p.total_cmp(&q),
@@ -73,6 +94,13 @@ pub(crate) fn run(args: &SpcArgs) -> Result<(), CommandError> {
                 )));
             }
         }
+        Ok(rows)
+    };
+    for rows in groups.iter() {
+        sort_series(rows)?;
+    }
+    for rows in groups.iter() {
+        let rows = sort_series(rows)?;
         let series: Vec<Option<f64>> = rows.iter().map(|&r| values[r]).collect();
         let dens: Option<Vec<Option<f64>>> = denominators
             .as_ref()
@@ -135,8 +163,8 @@ pub(crate) fn run(args: &SpcArgs) -> Result<(), CommandError> {
         let variation = result.variation.label();
         let assurance = result.assurance.map_or("", |a| a.label());
         for (&r, p) in rows.iter().zip(&result.points) {
-            order_rows.push(r);
-            for (c, v) in cols.iter_mut().zip([
+            chunk.rows.push(r);
+            for (c, v) in chunk.numbers.iter_mut().zip([
                 p.value,
                 p.mean.is_finite().then_some(p.mean),
                 p.lower_limit.is_finite().then_some(p.lower_limit),
@@ -159,41 +187,26 @@ pub(crate) fn run(args: &SpcArgs) -> Result<(), CommandError> {
                     ""
                 },
             ];
-            for (c, v) in texts.iter_mut().zip(row_texts) {
+            for (c, v) in chunk.texts.iter_mut().zip(row_texts) {
                 c.push(v);
             }
         }
+        if let Some(stream) = stream.as_mut()
+            && chunk.rows.len() >= 100_000
+        {
+            stream
+                .write(&chunk.take(&table, args)?)
+                .map_err(CommandError::Write)?;
+        }
     }
-    let mut out = Table::with_rows(order_rows.len());
-    out.source = table.source.clone();
-    for name in group_by {
-        out.push(name.clone(), table.column(name)?.take(&order_rows))?;
+    let last = chunk.take(&table, args)?;
+    match stream {
+        Some(mut stream) => {
+            stream.write(&last).map_err(CommandError::Write)?;
+            stream.finish().map_err(CommandError::Write)?;
+        }
+        None => emit(&last, &args.common)?,
     }
-    out.push("period", table.column(&args.period)?.take(&order_rows))?;
-    let names = [
-        "value",
-        "mean",
-        "lower_process_limit",
-        "upper_process_limit",
-        "lower_two_sigma",
-        "upper_two_sigma",
-        "moving_range",
-    ];
-    for (name, c) in names.iter().zip(cols) {
-        out.push(*name, Column::Number(c))?;
-    }
-    let text_names = [
-        "special_cause_rule",
-        "point_type",
-        "trial_limits",
-        "variation",
-        "assurance",
-        "diagnostic",
-    ];
-    for (name, c) in text_names.iter().zip(texts) {
-        out.push(*name, Column::from_strings(c))?;
-    }
-    emit(&out, &args.common)?;
     if let Some(path) = &args.svg {
         let svg = if charts.len() == 1 {
             charts.remove(0)
@@ -203,4 +216,49 @@ pub(crate) fn run(args: &SpcArgs) -> Result<(), CommandError> {
         levelfield_table::write_text(path, &svg).map_err(CommandError::Write)?;
     }
     Ok(())
+}
+
+/// Output rows being gathered: input row of each point, its numbers and its labels.
+#[derive(Default)]
+struct Chunk {
+    rows: Vec<usize>,
+    numbers: [Vec<Option<f64>>; 7],
+    texts: [Vec<&'static str>; 6],
+}
+
+impl Chunk {
+    /// The gathered points as an output table, leaving the chunk empty.
+    fn take(&mut self, table: &Table, args: &SpcArgs) -> Result<Table, CommandError> {
+        let rows = std::mem::take(&mut self.rows);
+        let mut out = Table::with_rows(rows.len());
+        out.source = table.source.clone();
+        for name in &args.common.group_by {
+            out.push(name.clone(), table.column(name)?.take(&rows))?;
+        }
+        out.push("period", table.column(&args.period)?.take(&rows))?;
+        let names = [
+            "value",
+            "mean",
+            "lower_process_limit",
+            "upper_process_limit",
+            "lower_two_sigma",
+            "upper_two_sigma",
+            "moving_range",
+        ];
+        for (name, c) in names.iter().zip(self.numbers.iter_mut()) {
+            out.push(*name, Column::Number(std::mem::take(c)))?;
+        }
+        let text_names = [
+            "special_cause_rule",
+            "point_type",
+            "trial_limits",
+            "variation",
+            "assurance",
+            "diagnostic",
+        ];
+        for (name, c) in text_names.iter().zip(self.texts.iter_mut()) {
+            out.push(*name, Column::from_strings(std::mem::take(c)))?;
+        }
+        Ok(out)
+    }
 }

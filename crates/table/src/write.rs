@@ -68,20 +68,33 @@ fn replace_atomically(
     path: &Path,
     fill: impl FnOnce(&mut tempfile::NamedTempFile) -> Result<(), TableError>,
 ) -> Result<(), TableError> {
-    let io = |source: std::io::Error| TableError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
+    let mut tmp = temporary_beside(path)?;
+    fill(&mut tmp)?;
+    persist(tmp, path)
+}
+
+/// A new private temporary file in the directory of `path`.
+fn temporary_beside(path: &Path) -> Result<tempfile::NamedTempFile, TableError> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let mut tmp = tempfile::Builder::new()
+    tempfile::Builder::new()
         .prefix(".levelfield-")
         .suffix(".tmp")
         .tempfile_in(&dir)
-        .map_err(io)?;
-    fill(&mut tmp)?;
+        .map_err(|source| TableError::Io {
+            path: path.to_path_buf(),
+            source,
+        })
+}
+
+/// Flushes `tmp` to disk, gives it the target's permissions (or 0644) and renames it over `path`.
+fn persist(tmp: tempfile::NamedTempFile, path: &Path) -> Result<(), TableError> {
+    let io = |source: std::io::Error| TableError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
     tmp.as_file().sync_all().map_err(io)?;
     // The temporary file is private (0600); give the result the permissions of the file it
     // replaces, or the usual 0644 for a new one.
@@ -91,6 +104,134 @@ fn replace_atomically(
     };
     tmp.as_file().set_permissions(permissions).map_err(io)?;
     tmp.persist(path).map_err(|e| io(e.error))?;
+    Ok(())
+}
+
+/// CSV written part by part — for outputs too large to hold whole — with the same guarantee as
+/// [`write()`]: a file appears at the path only when [`CsvStream::finish`] succeeds. Without a
+/// path the rows go to standard output as they come; a closed pipe ends the output quietly.
+pub struct CsvStream {
+    sink: Sink,
+    header_written: bool,
+}
+
+enum Sink {
+    File {
+        tmp: tempfile::NamedTempFile,
+        out: csv::Writer<std::io::BufWriter<std::fs::File>>,
+        path: PathBuf,
+    },
+    Stdout {
+        out: csv::Writer<std::io::Stdout>,
+        closed: bool,
+    },
+}
+
+impl CsvStream {
+    /// Starts a stream to `path`, or to standard output.
+    ///
+    /// # Errors
+    /// [`TableError::Io`] when the temporary file cannot be created.
+    pub fn create(path: Option<&Path>) -> Result<CsvStream, TableError> {
+        let sink = match path {
+            Some(path) => {
+                let tmp = temporary_beside(path)?;
+                let file = tmp.reopen().map_err(|source| TableError::Io {
+                    path: path.to_path_buf(),
+                    source,
+                })?;
+                let out = csv::WriterBuilder::new()
+                    .from_writer(std::io::BufWriter::with_capacity(1 << 20, file));
+                Sink::File {
+                    tmp,
+                    out,
+                    path: path.to_path_buf(),
+                }
+            }
+            None => Sink::Stdout {
+                out: csv::WriterBuilder::new().from_writer(std::io::stdout()),
+                closed: false,
+            },
+        };
+        Ok(CsvStream {
+            sink,
+            header_written: false,
+        })
+    }
+
+    /// Appends the rows of `part`; the first part's column names become the header.
+    ///
+    /// # Errors
+    /// [`TableError::Io`] for a failed write (other than a closed standard output).
+    pub fn write(&mut self, part: &Table) -> Result<(), TableError> {
+        let header = !self.header_written;
+        self.header_written = true;
+        match &mut self.sink {
+            Sink::File { out, path, .. } => {
+                write_rows(part, out, header).map_err(|e| csv_io(e, path))
+            }
+            Sink::Stdout { closed: true, .. } => Ok(()),
+            Sink::Stdout { out, closed } => match write_rows(part, out, header) {
+                Err(e) if matches!(e.kind(), csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::BrokenPipe) =>
+                {
+                    *closed = true;
+                    Ok(())
+                }
+                other => other.map_err(|e| csv_io(e, Path::new("standard output"))),
+            },
+        }
+    }
+
+    /// Flushes everything and, for a file, renames it into place.
+    ///
+    /// # Errors
+    /// [`TableError::Io`].
+    pub fn finish(self) -> Result<(), TableError> {
+        match self.sink {
+            Sink::File { tmp, mut out, path } => {
+                out.flush().map_err(|source| TableError::Io {
+                    path: path.clone(),
+                    source,
+                })?;
+                drop(out);
+                persist(tmp, &path)
+            }
+            Sink::Stdout { closed: true, .. } => Ok(()),
+            Sink::Stdout { mut out, .. } => match out.flush() {
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                other => other.map_err(|source| TableError::Io {
+                    path: "standard output".into(),
+                    source,
+                }),
+            },
+        }
+    }
+}
+
+fn csv_io(e: csv::Error, path: &Path) -> TableError {
+    let source = match e.into_kind() {
+        csv::ErrorKind::Io(io) => io,
+        other => std::io::Error::other(format!("{other:?}")),
+    };
+    TableError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Writes the rows of `table` (and its header when `header`).
+fn write_rows<W: Write>(table: &Table, w: &mut csv::Writer<W>, header: bool) -> csv::Result<()> {
+    if header {
+        w.write_record(table.names())?;
+    }
+    let mut record: Vec<String> = vec![String::new(); table.columns().len()];
+    for row in 0..table.n_rows() {
+        for (cell, col) in record.iter_mut().zip(table.columns()) {
+            cell.clear();
+            col.write_text(row, cell);
+        }
+        w.write_record(&record)?;
+    }
     Ok(())
 }
 
@@ -121,15 +262,7 @@ pub fn write_csv_to(table: &Table, out: &mut impl Write) -> std::io::Result<()> 
 
 fn write_csv(table: &Table, out: &mut impl Write) -> csv::Result<()> {
     let mut w = csv::WriterBuilder::new().from_writer(out);
-    w.write_record(table.names())?;
-    let mut record: Vec<String> = vec![String::new(); table.columns().len()];
-    for row in 0..table.n_rows() {
-        for (cell, col) in record.iter_mut().zip(table.columns()) {
-            cell.clear();
-            col.write_text(row, cell);
-        }
-        w.write_record(&record)?;
-    }
+    write_rows(table, &mut w, true)?;
     w.flush()?;
     Ok(())
 }
