@@ -7,6 +7,8 @@ if [ ! -d ../shared/reference/phe ] && [ -z "${LEVELFIELD_SHARED:-}" ]; then
   echo "reference data not found: put the shared/ folder beside this repository or set LEVELFIELD_SHARED" >&2
   exit 2
 fi
+# Property tests draw from a fixed seed so a run is reproducible; set PROPTEST_RNG_SEED to explore.
+export PROPTEST_RNG_SEED="${PROPTEST_RNG_SEED:-20261128}"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked

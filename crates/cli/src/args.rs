@@ -33,6 +33,38 @@ pub enum Command {
     /// Statistical process control (Making Data Count): XmR, p- and u-charts with special-cause
     /// rules, variation and assurance.
     Spc(SpcArgs),
+    /// Disclosure control: hide and round counts by a named rule, with secondary suppression so
+    /// that no hidden count can be worked out from the rest.
+    Suppress(SuppressArgs),
+}
+
+/// Options for `levelfield suppress`.
+#[derive(Debug, Args, Clone)]
+pub struct SuppressArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub common: CommonArgs,
+    /// `nhs-mha` (below 5 hidden, others to the nearest 5), `hes-2018` (1–7 hidden, 0 shown,
+    /// others to the nearest 5) or `custom` (with --threshold and --round-to).
+    #[arg(long, value_name = "RULE", value_parser = ["nhs-mha", "hes-2018", "custom"])]
+    pub rule: String,
+    /// Count columns to protect; together they form the table's columns (rows are the rows of
+    /// each --group-by group).
+    #[arg(long, value_name = "COL,COL", value_delimiter = ',', required = true)]
+    pub count: Vec<String>,
+    /// Columns derived from the counts (rates, percentages, limits): emptied on any row with a
+    /// hidden count.
+    #[arg(long, value_name = "COL,COL", value_delimiter = ',')]
+    pub derived: Vec<String>,
+    /// Custom rule: counts from 1 up to this value minus one are hidden.
+    #[arg(long, value_name = "N")]
+    pub threshold: Option<f64>,
+    /// Custom rule: round shown counts to a multiple of this (0 or absent: no rounding).
+    #[arg(long, value_name = "B")]
+    pub round_to: Option<f64>,
+    /// Custom rule: hide zeros too.
+    #[arg(long)]
+    pub suppress_zero: bool,
 }
 
 /// The funnel-plot commands.

@@ -12,6 +12,7 @@ mod funnel;
 mod output;
 mod spc;
 pub mod stats;
+mod suppress;
 
 pub use args::{Cli, Command};
 pub use error::CommandError;
@@ -28,5 +29,6 @@ pub fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Benchmark(args) => equity::benchmark(&args),
         Command::Funnel(command) => funnel::run(command),
         Command::Spc(args) => spc::run(&args),
+        Command::Suppress(args) => suppress::run(&args),
     }
 }

@@ -378,7 +378,9 @@ fn quantile7(sorted: &[f64], q: f64) -> f64 {
 /// FunnelPlotR (`R/od_adjustment.R`), whose worked values are tests here.
 ///
 /// # Edge cases
-/// `trim_fraction = 0` tames nothing. Units with a size of 0 are left out.
+/// `trim_fraction = 0` tames nothing. Units with a size of 0 are left out, and so are units whose
+/// transformed value is infinite (no observed events on a log scale: FunnelPlotR's `SR` type
+/// cannot place them either); they are still plotted and labelled against the limits.
 ///
 /// # Errors
 /// [`StatsError::Quantiles`] with fewer than 2 usable units.
@@ -409,14 +411,20 @@ pub fn estimate_overdispersion(
             (units.iter().map(|u| u.0).sum::<f64>() / units.iter().map(|u| u.1).sum::<f64>()).ln()
         }
     };
+    // Units whose transformed value is not finite (a log ratio with no observed events) carry no
+    // information about dispersion on this scale and are left out of the estimate.
     let zs: Vec<(f64, f64)> = units
         .iter()
         .map(|&(o, d)| {
             let (y, s) = transform(kind, o, d);
             ((y - target) / s, s)
         })
+        .filter(|(z, s)| z.is_finite() && s.is_finite() && *s > 0.0)
         .collect();
     let n = zs.len();
+    if n < 2 || !target.is_finite() {
+        return Err(StatsError::Quantiles(n as u32));
+    }
     let (phi, bounds, used): (f64, Option<(f64, f64)>, Vec<f64>) = match trim {
         Trim::Winsorise => {
             let mut sorted: Vec<f64> = zs.iter().map(|z| z.0).collect();
@@ -644,6 +652,26 @@ mod tests {
             assert!(lo >= previous.0 && hi <= previous.1);
             previous = (lo, hi);
         }
+    }
+
+    #[test]
+    fn units_without_events_do_not_break_a_log_funnel() {
+        let o = [0.0, 12.0, 30.0, 8.0, 0.0, 55.0];
+        let e = [4.0, 10.0, 25.0, 9.0, 3.0, 50.0];
+        let od =
+            estimate_overdispersion(FunnelType::RatioLog, &o, &e, Trim::Winsorise, 0.1).unwrap();
+        assert_eq!(od.n, 4);
+        assert!(od.phi.is_finite() && od.tau2.is_finite());
+        assert!(
+            estimate_overdispersion(
+                FunnelType::RatioLog,
+                &[0.0, 0.0, 3.0],
+                &[1.0, 2.0, 3.0],
+                Trim::Winsorise,
+                0.1
+            )
+            .is_err()
+        );
     }
 
     #[test]

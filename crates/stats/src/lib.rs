@@ -15,6 +15,7 @@
 //! | [`quantile`] | deciles, quintiles… within groups, PHE's tie rules |
 //! | [`life_expectancy`] | abridged life tables (Chiang II) with Silcocks' interval |
 //! | [`compare`] | a group against its reference (exact rate ratio, Newcombe difference), Fingertips benchmarking |
+//! | [`disclosure`] | NHS disclosure rules (MHA, HES 2018, custom), secondary suppression, and an attacker audit |
 //! | [`sii`] | slope and relative index of inequality, as `phe_sii`, simulated or exact |
 //! | [`funnel`] | funnel limits: PHE's (inverted Wilson, Poisson) and FunnelPlotR's over-dispersion |
 //! | [`spc`] | XmR, p- and u-charts with the Making Data Count rules, variation and assurance |
@@ -37,6 +38,7 @@
 
 pub mod compare;
 pub mod confidence;
+pub mod disclosure;
 pub mod dist;
 pub mod dsr;
 pub mod esp2013;

@@ -7,4 +7,5 @@ mod formats;
 mod properties;
 mod reference;
 mod support;
+mod suppress;
 mod tidy;

@@ -1,0 +1,161 @@
+//! `levelfield suppress`: disclosure control of a table's counts by a named rule, with secondary
+//! suppression, derived columns emptied with their counts, and the rule recorded on every row.
+
+use levelfield_stats::{
+    StatsError,
+    disclosure::{Published, Rule, apply},
+};
+use levelfield_table::{Column, Table, format_number};
+
+use crate::{
+    CommandError,
+    args::SuppressArgs,
+    output::emit,
+    stats::{Groups, check_rows, read_input},
+};
+
+pub(crate) fn run(args: &SuppressArgs) -> Result<(), CommandError> {
+    let rule = match args.rule.as_str() {
+        "nhs-mha" => Rule::NHS_MHA,
+        "hes-2018" => Rule::HES_2018,
+        _ => {
+            let Some(threshold) = args.threshold else {
+                return Err(CommandError::Input(
+                    "--rule custom needs --threshold N (counts from 1 to N − 1 are hidden)".into(),
+                ));
+            };
+            Rule::custom(threshold, args.round_to.unwrap_or(0.0), args.suppress_zero)
+                .map_err(|e| CommandError::Input(format!("--rule custom: {e}")))?
+        }
+    };
+    let label = match args.rule.as_str() {
+        "nhs-mha" => {
+            "NHS MHA statistics: counts below 5 shown as *, others rounded to the nearest 5"
+                .to_string()
+        }
+        "hes-2018" => {
+            "HES 2018: counts 1 to 7 shown as *, 0 shown, others rounded to the nearest 5"
+                .to_string()
+        }
+        _ => format!(
+            "custom: counts {} to {} shown as *{}",
+            format_number(rule.suppress_from),
+            format_number(rule.suppress_to),
+            if rule.round_to > 0.0 {
+                format!(
+                    ", others rounded to the nearest {}",
+                    format_number(rule.round_to)
+                )
+            } else {
+                String::new()
+            }
+        ),
+    };
+    let table = read_input(&args.common)?;
+    let counts: Vec<Vec<Option<f64>>> = args
+        .count
+        .iter()
+        .map(|c| table.numbers(c))
+        .collect::<Result<_, _>>()?;
+    for (values, name) in counts.iter().zip(&args.count) {
+        check_rows(
+            &table,
+            values,
+            name,
+            |v| v >= 0.0 && v.fract() == 0.0,
+            |v| {
+                if v < 0.0 {
+                    StatsError::NegativeNumerator(v)
+                } else {
+                    StatsError::NotFinite {
+                        what: "whole-number count",
+                        value: v,
+                    }
+                }
+            },
+        )?;
+    }
+    for d in &args.derived {
+        table.index(d)?;
+    }
+    let n = table.n_rows();
+    let mut shown: Vec<Vec<String>> = vec![vec![String::new(); n]; args.count.len()];
+    let mut any_hidden = vec![false; n];
+    let mut notes = vec![String::new(); n];
+    let groups = Groups::new(&table, &args.common.group_by)?;
+    for rows in groups.iter() {
+        let cells: Vec<Vec<Option<f64>>> = rows
+            .iter()
+            .map(|&r| counts.iter().map(|c| c[r]).collect())
+            .collect();
+        let protected = apply(&cells, &rule);
+        let withheld_columns: Vec<&str> = args
+            .count
+            .iter()
+            .zip(&protected.withheld_columns)
+            .filter(|(_, w)| **w)
+            .map(|(c, _)| c.as_str())
+            .collect();
+        for (i, &r) in rows.iter().enumerate() {
+            for (k, p) in protected.cells[i].iter().enumerate() {
+                shown[k][r] = match p {
+                    None => String::new(),
+                    Some(Published::Value(v)) => format_number(*v),
+                    Some(Published::Primary | Published::Secondary) => {
+                        any_hidden[r] = true;
+                        "*".to_string()
+                    }
+                };
+            }
+            let mut note: Vec<String> = Vec::new();
+            if protected.withheld_rows[i] {
+                note.push("do not publish this row's total".into());
+            }
+            if !withheld_columns.is_empty() {
+                note.push(format!(
+                    "do not publish this group's total of {}",
+                    withheld_columns.join(", ")
+                ));
+            }
+            notes[r] = note.join("; ");
+        }
+    }
+    // Replace the count columns by their published text, empty derived values beside hidden counts.
+    let mut out = Table::with_rows(n);
+    out.source = table.source.clone();
+    for (name, col) in table.names().iter().zip(table.columns()) {
+        if let Some(k) = args.count.iter().position(|c| c == name) {
+            out.push(
+                name.clone(),
+                Column::from_strings(std::mem::take(&mut shown[k])),
+            )?;
+        } else if args.derived.contains(name) {
+            let cells: Vec<String> = (0..n)
+                .map(|r| {
+                    if any_hidden[r] {
+                        String::new()
+                    } else {
+                        col.text(r).into_owned()
+                    }
+                })
+                .collect();
+            out.push(name.clone(), Column::from_strings(cells))?;
+        } else {
+            out.push(name.clone(), col.clone())?;
+        }
+    }
+    for name in ["suppression_rule", "suppression_note"] {
+        if out.index(name).is_ok() {
+            return Err(CommandError::Input(format!(
+                "{}: the input column `{name}` has the same name as an output column; rename it",
+                out.source_name()
+            )));
+        }
+    }
+    out.push(
+        "suppression_rule",
+        Column::from_strings(std::iter::repeat_n(label.as_str(), n)),
+    )?;
+    out.push("suppression_note", Column::from_strings(notes))?;
+    emit(&out, &args.common)
+}

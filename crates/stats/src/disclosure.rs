@@ -1,0 +1,432 @@
+//! Statistical disclosure control for published counts: the NHS rule sets (primary suppression
+//! and rounding) and secondary suppression, so that no hidden count can be recovered from the
+//! rest of a table and its margins.
+
+use crate::StatsError;
+
+/// A named disclosure rule.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Rule {
+    /// Counts from `suppress_from` to `suppress_to` (inclusive) are hidden.
+    pub suppress_from: f64,
+    /// Upper end of the hidden range.
+    pub suppress_to: f64,
+    /// Published counts are rounded to the nearest multiple of this (0: no rounding).
+    pub round_to: f64,
+}
+
+impl Rule {
+    /// NHS England Mental Health Act statistics: counts below 5 (zero included) are `*`, others
+    /// rounded to the nearest 5.
+    pub const NHS_MHA: Rule = Rule {
+        suppress_from: 0.0,
+        suppress_to: 4.0,
+        round_to: 5.0,
+    };
+    /// HES/ECDS sub-national rule since September 2018: 1 to 7 are `*`, 0 is shown, others
+    /// rounded to the nearest 5.
+    pub const HES_2018: Rule = Rule {
+        suppress_from: 1.0,
+        suppress_to: 7.0,
+        round_to: 5.0,
+    };
+
+    /// A custom rule: counts from 1 (or 0 with `suppress_zero`) below `threshold` are hidden and
+    /// the rest rounded to `round_to` (0 for none).
+    ///
+    /// # Errors
+    /// [`StatsError::Multiplier`] for a negative rounding base or threshold.
+    pub fn custom(threshold: f64, round_to: f64, suppress_zero: bool) -> Result<Rule, StatsError> {
+        if !(threshold >= 0.0 && round_to >= 0.0 && threshold.is_finite() && round_to.is_finite()) {
+            return Err(StatsError::Multiplier(if threshold < 0.0 {
+                threshold
+            } else {
+                round_to
+            }));
+        }
+        Ok(Rule {
+            suppress_from: if suppress_zero { 0.0 } else { 1.0 },
+            suppress_to: threshold - 1.0,
+            round_to,
+        })
+    }
+
+    /// Whether a true count is hidden by primary suppression.
+    pub fn hides(&self, count: f64) -> bool {
+        count >= self.suppress_from && count <= self.suppress_to
+    }
+
+    /// The published value of a count that is not hidden.
+    pub fn publish(&self, count: f64) -> f64 {
+        if self.round_to > 0.0 {
+            (count / self.round_to).round() * self.round_to
+        } else {
+            count
+        }
+    }
+
+    /// Whether every published count is rounded, so that differences of margins never give a
+    /// hidden count exactly (no secondary suppression is needed).
+    pub fn rounds(&self) -> bool {
+        self.round_to > 1.0
+    }
+}
+
+/// A count after disclosure control.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Published {
+    /// Shown (possibly rounded).
+    Value(f64),
+    /// Hidden because it is small (primary suppression).
+    Primary,
+    /// Hidden so that a small count cannot be worked out from the others (secondary).
+    Secondary,
+}
+
+/// A protected table: the published cells, and the row and column totals that must not be
+/// published because, with the rest, they would reveal a hidden count.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Protected {
+    /// `cells[row][column]` as published.
+    pub cells: Vec<Vec<Option<Published>>>,
+    /// Rows whose total must be withheld.
+    pub withheld_rows: Vec<bool>,
+    /// Columns whose total must be withheld.
+    pub withheld_columns: Vec<bool>,
+}
+
+/// Applies a rule to a table of counts (`cells[row][column]`), with row and column totals
+/// assumed published.
+///
+/// # Method
+/// Primary suppression by the rule's range; the rest rounded. When the rule does not round,
+/// secondary suppression: while some row or column (with its total) has exactly one hidden
+/// cell, the smallest shown non-zero cell of that line is hidden too — a line with two or more
+/// hidden cells gives only their sum. Then an audit ([`attack`]): while any hidden cell can be
+/// pinned to one value from the published cells and margins (rounding alone can leak in small
+/// tables with several small cells), a further shown cell in a line through it is hidden.
+///
+/// # Formula
+/// Hidden if `from ≤ x ≤ to`; shown as `round(x/b)·b`.
+///
+/// # References
+/// NHS England MHA statistics (`Functions.py`: below 5 hidden, else nearest 5); NHS Digital,
+/// "Change to disclosure control methodology for HES and ECDS from September 2018"; Hundepool et
+/// al. (2012), *Statistical Disclosure Control*, Wiley, ch. 4 (cell suppression).
+///
+/// # Edge cases
+/// Missing cells (`None`) are left missing. Rounding every published count protects hidden ones:
+/// a margin difference then carries the rounding error of every cell in it.
+pub fn apply(cells: &[Vec<Option<f64>>], rule: &Rule) -> Protected {
+    let n_cols = cells.iter().map(Vec::len).max().unwrap_or(0);
+    let mut p = Protected {
+        cells: primary_and_lines(cells, rule),
+        withheld_rows: vec![false; cells.len()],
+        withheld_columns: vec![false; n_cols],
+    };
+    // Audit and repair: while an attacker can pin a hidden cell down from the published cells
+    // and margins, hide the smallest shown cell of a line through it — or, when there is none
+    // left, withhold that line's total.
+    for _ in 0..=cells.iter().map(Vec::len).sum::<usize>() + cells.len() + n_cols {
+        let bounds = attack(cells, &p, rule);
+        let pinned = bounds.iter().enumerate().find_map(|(r, row)| {
+            row.iter()
+                .position(|b| b.is_some_and(|(lo, hi)| hi - lo < 1.0))
+                .map(|c| (r, c))
+        });
+        let Some((r, c)) = pinned else { break };
+        let row_cells: Vec<(usize, usize)> = (0..cells[r].len()).map(|j| (r, j)).collect();
+        let col_cells: Vec<(usize, usize)> = (0..cells.len())
+            .filter(|&i| c < cells[i].len())
+            .map(|i| (i, c))
+            .collect();
+        let (row_len, col_len) = (row_cells.len(), col_cells.len());
+        if let Some((pr, pc)) = [row_cells, col_cells]
+            .iter()
+            .filter(|line| line.len() > 1)
+            .find_map(|line| smallest_shown(cells, &p.cells, line))
+        {
+            p.cells[pr][pc] = Some(Published::Secondary);
+        } else if row_len > 1 && !p.withheld_rows[r] {
+            p.withheld_rows[r] = true;
+        } else if col_len > 1 && !p.withheld_columns[c] {
+            p.withheld_columns[c] = true;
+        } else {
+            break;
+        }
+    }
+    p
+}
+
+/// The smallest shown non-zero cell of a line; a shown zero only when there is no other.
+fn smallest_shown(
+    cells: &[Vec<Option<f64>>],
+    out: &[Vec<Option<Published>>],
+    line: &[(usize, usize)],
+) -> Option<(usize, usize)> {
+    let shown = |rc: &&(usize, usize)| matches!(out[rc.0][rc.1], Some(Published::Value(_)));
+    let value = |rc: &(usize, usize)| cells[rc.0][rc.1].unwrap_or(0.0);
+    line.iter()
+        .filter(shown)
+        .filter(|rc| value(rc) > 0.0)
+        .min_by(|a, b| value(a).total_cmp(&value(b)))
+        .or_else(|| line.iter().find(shown))
+        .copied()
+}
+
+/// Primary suppression, rounding, and (without rounding) a second hidden cell in every line
+/// that has exactly one.
+fn primary_and_lines(cells: &[Vec<Option<f64>>], rule: &Rule) -> Vec<Vec<Option<Published>>> {
+    let mut out: Vec<Vec<Option<Published>>> = cells
+        .iter()
+        .map(|row| {
+            row.iter()
+                .map(|c| {
+                    c.map(|v| {
+                        if rule.hides(v) {
+                            Published::Primary
+                        } else {
+                            Published::Value(rule.publish(v))
+                        }
+                    })
+                })
+                .collect()
+        })
+        .collect();
+    if rule.rounds() {
+        return out;
+    }
+    let n_rows = cells.len();
+    let n_cols = cells.iter().map(Vec::len).max().unwrap_or(0);
+    let hidden =
+        |p: &Option<Published>| matches!(p, Some(Published::Primary | Published::Secondary));
+    loop {
+        let mut changed = false;
+        // Rows, then columns: a line with exactly one hidden cell gets a second one.
+        let lines: Vec<Vec<(usize, usize)>> = (0..n_rows)
+            .map(|r| (0..cells[r].len()).map(|c| (r, c)).collect())
+            .chain((0..n_cols).map(|c| {
+                (0..n_rows)
+                    .filter(|&r| c < cells[r].len())
+                    .map(|r| (r, c))
+                    .collect()
+            }))
+            .collect();
+        for line in lines {
+            if line.len() < 2 || line.iter().filter(|&&(r, c)| hidden(&out[r][c])).count() != 1 {
+                continue;
+            }
+            if let Some((r, c)) = smallest_shown(cells, &out, &line) {
+                out[r][c] = Some(Published::Secondary);
+                changed = true;
+            }
+        }
+        if !changed {
+            return out;
+        }
+    }
+}
+
+/// The interval of true values an attacker can deduce for each hidden cell from the published
+/// table and its exact row and column totals, by constraint propagation.
+///
+/// # Method
+/// Every shown cell is known to within its rounding (`±b/2`), every primary-hidden cell lies in
+/// the rule's range, every secondary-hidden cell is at least 0; each row and column sums to its
+/// total, which the attacker knows as published under the same rule (hidden when small, rounded
+/// when the rule rounds, else exactly). Bounds are tightened from each line until nothing changes (interval propagation, as in
+/// the "audit" step of cell-suppression software).
+///
+/// # Formula
+/// For a line with total `T`: `x_i ∈ [T − Σ_{j≠i} hi_j, T − Σ_{j≠i} lo_j]`.
+///
+/// # References
+/// Hundepool et al. (2012), §4.3 (auditing a suppression pattern).
+///
+/// # Edge cases
+/// The intervals are sound (the true value is always inside) but may be wider than an exact
+/// integer-programming attack would get; a cell whose interval holds a single integer is
+/// recovered.
+pub fn attack(
+    cells: &[Vec<Option<f64>>],
+    protected: &Protected,
+    rule: &Rule,
+) -> Vec<Vec<Option<(f64, f64)>>> {
+    let published = &protected.cells;
+    let half = rule.round_to / 2.0;
+    let mut bounds: Vec<Vec<Option<(f64, f64)>>> = published
+        .iter()
+        .map(|row| {
+            row.iter()
+                .map(|p| {
+                    p.map(|p| match p {
+                        // Rounding to the nearest b: the true value is within b/2 (integers: b/2 − ½).
+                        Published::Value(v) if rule.round_to > 0.0 => {
+                            ((v - half).max(0.0).ceil(), (v + half).floor())
+                        }
+                        Published::Value(v) => (v, v),
+                        Published::Primary => (rule.suppress_from.max(0.0), rule.suppress_to),
+                        Published::Secondary => (0.0, f64::INFINITY),
+                    })
+                })
+                .collect()
+        })
+        .collect();
+    let n_rows = cells.len();
+    let n_cols = cells.iter().map(Vec::len).max().unwrap_or(0);
+    let lines: Vec<Vec<(usize, usize)>> = (0..n_rows)
+        .map(|r| {
+            (0..cells[r].len())
+                .filter(|&c| cells[r][c].is_some())
+                .map(|c| (r, c))
+                .collect()
+        })
+        .chain((0..n_cols).map(|c| {
+            (0..n_rows)
+                .filter(|&r| c < cells[r].len() && cells[r][c].is_some())
+                .map(|r| (r, c))
+                .collect()
+        }))
+        .collect();
+    // Line totals as the attacker sees them: published under the same rule (hidden when small,
+    // rounded when the rule rounds, else exact).
+    let total_bounds = |t: f64| -> (f64, f64) {
+        if rule.hides(t) {
+            (rule.suppress_from.max(0.0), rule.suppress_to)
+        } else if !rule.rounds() {
+            (t, t)
+        } else {
+            let v = rule.publish(t);
+            ((v - half).max(0.0).ceil(), (v + half).floor())
+        }
+    };
+    for _ in 0..100 {
+        let mut changed = false;
+        for (k, line) in lines.iter().enumerate() {
+            // Lines 0..n_rows are rows, the rest columns; a withheld total constrains nothing, and
+            // a line of one cell has no total apart from the cell itself.
+            if line.len() < 2 {
+                continue;
+            }
+            let withheld = if k < n_rows {
+                protected.withheld_rows[k]
+            } else {
+                protected.withheld_columns[k - n_rows]
+            };
+            if withheld {
+                continue;
+            }
+            let (t_lo, t_hi) =
+                total_bounds(line.iter().map(|&(r, c)| cells[r][c].unwrap_or(0.0)).sum());
+            let lo_sum: f64 = line
+                .iter()
+                .map(|&(r, c)| bounds[r][c].map_or(0.0, |b| b.0))
+                .sum();
+            let hi_sum: f64 = line
+                .iter()
+                .map(|&(r, c)| bounds[r][c].map_or(0.0, |b| b.1))
+                .sum();
+            for &(r, c) in line {
+                let Some((lo, hi)) = bounds[r][c] else {
+                    continue;
+                };
+                let new_lo = lo.max(t_lo - (hi_sum - hi));
+                let new_hi = hi.min(t_hi - (lo_sum - lo));
+                if new_lo > lo + 1e-9 || new_hi < hi - 1e-9 {
+                    bounds[r][c] = Some((new_lo, new_hi));
+                    changed = true;
+                }
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    published
+        .iter()
+        .zip(bounds)
+        .map(|(row, b)| {
+            row.iter()
+                .zip(b)
+                .map(|(p, b)| {
+                    if matches!(p, Some(Published::Primary | Published::Secondary)) {
+                        b
+                    } else {
+                        None
+                    }
+                })
+                .collect()
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(rows: &[&[f64]]) -> Vec<Vec<Option<f64>>> {
+        rows.iter()
+            .map(|r| r.iter().map(|v| Some(*v)).collect())
+            .collect()
+    }
+
+    #[test]
+    fn nhs_mha_and_hes_rules() {
+        let t = table(&[&[0., 3., 4., 5., 7., 8., 12., 13.]]);
+        let mha = apply(&t, &Rule::NHS_MHA).cells;
+        let shown: Vec<String> = mha[0]
+            .iter()
+            .map(|p| match p.unwrap() {
+                Published::Value(v) => v.to_string(),
+                _ => "*".into(),
+            })
+            .collect();
+        assert_eq!(shown, ["*", "*", "*", "5", "5", "10", "10", "15"]);
+        let hes = apply(&t, &Rule::HES_2018).cells;
+        let shown: Vec<String> = hes[0]
+            .iter()
+            .map(|p| match p.unwrap() {
+                Published::Value(v) => v.to_string(),
+                _ => "*".into(),
+            })
+            .collect();
+        assert_eq!(shown, ["0", "*", "*", "*", "*", "10", "10", "15"]);
+    }
+
+    #[test]
+    fn without_rounding_a_lone_hidden_cell_gets_a_partner() {
+        let rule = Rule::custom(5.0, 0.0, false).unwrap();
+        let t = table(&[&[3., 20., 30.], &[40., 50., 60.]]);
+        let p = apply(&t, &rule);
+        assert_eq!(p.cells[0][0], Some(Published::Primary));
+        // Row 0 needs a second hidden cell (20), then column 0 and column 1 need partners.
+        let hidden = p
+            .cells
+            .iter()
+            .flatten()
+            .filter(|c| matches!(c, Some(Published::Primary | Published::Secondary)))
+            .count();
+        assert!(hidden >= 4, "{p:?}");
+        for line in attack(&t, &p, &rule).iter().flatten().flatten() {
+            assert!(
+                line.1 - line.0 >= 1.0,
+                "a hidden cell was pinned down: {line:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_lone_hidden_cell_without_rounding_would_be_recovered() {
+        // The attack is real: with primary suppression only, the cell is the row total minus the rest.
+        let rule = Rule::custom(5.0, 0.0, false).unwrap();
+        let t = table(&[&[3., 20., 30.]]);
+        let mut p = apply(&t, &rule);
+        // Undo every protection but the primary one.
+        p.cells[0][1] = Some(Published::Value(20.0));
+        p.cells[0][2] = Some(Published::Value(30.0));
+        p.withheld_rows = vec![false];
+        p.withheld_columns = vec![false; 3];
+        let b = attack(&t, &p, &rule);
+        assert_eq!(b[0][0], Some((3.0, 3.0)));
+    }
+}
