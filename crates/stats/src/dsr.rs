@@ -261,6 +261,52 @@ mod tests {
     }
 
     #[test]
+    fn non_independent_variance_uses_the_whole_standard_population() {
+        // Bands (n, w); people with 1 event in every band, with 2 events in bands 1 and 2 only.
+        let bands = [(1000.0, 5000.0), (2000.0, 6000.0), (1500.0, 4000.0)];
+        let once = [10.0, 20.0, 15.0];
+        let twice = [3.0, 4.0, 0.0];
+        let mut acc = DsrAccumulator::default();
+        for i in 0..3 {
+            let (n, w) = bands[i];
+            acc.add(Stratum {
+                events: once[i] + 2.0 * twice[i],
+                events_variance: once[i] + 4.0 * twice[i],
+                population: n,
+                standard_population: w,
+            })
+            .unwrap();
+        }
+        let e = acc.estimate(&l95(), 1e5).unwrap();
+        // By hand: DSR = Σ E·w/n / Σw = 204/15000; var = Σ V·(w/n)² / Σw².
+        assert!((e.value.unwrap() - 204.0 / 15000.0 * 1e5).abs() < 1e-9);
+        let var: f64 = (0..3)
+            .map(|i| (once[i] + 4.0 * twice[i]) * (bands[i].1 / bands[i].0).powi(2))
+            .sum::<f64>()
+            / 15000f64.powi(2);
+        let o = 59.0;
+        let level = ConfidenceLevel::new(0.95).unwrap();
+        let lower = e.value.unwrap()
+            + (var / o).sqrt() * (poisson::byars_lower(o, level).unwrap() - o) * 1e5;
+        assert!((e.intervals[0].unwrap().lower - lower).abs() < 1e-9);
+        // PHE divides the 2-event variance by the standard population of bands 1–2 only
+        // (11,000, not 15,000), which widens this interval: the two differ here.
+        let phe_var = (0..3)
+            .map(|i| once[i] * (bands[i].1 / bands[i].0).powi(2))
+            .sum::<f64>()
+            / 15000f64.powi(2)
+            + 4.0
+                * (0..2)
+                    .map(|i| twice[i] * (bands[i].1 / bands[i].0).powi(2))
+                    .sum::<f64>()
+                / 11000f64.powi(2);
+        assert!(
+            phe_var > var * 1.05,
+            "PHE's variance {phe_var} vs ours {var}"
+        );
+    }
+
+    #[test]
     fn refuses_bad_strata() {
         let mut acc = DsrAccumulator::default();
         assert!(acc.add(Stratum::independent(-1.0, 10.0, 1.0)).is_err());

@@ -713,3 +713,69 @@ fn fingertips_published_limits_reproduce() {
     }
     assert_eq!(checked, 838 + 470 + 66);
 }
+
+/// Non-independent events through the command line: rows per group × band × event frequency
+/// give the events and variance the method defines (see the unit test of the same data).
+#[test]
+fn dsr_with_event_frequencies() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("f.csv");
+    std::fs::write(
+        &input,
+        "g,band,freq,people,n,w\nA,1,1,10,1000,5000\nA,1,2,3,1000,5000\nA,2,1,20,2000,6000\nA,2,2,4,2000,6000\nA,3,1,15,1500,4000\n",
+    )
+    .unwrap();
+    let rows = run_csv(&[
+        "stats",
+        "dsr",
+        "--input",
+        input.to_str().unwrap(),
+        "--numerator",
+        "people",
+        "--denominator",
+        "n",
+        "--standard-population",
+        "w",
+        "--age-band",
+        "band",
+        "--event-frequency",
+        "freq",
+        "--group-by",
+        "g",
+    ]);
+    let r = &rows[0];
+    assert_eq!(r["numerator"], "59", "events, not people");
+    assert_eq!(r["denominator"], "4500", "each band's population once");
+    assert!((number(&r["value"]).unwrap() - 204.0 / 15000.0 * 1e5).abs() < 1e-9);
+    assert_eq!(
+        r["method"],
+        "Dobson, with confidence adjusted for non-independent events"
+    );
+    // Wider than if the 59 events had been 59 people.
+    let independent = dir.path().join("i.csv");
+    std::fs::write(
+        &independent,
+        "g,band,x,n,w\nA,1,16,1000,5000\nA,2,28,2000,6000\nA,3,15,1500,4000\n",
+    )
+    .unwrap();
+    let plain = run_csv(&[
+        "stats",
+        "dsr",
+        "--input",
+        independent.to_str().unwrap(),
+        "--numerator",
+        "x",
+        "--denominator",
+        "n",
+        "--standard-population",
+        "w",
+        "--age-band",
+        "band",
+        "--group-by",
+        "g",
+    ]);
+    assert_eq!(plain[0]["value"], r["value"]);
+    let width =
+        |r: &Row| number(&r["upper_ci_95_0"]).unwrap() - number(&r["lower_ci_95_0"]).unwrap();
+    assert!(width(r) > width(&plain[0]));
+}
