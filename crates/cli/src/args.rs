@@ -221,7 +221,7 @@ pub enum StatsCommand {
 /// Options every statistic takes.
 #[derive(Debug, Args, Clone)]
 pub struct CommonArgs {
-    /// Input table: .csv or .parquet.
+    /// Input table: .csv, .parquet or .xlsx (first sheet, first row the header).
     #[arg(long, value_name = "FILE")]
     pub input: PathBuf,
     /// Where to write the results (.csv, .parquet, .xlsx, .json); standard output (CSV) if absent.

@@ -36,6 +36,14 @@ pub enum TableError {
         /// What went wrong.
         message: String,
     },
+    /// The Excel workbook could not be read.
+    #[error("{path}: {message}")]
+    Spreadsheet {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
     /// The XLSX or JSON writer failed.
     #[error("{path}: {message}")]
     Write {

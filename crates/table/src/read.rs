@@ -12,10 +12,11 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use crate::{Column, Format, Table, TableError, column::TextColumn};
 
-/// Reads a CSV or Parquet file, choosing by extension.
+/// Reads a CSV, Parquet or XLSX file, choosing by extension.
 ///
 /// CSV cells are kept as text; Parquet columns keep their types (strings as text, integers,
-/// floats, booleans).
+/// floats, booleans); an XLSX workbook's first sheet is read with its first row as the header,
+/// every cell as the text it shows (numbers in full precision).
 ///
 /// # Errors
 /// [`TableError::Io`], [`TableError::Csv`], [`TableError::Parquet`], or
@@ -24,7 +25,8 @@ pub fn read(path: &Path) -> Result<Table, TableError> {
     let mut table = match Format::from_path(path)? {
         Format::Csv => read_csv(path)?,
         Format::Parquet => read_parquet(path)?,
-        Format::Xlsx | Format::Json => {
+        Format::Xlsx => read_xlsx(path)?,
+        Format::Json => {
             return Err(TableError::UnknownFormat {
                 path: path.to_path_buf(),
             });
@@ -154,6 +156,57 @@ fn csv_error(path: &Path, lines_before: u64, e: csv::Error) -> TableError {
         line,
         message,
     }
+}
+
+fn read_xlsx(path: &Path) -> Result<Table, TableError> {
+    use calamine::{Data, Reader};
+    let err = |message: String| TableError::Spreadsheet {
+        path: path.to_path_buf(),
+        message,
+    };
+    let mut book = calamine::open_workbook_auto(path)
+        .map_err(|e| err(format!("cannot read as an Excel workbook: {e}")))?;
+    let Some(sheet) = book.sheet_names().first().cloned() else {
+        return Err(err("the workbook has no sheets".into()));
+    };
+    let range = book
+        .worksheet_range(&sheet)
+        .map_err(|e| err(format!("cannot read sheet `{sheet}`: {e}")))?;
+    let mut rows = range.rows();
+    let Some(header) = rows.next() else {
+        return Err(err(format!(
+            "sheet `{sheet}` is empty; the first row must hold the column names"
+        )));
+    };
+    let names: Vec<String> = header
+        .iter()
+        .map(|c| c.to_string().trim().to_string())
+        .collect();
+    let mut columns: Vec<TextColumn> = names.iter().map(|_| TextColumn::default()).collect();
+    for (i, row) in rows.enumerate() {
+        for (k, col) in columns.iter_mut().enumerate() {
+            let text = match row.get(k) {
+                None | Some(Data::Empty) => String::new(),
+                Some(Data::Float(f)) => crate::format_number(*f),
+                Some(Data::Int(v)) => v.to_string(),
+                Some(Data::Bool(b)) => if *b { "TRUE" } else { "FALSE" }.to_string(),
+                Some(Data::Error(e)) => {
+                    return Err(err(format!(
+                        "sheet `{sheet}`, row {}, column `{}`: the cell holds the Excel error {e}; fix the formula or clear the cell",
+                        i + 1,
+                        names[k]
+                    )));
+                }
+                Some(other) => other.to_string(),
+            };
+            col.push(&text);
+        }
+    }
+    let mut table = Table::with_rows(columns.first().map_or(0, TextColumn::len));
+    for (name, col) in names.into_iter().zip(columns) {
+        table.push(name, Column::Text(col))?;
+    }
+    Ok(table)
 }
 
 fn read_parquet(path: &Path) -> Result<Table, TableError> {

@@ -80,6 +80,68 @@ fn every_output_format_is_written_and_parquet_reads_back_the_same() {
 }
 
 #[test]
+fn xlsx_written_by_levelfield_reads_back_as_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = phe("in_rate_cases.csv");
+    let xlsx = dir.path().join("rates.xlsx");
+    let run = levelfield(
+        &[
+            &[
+                "stats",
+                "rate",
+                "--input",
+                input.to_str().unwrap(),
+                "--output",
+                xlsx.to_str().unwrap(),
+            ][..],
+            &RATE_ARGS,
+        ]
+        .concat(),
+    );
+    assert!(run.status.success());
+    let from_csv = run_csv(
+        &[
+            &["stats", "rate", "--input", input.to_str().unwrap()][..],
+            &RATE_ARGS,
+        ]
+        .concat(),
+    );
+    let again = run_csv(&[
+        "stats",
+        "rate",
+        "--input",
+        xlsx.to_str().unwrap(),
+        "--numerator",
+        "numerator",
+        "--denominator",
+        "denominator",
+        "--group-by",
+        "id",
+    ]);
+    assert_eq!(again.len(), from_csv.len());
+    for (a, b) in again.iter().zip(&from_csv) {
+        assert_eq!(
+            (&a["id"], &a["value"], &a["upper_ci_95_0"]),
+            (&b["id"], &b["value"], &b["upper_ci_95_0"])
+        );
+    }
+    let not_a_book = dir.path().join("fake.xlsx");
+    std::fs::write(&not_a_book, "id,x\n").unwrap();
+    let out = levelfield(&[
+        "stats",
+        "rate",
+        "--input",
+        not_a_book.to_str().unwrap(),
+        "--numerator",
+        "x",
+        "--denominator",
+        "x",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("fake.xlsx"));
+}
+
+#[test]
 fn format_flag_overrides_the_extension() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("results.dat");
