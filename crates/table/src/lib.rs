@@ -1,9 +1,9 @@
 //! Small in-memory tables for levelfield: the columns a statistics command reads and writes.
 //!
 //! A [`Table`] holds named columns of text, numbers or booleans. [`read()`] loads CSV (kept as the
-//! text written, so codes like `01` survive), Parquet (typed) or an XLSX workbook's first sheet; [`write()`] produces CSV, Parquet,
-//! XLSX or JSON through a temporary file that is renamed into place only when complete, so a
-//! failed run never leaves a half-written output. Record-level data at scale is the engine's job;
+//! text written, so codes like `01` survive), Parquet (typed) or an XLSX workbook's first sheet;
+//! [`write()`] produces CSV, Parquet, XLSX or JSON through a temporary file that is renamed into
+//! place only when complete, so a failed run never leaves a half-written output. Record-level data at scale is the engine's job;
 //! this crate is for inputs that fit in memory.
 
 #![deny(missing_docs)]
