@@ -4,7 +4,9 @@
 //! Source: NHS Data Dictionary, ETHNIC CATEGORY (2001 census classification, codes A–S, Z, 99);
 //! NHS England Mental Health Act statistics code (`NHSDEthnicity` grouping), which puts Chinese in
 //! "Other Ethnic Groups"; ONS Census 2021 ethnic group classification (TS021), which puts Chinese
-//! in "Asian". The two disagree for Chinese, so the mapping is explicit and configurable.
+//! in "Asian". The two disagree for Chinese, and Census 2021 separates Arab, Gypsy or Irish
+//! Traveller and Roma, which NHS codes fold into S and C; all four placements are explicit and
+//! configurable ([`Placements`]). Census 2021 19-category codes are read too ([`CENSUS_2021`]).
 
 use crate::UnknownCode;
 
@@ -81,14 +83,186 @@ impl BroadGroup {
     }
 }
 
-/// Where Chinese (code R) is reported.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum ChinesePlacement {
-    /// In "Other Ethnic Groups", as NHS England's national MHA statistics do.
-    #[default]
-    OtherEthnicGroups,
-    /// In "Asian", as the Census 2021 classification does.
-    Asian,
+/// Where the groups that NHS England and the Census 2021 classification place differently are
+/// reported. NHS England's national statistics put Chinese and Arab in "Other Ethnic Groups" and
+/// Gypsy or Irish Traveller and Roma (Census 2021 codes 15, 16; NHS code C) in "White"; the
+/// Census 2021 high-level groups put Chinese in "Asian". Each is a field so a profile can choose.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Placements {
+    /// Chinese (NHS R, Census 2).
+    pub chinese: BroadGroup,
+    /// Arab (Census 18; NHS S).
+    pub arab: BroadGroup,
+    /// Gypsy or Irish Traveller (Census 15; NHS C).
+    pub gypsy_irish_traveller: BroadGroup,
+    /// Roma (Census 16; NHS C).
+    pub roma: BroadGroup,
+}
+
+impl Default for Placements {
+    /// NHS England's placements (the national MHA statistics).
+    fn default() -> Self {
+        Placements {
+            chinese: BroadGroup::Other,
+            arab: BroadGroup::Other,
+            gypsy_irish_traveller: BroadGroup::White,
+            roma: BroadGroup::White,
+        }
+    }
+}
+
+impl Placements {
+    /// The Census 2021 high-level groups' placements: Chinese in Asian, the rest as NHS England.
+    pub fn census_2021() -> Self {
+        Placements {
+            chinese: BroadGroup::Asian,
+            ..Placements::default()
+        }
+    }
+}
+
+/// One Census 2021 ethnic group (ONS 19-category classification, TS021 / `ethnic_group_tb_20b`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CensusCategory {
+    /// ONS code, 1–19.
+    pub code: u8,
+    /// ONS name.
+    pub name: &'static str,
+    /// The NHS ethnic category code it corresponds to.
+    pub nhs_code: &'static str,
+}
+
+/// The 19 Census 2021 ethnic groups, in code order.
+pub const CENSUS_2021: [CensusCategory; 19] = [
+    CensusCategory {
+        code: 1,
+        name: "Asian: Bangladeshi",
+        nhs_code: "K",
+    },
+    CensusCategory {
+        code: 2,
+        name: "Asian: Chinese",
+        nhs_code: "R",
+    },
+    CensusCategory {
+        code: 3,
+        name: "Asian: Indian",
+        nhs_code: "H",
+    },
+    CensusCategory {
+        code: 4,
+        name: "Asian: Pakistani",
+        nhs_code: "J",
+    },
+    CensusCategory {
+        code: 5,
+        name: "Asian: Other Asian",
+        nhs_code: "L",
+    },
+    CensusCategory {
+        code: 6,
+        name: "Black: African",
+        nhs_code: "N",
+    },
+    CensusCategory {
+        code: 7,
+        name: "Black: Caribbean",
+        nhs_code: "M",
+    },
+    CensusCategory {
+        code: 8,
+        name: "Black: Other Black",
+        nhs_code: "P",
+    },
+    CensusCategory {
+        code: 9,
+        name: "Mixed: White and Asian",
+        nhs_code: "F",
+    },
+    CensusCategory {
+        code: 10,
+        name: "Mixed: White and Black African",
+        nhs_code: "E",
+    },
+    CensusCategory {
+        code: 11,
+        name: "Mixed: White and Black Caribbean",
+        nhs_code: "D",
+    },
+    CensusCategory {
+        code: 12,
+        name: "Mixed: Other Mixed or Multiple",
+        nhs_code: "G",
+    },
+    CensusCategory {
+        code: 13,
+        name: "White: English, Welsh, Scottish, Northern Irish or British",
+        nhs_code: "A",
+    },
+    CensusCategory {
+        code: 14,
+        name: "White: Irish",
+        nhs_code: "B",
+    },
+    CensusCategory {
+        code: 15,
+        name: "White: Gypsy or Irish Traveller",
+        nhs_code: "C",
+    },
+    CensusCategory {
+        code: 16,
+        name: "White: Roma",
+        nhs_code: "C",
+    },
+    CensusCategory {
+        code: 17,
+        name: "White: Other White",
+        nhs_code: "C",
+    },
+    CensusCategory {
+        code: 18,
+        name: "Other: Arab",
+        nhs_code: "S",
+    },
+    CensusCategory {
+        code: 19,
+        name: "Other: Any other ethnic group",
+        nhs_code: "S",
+    },
+];
+
+/// The broad group of a Census 2021 ethnic group code (1–19) under `placements`; `-8` ("does
+/// not apply") is [`BroadGroup::NotKnown`].
+///
+/// # Errors
+/// [`UnknownCode`] for any other code.
+///
+/// ```
+/// use levelfield_model::ethnicity::{BroadGroup, Placements, census_broad_group};
+/// assert_eq!(census_broad_group("2", Placements::default()).unwrap(), BroadGroup::Other);
+/// assert_eq!(census_broad_group("2", Placements::census_2021()).unwrap(), BroadGroup::Asian);
+/// assert_eq!(census_broad_group("16", Placements::default()).unwrap(), BroadGroup::White);
+/// ```
+pub fn census_broad_group(code: &str, placements: Placements) -> Result<BroadGroup, UnknownCode> {
+    let trimmed = code.trim();
+    if trimmed == "-8" {
+        return Ok(BroadGroup::NotKnown);
+    }
+    let c = trimmed
+        .parse::<u8>()
+        .ok()
+        .and_then(|n| CENSUS_2021.iter().find(|c| c.code == n))
+        .ok_or_else(|| UnknownCode {
+            code: trimmed.to_string(),
+            what: "Census 2021 ethnic group code",
+            hint: "use 1–19 (ONS 19-category classification) or -8 (does not apply)",
+        })?;
+    Ok(match c.code {
+        15 => placements.gypsy_irish_traveller,
+        16 => placements.roma,
+        18 => placements.arab,
+        _ => broad_group(c.nhs_code, placements)?,
+    })
 }
 
 /// One NHS ethnic category.
@@ -213,29 +387,27 @@ pub fn category(code: &str) -> Result<&'static Category, UnknownCode> {
         })
 }
 
-/// The broad group of a code under a placement of Chinese.
+/// The broad group of an NHS ethnic category code under `placements` (only Chinese, code R,
+/// is affected: the other placements concern Census codes that NHS codes do not separate).
 ///
 /// # Errors
 /// [`UnknownCode`] for an unknown code.
 ///
 /// ```
-/// use levelfield_model::ethnicity::{BroadGroup, ChinesePlacement, broad_group};
-/// assert_eq!(broad_group("M", ChinesePlacement::default()).unwrap(), BroadGroup::Black);
-/// assert_eq!(broad_group("R", ChinesePlacement::default()).unwrap(), BroadGroup::Other);
-/// assert_eq!(broad_group("R", ChinesePlacement::Asian).unwrap(), BroadGroup::Asian);
-/// assert_eq!(broad_group("Z", ChinesePlacement::default()).unwrap(), BroadGroup::NotStated);
+/// use levelfield_model::ethnicity::{BroadGroup, Placements, broad_group};
+/// assert_eq!(broad_group("M", Placements::default()).unwrap(), BroadGroup::Black);
+/// assert_eq!(broad_group("R", Placements::default()).unwrap(), BroadGroup::Other);
+/// assert_eq!(broad_group("R", Placements::census_2021()).unwrap(), BroadGroup::Asian);
+/// assert_eq!(broad_group("Z", Placements::default()).unwrap(), BroadGroup::NotStated);
 /// ```
-pub fn broad_group(code: &str, chinese: ChinesePlacement) -> Result<BroadGroup, UnknownCode> {
+pub fn broad_group(code: &str, placements: Placements) -> Result<BroadGroup, UnknownCode> {
     let c = category(code)?;
     Ok(match c.code {
         "A" | "B" | "C" => BroadGroup::White,
         "D" | "E" | "F" | "G" => BroadGroup::Mixed,
         "H" | "J" | "K" | "L" => BroadGroup::Asian,
         "M" | "N" | "P" => BroadGroup::Black,
-        "R" => match chinese {
-            ChinesePlacement::OtherEthnicGroups => BroadGroup::Other,
-            ChinesePlacement::Asian => BroadGroup::Asian,
-        },
+        "R" => placements.chinese,
         "S" => BroadGroup::Other,
         "Z" => BroadGroup::NotStated,
         _ => BroadGroup::NotKnown,
@@ -247,16 +419,44 @@ mod tests {
     use super::*;
 
     #[test]
+    fn census_codes_follow_the_nhs_table_and_the_placements() {
+        let nhs = Placements::default();
+        for c in CENSUS_2021 {
+            // Outside the four configurable groups, a Census code lands where its NHS code does.
+            if ![2, 15, 16, 18].contains(&c.code) {
+                assert_eq!(
+                    census_broad_group(&c.code.to_string(), nhs).unwrap(),
+                    broad_group(c.nhs_code, nhs).unwrap()
+                );
+            }
+        }
+        let custom = Placements {
+            arab: BroadGroup::Asian,
+            roma: BroadGroup::Other,
+            gypsy_irish_traveller: BroadGroup::Other,
+            ..Placements::census_2021()
+        };
+        assert_eq!(census_broad_group("18", nhs).unwrap(), BroadGroup::Other);
+        assert_eq!(census_broad_group("18", custom).unwrap(), BroadGroup::Asian);
+        assert_eq!(census_broad_group("15", custom).unwrap(), BroadGroup::Other);
+        assert_eq!(census_broad_group("16", custom).unwrap(), BroadGroup::Other);
+        assert_eq!(census_broad_group("2", custom).unwrap(), BroadGroup::Asian);
+        assert_eq!(census_broad_group("-8", nhs).unwrap(), BroadGroup::NotKnown);
+        assert!(census_broad_group("20", nhs).is_err());
+        assert!(census_broad_group("x", nhs).is_err());
+    }
+
+    #[test]
     fn every_code_maps_and_unknown_codes_are_refused() {
         for c in CATEGORIES {
-            assert!(broad_group(c.code, ChinesePlacement::default()).is_ok());
-            assert!(broad_group(&c.code.to_lowercase(), ChinesePlacement::default()).is_ok());
+            assert!(broad_group(c.code, Placements::default()).is_ok());
+            assert!(broad_group(&c.code.to_lowercase(), Placements::default()).is_ok());
         }
         assert_eq!(
-            broad_group(" ", ChinesePlacement::default()).unwrap(),
+            broad_group(" ", Placements::default()).unwrap(),
             BroadGroup::NotKnown
         );
-        let err = broad_group("Q", ChinesePlacement::default()).unwrap_err();
+        let err = broad_group("Q", Placements::default()).unwrap_err();
         assert!(
             err.to_string()
                 .contains("`Q` is not a known NHS ethnic category code")

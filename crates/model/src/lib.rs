@@ -3,7 +3,7 @@
 //!
 //! | module | maps |
 //! |---|---|
-//! | [`ethnicity`] | NHS ethnic category codes (A–S, Z, 99) to NHS 5 groups and Census 2021 groups |
+//! | [`ethnicity`] | NHS ethnic category codes (A–S, Z, 99) and Census 2021 codes (1–19) to NHS 5 groups and Census 2021 groups |
 //! | [`deprivation`] | IMD decile labels in either direction to decile numbers (1 = most deprived) |
 //! | [`age`] | ages to ESP2013 19 bands, the NHS MHA 6 bands, or 5-year bands |
 //! | [`sex`] | MHSDS gender and sex codes |
