@@ -544,51 +544,19 @@ mod tests {
         near("winsor high", hi, 2.87345, 5e-5);
         near("phi", od.phi, 5.29684, 5e-5);
         near("tau2", od.tau2, 0.0050192, 5e-7);
-        let (a, b) = funnel_limits(
-            FunnelType::Proportion,
-            &od,
-            100.0,
-            0.95,
-            LimitKind::Additive,
-        );
-        near("adj 95 lo", a, 0.061831, 5e-6);
-        near("adj 95 hi", b, 0.310652, 5e-6);
-        let (a, b) = funnel_limits(
-            FunnelType::Proportion,
-            &od,
-            100.0,
-            0.998,
-            LimitKind::Additive,
-        );
-        near("adj 99.8 lo", a, 0.023313, 5e-6);
-        near("adj 99.8 hi", b, 0.404408, 5e-6);
-        let (a, b) = funnel_limits(
-            FunnelType::Proportion,
-            &od,
-            100.0,
-            0.95,
-            LimitKind::Unadjusted,
-        );
-        near("unadj lo", a, 0.100902, 5e-6);
-        near("unadj hi", b, 0.246241, 5e-6);
-        let (a, b) = funnel_limits(
-            FunnelType::Proportion,
-            &od,
-            100.0,
-            0.95,
-            LimitKind::Multiplicative,
-        );
-        near("mult lo", a, 0.037815, 5e-6);
-        near("mult hi", b, 0.363161, 5e-6);
-        let (a, b) = funnel_limits(
-            FunnelType::Proportion,
-            &od,
-            400.0,
-            0.95,
-            LimitKind::Additive,
-        );
-        near("adj 400 lo", a, 0.073216, 5e-6);
-        near("adj 400 hi", b, 0.289839, 5e-6);
+        // (size, level, kind, lower, upper) from the METHODS.md example.
+        let limits = [
+            (100.0, 0.95, LimitKind::Additive, 0.061831, 0.310652),
+            (100.0, 0.998, LimitKind::Additive, 0.023313, 0.404408),
+            (100.0, 0.95, LimitKind::Unadjusted, 0.100902, 0.246241),
+            (100.0, 0.95, LimitKind::Multiplicative, 0.037815, 0.363161),
+            (400.0, 0.95, LimitKind::Additive, 0.073216, 0.289839),
+        ];
+        for (n, level, kind, lo, hi) in limits {
+            let (a, b) = funnel_limits(FunnelType::Proportion, &od, n, level, kind);
+            near(&format!("{kind:?} {level} at {n} lower"), a, lo, 5e-6);
+            near(&format!("{kind:?} {level} at {n} upper"), b, hi, 5e-6);
+        }
         // PHE's inverted Wilson limits at n = 100.
         near(
             "wilson lo",
@@ -614,30 +582,18 @@ mod tests {
         assert_eq!(od.n, 8, "nothing truncated at n = 8");
         near("phi", od.phi, 1.97786, 5e-5);
         near("tau2", od.tau2, 0.017440, 5e-6);
-        let (a, b) = funnel_limits(FunnelType::RatioLog, &od, 100.0, 0.95, LimitKind::Additive);
-        near("adj lo", a, 0.72277, 5e-5);
-        near("adj hi", b, 1.38358, 5e-5);
-        let (a, b) = funnel_limits(
-            FunnelType::RatioLog,
-            &od,
-            100.0,
-            0.95,
-            LimitKind::Unadjusted,
-        );
-        near("exact lo", a, 0.81364, 5e-5);
-        near("exact hi", b, 1.21627, 5e-5);
-        let (a, b) = funnel_limits(
-            FunnelType::RatioLog,
-            &od,
-            100.0,
-            0.998,
-            LimitKind::Unadjusted,
-        );
-        near("exact 99.8 lo", a, 0.71921, 5e-5);
-        near("exact 99.8 hi", b, 1.34924, 5e-5);
-        let (a, b) = funnel_limits(FunnelType::RatioLog, &od, 50.0, 0.95, LimitKind::Unadjusted);
-        near("exact 50 lo", a, 0.74222, 5e-5);
-        near("exact 50 hi", b, 1.31838, 5e-5);
+        // (expected, level, kind, lower, upper) from the METHODS.md example.
+        let limits = [
+            (100.0, 0.95, LimitKind::Additive, 0.72277, 1.38358),
+            (100.0, 0.95, LimitKind::Unadjusted, 0.81364, 1.21627),
+            (100.0, 0.998, LimitKind::Unadjusted, 0.71921, 1.34924),
+            (50.0, 0.95, LimitKind::Unadjusted, 0.74222, 1.31838),
+        ];
+        for (n, level, kind, lo, hi) in limits {
+            let (a, b) = funnel_limits(FunnelType::RatioLog, &od, n, level, kind);
+            near(&format!("{kind:?} {level} at {n} lower"), a, lo, 5e-5);
+            near(&format!("{kind:?} {level} at {n} upper"), b, hi, 5e-5);
+        }
     }
 
     #[test]
