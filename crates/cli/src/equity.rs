@@ -15,7 +15,7 @@ use levelfield_table::{Column, Table};
 use crate::{
     CommandError,
     args::{BenchmarkArgs, CompareArgs, InequalityArgs, ValueArgs},
-    output::emit,
+    output::{emit, push_column},
     stats::{Groups, at_group, at_row, levels, read_input},
 };
 
@@ -1011,16 +1011,9 @@ pub(crate) fn benchmark(args: &BenchmarkArgs) -> Result<(), CommandError> {
             };
         }
     }
-    for name in ["benchmark", "benchmark_method"] {
-        if table.index(name).is_ok() {
-            return Err(CommandError::Input(format!(
-                "{}: the input column `{name}` has the same name as an output column; rename it",
-                table.source_name()
-            )));
-        }
-    }
-    table.push("benchmark", Column::from_strings(labels))?;
-    table.push(
+    push_column(&mut table, "benchmark", Column::from_strings(labels))?;
+    push_column(
+        &mut table,
         "benchmark_method",
         Column::from_strings(std::iter::repeat_n(method.as_str(), n)),
     )?;

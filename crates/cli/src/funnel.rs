@@ -10,7 +10,7 @@ use levelfield_table::{Column, Table};
 use crate::{
     CommandError,
     args::{FunnelArgs, FunnelCommand, FunnelUnitsArgs},
-    output::emit,
+    output::{emit, push_column},
     stats::{at_row, read_input},
 };
 
@@ -302,19 +302,12 @@ fn points(args: &FunnelArgs) -> Result<(), CommandError> {
         }
     }
     let rate_col = args.rate.clone().unwrap_or_default();
-    for name in [
-        format!("{rate_col}_chart"),
-        "denominator_derived".to_string(),
-    ] {
-        if table.index(&name).is_ok() {
-            return Err(CommandError::Input(format!(
-                "{}: the input column `{name}` has the same name as an output column; rename it",
-                table.source_name()
-            )));
-        }
-    }
-    table.push(format!("{rate_col}_chart"), Column::Number(chart))?;
-    table.push("denominator_derived", Column::Number(per_year))?;
+    push_column(
+        &mut table,
+        &format!("{rate_col}_chart"),
+        Column::Number(chart),
+    )?;
+    push_column(&mut table, "denominator_derived", Column::Number(per_year))?;
     emit(&table, &args.common)
 }
 
@@ -526,13 +519,7 @@ fn significance(args: &FunnelArgs) -> Result<(), CommandError> {
             })
             .collect()
     };
-    if table.index("significance").is_ok() {
-        return Err(CommandError::Input(format!(
-            "{}: the input column `significance` has the same name as an output column; rename it",
-            table.source_name()
-        )));
-    }
-    table.push("significance", Column::from_strings(labels))?;
+    push_column(&mut table, "significance", Column::from_strings(labels))?;
     emit(&table, &args.common)
 }
 
@@ -619,15 +606,7 @@ fn units(args: &FunnelUnitsArgs) -> Result<(), CommandError> {
         }
         outlier[r] = label;
     }
-    for name in ["funnel_value", "outlier"] {
-        if table.index(name).is_ok() {
-            return Err(CommandError::Input(format!(
-                "{}: the input column `{name}` has the same name as an output column; rename it",
-                table.source_name()
-            )));
-        }
-    }
-    table.push("funnel_value", Column::Number(value))?;
+    push_column(&mut table, "funnel_value", Column::Number(value))?;
     for (k, level) in levels.iter().enumerate() {
         let s = levelfield_stats::ConfidenceLevel::new(*level)
             .map(|c| c.column_suffix())
@@ -641,7 +620,7 @@ fn units(args: &FunnelUnitsArgs) -> Result<(), CommandError> {
             Column::Number(std::mem::take(&mut limit_cols[2 * k + 1])),
         )?;
     }
-    table.push("outlier", Column::from_strings(outlier))?;
+    push_column(&mut table, "outlier", Column::from_strings(outlier))?;
     let adjusted = od.phi > 1.0 && adjust != LimitKind::Unadjusted;
     let note = format!(
         "phi {:.6}; tau2 {:.8}; {} limits",

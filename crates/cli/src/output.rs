@@ -131,7 +131,7 @@ impl Results {
 }
 
 /// Appends an output column, refusing a name the input already uses.
-fn push_column(keys: &mut Table, name: &str, col: Column) -> Result<(), CommandError> {
+pub(crate) fn push_column(keys: &mut Table, name: &str, col: Column) -> Result<(), CommandError> {
     if keys.names().iter().any(|k| k == name) {
         return Err(CommandError::Input(format!(
             "{}: the input column `{name}` has the same name as an output column; rename it",

@@ -10,7 +10,7 @@ use levelfield_table::{Column, Table, format_number};
 use crate::{
     CommandError,
     args::SuppressArgs,
-    output::emit,
+    output::{emit, push_column},
     stats::{Groups, check_rows, read_input},
 };
 
@@ -144,18 +144,11 @@ pub(crate) fn run(args: &SuppressArgs) -> Result<(), CommandError> {
             out.push(name.clone(), col.clone())?;
         }
     }
-    for name in ["suppression_rule", "suppression_note"] {
-        if out.index(name).is_ok() {
-            return Err(CommandError::Input(format!(
-                "{}: the input column `{name}` has the same name as an output column; rename it",
-                out.source_name()
-            )));
-        }
-    }
-    out.push(
+    push_column(
+        &mut out,
         "suppression_rule",
         Column::from_strings(std::iter::repeat_n(label.as_str(), n)),
     )?;
-    out.push("suppression_note", Column::from_strings(notes))?;
+    push_column(&mut out, "suppression_note", Column::from_strings(notes))?;
     emit(&out, &args.common)
 }

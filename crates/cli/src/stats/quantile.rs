@@ -5,7 +5,11 @@ use levelfield_stats::quantile::assign_quantiles;
 use levelfield_table::Column;
 
 use super::{Groups, at_group, read_input};
-use crate::{CommandError, args::QuantileArgs, output::emit};
+use crate::{
+    CommandError,
+    args::QuantileArgs,
+    output::{emit, push_column},
+};
 
 pub(crate) fn run(args: &QuantileArgs) -> Result<(), CommandError> {
     let mut table = read_input(&args.common)?;
@@ -64,13 +68,7 @@ pub(crate) fn run(args: &QuantileArgs) -> Result<(), CommandError> {
         ),
         ("inverted", Column::Boolean(inverted)),
     ] {
-        if table.index(name).is_ok() {
-            return Err(CommandError::Input(format!(
-                "{}: the input column `{name}` has the same name as an output column; rename it",
-                table.source_name()
-            )));
-        }
-        table.push(name, col)?;
+        push_column(&mut table, name, col)?;
     }
     emit(&table, &args.common)
 }

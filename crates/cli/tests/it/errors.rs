@@ -527,3 +527,47 @@ fn unreadable_inputs_are_reported_with_the_file() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("line 3"), "{err}");
 }
+
+#[test]
+fn an_input_column_named_like_an_output_column_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    // Each input already has the column the command would add.
+    let calls: [(&str, &str, &str, &str); 3] = [
+        (
+            "quantile",
+            "q.csv",
+            "id,x,quantile\na,1,\nb,2,\nc,3,\n",
+            "stats quantile --input q.csv --value x --quantiles 2",
+        ),
+        (
+            "significance",
+            "f.csv",
+            "id,o,n,significance\na,5,100,\nb,20,100,\nc,12,100,\n",
+            "funnel significance --input f.csv --statistic proportion --numerator o --denominator n",
+        ),
+        (
+            "suppression_rule",
+            "s.csv",
+            "id,c,suppression_rule\na,3,\nb,40,\n",
+            "suppress --input s.csv --rule nhs-mha --count c",
+        ),
+    ];
+    for (column, file, text, call) in calls {
+        std::fs::write(dir.path().join(file), text).unwrap();
+        let path = dir.path().join(file).display().to_string();
+        let args: Vec<&str> = call
+            .split_whitespace()
+            .map(|a| if a == file { path.as_str() } else { a })
+            .collect();
+        let out = levelfield(&args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{call}: {stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "input column `{column}` has the same name as an output column"
+            )),
+            "{call}: {stderr}"
+        );
+        assert!(out.stdout.is_empty(), "{call}: nothing is written");
+    }
+}
