@@ -608,15 +608,13 @@ fn measure_rows(
                         String::new(),
                     ));
                 }
-                Err(_) => {
-                    out.push(not_applicable(
-                        "SII_LOGISTIC",
-                        "needs every value strictly inside the bounds",
-                    ));
-                    out.push(not_applicable(
-                        "RII_LOGISTIC",
-                        "needs every value strictly inside the bounds",
-                    ));
+                Err(e) => {
+                    let why = match e {
+                        StatsError::Sii(_) => "needs at least 3 groups",
+                        _ => "needs every value strictly inside the bounds",
+                    };
+                    out.push(not_applicable("SII_LOGISTIC", why));
+                    out.push(not_applicable("RII_LOGISTIC", why));
                 }
             },
             None => {

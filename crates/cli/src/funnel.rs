@@ -562,7 +562,10 @@ fn units(args: &FunnelUnitsArgs) -> Result<(), CommandError> {
         Trim::Winsorise
     };
     let od = funnel::estimate_overdispersion(kind, &xs, &ns, trim, args.trim_fraction)
-        .map_err(|_| CommandError::Input("over-dispersion needs at least two units with a count and a denominator above zero (and, for log scales, at least one event)".into()))?;
+        .map_err(|e| match e {
+            StatsError::OutOfRange { .. } => CommandError::Input(format!("--trim-fraction: {e}")),
+            _ => CommandError::Input("over-dispersion needs at least two units with a count and a denominator above zero (and, for log scales, at least one event)".into()),
+        })?;
     let adjust = match args.adjust.as_str() {
         "multiplicative" => LimitKind::Multiplicative,
         "none" => LimitKind::Unadjusted,

@@ -212,7 +212,8 @@ mod tests {
 
     #[test]
     fn non_independent_with_single_events_equals_independent() {
-        // If everyone had exactly one event, the adjusted variance is the plain one.
+        // If everyone had exactly one event, the adjusted variance is the plain one, and the
+        // estimate is labelled plain Dobson, not the non-independent method.
         let mut a = DsrAccumulator::default();
         let mut b = DsrAccumulator::default();
         for (x, n, w) in [(12.0, 1000.0, 5000.0), (30.0, 2500.0, 6000.0)] {
@@ -225,10 +226,12 @@ mod tests {
             })
             .unwrap();
         }
-        assert_eq!(
-            a.estimate(&l95(), 1e5).unwrap().intervals,
-            b.estimate(&l95(), 1e5).unwrap().intervals
+        let (ea, eb) = (
+            a.estimate(&l95(), 1e5).unwrap(),
+            b.estimate(&l95(), 1e5).unwrap(),
         );
+        assert_eq!(ea.intervals, eb.intervals);
+        assert_eq!((ea.method, eb.method), (Method::Dobson, Method::Dobson));
     }
 
     #[test]
@@ -304,6 +307,10 @@ mod tests {
             phe_var > var * 1.05,
             "PHE's variance {phe_var} vs ours {var}"
         );
+        // And our lower limit is the whole-population one, not PHE's.
+        let phe_lower = e.value.unwrap()
+            + (phe_var / o).sqrt() * (poisson::byars_lower(o, level).unwrap() - o) * 1e5;
+        assert!(e.intervals[0].unwrap().lower - phe_lower > 1e-6 * e.value.unwrap());
     }
 
     #[test]

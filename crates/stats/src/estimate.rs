@@ -208,6 +208,16 @@ pub enum StatsError {
         /// The value.
         value: f64,
     },
+    /// A parameter outside the range its method allows.
+    #[error("{what} {value} is outside {range}")]
+    OutOfRange {
+        /// What the parameter is.
+        what: &'static str,
+        /// The value given.
+        value: f64,
+        /// The allowed range, as text.
+        range: &'static str,
+    },
 }
 
 /// True for a finite number `≥ 0` (false for NaN).

@@ -383,7 +383,8 @@ fn quantile7(sorted: &[f64], q: f64) -> f64 {
 /// cannot place them either); they are still plotted and labelled against the limits.
 ///
 /// # Errors
-/// [`StatsError::Quantiles`] with fewer than 2 usable units.
+/// [`StatsError::OutOfRange`] when `trim_fraction` is not in [0, 0.5) (each tail can lose less
+/// than half the units); [`StatsError::Quantiles`] with fewer than 2 usable units.
 pub fn estimate_overdispersion(
     kind: FunnelType,
     o: &[f64],
@@ -391,6 +392,13 @@ pub fn estimate_overdispersion(
     trim: Trim,
     trim_fraction: f64,
 ) -> Result<Overdispersion, StatsError> {
+    if !(0.0..0.5).contains(&trim_fraction) {
+        return Err(StatsError::OutOfRange {
+            what: "trim fraction",
+            value: trim_fraction,
+            range: "[0, 0.5): each tail can lose less than half the units",
+        });
+    }
     let units: Vec<(f64, f64)> = o
         .iter()
         .zip(d)
@@ -576,7 +584,8 @@ mod tests {
     fn shmi_ratio_example_of_methods() {
         let o = [30., 55., 80., 120., 210., 14., 95., 60.];
         let e = [25., 50., 90., 100., 200., 20., 70., 65.];
-        near("z1", ((30f64 / 25.0).ln()) / (1.0 / 5.0), 0.91161, 5e-5);
+        let (y, se) = transform(FunnelType::RatioLog, 30.0, 25.0);
+        near("z1", y / se, 0.91161, 5e-5);
         let od =
             estimate_overdispersion(FunnelType::RatioLog, &o, &e, Trim::Truncate, 0.1).unwrap();
         assert_eq!(od.n, 8, "nothing truncated at n = 8");
@@ -594,6 +603,28 @@ mod tests {
             near(&format!("{kind:?} {level} at {n} lower"), a, lo, 5e-5);
             near(&format!("{kind:?} {level} at {n} upper"), b, hi, 5e-5);
         }
+    }
+
+    #[test]
+    fn trim_fractions_that_would_tame_every_unit_are_refused() {
+        for f in [-0.1, 0.5, 0.6, 2.0, f64::NAN] {
+            for trim in [Trim::Winsorise, Trim::Truncate] {
+                let e = estimate_overdispersion(FunnelType::Proportion, &PR_O, &PR_N, trim, f);
+                assert!(
+                    matches!(
+                        e,
+                        Err(StatsError::OutOfRange {
+                            what: "trim fraction",
+                            ..
+                        })
+                    ),
+                    "{f} {trim:?}: {e:?}"
+                );
+            }
+        }
+        let od =
+            estimate_overdispersion(FunnelType::Proportion, &PR_O, &PR_N, Trim::Truncate, 0.49);
+        assert!(od.unwrap().phi.is_finite());
     }
 
     #[test]

@@ -919,12 +919,15 @@ mod tests {
         near("SII lower", lo, -12.906, 5e-4);
         near("SII upper", hi, -7.284, 5e-4);
         // The SII is linear in y with weights c_j = p_j(R_j − ½)/σ²_R.
+        let c: Vec<f64> = (0..5).map(|j| p[j] * (ranks[j] - 0.5) / var_r).collect();
         for (j, want) in [-1.3333, -0.2381, 0.3810, 0.6190, 0.5714]
             .iter()
             .enumerate()
         {
-            near("c_j", p[j] * (ranks[j] - 0.5) / var_r, *want, 5e-5);
+            near("c_j", c[j], *want, 5e-5);
         }
+        let weighted: f64 = g.iter().zip(&c).map(|(group, c)| c * group.value).sum();
+        near("SII = Σ c_j y_j", m.sii.value, weighted, 1e-9);
         // The other RII convention in use (ScotPHO): SII / mean.
         near("SII/mean", m.sii.value / mu, -0.8141, 5e-5);
         // Invariant: ACI = 2σ²_R·SII.

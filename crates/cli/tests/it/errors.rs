@@ -571,3 +571,35 @@ fn an_input_column_named_like_an_output_column_is_refused() {
         assert!(out.stdout.is_empty(), "{call}: nothing is written");
     }
 }
+
+#[test]
+fn a_trim_fraction_outside_zero_to_a_half_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("f.csv");
+    std::fs::write(&input, "id,o,n\na,5,100\nb,20,100\nc,12,100\nd,9,120\n").unwrap();
+    for (trim, fraction) in [("winsorise", "2"), ("truncate", "0.6")] {
+        let out = levelfield(&[
+            "funnel",
+            "units",
+            "--input",
+            input.to_str().unwrap(),
+            "--type",
+            "PR",
+            "--numerator",
+            "o",
+            "--denominator",
+            "n",
+            "--trim",
+            trim,
+            "--trim-fraction",
+            fraction,
+        ]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{trim} {fraction}: {stderr}");
+        assert!(
+            stderr.contains(&format!("trim fraction {fraction} is outside [0, 0.5)")),
+            "{stderr}"
+        );
+        assert!(out.stdout.is_empty());
+    }
+}
