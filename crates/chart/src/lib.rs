@@ -445,8 +445,10 @@ mod tests {
         );
         assert!(svg.contains("1 point(s) show special-cause variation"));
         assert!(
-            !svg.contains("http://") || svg.matches("http://").count() == 1,
-            "only the SVG namespace"
+            svg.contains(r#"xmlns="http://www.w3.org/2000/svg""#)
+                && svg.matches("http://").count() == 1
+                && !svg.contains("https://"),
+            "no address but the SVG namespace"
         );
         assert_eq!(
             svg.matches("<circle").count(),

@@ -450,7 +450,7 @@ fn three_levels_give_three_pairs_of_columns_in_the_order_given() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("ok.csv");
     std::fs::write(&input, PROP_OK.1).unwrap();
-    let out = crate::support::run_csv(&[
+    let args = [
         "stats",
         "proportion",
         "--input",
@@ -461,13 +461,37 @@ fn three_levels_give_three_pairs_of_columns_in_the_order_given() {
         "n",
         "--confidence",
         "99.8,0.9,95",
-    ]);
-    let keys: Vec<&String> = out[0]
-        .keys()
-        .filter(|k| k.starts_with("lower_ci"))
+    ];
+    let raw = levelfield(&args);
+    assert!(
+        raw.status.success(),
+        "{}",
+        String::from_utf8_lossy(&raw.stderr)
+    );
+    let stdout = String::from_utf8(raw.stdout).unwrap();
+    let header: Vec<&str> = stdout.lines().next().unwrap().split(',').collect();
+    let limits: Vec<&str> = header
+        .iter()
+        .copied()
+        .filter(|h| h.contains("_ci_"))
         .collect();
-    assert_eq!(keys.len(), 3);
+    assert_eq!(
+        limits,
+        [
+            "lower_ci_99_8",
+            "upper_ci_99_8",
+            "lower_ci_90_0",
+            "upper_ci_90_0",
+            "lower_ci_95_0",
+            "upper_ci_95_0"
+        ]
+    );
+    let out = crate::support::parse_csv(stdout.as_bytes());
     assert_eq!(out[0]["confidence"], "99.8%, 90%, 95%");
+    // Each pair belongs to its level: 90% inside 95% inside 99.8%.
+    let n = |k: &str| out[0][k].parse::<f64>().unwrap();
+    assert!(n("lower_ci_99_8") < n("lower_ci_95_0") && n("lower_ci_95_0") < n("lower_ci_90_0"));
+    assert!(n("upper_ci_90_0") < n("upper_ci_95_0") && n("upper_ci_95_0") < n("upper_ci_99_8"));
 }
 
 #[test]

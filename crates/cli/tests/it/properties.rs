@@ -100,6 +100,7 @@ fn run(args: &[String]) -> Vec<HashMap<String, String>> {
 fn assert_same(a: &[HashMap<String, String>], b: &[HashMap<String, String>], what: &str) {
     assert_eq!(a.len(), b.len(), "{what}: row count");
     for (ra, rb) in a.iter().zip(b) {
+        assert_eq!(ra.len(), rb.len(), "{what}: column count");
         for (k, va) in ra {
             let vb = &rb[k];
             match (va.parse::<f64>(), vb.parse::<f64>()) {
@@ -152,6 +153,7 @@ proptest! {
         for (a, b) in commands(&original).iter().zip(commands(&permuted)) {
             let (ra, rb) = (run(a), run(&b));
             assert_same(&ra, &rb, &a[1]);
+            prop_assert!(!ra.is_empty(), "{} gave no rows", a[1]);
             for r in &ra {
                 if let (Some(v), Some(lo), Some(hi)) = (number(&r["value"]), number(&r["lower_ci_95_0"]), number(&r["upper_ci_95_0"])) {
                     prop_assert!(lo <= v && v <= hi);

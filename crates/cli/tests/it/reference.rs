@@ -24,6 +24,7 @@ fn compare(ours: &[Row], theirs: &[Row], key: &[&str], check: impl Fn(&str, &Row
     };
     let ours_by_key: HashMap<String, &Row> = ours.iter().map(|r| (k(r), r)).collect();
     assert_eq!(ours.len(), theirs.len(), "row count");
+    assert!(!theirs.is_empty(), "the reference has no rows");
     for t in theirs {
         let id = k(t);
         let o = ours_by_key

@@ -22,6 +22,7 @@ fn suppression_rules_secondary_suppression_and_derived_columns() {
         "--group-by",
         "area",
     ]);
+    assert_eq!(mha.len(), 6, "one output row per input row");
     for r in &mha {
         for col in ["detained", "cto"] {
             let v = &r[col];
