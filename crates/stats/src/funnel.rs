@@ -3,7 +3,7 @@
 //! them for over-dispersion.
 
 use crate::{
-    StatsError,
+    ConfidenceLevel, StatsError,
     dist::{qchisq, qnorm},
     estimate::round_half_even,
 };
@@ -163,14 +163,14 @@ pub fn proportion_significance(x: f64, n: f64, average: f64) -> &'static str {
 }
 
 /// PHE's significance test statistic for a ratio of observed to expected events: the exact
-/// (below 10 events) or Byar's limit of the observed count at two-sided probability `p`, divided
-/// by the expected count.
+/// (below 10 events) or Byar's limit of the observed count at `level`, divided by the expected
+/// count; the same limits as [`crate::poisson::count_interval`], which computes them.
 ///
 /// # Method
 /// PHE's `funnel_ratio_significance`.
 ///
 /// # Formula
-/// Below 10 events: `χ²(½ + p/2; 2O [+2])/2/E`; otherwise Byar's `O(1 − 1/(9O) ∓ z/(3√O))³/E` with
+/// Below 10 events: `χ²(½ ± c/2; 2O [+2])/2/E` at level `c`; otherwise Byar's `O(1 − 1/(9O) ∓ z/(3√O))³/E` with
 /// `O + 1` on the high side.
 ///
 /// # References
@@ -178,37 +178,30 @@ pub fn proportion_significance(x: f64, n: f64, average: f64) -> &'static str {
 ///
 /// # Edge cases
 /// Zero observed events on the low side give 0.
-pub fn ratio_test_statistic(observed: f64, expected: f64, p: f64, high: bool) -> f64 {
-    let stat = if observed == 0.0 && !high {
-        0.0
-    } else if observed < 10.0 {
-        if high {
-            qchisq(0.5 + p / 2.0, 2.0 * observed + 2.0) / 2.0
-        } else {
-            qchisq(1.0 - (0.5 + p / 2.0), 2.0 * observed) / 2.0
-        }
-    } else {
-        let z = qnorm(0.5 + p / 2.0);
-        if high {
-            let o = observed + 1.0;
-            o * (1.0 - 1.0 / (9.0 * o) + z / 3.0 / o.sqrt()).powi(3)
-        } else {
-            observed * (1.0 - 1.0 / (9.0 * observed) - z / 3.0 / observed.sqrt()).powi(3)
-        }
-    };
-    stat / expected
+pub fn ratio_test_statistic(
+    observed: f64,
+    expected: f64,
+    level: ConfidenceLevel,
+    high: bool,
+) -> f64 {
+    let (lower, upper) = crate::poisson::count_interval(observed, level);
+    // Byar's lower limit is positive from 10 events, where it is used; the exact one is 0 at 0.
+    (if high { upper } else { lower.unwrap_or(0.0) }) / expected
 }
 
 /// PHE's significance label for a rate from `observed` events over the derived denominator,
 /// against the weighted average rate.
 pub fn rate_significance(observed: f64, denominator: f64, average: f64) -> &'static str {
-    if average < ratio_test_statistic(observed, denominator, 0.998, false) {
+    let level = |l| ConfidenceLevel::new(l).expect("a valid confidence level");
+    let (l95, l998) = (level(0.95), level(0.998));
+    let limit = |l, high| ratio_test_statistic(observed, denominator, l, high);
+    if average < limit(l998, false) {
         "High (0.001)"
-    } else if average < ratio_test_statistic(observed, denominator, 0.95, false) {
+    } else if average < limit(l95, false) {
         "High (0.025)"
-    } else if average > ratio_test_statistic(observed, denominator, 0.998, true) {
+    } else if average > limit(l998, true) {
         "Low (0.001)"
-    } else if average > ratio_test_statistic(observed, denominator, 0.95, true) {
+    } else if average > limit(l95, true) {
         "Low (0.025)"
     } else {
         "Not significant"
@@ -217,17 +210,7 @@ pub fn rate_significance(observed: f64, denominator: f64, average: f64) -> &'sta
 
 /// PHE's significance label for a ratio (observed/expected events) against 1.
 pub fn ratio_significance(observed: f64, expected: f64) -> &'static str {
-    if 1.0 < ratio_test_statistic(observed, expected, 0.998, false) {
-        "High (0.001)"
-    } else if 1.0 < ratio_test_statistic(observed, expected, 0.95, false) {
-        "High (0.025)"
-    } else if 1.0 > ratio_test_statistic(observed, expected, 0.998, true) {
-        "Low (0.001)"
-    } else if 1.0 > ratio_test_statistic(observed, expected, 0.95, true) {
-        "Low (0.025)"
-    } else {
-        "Not significant"
-    }
+    rate_significance(observed, expected, 1.0)
 }
 
 /// The probability that a Poisson count with mean `z` lies in `[a, b]`, summed term by term with
