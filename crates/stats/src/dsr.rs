@@ -3,8 +3,7 @@
 
 use crate::estimate::{non_negative, positive};
 use crate::{
-    ConfidenceLevel, Estimate, Interval, Method, Note, StatsError, poisson,
-    proportion::check_multiplier,
+    ConfidenceLevel, Estimate, Method, Note, StatsError, poisson, proportion::check_multiplier,
 };
 
 /// A DSR from fewer events than this is not published (value and limits withheld).
@@ -164,16 +163,9 @@ impl DsrAccumulator {
         let var = 1.0 / sum_w.powi(2) * self.weighted_variance;
         let o = self.total_count;
         let scale = (var / o).sqrt();
-        let intervals = levels
-            .iter()
-            .map(|&l| {
-                let (lower, upper) = poisson::count_interval(o, l);
-                Some(Interval {
-                    lower: value + scale * (lower? - o) * multiplier,
-                    upper: value + scale * (upper - o) * multiplier,
-                })
-            })
-            .collect();
+        // At least MIN_EVENTS (10) events: Byar's lower limit is positive at any usable level.
+        let (intervals, _) =
+            poisson::mapped_intervals(o, levels, |count| value + scale * (count - o) * multiplier);
         Ok(Estimate {
             value: Some(value),
             intervals,

@@ -2,9 +2,7 @@
 //! reference age-specific rates.
 
 use crate::estimate::{non_negative, positive};
-use crate::{
-    ConfidenceLevel, Estimate, Interval, Note, StatsError, poisson, proportion::check_multiplier,
-};
+use crate::{ConfidenceLevel, Estimate, Note, StatsError, poisson, proportion::check_multiplier};
 
 /// One-pass summary of a group for indirect standardisation.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -127,23 +125,14 @@ impl IsrAccumulator {
         if !positive(self.expected) {
             return Estimate::withheld(levels.len(), method, Note::ZeroExpected);
         }
-        let mut note = (self.n_missing > 0).then_some(Note::MissingCountsAsZero {
-            n_missing: self.n_missing,
-        });
-        let intervals = levels
-            .iter()
-            .map(|&l| {
-                let (lower, upper) = poisson::count_interval(o, l);
-                let Some(lower) = lower else {
-                    note = Some(Note::NegativeByarsLower);
-                    return None;
-                };
-                Some(Interval {
-                    lower: scale(lower),
-                    upper: scale(upper),
-                })
+        let (intervals, negative_lower) = poisson::mapped_intervals(o, levels, &scale);
+        let note = if negative_lower {
+            Some(Note::NegativeByarsLower)
+        } else {
+            (self.n_missing > 0).then_some(Note::MissingCountsAsZero {
+                n_missing: self.n_missing,
             })
-            .collect();
+        };
         Estimate {
             value: Some(scale(o)),
             intervals,

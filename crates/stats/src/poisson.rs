@@ -121,6 +121,31 @@ pub fn count_interval(x: f64, level: ConfidenceLevel) -> (Option<f64>, f64) {
     }
 }
 
+/// [`count_interval`] of `x` at each level with both limits passed through `map` (the step from
+/// a count to the statistic: a rate, a ratio, a standardised rate). An interval is `None` where
+/// Byar's lower limit is negative, and the returned flag says whether that happened, so the
+/// caller can add its note (from 10 events, where Byar's method is used, that needs z > 9, so
+/// it is a guard rather than a case seen in practice).
+pub(crate) fn mapped_intervals(
+    x: f64,
+    levels: &[ConfidenceLevel],
+    map: impl Fn(f64) -> f64,
+) -> (Vec<Option<Interval>>, bool) {
+    let mut negative_lower = false;
+    let intervals = levels
+        .iter()
+        .map(|&l| {
+            let (lower, upper) = count_interval(x, l);
+            negative_lower |= lower.is_none();
+            Some(Interval {
+                lower: map(lower?),
+                upper: map(upper),
+            })
+        })
+        .collect();
+    (intervals, negative_lower)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,7 +1,7 @@
 //! Crude rates with exact Poisson limits for counts below 10 and Byar's limits otherwise.
 
 use crate::{
-    ConfidenceLevel, Estimate, Interval, Note, StatsError, poisson,
+    ConfidenceLevel, Estimate, Note, StatsError, poisson,
     proportion::{check_counts, check_multiplier},
 };
 
@@ -41,21 +41,9 @@ pub fn crude_rate(
 ) -> Result<Estimate, StatsError> {
     check_multiplier(multiplier)?;
     check_counts(x, n)?;
-    let mut note = None;
-    let intervals = levels
-        .iter()
-        .map(|&l| {
-            let (lower, upper) = poisson::count_interval(x, l);
-            let Some(lower) = lower else {
-                note = Some(Note::NegativeByarsLower);
-                return None;
-            };
-            Some(Interval {
-                lower: lower / n * multiplier,
-                upper: upper / n * multiplier,
-            })
-        })
-        .collect();
+    let (intervals, negative_lower) =
+        poisson::mapped_intervals(x, levels, |count| count / n * multiplier);
+    let note = negative_lower.then_some(Note::NegativeByarsLower);
     Ok(Estimate {
         value: Some(x / n * multiplier),
         intervals,
