@@ -854,7 +854,7 @@ pub(crate) fn compare(args: &CompareArgs) -> Result<(), CommandError> {
                         numbers.push(Some(i.lower));
                         numbers.push(Some(i.upper));
                     }
-                    numbers.push(Some(c.ratio).filter(|r| r.is_finite()));
+                    numbers.push(c.ratio);
                     for i in &c.ratio_intervals {
                         numbers.push(i.map(|i| i.lower));
                         numbers.push(i.map(|i| i.upper).filter(|u| u.is_finite()));

@@ -4,9 +4,9 @@
 use crate::{
     ConfidenceLevel, Interval, StatsError,
     dist::qbeta,
-    estimate::{non_negative, positive},
+    estimate::non_negative,
     inequality::Polarity,
-    proportion::wilson_interval,
+    proportion::{check_counts, check_multiplier, wilson_interval},
 };
 
 /// A difference and a ratio between a group and its reference, with intervals per level.
@@ -16,8 +16,8 @@ pub struct Comparison {
     pub difference: f64,
     /// Interval of the difference per level.
     pub difference_intervals: Vec<Interval>,
-    /// `value / reference value`.
-    pub ratio: f64,
+    /// `value / reference value`; `None` when the reference is zero (never infinite or NaN).
+    pub ratio: Option<f64>,
     /// Interval of the ratio per level (`None` where it cannot be computed, e.g. a zero count).
     pub ratio_intervals: Vec<Option<Interval>>,
     /// Method labels: (difference, ratio).
@@ -50,7 +50,7 @@ pub struct Comparison {
 /// use levelfield_stats::{ConfidenceLevel, compare::compare_rates};
 /// let l = [ConfidenceLevel::new(0.95).unwrap()];
 /// let c = compare_rates(5693.0, 2382008.0, 31735.0, 45661871.0, &l, 100000.0).unwrap();
-/// assert!((c.ratio - 3.4388).abs() < 1e-4);
+/// assert!((c.ratio.unwrap() - 3.4388).abs() < 1e-4);
 /// let i = c.ratio_intervals[0].unwrap();
 /// assert!(i.lower > 3.3 && i.upper < 3.6);
 /// ```
@@ -62,20 +62,13 @@ pub fn compare_rates(
     levels: &[ConfidenceLevel],
     multiplier: f64,
 ) -> Result<Comparison, StatsError> {
-    for x in [x1, x2] {
-        if !non_negative(x) {
-            return Err(StatsError::NegativeNumerator(x));
-        }
-    }
-    for n in [n1, n2] {
-        if !positive(n) {
-            return Err(StatsError::NonPositiveDenominator(n));
-        }
-    }
+    check_multiplier(multiplier)?;
+    check_counts(x1, n1)?;
+    check_counts(x2, n2)?;
     let (r1, r2) = (x1 / n1, x2 / n2);
     let difference = (r1 - r2) * multiplier;
     let se = multiplier * (x1 / (n1 * n1) + x2 / (n2 * n2)).sqrt();
-    let ratio = r1 / r2;
+    let ratio = (x2 > 0.0).then_some(r1 / r2);
     let difference_intervals = normal_intervals(difference, se, levels);
     let ratio_intervals = levels
         .iter()
@@ -140,13 +133,9 @@ pub fn compare_proportions(
     levels: &[ConfidenceLevel],
     multiplier: f64,
 ) -> Result<Comparison, StatsError> {
+    check_multiplier(multiplier)?;
     for (x, n) in [(x1, n1), (x2, n2)] {
-        if !non_negative(x) {
-            return Err(StatsError::NegativeNumerator(x));
-        }
-        if !positive(n) {
-            return Err(StatsError::NonPositiveDenominator(n));
-        }
+        check_counts(x, n)?;
         if x > n {
             return Err(StatsError::NumeratorAboveDenominator {
                 numerator: x,
@@ -168,17 +157,18 @@ pub fn compare_proportions(
             }
         })
         .collect();
-    let ratio = p1 / p2;
+    let ratio = (x2 > 0.0).then_some(p1 / p2);
     let ratio_intervals = levels
         .iter()
         .map(|l| {
             if x1 == 0.0 || x2 == 0.0 {
                 return None;
             }
+            let log_ratio = (p1 / p2).ln();
             let se = (1.0 / x1 - 1.0 / n1 + 1.0 / x2 - 1.0 / n2).sqrt();
             Some(Interval {
-                lower: (ratio.ln() - l.z() * se).exp(),
-                upper: (ratio.ln() + l.z() * se).exp(),
+                lower: (log_ratio - l.z() * se).exp(),
+                upper: (log_ratio + l.z() * se).exp(),
             })
         })
         .collect();
@@ -222,16 +212,17 @@ pub fn compare_estimates(
     }
     let difference = y1 - y2;
     let se_d = (se1 * se1 + se2 * se2).sqrt();
-    let ratio = y1 / y2;
+    let ratio = (y2 != 0.0).then_some(y1 / y2);
     let difference_intervals = normal_intervals(difference, se_d, levels);
     let ratio_intervals = levels
         .iter()
         .map(|l| {
             (y1 > 0.0 && y2 > 0.0).then(|| {
+                let log_ratio = (y1 / y2).ln();
                 let se = ((se1 / y1).powi(2) + (se2 / y2).powi(2)).sqrt();
                 Interval {
-                    lower: (ratio.ln() - l.z() * se).exp(),
-                    upper: (ratio.ln() + l.z() * se).exp(),
+                    lower: (log_ratio - l.z() * se).exp(),
+                    upper: (log_ratio + l.z() * se).exp(),
                 }
             })
         })
@@ -349,6 +340,22 @@ mod tests {
     }
 
     #[test]
+    fn a_zero_reference_gives_no_ratio_rather_than_infinity() {
+        let r = compare_rates(5.0, 100.0, 0.0, 100.0, &l95(), 1.0).unwrap();
+        assert_eq!((r.ratio, r.ratio_intervals[0]), (None, None));
+        assert!((r.difference - 0.05).abs() < 1e-15);
+        let p = compare_proportions(0.0, 100.0, 0.0, 50.0, &l95(), 1.0).unwrap();
+        assert_eq!(p.ratio, None);
+        assert_eq!(p.difference, 0.0);
+        let e = compare_estimates((3.0, 0.5), (0.0, 0.2), &l95()).unwrap();
+        assert_eq!(e.ratio, None);
+        assert!(
+            compare_rates(5.0, 100.0, 1.0, 100.0, &l95(), 0.0).is_err(),
+            "multiplier 0"
+        );
+    }
+
+    #[test]
     fn exact_rate_ratio_edges() {
         let c = compare_rates(0.0, 1000.0, 10.0, 1000.0, &l95(), 1e5).unwrap();
         assert_eq!(c.ratio_intervals[0].unwrap().lower, 0.0);
@@ -357,7 +364,7 @@ mod tests {
         // Equal rates: RR 1 with an interval around 1.
         let c = compare_rates(50.0, 1000.0, 100.0, 2000.0, &l95(), 1e5).unwrap();
         let i = c.ratio_intervals[0].unwrap();
-        assert!((c.ratio - 1.0).abs() < 1e-12 && i.lower < 1.0 && i.upper > 1.0);
+        assert!((c.ratio.unwrap() - 1.0).abs() < 1e-12 && i.lower < 1.0 && i.upper > 1.0);
     }
 
     #[test]

@@ -53,7 +53,8 @@ pub struct LifeExpectancy {
 /// Silcocks, P. B. S., Jenner, D. A. & Reza, R. (2001). Life expectancy as a summary of mortality
 /// in a population: statistical considerations and suitability for use by health authorities.
 /// *J Epidemiol Community Health* 55, 38–43. PHEindicatormethods 2.1.0 `phe_life_expectancy`;
-/// its unit-test life table (expected values from PHE's life-expectancy calculator) is a test here.
+/// its unit-test life table (expected values from PHE's life-expectancy calculator) is a test of
+/// `levelfield stats life-expectancy` (the command-line reference tests).
 ///
 /// # Edge cases
 /// A group is not estimated (every row withheld, with the reason) when it does not have exactly
@@ -62,8 +63,8 @@ pub struct LifeExpectancy {
 /// the value is withheld; PHE withholds the value but still prints the limits, we withhold both.
 ///
 /// # Errors
-/// [`StatsError::AgeBands`] when the first band does not start at 0 or start ages are not
-/// strictly increasing; [`StatsError::NegativeNumerator`] for negative deaths.
+/// [`StatsError::AgeBands`] when the youngest band does not start at 0 or a start age appears
+/// twice (bands may come in any order); [`StatsError::NegativeNumerator`] for negative deaths.
 pub fn life_expectancy(
     bands: &[AgeBand],
     levels: &[ConfidenceLevel],

@@ -76,15 +76,7 @@ pub fn par_map<T: Send>(n: usize, work: impl Fn(usize) -> T + Sync) -> Vec<T> {
 /// The 0-based index of the draw PHE reads as the `q` percentile of `n` sorted draws:
 /// `round(n·q)` (R's round, half to even) as a 1-based position, kept within the draws.
 pub fn percentile_position(n: usize, q: f64) -> usize {
-    let x = n as f64 * q;
-    let r = x.round();
-    // Half to even, as R's round().
-    let r = if (x - x.trunc()).abs() == 0.5 && r % 2.0 != 0.0 {
-        r - x.signum()
-    } else {
-        r
-    };
-    (r as usize).clamp(1, n) - 1
+    (crate::estimate::round_half_even(n as f64 * q) as usize).clamp(1, n) - 1
 }
 
 /// Puts the order statistics at `positions` (sorted, distinct) in place, by recursive selection:
