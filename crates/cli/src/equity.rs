@@ -5,7 +5,6 @@ use levelfield_stats::{
     ConfidenceLevel, Interval, StatsError,
     compare::{self, Comparison, QUINTILE_LABELS},
     confidence::label_levels,
-    dist::qnorm,
     inequality::{self, DimensionType, Group, Measure, Polarity},
     quantile::assign_quantiles,
     simulation::{item_seed, par_map},
@@ -59,21 +58,16 @@ fn estimates(
             se
         }
         (None, Some(lo), Some(hi), None, None) => {
-            let z = qnorm(0.975);
             let (lo, hi) = (table.numbers(lo)?, table.numbers(hi)?);
             lo.iter()
                 .zip(&hi)
-                .map(|(l, h)| Some(((*h)? - (*l)?) / (2.0 * z)))
+                .map(|(l, h)| Some(inequality::se_from_limits((*l)?, (*h)?)))
                 .collect()
         }
         (None, None, None, Some(x), Some(n)) => {
             let (x, n) = (table.numbers(x)?, table.numbers(n)?);
-            // value·√(1/x − 1/n): the binomial SE for a proportion, ≈ the Poisson SE for a rate.
             (0..table.n_rows())
-                .map(|r| {
-                    let (v, x, n) = (value[r]?, x[r]?, n[r]?);
-                    (x > 0.0 && n > 0.0).then(|| v.abs() * (1.0 / x - 1.0 / n).max(0.0).sqrt())
-                })
+                .map(|r| inequality::se_from_counts(value[r]?, x[r]?, n[r]?))
                 .collect()
         }
         _ => {

@@ -79,6 +79,46 @@ impl Measure {
     }
 }
 
+/// The standard error of a group's value from its 95 % confidence limits.
+///
+/// # Method
+/// The half-width of a symmetric normal interval divided by its z: how inputs that publish
+/// limits but no standard error (Fingertips downloads, for instance) get one.
+///
+/// # Formula
+/// `SE = (upper − lower) / (2·z₀.₉₇₅)`, `z₀.₉₇₅ = Φ⁻¹(0.975) ≈ 1.959964`.
+///
+/// # References
+/// Altman, D. G. & Bland, J. M. (2011). How to obtain the standard error from a confidence
+/// interval. *BMJ* 343, d2090.
+///
+/// # Edge cases
+/// Asymmetric limits (Wilson, Byar) give the mean half-width; reversed limits give a negative
+/// value, which the measures refuse as a standard error.
+pub fn se_from_limits(lower: f64, upper: f64) -> f64 {
+    (upper - lower) / (2.0 * qnorm(0.975))
+}
+
+/// The standard error of a proportion or rate from the counts behind it.
+///
+/// # Method
+/// The binomial standard error of a proportion, written so that it scales with the value: the same
+/// expression is, for a rate with a large denominator, the Poisson standard error `value/√x`.
+///
+/// # Formula
+/// `SE = |value|·√(1/x − 1/n)`; for `value = x/n` this is `√(p(1 − p)/n)`.
+///
+/// # References
+/// Kirkwood, B. R. & Sterne, J. A. C. (2003). *Essential Medical Statistics*, 2nd ed., Blackwell:
+/// standard errors of a proportion (ch. 15) and of a rate (ch. 22).
+///
+/// # Edge cases
+/// `None` when `x` or `n` is not above zero (no events: the value carries no spread to scale);
+/// `1/x − 1/n` below zero (`x > n`, a rate) is taken as zero.
+pub fn se_from_counts(value: f64, x: f64, n: f64) -> Option<f64> {
+    (x > 0.0 && n > 0.0).then(|| value.abs() * (1.0 / x - 1.0 / n).max(0.0).sqrt())
+}
+
 /// Population shares `p_j = n_j/Σn` and the weighted mean `μ = Σ p_j y_j`.
 ///
 /// # Errors
@@ -894,6 +934,27 @@ mod tests {
         near("TI SE", ti.se.unwrap(), 11.978, 5e-4);
         near("MLD", mld.value, 68.125, 5e-3);
         near("MLD SE", mld.se.unwrap(), 12.579, 5e-4);
+    }
+
+    #[test]
+    fn standard_errors_from_limits_and_counts() {
+        // (1.27 − 0.85)/(2·1.959964) = 0.10714.
+        near("limits", se_from_limits(0.85, 1.27), 0.1071, 5e-5);
+        // p = 20/100: √(0.2·0.8/100) = 0.04.
+        near(
+            "proportion",
+            se_from_counts(0.2, 20.0, 100.0).unwrap(),
+            0.04,
+            1e-15,
+        );
+        // A rate of 50 per 100,000 from 500 events in 10⁶: ≈ 50/√500 = 2.2361.
+        near(
+            "rate",
+            se_from_counts(50.0, 500.0, 1e6).unwrap(),
+            2.23551,
+            5e-5,
+        );
+        assert_eq!(se_from_counts(0.0, 0.0, 100.0), None);
     }
 
     #[test]
