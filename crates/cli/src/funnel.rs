@@ -219,12 +219,7 @@ fn rate_limits(args: &FunnelArgs) -> Result<(), CommandError> {
     let m = args.multiplier;
     let mut cols: Vec<Vec<Option<f64>>> = (0..8).map(|_| Vec::with_capacity(axis.len())).collect();
     for &e in &axis {
-        let pops = [
-            funnel::poisson_funnel(e, 0.025, true) / average,
-            funnel::poisson_funnel(e, 0.025, false) / average,
-            funnel::poisson_funnel(e, 0.001, true) / average,
-            funnel::poisson_funnel(e, 0.001, false) / average,
-        ];
+        let pops = funnel::poisson_funnel_ends(e).map(|mean| mean / average);
         for (k, pop) in pops.iter().enumerate() {
             cols[2 * k].push(Some(pop / years));
             cols[2 * k + 1].push(Some(e / pop * m));
@@ -335,12 +330,7 @@ fn limits(args: &FunnelArgs) -> Result<(), CommandError> {
             ));
         };
         for &o in &axis {
-            let expected = [
-                funnel::poisson_funnel(o, 0.025, true),
-                funnel::poisson_funnel(o, 0.025, false),
-                funnel::poisson_funnel(o, 0.001, true),
-                funnel::poisson_funnel(o, 0.001, false),
-            ];
+            let expected = funnel::poisson_funnel_ends(o);
             for (k, e) in expected.iter().enumerate() {
                 let v = o / e;
                 cols[k].push(Some(if kind == "count" { v - 1.0 } else { v * 100.0 }));

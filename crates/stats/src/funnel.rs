@@ -267,6 +267,13 @@ pub fn poisson_funnel(observed: f64, p: f64, high: bool) -> f64 {
     (1.0 + observed) * v / (1.0 - v)
 }
 
+/// [`poisson_funnel`] at the four ends PHE's funnel tables report, in their column order:
+/// 95 % (tail 0.025) high then low side, then 99.8 % (tail 0.001) high then low side.
+pub fn poisson_funnel_ends(observed: f64) -> [f64; 4] {
+    [(0.025, true), (0.025, false), (0.001, true), (0.001, false)]
+        .map(|(p, high)| poisson_funnel(observed, p, high))
+}
+
 /// The type of funnel, as FunnelPlotR names them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FunnelType {
