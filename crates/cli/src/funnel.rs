@@ -521,12 +521,15 @@ fn units(args: &FunnelUnitsArgs) -> Result<(), CommandError> {
         "SR-sqrt" => FunnelType::RatioSqrt,
         _ => FunnelType::RatioOfCounts,
     };
-    let levels: Vec<f64> = args
+    let levels: Vec<levelfield_stats::ConfidenceLevel> = args
         .limits
         .iter()
-        .map(|&l| levelfield_stats::ConfidenceLevel::new(l).map(|c| c.fraction()))
+        .map(|&l| levelfield_stats::ConfidenceLevel::new(l))
         .collect::<Result<_, _>>()
         .map_err(|e| CommandError::Input(format!("--limits: {e}")))?;
+    // Levels from widest to narrowest decide a unit's label: the widest limit crossed.
+    let mut widest_first: Vec<usize> = (0..levels.len()).collect();
+    widest_first.sort_by(|&a, &b| levels[b].fraction().total_cmp(&levels[a].fraction()));
     let (x, n) = (
         table.numbers(&args.numerator)?,
         table.numbers(&args.denominator)?,
@@ -572,44 +575,34 @@ fn units(args: &FunnelUnitsArgs) -> Result<(), CommandError> {
         };
         let v = o / d;
         value[r] = Some(v);
-        let mut label = "none".to_string();
-        // Levels from widest to narrowest decide the label: the widest limit crossed.
-        let mut order: Vec<usize> = (0..levels.len()).collect();
-        order.sort_by(|&a, &b| levels[b].total_cmp(&levels[a]));
-        for (k, &level) in levels.iter().enumerate() {
-            let (lo, hi) = funnel::funnel_limits(kind, &od, d, level, adjust);
+        let limits: Vec<(f64, f64)> = levels
+            .iter()
+            .map(|l| funnel::funnel_limits(kind, &od, d, l.fraction(), adjust))
+            .collect();
+        for (k, &(lo, hi)) in limits.iter().enumerate() {
             limit_cols[2 * k][r] = Some(lo);
             limit_cols[2 * k + 1][r] = Some(hi);
         }
-        for &k in &order {
-            let (lo, hi) = (
-                limit_cols[2 * k][r].unwrap_or(f64::NAN),
-                limit_cols[2 * k + 1][r].unwrap_or(f64::NAN),
-            );
-            if v > hi || v < lo {
-                label = format!(
-                    "{} {}",
-                    if v > hi { "high" } else { "low" },
-                    levelfield_stats::ConfidenceLevel::new(levels[k])
-                        .map(|c| c.label())
-                        .unwrap_or_default()
-                );
-                break;
-            }
-        }
-        outlier[r] = label;
+        outlier[r] = widest_first
+            .iter()
+            .find_map(|&k| {
+                let (lo, hi) = limits[k];
+                let side = if v > hi { "high" } else { "low" };
+                (v > hi || v < lo).then(|| format!("{side} {}", levels[k].label()))
+            })
+            .unwrap_or_else(|| "none".to_string());
     }
     push_column(&mut table, "funnel_value", Column::Number(value))?;
     for (k, level) in levels.iter().enumerate() {
-        let s = levelfield_stats::ConfidenceLevel::new(*level)
-            .map(|c| c.column_suffix())
-            .unwrap_or_default();
-        table.push(
-            format!("lower_limit_{s}"),
+        let s = level.column_suffix();
+        push_column(
+            &mut table,
+            &format!("lower_limit_{s}"),
             Column::Number(std::mem::take(&mut limit_cols[2 * k])),
         )?;
-        table.push(
-            format!("upper_limit_{s}"),
+        push_column(
+            &mut table,
+            &format!("upper_limit_{s}"),
             Column::Number(std::mem::take(&mut limit_cols[2 * k + 1])),
         )?;
     }
