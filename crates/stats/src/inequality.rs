@@ -619,6 +619,60 @@ pub fn fractional_ranks(p: &[f64]) -> (Vec<f64>, f64) {
     (ranks, var)
 }
 
+/// The population-weighted least-squares line of group values on fractional rank, written as
+/// linear weights so that the SII, the fitted ends and their standard errors are weighted sums.
+///
+/// With shares `p_j`, ranks `R_j` and `σ²_R` from [`fractional_ranks`]:
+/// slope `= Σ c_j y_j`, fitted value at rank 0 `= Σ d_j y_j`, at rank 1 `= Σ e_j y_j`, where
+/// `c_j = p_j(R_j − ½)/σ²_R`, `d_j = p_j − c_j/2`, `e_j = p_j + c_j/2`. Used by
+/// [`gradient_measures`] and by PHE's SII ([`crate::sii`]).
+pub(crate) struct RankLine {
+    /// Slope weights `c_j`.
+    pub c: Vec<f64>,
+    /// Rank-0 weights `d_j`.
+    pub d: Vec<f64>,
+    /// Rank-1 weights `e_j`.
+    pub e: Vec<f64>,
+}
+
+impl RankLine {
+    pub(crate) fn new(p: &[f64]) -> RankLine {
+        let (ranks, var_r) = fractional_ranks(p);
+        let c: Vec<f64> = p
+            .iter()
+            .zip(&ranks)
+            .map(|(p, r)| p * (r - 0.5) / var_r)
+            .collect();
+        let d = p.iter().zip(&c).map(|(p, c)| p - c / 2.0).collect();
+        let e = p.iter().zip(&c).map(|(p, c)| p + c / 2.0).collect();
+        RankLine { c, d, e }
+    }
+
+    /// `(slope, fitted value at rank 0)` of the values `y(j)`.
+    pub(crate) fn fit(&self, y: impl Fn(usize) -> f64) -> (f64, f64) {
+        (0..self.c.len()).fold((0.0, 0.0), |(slope, at0), j| {
+            let v = y(j);
+            (slope + self.c[j] * v, at0 + self.d[j] * v)
+        })
+    }
+
+    /// Standard error of the slope from independent group standard errors: `√Σ (c_j se_j)²`.
+    pub(crate) fn slope_se(&self, se: impl Fn(usize) -> f64) -> f64 {
+        (0..self.c.len())
+            .map(|j| (self.c[j] * se(j)).powi(2))
+            .sum::<f64>()
+            .sqrt()
+    }
+
+    /// Delta-method standard error of `ln(ŷ(1)/ŷ(0))`: `√Σ ((e_j/ŷ(1) − d_j/ŷ(0)) se_j)²`.
+    pub(crate) fn log_ratio_se(&self, at0: f64, at1: f64, se: impl Fn(usize) -> f64) -> f64 {
+        (0..self.c.len())
+            .map(|j| ((self.e[j] / at1 - self.d[j] / at0) * se(j)).powi(2))
+            .sum::<f64>()
+            .sqrt()
+    }
+}
+
 /// The ordered-dimension measures: concentration indices, the slope and relative indices of
 /// inequality, and the bounded-outcome indices.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -678,7 +732,7 @@ pub fn gradient_measures(
         return Err(StatsError::Quantiles(groups.len() as u32));
     }
     let (p, mu) = shares(groups)?;
-    let (ranks, var_r) = fractional_ranks(&p);
+    let (ranks, _) = fractional_ranks(&p);
     let centred: Vec<f64> = ranks.iter().map(|r| r - 0.5).collect();
     let aci: f64 = 2.0
         * (0..groups.len())
@@ -693,14 +747,11 @@ pub fn gradient_measures(
     let aci_se = se_of(&|j| 2.0 * p[j] * centred[j]);
     let rci = aci / mu;
     let rci_se = se_of(&|j| p[j] * (2.0 * centred[j] - rci) / mu);
-    let c = |j: usize| p[j] * centred[j] / var_r;
-    let sii: f64 = (0..groups.len()).map(|j| c(j) * groups[j].value).sum();
-    let sii_se = se_of(&c);
-    // ŷ(0) = Σ d_j y_j with d_j = p_j − c_j/2; ŷ(1) = Σ e_j y_j with e_j = p_j + c_j/2.
-    let y0 = mu - sii / 2.0;
-    let y1 = mu + sii / 2.0;
-    let rii_se = (y0 > 0.0 && y1 > 0.0)
-        .then(|| se_of(&|j| (p[j] + c(j) / 2.0) / y1 - (p[j] - c(j) / 2.0) / y0));
+    let line = RankLine::new(&p);
+    let (sii, y0) = line.fit(|j| groups[j].value);
+    let y1 = y0 + sii;
+    let sii_se = line.slope_se(|j| groups[j].se);
+    let rii_se = (y0 > 0.0 && y1 > 0.0).then(|| line.log_ratio_se(y0, y1, |j| groups[j].se));
     let (erreygers, wagstaff) = match bounds {
         Some((a, b)) => {
             let e = Measure::plain(4.0 * aci / (b - a), Some(4.0 * aci_se / (b - a)));

@@ -4,7 +4,7 @@
 use crate::{
     ConfidenceLevel, Interval, StatsError,
     dist::qnorm,
-    inequality::fractional_ranks,
+    inequality::RankLine,
     simulation::{NormalStream, percentile_intervals},
 };
 
@@ -210,18 +210,8 @@ pub fn slope_index_of_inequality(
 
     let total: f64 = quantiles.iter().map(|q| q.population).sum();
     let p: Vec<f64> = quantiles.iter().map(|q| q.population / total).collect();
-    let (ranks, var_r) = fractional_ranks(&p);
-    let c: Vec<f64> = (0..k).map(|j| p[j] * (ranks[j] - 0.5) / var_r).collect();
-    // Fit: slope = Σ c y, fitted at rank 0 = Σ (p − c/2) y.
-    let fit = |y: &dyn Fn(usize) -> f64| -> (f64, f64) {
-        let (mut slope, mut at0) = (0.0, 0.0);
-        for j in 0..k {
-            let v = y(j);
-            slope += c[j] * v;
-            at0 += (p[j] - c[j] / 2.0) * v;
-        }
-        (slope, at0)
-    };
+    let line = RankLine::new(&p);
+    let fit = |y: &dyn Fn(usize) -> f64| line.fit(y);
     let m = config.multiplier;
     let back = |v: f64| match config.value_type {
         ValueType::Other => v,
@@ -247,11 +237,7 @@ pub fn slope_index_of_inequality(
     let mut sii_mc_error = Vec::with_capacity(n_levels);
     match config.interval {
         IntervalMethod::Exact => {
-            let se = m.abs()
-                * (0..k)
-                    .map(|j| (c[j] * model_se[j]).powi(2))
-                    .sum::<f64>()
-                    .sqrt();
+            let se = m.abs() * line.slope_se(|j| model_se[j]);
             for l in &config.levels {
                 let z = l.z();
                 sii_intervals.push(Interval {
@@ -264,13 +250,7 @@ pub fn slope_index_of_inequality(
                 // Delta method on ln ŷ(1) − ln ŷ(0), both linear in the values.
                 let (slope, at0) = fit(&|j| quantiles[j].value);
                 let at1 = at0 + slope;
-                let se_ln = (0..k)
-                    .map(|j| {
-                        (((p[j] + c[j] / 2.0) / at1 - (p[j] - c[j] / 2.0) / at0) * model_se[j])
-                            .powi(2)
-                    })
-                    .sum::<f64>()
-                    .sqrt();
+                let se_ln = line.log_ratio_se(at0, at1, |j| model_se[j]);
                 for l in &config.levels {
                     let z = l.z();
                     rii_intervals.push(Interval {
@@ -294,8 +274,8 @@ pub fn slope_index_of_inequality(
             } else {
                 fit(&|j| quantiles[j].value)
             };
-            let cs: Vec<f64> = (0..k).map(|j| c[j] * model_se[j]).collect();
-            let ds: Vec<f64> = (0..k).map(|j| (p[j] - c[j] / 2.0) * model_se[j]).collect();
+            let cs: Vec<f64> = (0..k).map(|j| line.c[j] * model_se[j]).collect();
+            let ds: Vec<f64> = (0..k).map(|j| line.d[j] * model_se[j]).collect();
             let mut draw = vec![0.0; k];
             for _ in 0..repetitions {
                 let (mut slope, mut at0);
@@ -310,11 +290,7 @@ pub fn slope_index_of_inequality(
                     for (j, d) in draw.iter_mut().enumerate() {
                         *d = back(model_values[j] + model_se[j] * stream.next());
                     }
-                    (slope, at0) = (0.0, 0.0);
-                    for j in 0..k {
-                        slope += c[j] * draw[j];
-                        at0 += (p[j] - c[j] / 2.0) * draw[j];
-                    }
+                    (slope, at0) = line.fit(|j| draw[j]);
                 }
                 if config.transform {
                     slopes.push(slope);
