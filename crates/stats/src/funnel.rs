@@ -191,6 +191,23 @@ pub fn ratio_test_statistic(
 
 /// PHE's significance label for a rate from `observed` events over the derived denominator,
 /// against the weighted average rate.
+///
+/// # Method
+/// PHE's `phe_funnel_significance` for rates and ratios: the average is compared with the exact
+/// (below 10 events) or Byar's limits of the unit's count, scaled by its denominator, at 99.8 %
+/// then 95 %; a unit is "High" when the average lies below its lower limit, "Low" when above
+/// its upper limit.
+///
+/// # Formula
+/// `High (0.001)` if `average < L₉₉.₈(O)/D`, else `High (0.025)` if `average < L₉₅(O)/D`, else
+/// `Low (0.001)` if `average > U₉₉.₈(O)/D`, else `Low (0.025)` if `average > U₉₅(O)/D`, else
+/// `Not significant`; limits from [`ratio_test_statistic`].
+///
+/// # References
+/// PHEindicatormethods 2.1.0 `phe_funnel_significance` (R/Funnels.R).
+///
+/// # Edge cases
+/// Zero events: the lower limit is 0, so a unit with no events can be "Low" but never "High".
 pub fn rate_significance(observed: f64, denominator: f64, average: f64) -> &'static str {
     let level = |l| ConfidenceLevel::new(l).expect("a valid confidence level");
     let (l95, l998) = (level(0.95), level(0.998));
@@ -208,7 +225,11 @@ pub fn rate_significance(observed: f64, denominator: f64, average: f64) -> &'sta
     }
 }
 
-/// PHE's significance label for a ratio (observed/expected events) against 1.
+/// PHE's significance label for a ratio (observed/expected events) against 1: the rate test of
+/// [`rate_significance`] with the expected count as denominator and 1 as the average.
+///
+/// # Method, Formula, References, Edge cases
+/// As [`rate_significance`] with `D = E` and `average = 1`.
 pub fn ratio_significance(observed: f64, expected: f64) -> &'static str {
     rate_significance(observed, expected, 1.0)
 }

@@ -121,6 +121,18 @@ pub fn se_from_counts(value: f64, x: f64, n: f64) -> Option<f64> {
 
 /// Population shares `p_j = n_j/Σn` and the weighted mean `μ = Σ p_j y_j`.
 ///
+/// # Method
+/// The population weighting every HEAT measure uses for the setting average.
+///
+/// # Formula
+/// `p_j = n_j / Σ_i n_i`, `μ = Σ_j p_j y_j`.
+///
+/// # References
+/// WHO HEAT-Measures (`calc-*.R`: the weighted national average).
+///
+/// # Edge cases
+/// Groups with a population of 0 take part with weight 0.
+///
 /// # Errors
 /// [`StatsError::NegativeDenominator`] or [`StatsError::ZeroStandardPopulation`] for populations
 /// that are negative or sum to zero; [`StatsError::NotFinite`] for a value or SE that is not a
@@ -600,7 +612,23 @@ pub fn theil_and_mld(groups: &[Group]) -> Result<(Measure, Measure), StatsError>
     ))
 }
 
-/// Fractional ranks `R_j = Σ_{i<j} p_i + p_j/2` of ordered groups, and `σ²_R = Σ p (R − ½)²`.
+/// Fractional ranks of ordered groups and their weighted variance.
+///
+/// # Method
+/// Each group's rank is the midpoint of its population's cumulative share, so ranks run over
+/// (0, 1) in the order given (least to most advantaged for ordered dimensions).
+///
+/// # Formula
+/// `R_j = Σ_{i<j} p_i + p_j/2`; `σ²_R = Σ p_j (R_j − ½)²` (the weighted mean rank is ½).
+///
+/// # References
+/// Kakwani, N., Wagstaff, A. & van Doorslaer, E. (1997), Socioeconomic inequalities in health:
+/// measurement, computation, and statistical inference, *J Econometrics* 77, 87–103; WHO
+/// HEAT-Measures.
+///
+/// # Edge cases
+/// Shares are used as given (they should sum to 1); a single group has `σ²_R = 0`, which the
+/// measures that divide by it refuse before calling this.
 pub fn fractional_ranks(p: &[f64]) -> (Vec<f64>, f64) {
     let mut cum = 0.0;
     let ranks: Vec<f64> = p

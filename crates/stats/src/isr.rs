@@ -88,7 +88,19 @@ impl IsrAccumulator {
         Ok(self.scaled(levels, |v| v / self.expected * reference_value))
     }
 
-    /// The reference rate `ΣX/ΣN × multiplier` over the group's bands.
+    /// The reference rate over the group's bands, the rate that turns an ISR into an
+    /// indirectly standardised rate.
+    ///
+    /// # Method, Formula
+    /// `ΣX_ref / ΣN_ref × multiplier` over the bands' reference events and populations.
+    ///
+    /// # References
+    /// PHEindicatormethods 2.1.0 `calculate_ISRate` (`refvalue`).
+    ///
+    /// # Edge cases
+    /// [`IsrAccumulator::add`] refuses a reference population of zero, so this is finite once a
+    /// band is added; with no bands it is NaN, and [`IsrAccumulator::rate`] withholds the
+    /// estimate (no expected events) rather than use it.
     pub fn reference_rate(&self, multiplier: f64) -> f64 {
         self.reference_events / self.reference_population * multiplier
     }

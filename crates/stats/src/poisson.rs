@@ -104,14 +104,16 @@ pub fn method_for(x: f64) -> Method {
 /// [`exact_interval`] for `x < 10`, [`byars_lower`]/[`byars_upper`] otherwise.
 ///
 /// # Formula
-/// See the two methods.
+/// `x < 10`: `[χ²(α/2; 2x)/2, χ²(1 − α/2; 2x + 2)/2]`; otherwise
+/// `[x(1 − 1/(9x) − z/(3√x))³, (x + 1)(1 − 1/(9(x + 1)) + z/(3√(x + 1)))³]`, `z = Φ⁻¹(1 − α/2)`.
 ///
 /// # References
 /// PHEindicatormethods 2.1.0 `phe_rate`, `calculate_ISRatio`; Fingertips technical guidance
 /// "Confidence intervals" (exact method below 10 events).
 ///
 /// # Edge cases
-/// See the two methods.
+/// `x = 0` gives `[0, χ²(1 − α/2; 2)/2]`; a negative Byar lower limit (needs z > 9 at 10 events)
+/// is `None`.
 pub fn count_interval(x: f64, level: ConfidenceLevel) -> (Option<f64>, f64) {
     if x < EXACT_BELOW {
         let i = exact_interval(x, level);

@@ -114,9 +114,24 @@ pub struct DrawnInterval {
 }
 
 /// Percentile intervals at each two-sided level (fractions, e.g. 0.95) from `draws`, by PHE's
-/// positions ([`percentile_position`]). Each limit's Monte Carlo standard error is half the
-/// distance between the order statistics `±⌈√(N q (1 − q))⌉` places away (the binomial spread
-/// of the rank of a sample quantile). Reorders `draws` (by selection, not a full sort).
+/// positions ([`percentile_position`]), with the Monte Carlo standard error of each limit.
+/// Reorders `draws` (by selection, not a full sort).
+///
+/// # Method
+/// The limits are order statistics. The rank of the sample `q` quantile among `N` draws is
+/// binomial with standard deviation `√(Nq(1 − q))`, so the draws that many places either side
+/// span about two Monte Carlo standard errors of the limit.
+///
+/// # Formula
+/// `d = ⌈√(N q (1 − q))⌉`; `MCSE(x₍ₖ₎) = (x₍ₖ₊d₎ − x₍ₖ₋d₎)/2`, positions clamped to the draws.
+///
+/// # References
+/// David, H. A. & Nagaraja, H. N. (2003), *Order Statistics*, 3rd ed., Wiley (distribution-free
+/// intervals for quantiles); PHEindicatormethods 2.1.0 `phe_sii` (the percentile positions).
+///
+/// # Edge cases
+/// With few draws the clamped positions make the error an underestimate; with all draws equal
+/// it is 0.
 pub fn percentile_intervals(draws: &mut [f64], levels: &[f64]) -> Vec<DrawnInterval> {
     let n = draws.len();
     let spots = |q: f64| -> [usize; 3] {

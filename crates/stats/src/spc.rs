@@ -188,14 +188,22 @@ pub struct SpcChart {
 /// centre (a point on the centre breaks the run); `run_length` points each above (below) the
 /// previous (a tie breaks it); two of three consecutive points beyond the same 2σ line (but not
 /// beyond the limit) with all three on that side. Labels follow the precedence outside limits >
-/// trend > two of three > shift.
+/// trend > two of three > shift. g-chart: centre `ḡ` = mean count between events, limits
+/// `ḡ ± 3√(ḡ(ḡ + 1))` (the geometric standard deviation). t-chart: XmR on `y = t^(1/3.6)`, centre
+/// and limits back-transformed by `y^3.6`. Run chart: the median as centre line and no limits
+/// (shift 6, trend 5, as NHS England's run-chart guidance). Lower limits of p, u and g charts
+/// are floored at 0.
 ///
 /// # Formula
 /// As above; `2.66 = 3/d₂`, `d₂ = 1.128`; `3.267 = D₄` for ranges of two.
 ///
 /// # References
 /// Wheeler, D. J. (1993), *Understanding Variation*; NHS England, *Making Data Count* (2019,
-/// 2021); NHS-R community NHSRplotthedots (`ptd_spc_standard.R`, `ptd_calculate_point_type.R`,
+/// 2021); Benneyan, J. C. (2001), Number-between g-type statistical quality control charts for
+/// monitoring adverse events, *Health Care Manag Sci* 4, 305–318; Nelson, L. S. (1994), A control
+/// chart for parts-per-million nonconforming items, *J Qual Technol* 26, 239–240; Perla, R. J.,
+/// Provost, L. P. & Murray, S. K. (2011), The run chart, *BMJ Qual Saf* 20, 46–51; NHS-R
+/// community NHSRplotthedots (`ptd_spc_standard.R`, `ptd_calculate_point_type.R`,
 /// `ptd_calculate_assurance_type.R`), whose worked examples are the tests here.
 ///
 /// # Edge cases
