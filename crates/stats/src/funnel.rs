@@ -617,6 +617,24 @@ mod tests {
     }
 
     #[test]
+    fn sqrt_ratio_and_ratio_of_counts_dispersion() {
+        // The SHMI example's units without trimming; φ = mean z², τ² by DerSimonian–Laird
+        // (Spiegelhalter 2005), computed independently of this crate.
+        let o = [30., 55., 80., 120., 210., 14., 95., 60.];
+        let e = [25., 50., 90., 100., 200., 20., 70., 65.];
+        let sqrt =
+            estimate_overdispersion(FunnelType::RatioSqrt, &o, &e, Trim::Winsorise, 0.0).unwrap();
+        near("sqrt phi", sqrt.phi, 2.1063764874572786, 1e-12);
+        near("sqrt tau2", sqrt.tau2, 0.004868186974165552, 1e-14);
+        assert_eq!(sqrt.target, 1.0);
+        let rc = estimate_overdispersion(FunnelType::RatioOfCounts, &o, &e, Trim::Winsorise, 0.0)
+            .unwrap();
+        near("rc phi", rc.phi, 0.858116230241982, 1e-12);
+        assert_eq!(rc.tau2, 0.0, "under-dispersed: no additive term");
+        near("rc target", rc.target, (664f64 / 620.0).ln(), 1e-15);
+    }
+
+    #[test]
     fn trim_fractions_that_would_tame_every_unit_are_refused() {
         for f in [-0.1, 0.5, 0.6, 2.0, f64::NAN] {
             for trim in [Trim::Winsorise, Trim::Truncate] {

@@ -849,6 +849,32 @@ mod tests {
     }
 
     #[test]
+    fn u_chart_limits_from_the_pooled_rate() {
+        // ū = 200/700; limits ū ± 3√(ū/n): by hand, 0.125358–0.446071 at n = 100 and
+        // 0.172325–0.399104 at n = 200.
+        let x = some(&[30., 50., 20., 60., 40.]);
+        let n = some(&[100., 200., 100., 200., 100.]);
+        let c = spc(
+            &x,
+            Some(&n),
+            &SpcConfig {
+                chart: ChartType::U,
+                ..SpcConfig::default()
+            },
+        );
+        near(c.points[0].mean, 0.285714285714, 1e-12);
+        near(c.points[1].value.unwrap(), 0.25, 1e-15);
+        near(c.points[0].lower_limit, 0.125357540567, 1e-11);
+        near(c.points[0].upper_limit, 0.446071030862, 1e-11);
+        near(c.points[1].lower_limit, 0.172324943812, 1e-11);
+        near(c.points[1].upper_limit, 0.399103627617, 1e-11);
+        assert!(
+            c.points.iter().all(|p| p.rule.is_none()),
+            "every point is inside"
+        );
+    }
+
+    #[test]
     fn p_chart_limits_vary_with_the_denominator() {
         let x = some(&[10., 12., 9., 30., 11.]);
         let n = some(&[100., 100., 100., 100., 400.]);
