@@ -208,6 +208,16 @@ pub enum StatsError {
         /// The value.
         value: f64,
     },
+    /// Too few (or too many) groups, units or quantiles for a method.
+    #[error("{found} {what}: {allowed}")]
+    GroupCount {
+        /// What was counted.
+        what: &'static str,
+        /// How many there were.
+        found: usize,
+        /// What the method allows.
+        allowed: &'static str,
+    },
     /// A parameter outside the range its method allows.
     #[error("{what} {value} is outside {range}")]
     OutOfRange {

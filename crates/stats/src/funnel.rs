@@ -344,6 +344,14 @@ fn transform(kind: FunnelType, o: f64, d: f64) -> (f64, f64) {
     }
 }
 
+fn too_few_units(found: usize) -> StatsError {
+    StatsError::GroupCount {
+        what: "usable units",
+        found,
+        allowed: "over-dispersion needs at least 2",
+    }
+}
+
 /// The standard error of a unit of size `d` on the transformed scale.
 fn unit_se(kind: FunnelType, d: f64) -> f64 {
     match kind {
@@ -395,7 +403,7 @@ fn quantile7(sorted: &[f64], q: f64) -> f64 {
 ///
 /// # Errors
 /// [`StatsError::OutOfRange`] when `trim_fraction` is not in [0, 0.5) (each tail can lose less
-/// than half the units); [`StatsError::Quantiles`] with fewer than 2 usable units.
+/// than half the units); [`StatsError::GroupCount`] with fewer than 2 usable units.
 pub fn estimate_overdispersion(
     kind: FunnelType,
     o: &[f64],
@@ -417,7 +425,7 @@ pub fn estimate_overdispersion(
         .map(|(o, d)| (*o, *d))
         .collect();
     if units.len() < 2 {
-        return Err(StatsError::Quantiles(units.len() as u32));
+        return Err(too_few_units(units.len()));
     }
     let target = match kind {
         FunnelType::RatioLog => 0.0,
@@ -442,7 +450,7 @@ pub fn estimate_overdispersion(
         .collect();
     let n = zs.len();
     if n < 2 || !target.is_finite() {
-        return Err(StatsError::Quantiles(n as u32));
+        return Err(too_few_units(n));
     }
     let (phi, bounds, used): (f64, Option<(f64, f64)>, Vec<f64>) = match trim {
         Trim::Winsorise => {

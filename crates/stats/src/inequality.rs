@@ -750,14 +750,17 @@ pub struct GradientMeasures {
 /// values are higher among the disadvantaged.
 ///
 /// # Errors
-/// As [`shares`]; [`StatsError::AgeBands`] is not used. Fewer than two groups give
-/// [`StatsError::Quantiles`].
+/// As [`shares`]; fewer than two groups give [`StatsError::GroupCount`].
 pub fn gradient_measures(
     groups: &[Group],
     bounds: Option<(f64, f64)>,
 ) -> Result<GradientMeasures, StatsError> {
     if groups.len() < 2 {
-        return Err(StatsError::Quantiles(groups.len() as u32));
+        return Err(StatsError::GroupCount {
+            what: "groups",
+            found: groups.len(),
+            allowed: "gradient measures need at least 2",
+        });
     }
     let (p, mu) = shares(groups)?;
     let (ranks, _) = fractional_ranks(&p);

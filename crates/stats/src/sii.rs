@@ -152,7 +152,7 @@ pub struct Sii {
 /// sorted draws, `c′ = c + (1 − c)/2`.
 ///
 /// # Errors
-/// [`StatsError::Quantiles`] for fewer than 5 or more than 100 quantiles;
+/// [`StatsError::GroupCount`] for fewer than 5 or more than 100 quantiles;
 /// [`StatsError::NegativeDenominator`] for a population that is not positive;
 /// [`StatsError::Sii`] for a proportion outside (0, 1), a non-positive rate on a log scale,
 /// fewer than 1,000 repetitions, `transform` with value type `Other`, or an exact interval asked
@@ -163,7 +163,11 @@ pub fn slope_index_of_inequality(
 ) -> Result<Sii, StatsError> {
     let k = quantiles.len();
     if !(5..=100).contains(&k) {
-        return Err(StatsError::Quantiles(k as u32));
+        return Err(StatsError::GroupCount {
+            what: "quantiles",
+            found: k,
+            allowed: "the SII needs between 5 and 100",
+        });
     }
     config.validate()?;
     for q in quantiles {
@@ -489,8 +493,16 @@ mod tests {
                 &q[..4],
                 &config(ValueType::Other, false, IntervalMethod::Exact)
             ),
-            Err(StatsError::Quantiles(4))
+            Err(StatsError::GroupCount { found: 4, .. })
         ));
+        let e = slope_index_of_inequality(
+            &q[..4],
+            &config(ValueType::Other, false, IntervalMethod::Exact),
+        );
+        assert_eq!(
+            e.unwrap_err().to_string(),
+            "4 quantiles: the SII needs between 5 and 100"
+        );
         assert!(slope_index_of_inequality(&q, &config(ValueType::Other, false, sim(999))).is_err());
         assert!(slope_index_of_inequality(&q, &config(ValueType::Other, true, sim(1000))).is_err());
         let mut zero = q.clone();
