@@ -411,10 +411,38 @@ fn run_case(fun: &str, case: &str, c: &Case) {
     let out = levelfield(&refs);
     let stderr = String::from_utf8_lossy(&out.stderr);
     match c.expect {
-        Expect::Accepted => assert!(
-            out.status.success(),
-            "{fun}: {case}: expected success, got {stderr}"
-        ),
+        Expect::Accepted => {
+            assert!(
+                out.status.success(),
+                "{fun}: {case}: expected success, got {stderr}"
+            );
+            // The output has rows, and one pair of limit columns per level, in the order given.
+            let text = if args.iter().any(|a| a.ends_with("out.csv")) {
+                std::fs::read_to_string(dir.path().join("out.csv")).unwrap()
+            } else {
+                String::from_utf8(out.stdout.clone()).unwrap()
+            };
+            let mut lines = text.lines();
+            let header: Vec<&str> = lines.next().unwrap_or_default().split(',').collect();
+            assert!(lines.next().is_some(), "{fun}: {case}: no rows");
+            let words: Vec<&str> = c.args.split_whitespace().collect();
+            if let Some(i) = words.iter().position(|w| *w == "--confidence") {
+                let want: Vec<String> = words[i + 1]
+                    .split(',')
+                    .map(|l| {
+                        let l: f64 = l.parse().unwrap();
+                        let pct = if l < 1.0 { l * 100.0 } else { l };
+                        format!("lower_ci_{}", format!("{pct:.1}").replace('.', "_"))
+                    })
+                    .collect();
+                let got: Vec<&str> = header
+                    .iter()
+                    .copied()
+                    .filter(|h| h.starts_with("lower_ci_"))
+                    .collect();
+                assert_eq!(got, want, "{fun}: {case}");
+            }
+        }
         Expect::Refused(fragments) => {
             assert_eq!(
                 out.status.code(),
