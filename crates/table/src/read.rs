@@ -53,7 +53,7 @@ fn read_csv(path: &Path) -> Result<Table, TableError> {
         .from_reader(&bytes[..]);
     let headers: Vec<String> = reader
         .headers()
-        .map_err(|e| csv_error(path, 0, e))?
+        .map_err(|e| csv_error(path, &bytes, 0, e))?
         .iter()
         .map(|h| h.trim_start_matches('\u{feff}').trim().to_string())
         .collect();
@@ -109,10 +109,10 @@ fn parse_records(
     let mut sample_bytes = 0usize;
     while reader
         .read_record(&mut record)
-        .map_err(|e| csv_error(path, lines_before, e))?
+        .map_err(|e| csv_error(path, body, lines_before, e))?
     {
         if record.len() != n_cols {
-            let line = record.position().map_or(0, |p| p.line()) + lines_before;
+            let line = file_line(body, record.position(), lines_before);
             return Err(TableError::Csv {
                 path: path.to_path_buf(),
                 line,
@@ -137,9 +137,21 @@ fn parse_records(
     Ok(columns)
 }
 
+/// The file line on which a record of `body` starts. The CSV reader's own line count, and its
+/// byte offset, stop at the `\r` of a CRLF line end, so a record's offset can point at the `\n`
+/// before it: line breaks (and blank lines) at the offset are skipped before counting.
+fn file_line(body: &[u8], position: Option<&csv::Position>, lines_before: u64) -> u64 {
+    let Some(p) = position else { return 0 };
+    let mut start = usize::try_from(p.byte()).map_or(body.len(), |b| b.min(body.len()));
+    while start < body.len() && matches!(body[start], b'\r' | b'\n') {
+        start += 1;
+    }
+    lines_before + 1 + body[..start].iter().filter(|&&b| b == b'\n').count() as u64
+}
+
 /// A CSV error as a [`TableError`] with the file's line number.
-fn csv_error(path: &Path, lines_before: u64, e: csv::Error) -> TableError {
-    let line = e.position().map_or(0, |p| p.line()) + lines_before;
+fn csv_error(path: &Path, body: &[u8], lines_before: u64, e: csv::Error) -> TableError {
+    let line = file_line(body, e.position(), lines_before);
     let message = match e.kind() {
         csv::ErrorKind::UnequalLengths {
             expected_len, len, ..
