@@ -114,11 +114,7 @@ impl Rows {
         keys: &[String],
         text_first: usize,
     ) -> Result<Table, CommandError> {
-        let mut out = Table::with_rows(self.key_rows.len());
-        out.source = table.source.clone();
-        for name in keys {
-            out.push(name.clone(), table.column(name)?.take(&self.key_rows))?;
-        }
+        let mut out = table.select(keys, &self.key_rows)?;
         let mut text = self.text.into_iter();
         for (name, values) in text.by_ref().take(text_first) {
             out.push(name, Column::from_strings(values))?;

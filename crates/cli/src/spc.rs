@@ -232,11 +232,7 @@ impl Chunk {
     /// The gathered points as an output table, leaving the chunk empty.
     fn take(&mut self, table: &Table, args: &SpcArgs) -> Result<Table, CommandError> {
         let rows = std::mem::take(&mut self.rows);
-        let mut out = Table::with_rows(rows.len());
-        out.source = table.source.clone();
-        for name in &args.common.group_by {
-            out.push(name.clone(), table.column(name)?.take(&rows))?;
-        }
+        let mut out = table.select(&args.common.group_by, &rows)?;
         out.push("period", table.column(&args.period)?.take(&rows))?;
         let names = [
             "value",

@@ -144,6 +144,21 @@ impl Table {
         self.source.clone().unwrap_or_else(|| "input".to_string())
     }
 
+    /// A new table with the named columns of this one at the given rows, in those orders (the
+    /// key columns of grouped output). Keeps the source name for messages.
+    ///
+    /// # Errors
+    /// [`TableError::MissingColumn`] for a name the table does not have.
+    pub fn select<S: AsRef<str>>(&self, names: &[S], rows: &[usize]) -> Result<Table, TableError> {
+        let mut out = Table::with_rows(rows.len());
+        out.source = self.source.clone();
+        for name in names {
+            let name = name.as_ref();
+            out.push(name, self.column(name)?.take(rows))?;
+        }
+        Ok(out)
+    }
+
     /// A new table with the given rows of this one, in that order.
     pub fn take(&self, rows: &[usize]) -> Table {
         Table {

@@ -125,3 +125,13 @@ fn a_failed_write_leaves_the_target_and_directory_untouched() {
     let e = write(&sample(), &missing, None).unwrap_err();
     assert!(e.to_string().contains("nowhere"), "{e}");
 }
+
+#[test]
+fn select_takes_named_columns_at_rows_in_the_orders_given() {
+    let t = sample();
+    let s = t.select(&["count", "code"], &[2, 0]).unwrap();
+    assert_eq!(s.names(), ["count", "code"]);
+    assert_eq!(cells(&s), [["", ""], ["3", "01"]]);
+    let e = t.select(&["nope"], &[0]).unwrap_err();
+    assert!(e.to_string().contains("nope"), "{e}");
+}

@@ -1,7 +1,7 @@
 //! `levelfield stats life-expectancy`: life expectancy at the start of every age band, per group.
 
 use levelfield_stats::life_expectancy::{self, AgeBand};
-use levelfield_table::{Column, Table};
+use levelfield_table::Column;
 
 use super::{Groups, at_group, levels, read_input};
 use crate::{
@@ -70,11 +70,7 @@ pub(crate) fn run(args: &LifeExpectancyArgs) -> Result<(), CommandError> {
             );
         }
     }
-    let mut keys = Table::with_rows(key_rows.len());
-    keys.source = table.source.clone();
-    for name in group_by {
-        keys.push(name.clone(), table.column(name)?.take(&key_rows))?;
-    }
+    let mut keys = table.select(group_by, &key_rows)?;
     keys.push("start_age", Column::Number(ages))?;
     emit(
         &results.into_table(keys, "numerator", "denominator")?,

@@ -163,12 +163,7 @@ impl Groups {
     /// The group columns of `table`, one row per group (the first row of each).
     pub(crate) fn keys(&self, table: &Table, columns: &[String]) -> Result<Table, CommandError> {
         let firsts: Vec<usize> = self.iter().map(|r| r[0]).collect();
-        let mut keys = Table::with_rows(firsts.len());
-        keys.source = table.source.clone();
-        for name in columns {
-            keys.push(name.clone(), table.column(name)?.take(&firsts))?;
-        }
-        Ok(keys)
+        Ok(table.select(columns, &firsts)?)
     }
 }
 
