@@ -15,7 +15,7 @@ use crate::{
     CommandError,
     args::{BenchmarkArgs, CompareArgs, InequalityArgs, ValueArgs},
     output::{emit, push_column},
-    stats::{Groups, at_group, at_row, levels, read_input},
+    stats::{Groups, at_group, at_row, levels, read_input, require_rows},
 };
 
 fn polarity(text: &str) -> Option<Polarity> {
@@ -196,18 +196,14 @@ pub(crate) fn inequality(args: &InequalityArgs) -> Result<(), CommandError> {
             args.draws
         )));
     }
+    require_rows(
+        &table,
+        &population,
+        &args.population,
+        |p| p > 0.0,
+        StatsError::NonPositiveDenominator,
+    )?;
     for row in 0..table.n_rows() {
-        match population[row] {
-            Some(p) if p > 0.0 => {}
-            other => {
-                return Err(at_row(
-                    &table,
-                    row,
-                    &args.population,
-                    StatsError::NonPositiveDenominator(other.unwrap_or(f64::NAN)),
-                ));
-            }
-        }
         if let Some(order) = &order
             && order[row].is_none()
         {

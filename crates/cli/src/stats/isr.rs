@@ -7,7 +7,7 @@ use levelfield_stats::{
     isr::{self, IsrAccumulator},
 };
 
-use super::{Groups, at_group, at_row, check_rows, levels, read_input};
+use super::{Groups, at_group, at_row, check_rows, levels, read_input, require_rows};
 use crate::{
     CommandError,
     args::IsrArgs,
@@ -81,14 +81,13 @@ pub(crate) fn run(args: &IsrArgs, kind: Kind) -> Result<(), CommandError> {
         StatsError::NegativeNumerator,
     )?;
     // A missing reference population is refused too: expected counts need every band's rate.
-    if let Some(row) = n_ref.iter().position(|v| !v.is_some_and(|v| v > 0.0)) {
-        return Err(at_row(
-            &table,
-            row,
-            &args.reference_denominator,
-            StatsError::ReferenceDenominator(n_ref[row].unwrap_or(f64::NAN)),
-        ));
-    }
+    require_rows(
+        &table,
+        &n_ref,
+        &args.reference_denominator,
+        |v| v > 0.0,
+        StatsError::ReferenceDenominator,
+    )?;
 
     let observed_totals = match &args.observed_totals {
         Some(path) => Some(read_observed_totals(path, group_by, &args.numerator)?),

@@ -299,6 +299,25 @@ pub(crate) fn check_rows(
     }
 }
 
+/// As [`check_rows`], but a missing value is refused too (with NaN as its value).
+pub(crate) fn require_rows(
+    table: &Table,
+    values: &[Option<f64>],
+    column: &str,
+    ok: impl Fn(f64) -> bool,
+    err: impl Fn(f64) -> StatsError,
+) -> Result<(), CommandError> {
+    match values.iter().position(|v| !v.is_some_and(&ok)) {
+        Some(row) => Err(at_row(
+            table,
+            row,
+            column,
+            err(values[row].unwrap_or(f64::NAN)),
+        )),
+        None => Ok(()),
+    }
+}
+
 /// All columns except `skip`, for ungrouped outputs that keep each input row's identity.
 pub(crate) fn other_columns(table: &Table, skip: &[&str]) -> Result<Table, CommandError> {
     let mut keys = Table::with_rows(table.n_rows());

@@ -12,7 +12,7 @@ use levelfield_stats::{
 };
 use levelfield_table::{Column, Table};
 
-use super::{at_group, at_row, group_while, levels, read_input};
+use super::{at_group, at_row, group_while, levels, read_input, require_rows};
 use crate::{CommandError, args::SiiArgs, output::emit};
 
 pub(crate) fn run(args: &SiiArgs) -> Result<(), CommandError> {
@@ -49,31 +49,27 @@ pub(crate) fn run(args: &SiiArgs) -> Result<(), CommandError> {
         };
         Ok((quantile, population, value, spread))
     })?;
-    for row in 0..table.n_rows() {
-        match population[row] {
-            Some(p) if p > 0.0 => {}
-            other => {
-                return Err(at_row(
-                    &table,
-                    row,
-                    &args.population,
-                    StatsError::NonPositiveDenominator(other.unwrap_or(f64::NAN)),
-                ));
-            }
-        }
-        if let Some(Spread::StandardError(se)) =
-            spread[row].filter(|s| matches!(s, Spread::StandardError(x) if *x < 0.0))
-        {
-            return Err(at_row(
-                &table,
-                row,
-                v.se.as_deref().unwrap_or("se"),
-                StatsError::NotFinite {
-                    what: "standard error",
-                    value: se,
-                },
-            ));
-        }
+    require_rows(
+        &table,
+        &population,
+        &args.population,
+        |p| p > 0.0,
+        StatsError::NonPositiveDenominator,
+    )?;
+    let negative_se = spread.iter().enumerate().find_map(|(row, s)| match s {
+        Some(Spread::StandardError(se)) if *se < 0.0 => Some((row, *se)),
+        _ => None,
+    });
+    if let Some((row, se)) = negative_se {
+        return Err(at_row(
+            &table,
+            row,
+            v.se.as_deref().unwrap_or("se"),
+            StatsError::NotFinite {
+                what: "standard error",
+                value: se,
+            },
+        ));
     }
     // The quantiles every group must have.
     let mut all: Vec<f64> = quantile.iter().flatten().copied().collect();
