@@ -15,41 +15,27 @@ use crate::{
 };
 
 pub(crate) fn run(args: &SuppressArgs) -> Result<(), CommandError> {
-    let rule = match args.rule.as_str() {
-        "nhs-mha" => Rule::NHS_MHA,
-        "hes-2018" => Rule::HES_2018,
+    let (rule, label) = match args.rule.as_str() {
+        "nhs-mha" => (
+            Rule::NHS_MHA,
+            "NHS MHA statistics: counts below 5 shown as *, others rounded to the nearest 5"
+                .to_string(),
+        ),
+        "hes-2018" => (
+            Rule::HES_2018,
+            "HES 2018: counts 1 to 7 shown as *, 0 shown, others rounded to the nearest 5"
+                .to_string(),
+        ),
         _ => {
             let Some(threshold) = args.threshold else {
                 return Err(CommandError::Input(
                     "--rule custom needs --threshold N (counts from 1 to N − 1 are hidden)".into(),
                 ));
             };
-            Rule::custom(threshold, args.round_to.unwrap_or(0.0), args.suppress_zero)
-                .map_err(|e| CommandError::Input(format!("--rule custom: {e}")))?
+            let rule = Rule::custom(threshold, args.round_to.unwrap_or(0.0), args.suppress_zero)
+                .map_err(|e| CommandError::Input(format!("--rule custom: {e}")))?;
+            (rule, custom_label(&rule))
         }
-    };
-    let label = match args.rule.as_str() {
-        "nhs-mha" => {
-            "NHS MHA statistics: counts below 5 shown as *, others rounded to the nearest 5"
-                .to_string()
-        }
-        "hes-2018" => {
-            "HES 2018: counts 1 to 7 shown as *, 0 shown, others rounded to the nearest 5"
-                .to_string()
-        }
-        _ => format!(
-            "custom: counts {} to {} shown as *{}",
-            format_number(rule.suppress_from),
-            format_number(rule.suppress_to),
-            if rule.round_to > 0.0 {
-                format!(
-                    ", others rounded to the nearest {}",
-                    format_number(rule.round_to)
-                )
-            } else {
-                String::new()
-            }
-        ),
     };
     let table = read_input(&args.common)?;
     let counts: Vec<Vec<Option<f64>>> = args
@@ -151,4 +137,21 @@ pub(crate) fn run(args: &SuppressArgs) -> Result<(), CommandError> {
     )?;
     push_column(&mut out, "suppression_note", Column::from_strings(notes))?;
     emit(&out, &args.common)
+}
+
+/// How a custom rule is described in the output's `suppression_rule` column.
+fn custom_label(rule: &Rule) -> String {
+    let rounding = if rule.round_to > 0.0 {
+        format!(
+            ", others rounded to the nearest {}",
+            format_number(rule.round_to)
+        )
+    } else {
+        String::new()
+    };
+    format!(
+        "custom: counts {} to {} shown as *{rounding}",
+        format_number(rule.suppress_from),
+        format_number(rule.suppress_to),
+    )
 }

@@ -50,8 +50,7 @@ pub(crate) fn run(args: &DsrArgs) -> Result<(), CommandError> {
         ))
     })?;
     let mut slot_of_band: Vec<Option<usize>> = vec![None; n_bands];
-    let use_esp = args.standard_population.eq_ignore_ascii_case("esp2013")
-        && table.index(&args.standard_population).is_err();
+    let use_esp = uses_esp(&table, args);
     let freq = args
         .event_frequency
         .as_deref()
@@ -215,12 +214,17 @@ pub(crate) fn run(args: &DsrArgs) -> Result<(), CommandError> {
     )
 }
 
+/// True when `--standard-population esp2013` names the built-in standard (no column has that
+/// name).
+fn uses_esp(table: &Table, args: &DsrArgs) -> bool {
+    args.standard_population.eq_ignore_ascii_case("esp2013")
+        && table.index(&args.standard_population).is_err()
+}
+
 /// The standard population weight of every row: from the named column, or from ESP2013 by the
 /// band numbers in --age-band.
 fn standard_weights(table: &Table, args: &DsrArgs) -> Result<Vec<Option<f64>>, CommandError> {
-    let use_esp = args.standard_population.eq_ignore_ascii_case("esp2013")
-        && table.index(&args.standard_population).is_err();
-    Ok(if use_esp {
+    Ok(if uses_esp(table, args) {
         let Some(band_name) = args.age_band.as_deref() else {
             return Err(CommandError::Input(
                 "--standard-population esp2013 needs --age-band COL, a column of ESP2013 band numbers 1 (ages 0-4) to 19 (90+)".into(),

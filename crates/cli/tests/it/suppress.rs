@@ -63,6 +63,10 @@ fn suppression_rules_secondary_suppression_and_derived_columns() {
         .filter(|r| r["area"] == "A" && r["detained"] == "*")
         .count();
     assert_eq!(hidden_a, 2);
+    assert_eq!(
+        custom[0]["suppression_rule"],
+        "custom: counts 1 to 4 shown as *"
+    );
     let out = levelfield(&[
         "suppress", "--input", p, "--rule", "custom", "--count", "detained",
     ]);
