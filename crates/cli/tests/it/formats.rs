@@ -1,7 +1,7 @@
 //! Input and output formats: Parquet input gives the same results as CSV; every output format
 //! carries the same table; results go to standard output when no file is named.
 
-use crate::support::{levelfield, phe, read_csv, run_csv};
+use crate::support::{levelfield, phe, read_csv, run_csv, run_ok};
 
 const RATE_ARGS: [&str; 6] = [
     "--numerator",
@@ -25,7 +25,7 @@ fn every_output_format_is_written_and_parquet_reads_back_the_same() {
     );
     for ext in ["csv", "parquet", "xlsx", "json"] {
         let out = dir.path().join(format!("rates.{ext}"));
-        let status = levelfield(
+        run_ok(
             &[
                 &[
                     "stats",
@@ -38,11 +38,6 @@ fn every_output_format_is_written_and_parquet_reads_back_the_same() {
                 &RATE_ARGS,
             ]
             .concat(),
-        );
-        assert!(
-            status.status.success(),
-            "{ext}: {}",
-            String::from_utf8_lossy(&status.stderr)
         );
         let bytes = std::fs::read(&out).unwrap();
         assert!(bytes.len() > 100, "{ext} output is empty");
@@ -84,7 +79,7 @@ fn xlsx_written_by_levelfield_reads_back_as_input() {
     let dir = tempfile::tempdir().unwrap();
     let input = phe("in_rate_cases.csv");
     let xlsx = dir.path().join("rates.xlsx");
-    let run = levelfield(
+    run_ok(
         &[
             &[
                 "stats",
@@ -98,7 +93,6 @@ fn xlsx_written_by_levelfield_reads_back_as_input() {
         ]
         .concat(),
     );
-    assert!(run.status.success());
     let from_csv = run_csv(
         &[
             &["stats", "rate", "--input", input.to_str().unwrap()][..],
@@ -146,7 +140,7 @@ fn format_flag_overrides_the_extension() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("results.dat");
     let input = phe("in_prop_cases.csv");
-    let run = levelfield(&[
+    run_ok(&[
         "stats",
         "proportion",
         "--input",
@@ -160,11 +154,6 @@ fn format_flag_overrides_the_extension() {
         "--format",
         "json",
     ]);
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
     assert_eq!(std::fs::read(&out).unwrap()[0], b'[');
 }
 
@@ -192,7 +181,7 @@ fn outputs_are_readable_by_others_like_any_new_file() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("r.csv");
     let input = phe("in_rate_cases.csv");
-    let run = levelfield(
+    run_ok(
         &[
             &[
                 "stats",
@@ -206,7 +195,6 @@ fn outputs_are_readable_by_others_like_any_new_file() {
         ]
         .concat(),
     );
-    assert!(run.status.success());
     assert_eq!(
         std::fs::metadata(&out).unwrap().permissions().mode() & 0o777,
         0o644

@@ -34,8 +34,8 @@ pub fn levelfield(args: &[&str]) -> Output {
         .expect("levelfield runs")
 }
 
-/// Runs `levelfield`, asserts success, and parses its CSV standard output.
-pub fn run_csv(args: &[&str]) -> Vec<HashMap<String, String>> {
+/// Runs `levelfield` and asserts success, showing its error output if it failed.
+pub fn run_ok(args: &[&str]) -> Output {
     let out = levelfield(args);
     assert!(
         out.status.success(),
@@ -43,7 +43,12 @@ pub fn run_csv(args: &[&str]) -> Vec<HashMap<String, String>> {
         args,
         String::from_utf8_lossy(&out.stderr)
     );
-    parse_csv(&out.stdout)
+    out
+}
+
+/// Runs `levelfield`, asserts success, and parses its CSV standard output.
+pub fn run_csv(args: &[&str]) -> Vec<HashMap<String, String>> {
+    parse_csv(&run_ok(args).stdout)
 }
 
 /// Parses CSV bytes into rows keyed by column name.
