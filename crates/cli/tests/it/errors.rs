@@ -110,7 +110,7 @@ fn cases() -> HashMap<(&'static str, &'static str), Case> {
         "missing n argument",
         ok,
         "stats proportion --input ok.csv --numerator x --output out.csv",
-        Refused(&["--denominator"]),
+        Refused(&["required", "--denominator"]),
     );
     // Rates.
     add(
@@ -132,14 +132,14 @@ fn cases() -> HashMap<(&'static str, &'static str), Case> {
         "confidence 0.8",
         ok,
         "stats rate --input ok.csv --numerator x --denominator n --confidence 0.8 --output out.csv",
-        Refused(&["--confidence", "0.8"]),
+        Refused(&["--confidence", "0.8", "give a level between 0.9 and 1"]),
     );
     add(
         "phe_rate",
         "confidence 101",
         ok,
         "stats rate --input ok.csv --numerator x --denominator n --confidence 101 --output out.csv",
-        Refused(&["--confidence", "101"]),
+        Refused(&["--confidence", "101", "give a level between 0.9 and 1"]),
     );
     // Means.
     let mean: &[(&str, &str)] = &[("m.csv", "g,v\na,1\na,2\na,4\n")];
@@ -148,7 +148,7 @@ fn cases() -> HashMap<(&'static str, &'static str), Case> {
         "confidence 0.8",
         mean,
         "stats mean --input m.csv --value v --confidence 0.8 --output out.csv",
-        Refused(&["--confidence", "0.8"]),
+        Refused(&["--confidence", "0.8", "give a level between 0.9 and 1"]),
     );
     add(
         "phe_mean",
@@ -164,7 +164,7 @@ fn cases() -> HashMap<(&'static str, &'static str), Case> {
         "stdpop not given",
         dsr,
         "stats dsr --input d.csv --numerator x --denominator n --output out.csv",
-        Refused(&["--standard-population"]),
+        Refused(&["required", "--standard-population"]),
     );
     add(
         "calculate_dsr",
@@ -220,7 +220,7 @@ fn cases() -> HashMap<(&'static str, &'static str), Case> {
         "confidence 0.5",
         dsr,
         "stats dsr --input d.csv --numerator x --denominator n --standard-population w --confidence 0.5 --output out.csv",
-        Refused(&["--confidence", "0.5"]),
+        Refused(&["--confidence", "0.5", "give a level between 0.9 and 1"]),
     );
     add(
         "calculate_dsr",
@@ -311,7 +311,7 @@ fn cases() -> HashMap<(&'static str, &'static str), Case> {
         "confidence 0.5",
         le_bad,
         "stats life-expectancy --input le.csv --numerator d --denominator p --age-band age --confidence 0.5 --output out.csv",
-        Refused(&["--confidence", "0.5"]),
+        Refused(&["--confidence", "0.5", "give a level between 0.9 and 1"]),
     );
     // Slope index of inequality.
     const SII5: (&str, &str) = (
