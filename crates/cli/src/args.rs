@@ -36,6 +36,67 @@ pub enum Command {
     /// Disclosure control: hide and round counts by a named rule, with secondary suppression so
     /// that no hidden count can be worked out from the rest.
     Suppress(SuppressArgs),
+    /// Runs an equality profile from a spec: every indicator by every dimension with intervals,
+    /// comparisons, inequality measures, trends and data quality, disclosure-controlled.
+    Profile(ProfileArgs),
+    /// Checks a spec and its data without writing anything, listing every problem found.
+    Check(CheckArgs),
+    /// Writes synthetic record-level data, populations and a ready-to-run profile spec.
+    Synth(SynthArgs),
+}
+
+/// Options for `levelfield profile`.
+#[derive(Debug, Args, Clone)]
+pub struct ProfileArgs {
+    /// The spec: a TOML file, or a built-in spec's name (`pcref`, `triple-barrier`).
+    #[arg(long, value_name = "FILE|NAME")]
+    pub spec: String,
+    /// For a built-in spec: the folder holding its data files (default: the current folder).
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// The output folder; written whole or not at all (an existing one is replaced).
+    #[arg(long, value_name = "DIR", default_value = "profile")]
+    pub out: PathBuf,
+    /// Also write every table in these formats: parquet, xlsx (CSV is always written).
+    #[arg(long, value_name = "FORMAT,FORMAT", value_delimiter = ',', value_parser = ["csv", "parquet", "xlsx"])]
+    pub format: Vec<String>,
+    /// Also write `fingertips.csv` in the 26-column Fingertips download format.
+    #[arg(long)]
+    pub fingertips_csv: bool,
+    /// No progress bar or summary.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Options for `levelfield check`.
+#[derive(Debug, Args, Clone)]
+pub struct CheckArgs {
+    /// The spec: a TOML file, or a built-in spec's name.
+    #[arg(long, value_name = "FILE|NAME")]
+    pub spec: String,
+    /// For a built-in spec: the folder holding its data files.
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+}
+
+/// Options for `levelfield synth`.
+#[derive(Debug, Args, Clone)]
+pub struct SynthArgs {
+    /// Number of event rows.
+    #[arg(long, value_name = "N", default_value_t = 1_000_000)]
+    pub rows: u64,
+    /// Seed: the same seed gives the same files.
+    #[arg(long, value_name = "S", default_value_t = 7)]
+    pub seed: u64,
+    /// Number of areas.
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub areas: usize,
+    /// Write the events as CSV instead of Parquet.
+    #[arg(long)]
+    pub csv: bool,
+    /// The folder to write `events.parquet`, `population.csv` and `profile.toml` into.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
 }
 
 /// Options for `levelfield suppress`.

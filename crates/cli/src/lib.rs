@@ -10,6 +10,7 @@ mod equity;
 mod error;
 mod funnel;
 mod output;
+mod profile;
 mod spc;
 pub mod stats;
 mod suppress;
@@ -30,5 +31,8 @@ pub fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Funnel(command) => funnel::run(command),
         Command::Spc(args) => spc::run(&args),
         Command::Suppress(args) => suppress::run(&args),
+        Command::Profile(args) => profile::run(&args),
+        Command::Check(args) => profile::check(&args),
+        Command::Synth(args) => profile::synth(&args),
     }
 }

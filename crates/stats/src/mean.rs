@@ -33,6 +33,31 @@ impl MeanAccumulator {
         self.m2 += delta * (x - self.mean);
     }
 
+    /// An accumulator from a count of values, their sum and the sum of their squares, as a
+    /// query engine's built-in `COUNT`, `SUM` aggregates give them.
+    ///
+    /// # Formula
+    /// `mean = S₁/n`, `M₂ = max(S₂ − S₁²/n, 0)`.
+    ///
+    /// # Edge cases
+    /// The textbook formula loses precision when the mean is large relative to the spread
+    /// (`S₂` and `S₁²/n` nearly cancel); values such as lengths of stay or scores are far from
+    /// that regime. A zero count gives the empty accumulator.
+    pub fn from_sums(count: u64, sum: f64, sum_squares: f64) -> MeanAccumulator {
+        if count == 0 {
+            return MeanAccumulator::default();
+        }
+        let n = count as f64;
+        let mean = sum / n;
+        MeanAccumulator {
+            count,
+            n_missing: 0,
+            sum,
+            mean,
+            m2: (sum_squares - sum * mean).max(0.0),
+        }
+    }
+
     /// Combines two accumulators as if all their values had been pushed into one.
     pub fn merge(&mut self, other: &MeanAccumulator) {
         if other.count == 0 {
@@ -130,6 +155,26 @@ impl MeanAccumulator {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn from_sums_equals_pushing_the_values() {
+        let values = [3.0, 7.5, 1.25, 9.0, 4.0];
+        let mut pushed = MeanAccumulator::default();
+        for v in values {
+            pushed.push(Some(v));
+        }
+        let summed =
+            MeanAccumulator::from_sums(5, values.iter().sum(), values.iter().map(|v| v * v).sum());
+        let levels = [ConfidenceLevel::new(0.95).unwrap()];
+        let (a, b) = (pushed.estimate(&levels), summed.estimate(&levels));
+        assert!((a.value.unwrap() - b.value.unwrap()).abs() < 1e-12);
+        let (ia, ib) = (a.intervals[0].unwrap(), b.intervals[0].unwrap());
+        assert!((ia.lower - ib.lower).abs() < 1e-12 && (ia.upper - ib.upper).abs() < 1e-12);
+        assert_eq!(
+            MeanAccumulator::from_sums(0, 0.0, 0.0),
+            MeanAccumulator::default()
+        );
+    }
 
     #[test]
     fn two_values_match_phe() {

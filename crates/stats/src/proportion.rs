@@ -18,22 +18,27 @@ use crate::{ConfidenceLevel, Estimate, Interval, Method, StatsError};
 /// published Fingertips rows.
 ///
 /// # Edge cases
-/// `x = 0` gives `L = 0`; `x = n` gives `U = 1` up to rounding (PHE's formula gives
-/// 0.9999999999999999 for 10/10 and so does this one). Fractional `x` is allowed.
+/// `x = 0` gives `L = 0`; `x = n` gives `U = 1` exactly: PHE's formula gives
+/// 0.9999999999999999 for 10/10, an interval that misses its own estimate by one unit in the
+/// last place, so the limits are clamped to contain `x/n` (a difference of at most 2⁻⁵³ from
+/// PHE). Fractional `x` is allowed.
 ///
 /// ```
 /// use levelfield_stats::{ConfidenceLevel, proportion::wilson_interval};
 /// let i = wilson_interval(0.0, 10.0, ConfidenceLevel::new(0.95).unwrap());
 /// assert_eq!(i.lower, 0.0);
 /// assert!((i.upper - 0.27753279986288915).abs() < 1e-15);
+/// let all = wilson_interval(10.0, 10.0, ConfidenceLevel::new(0.95).unwrap());
+/// assert_eq!(all.upper, 1.0);
 /// ```
 pub fn wilson_interval(x: f64, n: f64, level: ConfidenceLevel) -> Interval {
     let z = level.z();
     let z2 = z * z;
     let root = z * (z2 + 4.0 * x * (1.0 - (x / n))).sqrt();
+    let p = x / n;
     Interval {
-        lower: (2.0 * x + z2 - root) / 2.0 / (n + z2),
-        upper: (2.0 * x + z2 + root) / 2.0 / (n + z2),
+        lower: ((2.0 * x + z2 - root) / 2.0 / (n + z2)).min(p),
+        upper: ((2.0 * x + z2 + root) / 2.0 / (n + z2)).max(p),
     }
 }
 

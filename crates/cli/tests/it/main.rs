@@ -4,6 +4,7 @@ mod charts;
 mod equity;
 mod errors;
 mod formats;
+mod profile;
 mod properties;
 mod reference;
 mod support;

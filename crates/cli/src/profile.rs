@@ -1,0 +1,234 @@
+//! `levelfield profile`, `check` and `synth`: the spec is read, the engine aggregates the
+//! source, the profile crate computes and protects, and the tables are written into the output
+//! folder all at once.
+
+use std::{
+    io::IsTerminal,
+    path::{Path, PathBuf},
+    time::Duration,
+};
+
+use indicatif::{ProgressBar, ProgressStyle};
+use levelfield_profile::{
+    ProfileError, Spec, output,
+    plan::{Layout, plan},
+    strata::{Population, Strata},
+};
+use levelfield_table::{Format, write};
+
+use crate::{
+    CommandError,
+    args::{CheckArgs, ProfileArgs, SynthArgs},
+};
+
+impl From<ProfileError> for CommandError {
+    fn from(e: ProfileError) -> CommandError {
+        CommandError::Input(e.to_string())
+    }
+}
+
+impl From<levelfield_engine::EngineError> for CommandError {
+    fn from(e: levelfield_engine::EngineError) -> CommandError {
+        CommandError::Input(e.to_string())
+    }
+}
+
+fn load_spec(name: &str, data: Option<&Path>) -> Result<Spec, CommandError> {
+    let path = Path::new(name);
+    if path.is_file() {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| CommandError::Input(format!("{name}: cannot be read: {e}")))?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        return Ok(Spec::parse(&text, name, base)?);
+    }
+    if name.ends_with(".toml") {
+        return Err(CommandError::Input(format!(
+            "{name}: no such spec file; give the path of a TOML spec or a built-in name (pcref, triple-barrier)"
+        )));
+    }
+    Ok(Spec::builtin(name, data.unwrap_or(Path::new(".")))?)
+}
+
+/// Everything up to the computed profile.
+fn prepare(
+    spec: &Spec,
+    bar: &ProgressBar,
+) -> Result<(Layout, Strata, Option<Population>), CommandError> {
+    let (source, _) = spec
+        .numerator_source()
+        .ok_or_else(|| CommandError::Input("the spec has no [events] or [counts]".into()))?;
+    bar.set_message(format!("reading {}", source.path.display()));
+    let columns = levelfield_engine::columns(&source.path)?;
+    let (request, layout) = plan(spec, &columns)?;
+    bar.inc(1);
+    bar.set_message("aggregating to strata");
+    let strata = levelfield_engine::aggregate(&request)?;
+    bar.inc(1);
+    let population = match &spec.population {
+        Some(p) => {
+            bar.set_message(format!("reading {}", p.path.display()));
+            let table = levelfield_table::read(&p.path)?;
+            Some(Population::from_table(&table, &p.columns)?)
+        }
+        None => None,
+    };
+    bar.inc(1);
+    Ok((layout, strata, population))
+}
+
+fn progress(quiet: bool, stages: u64) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(stages);
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} [{pos}/{len}] {elapsed} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    bar.enable_steady_tick(Duration::from_millis(120));
+    bar
+}
+
+/// `levelfield profile`.
+pub(crate) fn run(args: &ProfileArgs) -> Result<(), CommandError> {
+    let bar = progress(args.quiet, 6);
+    let spec = load_spec(&args.spec, args.data.as_deref())?;
+    let (layout, strata, population) = prepare(&spec, &bar)?;
+    bar.set_message("estimating, comparing, protecting");
+    let profile = levelfield_profile::run(&spec, &layout, &strata, population.as_ref())?;
+    bar.inc(1);
+    bar.set_message("writing");
+    let tables = output::tables(&spec, &profile);
+    let mut formats = vec![Format::Csv];
+    for f in &args.format {
+        let f = Format::from_name(f).unwrap_or(Format::Csv);
+        if !formats.contains(&f) {
+            formats.push(f);
+        }
+    }
+    let fingertips = args
+        .fingertips_csv
+        .then(|| output::fingertips(&spec, &profile));
+    write_folder(&args.out, |dir| {
+        for (stem, table) in &tables.tables {
+            for f in &formats {
+                let ext = match f {
+                    Format::Csv => "csv",
+                    Format::Parquet => "parquet",
+                    Format::Xlsx => "xlsx",
+                    Format::Json => "json",
+                };
+                write(table, &dir.join(format!("{stem}.{ext}")), Some(*f))?;
+            }
+        }
+        if let Some(t) = &fingertips {
+            write(t, &dir.join("fingertips.csv"), Some(Format::Csv))?;
+        }
+        Ok(())
+    })?;
+    bar.inc(1);
+    bar.finish_and_clear();
+    if !args.quiet {
+        let hidden = profile.estimates.iter().filter(|e| e.hidden).count();
+        eprintln!(
+            "levelfield: wrote {}: {} estimates, {} comparisons, {} inequality measures, {} trend points, {} data-quality rows from {} strata; {} estimate(s) suppressed under {}",
+            args.out.display(),
+            profile.estimates.len(),
+            profile.comparisons.len(),
+            profile.inequality.len(),
+            profile.trends.len(),
+            profile.quality.len(),
+            strata.len(),
+            hidden,
+            profile.rule
+        );
+        for d in &profile.diagnostics {
+            eprintln!("levelfield: note: {}", d.message);
+        }
+    }
+    Ok(())
+}
+
+/// Writes into a fresh sibling folder, then swaps it into place, so `out` is either the old
+/// folder or the complete new one — never half-written.
+fn write_folder(
+    out: &Path,
+    fill: impl FnOnce(&Path) -> Result<(), levelfield_table::TableError>,
+) -> Result<(), CommandError> {
+    let io = |what: &str, p: &Path, e: std::io::Error| {
+        CommandError::Input(format!("{}: cannot {what}: {e}", p.display()))
+    };
+    let parent = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&parent).map_err(|e| io("create the folder", &parent, e))?;
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "profile".into());
+    let tmp = parent.join(format!(".{name}.partial-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir(&tmp).map_err(|e| io("create the folder", &tmp, e))?;
+    if let Err(e) = fill(&tmp) {
+        let _ = std::fs::remove_dir_all(&tmp);
+        return Err(CommandError::Write(e));
+    }
+    if out.exists() {
+        if !out.is_dir() {
+            let _ = std::fs::remove_dir_all(&tmp);
+            return Err(CommandError::Input(format!(
+                "{}: exists and is not a folder; give --out a folder path",
+                out.display()
+            )));
+        }
+        let old = parent.join(format!(".{name}.old-{}", std::process::id()));
+        std::fs::rename(out, &old).map_err(|e| io("replace", out, e))?;
+        if let Err(e) = std::fs::rename(&tmp, out) {
+            let _ = std::fs::rename(&old, out);
+            return Err(io("replace", out, e));
+        }
+        let _ = std::fs::remove_dir_all(&old);
+    } else {
+        std::fs::rename(&tmp, out).map_err(|e| io("create", out, e))?;
+    }
+    Ok(())
+}
+
+/// `levelfield check`.
+pub(crate) fn check(args: &CheckArgs) -> Result<(), CommandError> {
+    let spec = load_spec(&args.spec, args.data.as_deref())?;
+    let (layout, strata, population) = prepare(&spec, &ProgressBar::hidden())?;
+    let profile =
+        levelfield_profile::compute::compute(&spec, &layout, &strata, population.as_ref())?;
+    println!(
+        "{}: no problems that stop a profile: {} strata, {} periods, {} areas, {} estimates",
+        args.spec,
+        strata.len(),
+        profile.periods.len(),
+        profile.areas.len(),
+        profile.estimates.len()
+    );
+    for d in &profile.diagnostics {
+        println!("note: {}", d.message);
+    }
+    Ok(())
+}
+
+/// `levelfield synth`.
+pub(crate) fn synth(args: &SynthArgs) -> Result<(), CommandError> {
+    if args.areas == 0 || args.rows == 0 {
+        return Err(CommandError::Input(
+            "--rows and --areas must be at least 1".into(),
+        ));
+    }
+    let options = levelfield_synth::Options {
+        rows: args.rows,
+        seed: args.seed,
+        areas: args.areas,
+        csv: args.csv,
+    };
+    levelfield_synth::generate(&options, &args.out)
+        .map_err(|e| CommandError::Input(e.to_string()))?;
+    Ok(())
+}

@@ -1,0 +1,385 @@
+//! `levelfield synth`, `profile` and `check` end to end: a synthetic million-row profile, the
+//! same profile from events and from counts, and what bad input gets.
+
+use std::{collections::BTreeMap, fs, path::Path};
+
+use crate::support::{levelfield, number, read_csv, run_ok};
+
+fn synth(dir: &Path, rows: &str, extra: &[&str]) {
+    let d = dir.to_str().unwrap();
+    let mut args = vec!["synth", "--rows", rows, "--seed", "7", "--out", d];
+    args.extend_from_slice(extra);
+    run_ok(&args);
+}
+
+#[test]
+fn a_million_synthetic_rows_give_a_protected_profile_with_intervals() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("D");
+    synth(&data, "1000000", &[]);
+    let out = tmp.path().join("P");
+    let spec = data.join("profile.toml");
+    run_ok(&[
+        "profile",
+        "--spec",
+        spec.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--fingertips-csv",
+        "--format",
+        "parquet",
+    ]);
+    for stem in [
+        "estimates",
+        "comparisons",
+        "inequality",
+        "trends",
+        "data_quality",
+    ] {
+        assert!(out.join(format!("{stem}.csv")).is_file(), "{stem}.csv");
+        assert!(
+            out.join(format!("{stem}.parquet")).is_file(),
+            "{stem}.parquet"
+        );
+    }
+    let est = read_csv(&out.join("estimates.csv"));
+    assert!(est.len() > 1000);
+    let mut with_interval = 0;
+    for r in &est {
+        if let Some(x) = number(&r["numerator"]) {
+            assert!(x == 0.0 || x >= 5.0, "published count {x}");
+            assert_eq!(x % 5.0, 0.0, "published count {x} is not rounded to 5");
+            assert!(!(1.0..=4.0).contains(&x), "published count {x}");
+        }
+        if let (Some(v), Some(lo), Some(hi)) = (
+            number(&r["value"]),
+            number(&r["lower_ci_95_0"]),
+            number(&r["upper_ci_95_0"]),
+        ) {
+            assert!(lo <= v && v <= hi, "{r:?}");
+            let (lo8, hi8) = (
+                number(&r["lower_ci_99_8"]).unwrap(),
+                number(&r["upper_ci_99_8"]).unwrap(),
+            );
+            assert!(lo8 <= lo && hi <= hi8, "99.8 % contains 95 %: {r:?}");
+            with_interval += 1;
+        }
+        if r["suppressed"] == "TRUE" {
+            assert_eq!(r["value"], "");
+            assert_eq!(r["numerator"], "");
+        }
+        assert!(r["disclosure_rule"].starts_with("NHS MHA statistics"));
+    }
+    assert!(with_interval > 1000);
+    // The synthetic disparity shows: Black detention rate above White in all areas.
+    let rate = |group: &str| {
+        est.iter()
+            .find(|r| {
+                r["indicator_id"] == "detentions"
+                    && r["area_code"] == "SYNALL"
+                    && r["period"] == "2024-25 Q4"
+                    && r["group"] == group
+            })
+            .and_then(|r| number(&r["value"]))
+            .unwrap()
+    };
+    assert!(rate("Black or Black British") > 2.0 * rate("White"));
+    let header = fs::read_to_string(out.join("fingertips.csv")).unwrap();
+    let header = header.lines().next().unwrap();
+    assert!(header.starts_with("Indicator ID,Indicator Name,Parent Code,"));
+    assert_eq!(header.split(',').count(), 26);
+    let trends = read_csv(&out.join("trends.csv"));
+    assert!(
+        trends
+            .iter()
+            .any(|r| r["area_code"] == "SYNALL" && r["group"] == "All")
+    );
+    let quality = read_csv(&out.join("data_quality.csv"));
+    let eth: Vec<f64> = quality
+        .iter()
+        .filter(|r| r["field"] == "ethnicity" && r["area_code"] == "SYNALL")
+        .filter_map(|r| number(&r["percent_recorded"]))
+        .collect();
+    assert_eq!(eth.len(), 12);
+    // About 7 % of ethnicity codes are not stated or not known.
+    assert!(eth.iter().all(|p| (90.0..96.0).contains(p)), "{eth:?}");
+}
+
+/// Aggregates the synthetic events CSV into a counts CSV by hand (no engine), with the
+/// counts each indicator needs.
+fn counts_from_events(events: &Path, counts: &Path) {
+    let rows = read_csv(events);
+    let mut sums: BTreeMap<Vec<String>, [u64; 8]> = BTreeMap::new();
+    for r in &rows {
+        let band = match r["age"].parse::<u32>() {
+            Ok(a) if a >= 90 => "90+".to_string(),
+            Ok(a) => format!("{}-{}", a / 5 * 5, a / 5 * 5 + 4),
+            Err(_) => String::new(),
+        };
+        let key = vec![
+            r["period"].clone(),
+            r["area_code"].clone(),
+            r["ethnic_category"].clone(),
+            band,
+            r["sex"].clone(),
+            r["imd_decile"].clone(),
+        ];
+        let flag = |c: &str| u64::from(r[c] == "1");
+        let s = sums.entry(key).or_default();
+        s[0] += 1;
+        s[1] += flag("detained");
+        s[2] += flag("cto");
+        s[3] += flag("inpatient");
+        s[4] += flag("inpatient") * flag("restrained");
+        s[5] += flag("in_contact");
+        s[6] += flag("tt_finished");
+        s[7] += flag("tt_finished") * flag("tt_recovered");
+    }
+    let mut text = String::from(
+        "period,area_code,ethnic_category,age_band,sex,imd_decile,records,detained,cto,inpatient,restrained_inpatient,in_contact,tt_finished,tt_recovered_finished\n",
+    );
+    for (k, s) in sums {
+        let v: Vec<String> = s.iter().map(u64::to_string).collect();
+        text.push_str(&format!("{},{}\n", k.join(","), v.join(",")));
+    }
+    fs::write(counts, text).unwrap();
+}
+
+const INDICATORS_EVENTS: &str = r#"
+[[indicator]]
+id = "detentions"
+name = "Detentions"
+statistic = "rate"
+numerator = "detained = 1"
+polarity = "low-is-good"
+[[indicator]]
+id = "dsr"
+name = "Detentions, standardised"
+statistic = "dsr"
+numerator = "detained = 1"
+[[indicator]]
+id = "isr"
+name = "Detentions, indirectly standardised"
+statistic = "isr"
+numerator = "detained = 1"
+[[indicator]]
+id = "restraint"
+name = "Restraint"
+statistic = "proportion"
+numerator = "inpatient = 1 AND restrained = 1"
+denominator = "inpatient = 1"
+[[indicator]]
+id = "recovery"
+name = "Recovery"
+statistic = "proportion"
+numerator = "tt_finished = 1 AND tt_recovered = 1"
+denominator = "tt_finished = 1"
+polarity = "high-is-good"
+"#;
+
+fn spec_text(source: &str, indicators: &str) -> String {
+    format!(
+        r#"name = "equivalence"
+{source}
+[population]
+path = "population.csv"
+[population.columns]
+ethnicity = "ethnic_group"
+{indicators}
+[[dimension]]
+kind = "ethnicity"
+[[dimension]]
+kind = "imd-quintile"
+[[dimension]]
+kind = "age"
+[[dimension]]
+kind = "sex"
+[disclosure]
+rule = "nhs-mha"
+[trends]
+min_periods = 12
+"#
+    )
+}
+
+#[test]
+fn events_and_the_same_data_as_counts_give_the_same_profile() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    synth(d, "30000", &["--csv", "--areas", "4"]);
+    counts_from_events(&d.join("events.csv"), &d.join("counts.csv"));
+    fs::write(
+        d.join("events.toml"),
+        spec_text("[events]\npath = \"events.csv\"", INDICATORS_EVENTS),
+    )
+    .unwrap();
+    let counts_indicators = INDICATORS_EVENTS
+        .replace("\"detained = 1\"", "\"detained\"")
+        .replace(
+            "\"inpatient = 1 AND restrained = 1\"",
+            "\"restrained_inpatient\"",
+        )
+        .replace("\"inpatient = 1\"", "\"inpatient\"")
+        .replace(
+            "\"tt_finished = 1 AND tt_recovered = 1\"",
+            "\"tt_recovered_finished\"",
+        )
+        .replace("\"tt_finished = 1\"", "\"tt_finished\"");
+    fs::write(
+        d.join("counts.toml"),
+        spec_text("[counts]\npath = \"counts.csv\"", &counts_indicators),
+    )
+    .unwrap();
+    for which in ["events", "counts"] {
+        run_ok(&[
+            "profile",
+            "--quiet",
+            "--spec",
+            d.join(format!("{which}.toml")).to_str().unwrap(),
+            "--out",
+            d.join(format!("out-{which}")).to_str().unwrap(),
+        ]);
+    }
+    for stem in [
+        "estimates",
+        "comparisons",
+        "inequality",
+        "trends",
+        "data_quality",
+    ] {
+        let a = fs::read_to_string(d.join("out-events").join(format!("{stem}.csv"))).unwrap();
+        let b = fs::read_to_string(d.join("out-counts").join(format!("{stem}.csv"))).unwrap();
+        assert!(a.lines().count() > 10, "{stem} is nearly empty");
+        assert!(a == b, "{stem}.csv differs between events and counts");
+    }
+}
+
+#[test]
+fn check_lists_spec_problems_and_profile_leaves_no_output() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    synth(d, "2000", &["--areas", "2"]);
+    let bad = d.join("bad.toml");
+    fs::write(
+        &bad,
+        r#"name = "bad"
+confidence = [95, 95]
+[events]
+path = "events.parquet"
+[[indicator]]
+id = "a"
+name = "A"
+statistic = "rate"
+numerator = "detained = 1"
+[[dimension]]
+kind = "sex"
+[[dimension]]
+kind = "sex"
+"#,
+    )
+    .unwrap();
+    let out = levelfield(&["check", "--spec", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad.toml: 3 problem(s)"), "{err}");
+    assert!(err.contains("given more than once"), "{err}");
+    assert!(err.contains("needs a [population] source"), "{err}");
+    assert!(err.contains("listed twice"), "{err}");
+
+    // A bad expression names the file and the expression; nothing is written.
+    let spec = fs::read_to_string(d.join("profile.toml")).unwrap().replace(
+        "numerator = \"cto = 1\"",
+        "numerator = \"no_such_column = 1\"",
+    );
+    fs::write(d.join("expr.toml"), spec).unwrap();
+    let target = d.join("P");
+    let out = levelfield(&[
+        "profile",
+        "--spec",
+        d.join("expr.toml").to_str().unwrap(),
+        "--out",
+        target.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("events.parquet"), "{err}");
+    assert!(err.contains("no_such_column = 1"), "{err}");
+    assert!(!target.exists());
+    assert!(
+        fs::read_dir(d).unwrap().all(|e| !e
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .contains("partial"))
+    );
+
+    // check passes on the good spec and names what it found.
+    let ok = run_ok(&["check", "--spec", d.join("profile.toml").to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&ok.stdout);
+    assert!(text.contains("no problems that stop a profile"), "{text}");
+}
+
+#[test]
+fn unknown_codes_are_reported_or_refused_never_dropped() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    fs::write(
+        d.join("events.csv"),
+        "period,area_code,ethnic_category,sex,detained\n2024-25,E1,A,1,1\n2024-25,E1,Q,2,1\n2024-25,E1,M,2,0\n",
+    )
+    .unwrap();
+    let spec = |mode: &str| {
+        format!(
+            r#"name = "codes"
+[events]
+path = "events.csv"
+[[indicator]]
+id = "share"
+name = "Share detained"
+statistic = "proportion"
+numerator = "detained = 1"
+denominator = "detained >= 0"
+[[dimension]]
+kind = "ethnicity"
+[disclosure]
+rule = "none"
+[validation]
+unknown_codes = "{mode}"
+"#
+        )
+    };
+    fs::write(d.join("report.toml"), spec("report")).unwrap();
+    fs::write(d.join("error.toml"), spec("error")).unwrap();
+    let out = levelfield(&[
+        "profile",
+        "--spec",
+        d.join("error.toml").to_str().unwrap(),
+        "--out",
+        d.join("E").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("the ethnicity code `Q`"), "{err}");
+    assert!(!d.join("E").exists());
+    run_ok(&[
+        "profile",
+        "--quiet",
+        "--spec",
+        d.join("report.toml").to_str().unwrap(),
+        "--out",
+        d.join("R").to_str().unwrap(),
+    ]);
+    let q = read_csv(&d.join("R").join("data_quality.csv"));
+    let eth = q
+        .iter()
+        .find(|r| r["field"] == "ethnicity" && r["area_code"] == "E1")
+        .unwrap();
+    assert_eq!(eth["unrecognised"], "1");
+    assert_eq!(eth["unrecognised_codes"], "Q (1)");
+    let est = read_csv(&d.join("R").join("estimates.csv"));
+    let not_known = est
+        .iter()
+        .find(|r| r["area_code"] == "E1" && r["group"] == "Not Known")
+        .unwrap();
+    assert_eq!(not_known["numerator"], "1");
+}

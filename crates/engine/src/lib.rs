@@ -1,0 +1,365 @@
+//! levelfield's data engine: Apache DataFusion plans that read an events or counts file (CSV,
+//! Parquet or XLSX) and aggregate it to strata, as a profile's [`Request`] asks.
+//!
+//! This is the only crate that knows DataFusion. Every plan is a scan, key expressions (columns
+//! as stored, the CASE that bands ages) and one aggregation with built-in
+//! aggregates (`COUNT`, `SUM`) — plans that a distributed DataFusion runs unchanged. The
+//! aggregation streams: memory grows with the number of strata, not with the number of rows.
+
+#![deny(missing_docs)]
+
+use std::{collections::HashMap, path::Path, sync::Arc};
+
+use datafusion::{
+    arrow::{
+        array::{
+            Array, ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray,
+        },
+        compute::cast,
+        datatypes::{DataType, Field, Schema},
+    },
+    common::ScalarValue,
+    dataframe::DataFrame,
+    functions_aggregate::expr_fn::{count, sum},
+    logical_expr::{Expr, cast as cast_expr, lit, when},
+    prelude::{CsvReadOptions, ParquetReadOptions, SessionConfig, SessionContext, ident},
+};
+use futures::StreamExt;
+use levelfield_profile::strata::{KeyColumn, KeySource, Measure, Request, Role, Strata};
+use levelfield_table::{Column, Format, Table};
+
+/// Why the engine could not answer.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum EngineError {
+    /// The file could not be read.
+    #[error("{path}: cannot be read: {message}")]
+    Read {
+        /// The file.
+        path: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// An expression of the spec is not valid over the file's columns.
+    #[error(
+        "{path}: the expression `{expression}` is not valid: {message}. Write an SQL expression over the file's columns ({columns})"
+    )]
+    Expression {
+        /// The file.
+        path: String,
+        /// The expression.
+        expression: String,
+        /// The parser's or planner's message.
+        message: String,
+        /// The columns there are.
+        columns: String,
+    },
+    /// The query failed while running.
+    #[error("{path}: {message}")]
+    Query {
+        /// The file.
+        path: String,
+        /// The message.
+        message: String,
+    },
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime starts")
+}
+
+fn context() -> SessionContext {
+    SessionContext::new_with_config(SessionConfig::new().with_batch_size(64 * 1024))
+}
+
+async fn open(ctx: &SessionContext, path: &Path) -> Result<DataFrame, EngineError> {
+    let name = path.display().to_string();
+    let read_err = |e: &dyn std::fmt::Display| EngineError::Read {
+        path: name.clone(),
+        message: e.to_string(),
+    };
+    if !path.is_file() {
+        return Err(EngineError::Read {
+            path: name.clone(),
+            message: "no such file; check the path in the spec (relative paths start at the spec's folder)".into(),
+        });
+    }
+    let format = Format::from_path(path).map_err(|e| read_err(&e))?;
+    let text = path.to_str().ok_or_else(|| EngineError::Read {
+        path: name.clone(),
+        message: "the path is not valid UTF-8".into(),
+    })?;
+    match format {
+        Format::Csv => ctx
+            .read_csv(
+                text,
+                CsvReadOptions::new()
+                    .has_header(true)
+                    .file_extension(extension(path)),
+            )
+            .await
+            .map_err(|e| read_err(&e)),
+        Format::Parquet => ctx
+            .read_parquet(
+                text,
+                ParquetReadOptions::default().file_extension(extension(path)),
+            )
+            .await
+            .map_err(|e| read_err(&e)),
+        Format::Xlsx => {
+            let table = levelfield_table::read(path).map_err(|e| read_err(&e))?;
+            let batch = batch_of(&table).map_err(|e| read_err(&e))?;
+            ctx.read_batch(batch).map_err(|e| read_err(&e))
+        }
+        _ => Err(EngineError::Read {
+            path: name,
+            message: "give a .csv, .parquet or .xlsx file".into(),
+        }),
+    }
+}
+
+fn extension(path: &Path) -> &'static str {
+    match path.extension().and_then(|e| e.to_str()) {
+        Some(e) if e.eq_ignore_ascii_case("csv") => ".csv",
+        Some(e) if e.eq_ignore_ascii_case("parquet") => ".parquet",
+        Some(e) if e.eq_ignore_ascii_case("pq") => ".pq",
+        _ => "",
+    }
+}
+
+/// An in-memory table (an XLSX sheet) as one Arrow batch.
+fn batch_of(table: &Table) -> Result<RecordBatch, datafusion::arrow::error::ArrowError> {
+    let mut fields = Vec::new();
+    let mut arrays: Vec<ArrayRef> = Vec::new();
+    for (name, column) in table.names().iter().zip(table.columns()) {
+        let (dt, array): (DataType, ArrayRef) = match column {
+            Column::Number(v) => (DataType::Float64, Arc::new(Float64Array::from(v.clone()))),
+            Column::Integer(v) => (DataType::Int64, Arc::new(Int64Array::from(v.clone()))),
+            Column::Boolean(v) => (DataType::Boolean, Arc::new(BooleanArray::from(v.clone()))),
+            Column::Text(_) => (
+                DataType::Utf8,
+                Arc::new(StringArray::from(
+                    (0..column.len())
+                        .map(|r| {
+                            let t = column.text(r);
+                            (!levelfield_table::is_missing_token(&t)).then(|| t.into_owned())
+                        })
+                        .collect::<Vec<_>>(),
+                )),
+            ),
+        };
+        fields.push(Field::new(name, dt, true));
+        arrays.push(array);
+    }
+    RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays)
+}
+
+/// The column names of a file.
+///
+/// # Errors
+/// [`EngineError::Read`] when the file cannot be opened.
+pub fn columns(path: &Path) -> Result<Vec<String>, EngineError> {
+    runtime().block_on(async {
+        let ctx = context();
+        let df = open(&ctx, path).await?;
+        Ok(df
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect())
+    })
+}
+
+/// The key expression of one role.
+fn key_expr(source: &KeySource) -> Expr {
+    match source {
+        // Grouped as stored (dictionary, view or integer types group fastest); the few result
+        // rows are cast to text afterwards.
+        KeySource::Column(c) => ident(c),
+        KeySource::AgeInYears(c, scheme) => {
+            let age = cast_expr(ident(c), DataType::Float64);
+            let null = lit(ScalarValue::Utf8(None));
+            let mut case = when(age.clone().is_null(), null).when(
+                age.clone().lt(lit(0.0)).or(age.clone().gt(lit(130.0))),
+                lit("invalid age"),
+            );
+            for band in scheme.bands() {
+                let cond = match band.upper {
+                    Some(u) => age.clone().lt(lit(f64::from(u) + 1.0)),
+                    None => lit(true),
+                };
+                case = case.when(cond, lit(band.label));
+            }
+            case.end().expect("a CASE with branches is valid")
+        }
+    }
+}
+
+fn role_name(role: Role) -> &'static str {
+    match role {
+        Role::Period => "period",
+        Role::Area => "area",
+        Role::Ethnicity => "ethnicity",
+        Role::AgeBand => "age_band",
+        Role::Sex => "sex",
+        Role::Imd => "imd",
+    }
+}
+
+/// Runs a request: group the file by its keys and sum the measures.
+///
+/// # Errors
+/// [`EngineError`] naming the file, and the expression or column at fault.
+pub fn aggregate(request: &Request) -> Result<Strata, EngineError> {
+    runtime().block_on(aggregate_async(request))
+}
+
+async fn aggregate_async(request: &Request) -> Result<Strata, EngineError> {
+    let path = request.path.display().to_string();
+    let ctx = context();
+    let df = open(&ctx, &request.path).await?;
+    let names: Vec<String> = df
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect();
+    let parse = |sql: &str| -> Result<Expr, EngineError> {
+        let e = df
+            .parse_sql_expr(sql)
+            .map_err(|e| EngineError::Expression {
+                path: path.clone(),
+                expression: sql.to_string(),
+                message: first_line(&e.to_string()),
+                columns: names.join(", "),
+            })?;
+        Ok(e)
+    };
+    let number = |e: Expr| cast_expr(e, DataType::Float64);
+    let mut aggregates = Vec::new();
+    for (k, m) in request.measures.iter().enumerate() {
+        let e = match m {
+            Measure::Rows => count(lit(1i64)),
+            Measure::CountIf(sql) => sum(when(parse(sql)?, lit(1i64))
+                .otherwise(lit(0i64))
+                .expect("a CASE with a branch is valid")),
+            Measure::SumColumn(c) => sum(number(ident(c))),
+            Measure::CountValues(sql) => count(parse(sql)?),
+            Measure::Sum(sql) => sum(number(parse(sql)?)),
+            Measure::SumSquares(sql) => {
+                let v = number(parse(sql)?);
+                sum(v.clone() * v)
+            }
+        };
+        aggregates.push(e.alias(format!("m{k}")));
+    }
+    let groups: Vec<Expr> = request
+        .keys
+        .iter()
+        .map(|(role, source)| key_expr(source).alias(role_name(*role)))
+        .collect();
+    for (_, source) in &request.keys {
+        if !names.iter().any(|n| n == source.column()) {
+            return Err(EngineError::Query {
+                path: path.clone(),
+                message: format!(
+                    "column `{}` is not in the file; its columns are {}",
+                    source.column(),
+                    names.join(", ")
+                ),
+            });
+        }
+    }
+    let query_err = |e: datafusion::error::DataFusionError| EngineError::Query {
+        path: path.clone(),
+        message: first_line(&e.to_string()),
+    };
+    let df = df.aggregate(groups, aggregates).map_err(|e| {
+        let message = first_line(&e.to_string());
+        EngineError::Query {
+            path: path.clone(),
+            message: format!("{message}; check the indicator expressions and column types"),
+        }
+    })?;
+    let mut stream = df.execute_stream().await.map_err(query_err)?;
+    let n_keys = request.keys.len();
+    let mut interners: Vec<Interner> = (0..n_keys).map(|_| Interner::default()).collect();
+    let mut strata = Strata {
+        keys: request
+            .keys
+            .iter()
+            .map(|(r, _)| (*r, KeyColumn::default()))
+            .collect(),
+        values: vec![Vec::new(); request.measures.len()],
+    };
+    while let Some(batch) = stream.next().await {
+        let batch = batch.map_err(query_err)?;
+        for (k, interner) in interners.iter_mut().enumerate() {
+            let array = cast(batch.column(k), &DataType::Utf8).map_err(|e| EngineError::Query {
+                path: path.clone(),
+                message: e.to_string(),
+            })?;
+            let array = array
+                .as_any()
+                .downcast_ref::<StringArray>()
+                .expect("cast to Utf8 gives a StringArray");
+            let (_, col) = &mut strata.keys[k];
+            col.codes.reserve(array.len());
+            for i in 0..array.len() {
+                let code = if array.is_null(i) {
+                    *interner.null.get_or_insert_with(|| {
+                        col.dictionary.push(None);
+                        (col.dictionary.len() - 1) as u32
+                    })
+                } else {
+                    let value = array.value(i);
+                    match interner.values.get(value) {
+                        Some(c) => *c,
+                        None => {
+                            let c = col.dictionary.len() as u32;
+                            col.dictionary.push(Some(value.to_string()));
+                            interner.values.insert(value.to_string(), c);
+                            c
+                        }
+                    }
+                };
+                col.codes.push(code);
+            }
+        }
+        for (m, values) in strata.values.iter_mut().enumerate() {
+            let array = cast(batch.column(n_keys + m), &DataType::Float64).map_err(|e| {
+                EngineError::Query {
+                    path: path.clone(),
+                    message: e.to_string(),
+                }
+            })?;
+            let array = array
+                .as_any()
+                .downcast_ref::<Float64Array>()
+                .expect("cast to Float64 gives a Float64Array");
+            values.extend((0..array.len()).map(|i| {
+                if array.is_null(i) {
+                    0.0
+                } else {
+                    array.value(i)
+                }
+            }));
+        }
+    }
+    Ok(strata)
+}
+
+/// Dictionary codes of one key column's values.
+#[derive(Default)]
+struct Interner {
+    values: HashMap<String, u32>,
+    null: Option<u32>,
+}
+
+fn first_line(text: &str) -> String {
+    text.lines().next().unwrap_or(text).to_string()
+}

@@ -1,0 +1,1450 @@
+//! The profile's statistics from aggregated strata: mapping codes to groups, summing strata
+//! into cells (period × area × dimension × group, and by age band × sex for standardisation),
+//! then estimates, comparisons with the reference group, inequality measures, SPC trends and
+//! data quality.
+
+use std::collections::{BTreeMap, HashMap};
+
+use levelfield_model::{age::Scheme, deprivation::imd_decile, ethnicity::BroadGroup};
+use levelfield_stats::{
+    ConfidenceLevel, Estimate, Interval, Method, Note,
+    compare::{self, Benchmark, Comparison},
+    dsr::{DsrAccumulator, Stratum},
+    esp2013::ESP2013,
+    inequality::{self, DimensionType, Group as IneqGroup, Measure as IneqMeasure, Polarity},
+    isr::IsrAccumulator,
+    mean::MeanAccumulator,
+    proportion, rate,
+    spc::{self, Improvement, SpcConfig},
+};
+
+use crate::{
+    ProfileError,
+    groups::{
+        AGE_NOT_KNOWN, BROAD, Codes, ETH_NOT_KNOWN, ETH_NOT_STATED, GENDERS, Group, IMD_NOT_KNOWN,
+        SEX_NOT_KNOWN, SEX_NOT_STATED, broad_of, default_reference, ethnic_index, group_of, groups,
+        sex_code,
+    },
+    plan::Layout,
+    spec::{DimensionKind, Spec, Standard, Statistic, UnknownCodes},
+    strata::{Population, Role, Strata},
+};
+
+/// The data-quality fields, in decoding order.
+const FIELDS: [&str; 4] = ["ethnicity", "age", "sex", "imd"];
+
+/// Area index of the all-areas total.
+pub const ALL_AREAS: u32 = (1 << 20) - 1;
+
+/// A problem found in the data.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Diagnostic {
+    /// True when the run cannot go on.
+    pub error: bool,
+    /// File, column and what was found, and what to do.
+    pub message: String,
+}
+
+/// One estimate row.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EstimateRow {
+    /// Indicator index in the spec.
+    pub indicator: usize,
+    /// Period index.
+    pub period: usize,
+    /// Area index, or [`ALL_AREAS`].
+    pub area: u32,
+    /// Dimension index: 0 overall, then the spec's dimensions from 1.
+    pub dimension: usize,
+    /// Group index in the dimension.
+    pub group: usize,
+    /// Numerator (events, or the count of values for a mean).
+    pub numerator: Option<f64>,
+    /// Denominator (population or event-based).
+    pub denominator: Option<f64>,
+    /// The estimate.
+    pub estimate: Estimate,
+    /// Further notes (why a value is missing, events left out of a standardised rate).
+    pub notes: Vec<String>,
+    /// Benchmark against the all-areas value of the same group (95 % interval overlap).
+    pub benchmark: Option<Benchmark>,
+    /// Set by disclosure control: the numerator is hidden.
+    pub hidden: bool,
+    /// Set by disclosure control: the numerator as published.
+    pub published_numerator: Option<f64>,
+    /// Set by disclosure control: the denominator as published.
+    pub published_denominator: Option<f64>,
+}
+
+/// One comparison row: a group against its dimension's reference group.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ComparisonRow {
+    /// Indicator index.
+    pub indicator: usize,
+    /// Period index.
+    pub period: usize,
+    /// Area index.
+    pub area: u32,
+    /// Dimension index (from 1).
+    pub dimension: usize,
+    /// Group index.
+    pub group: usize,
+    /// Reference group index.
+    pub reference: usize,
+    /// The comparison, or why there is none.
+    pub comparison: Result<Comparison, String>,
+}
+
+/// One inequality summary measure.
+#[derive(Clone, Debug, PartialEq)]
+pub struct InequalityRow {
+    /// Indicator index.
+    pub indicator: usize,
+    /// Period index.
+    pub period: usize,
+    /// Area index.
+    pub area: u32,
+    /// Dimension index (from 1).
+    pub dimension: usize,
+    /// Measure code (HEAT's: D, R, PAR, PAF, BGV, TI, MLD, SII, RII, ACI, RCI).
+    pub measure: &'static str,
+    /// The value and its standard error.
+    pub value: Option<IneqMeasure>,
+    /// How the interval is built.
+    pub method: &'static str,
+    /// Which groups it compares, or why it was not computed.
+    pub detail: String,
+    /// Number of groups used.
+    pub n_groups: usize,
+}
+
+/// One point of an SPC chart over periods.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrendRow {
+    /// Indicator index.
+    pub indicator: usize,
+    /// Area index.
+    pub area: u32,
+    /// Dimension index.
+    pub dimension: usize,
+    /// Group index.
+    pub group: usize,
+    /// Period index.
+    pub period: usize,
+    /// The point.
+    pub point: spc::SpcPoint,
+    /// The series' verdict on variation.
+    pub variation: &'static str,
+}
+
+/// Recording completeness of one field in one area and period.
+#[derive(Clone, Debug, PartialEq)]
+pub struct QualityRow {
+    /// Period index.
+    pub period: usize,
+    /// Area index.
+    pub area: u32,
+    /// `ethnicity`, `age`, `sex` or `imd`.
+    pub field: &'static str,
+    /// Records.
+    pub records: f64,
+    /// Records with a usable value.
+    pub recorded: f64,
+    /// Records whose value says "not stated" (asked, declined).
+    pub not_stated: f64,
+    /// Records with no value or "not known".
+    pub not_known: f64,
+    /// Records with a code no lookup knows, and those codes with their counts.
+    pub unrecognised: f64,
+    /// `code (records)` list of unrecognised codes.
+    pub codes: String,
+    /// Records as published (NaN: hidden by disclosure control).
+    pub records_published: f64,
+    /// Recorded, not stated, not known, unrecognised as published (NaN: hidden).
+    pub published: [f64; 4],
+}
+
+/// A computed profile, before it is laid out as tables.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Profile {
+    /// Period labels, sorted.
+    pub periods: Vec<String>,
+    /// Area codes, sorted.
+    pub areas: Vec<String>,
+    /// Groups of each dimension (index 0 the overall row).
+    pub groups: Vec<Vec<Group>>,
+    /// Dimension kinds (index 0 `None`, the overall row).
+    pub dimensions: Vec<Option<DimensionKind>>,
+    /// Reference group of each dimension.
+    pub references: Vec<Option<usize>>,
+    /// Estimates.
+    pub estimates: Vec<EstimateRow>,
+    /// Comparisons.
+    pub comparisons: Vec<ComparisonRow>,
+    /// Inequality measures.
+    pub inequality: Vec<InequalityRow>,
+    /// SPC points.
+    pub trends: Vec<TrendRow>,
+    /// Data quality.
+    pub quality: Vec<QualityRow>,
+    /// Problems found (none are errors when a profile is returned).
+    pub diagnostics: Vec<Diagnostic>,
+    /// Confidence levels.
+    pub levels: Vec<ConfidenceLevel>,
+    /// The disclosure rule applied, as words.
+    pub rule: String,
+}
+
+/// A hasher for packed integer keys (multiplicative, as rustc's FxHash): the cells are hashed
+/// millions of times and need no protection against adversarial keys.
+#[derive(Default, Clone, Copy)]
+struct PackedHasher(u64);
+
+impl std::hash::Hasher for PackedHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.write_u64(u64::from(*b));
+        }
+    }
+    fn write_u64(&mut self, x: u64) {
+        self.0 = (self.0.rotate_left(5) ^ x).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+type Packed<V> = HashMap<u64, V, std::hash::BuildHasherDefault<PackedHasher>>;
+
+fn pack(period: usize, area: u32, dim: usize, group: u8) -> u64 {
+    (period as u64) << 40 | u64::from(area) << 20 | (dim as u64) << 8 | u64::from(group)
+}
+
+fn pack_std(cell: u64, age: u8, sex: u8) -> u64 {
+    cell << 11 | u64::from(age) << 3 | u64::from(sex)
+}
+
+/// Sums of measures by cell.
+struct Cells {
+    n: usize,
+    index: Packed<usize>,
+    values: Vec<f64>,
+}
+
+impl Cells {
+    fn new(n: usize) -> Cells {
+        Cells {
+            n,
+            index: Packed::default(),
+            values: Vec::new(),
+        }
+    }
+    fn add(&mut self, key: u64, values: impl Iterator<Item = f64>) {
+        let n = self.n;
+        let len = self.values.len();
+        let at = *self.index.entry(key).or_insert(len);
+        if at == len {
+            self.values.resize(len + n, 0.0);
+        }
+        for (slot, v) in self.values[at..at + n].iter_mut().zip(values) {
+            *slot += v;
+        }
+    }
+    fn get(&self, key: u64) -> Option<&[f64]> {
+        self.index.get(&key).map(|&i| &self.values[i..i + self.n])
+    }
+}
+
+/// Interns text keys into sorted indices.
+fn sorted_dictionary(values: impl Iterator<Item = String>) -> Vec<String> {
+    let mut v: Vec<String> = values.collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+#[derive(Default)]
+struct Unrecognised {
+    // (field, code) -> records, by (period, area)
+    by_cell: BTreeMap<(usize, u32, &'static str), BTreeMap<String, f64>>,
+    total: BTreeMap<(&'static str, String), f64>,
+}
+
+struct Mapper<'a> {
+    spec: &'a Spec,
+    scheme: Scheme,
+    unrecognised: Unrecognised,
+}
+
+impl Mapper<'_> {
+    fn note(&mut self, period: usize, area: u32, field: &'static str, code: &str, records: f64) {
+        for a in [area, ALL_AREAS] {
+            *self
+                .unrecognised
+                .by_cell
+                .entry((period, a, field))
+                .or_default()
+                .entry(code.to_string())
+                .or_default() += records;
+            if area == ALL_AREAS {
+                break;
+            }
+        }
+        *self
+            .unrecognised
+            .total
+            .entry((field, code.to_string()))
+            .or_default() += records;
+    }
+
+    /// The code of one value of a field (0 ethnicity, 1 age band, 2 sex, 3 IMD), and whether
+    /// the value is unknown to the lookups (then it is coded as not known).
+    fn decode(&self, field: usize, text: Option<&str>) -> (u8, bool) {
+        let text = text.map(str::trim).filter(|s| !s.is_empty());
+        match field {
+            0 => match text {
+                None => (ETH_NOT_KNOWN, false),
+                Some(code) => ethnic_index(code).map_or((ETH_NOT_KNOWN, true), |c| (c, false)),
+            },
+            1 => match text {
+                None => (AGE_NOT_KNOWN, false),
+                Some(label) => match self.scheme.parse(label) {
+                    Ok(b) => (
+                        self.scheme
+                            .bands()
+                            .iter()
+                            .position(|x| x.label == b.label)
+                            .map_or(AGE_NOT_KNOWN, |i| i as u8),
+                        false,
+                    ),
+                    Err(_) => (AGE_NOT_KNOWN, true),
+                },
+            },
+            2 => sex_code(text).map_or((SEX_NOT_KNOWN, true), |c| (c, false)),
+            _ => match text {
+                None => (IMD_NOT_KNOWN, false),
+                Some(label) => {
+                    // Parquet integers arrive as `3`; floats as `3.0`.
+                    let label = label.strip_suffix(".0").unwrap_or(label);
+                    imd_decile(label, self.spec.lookups.direction())
+                        .map_or((IMD_NOT_KNOWN, true), |d| (d, false))
+                }
+            },
+        }
+    }
+}
+
+/// A key column with each dictionary value's code and whether it was unknown.
+type Decoded<'a> = (&'a crate::strata::KeyColumn, Vec<(u8, bool)>);
+
+/// How a population file's ethnicity reads: NHS category codes, or broad-group labels only.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum PopEthnicity {
+    Absent,
+    Codes,
+    Broad,
+}
+
+/// Computes a profile from aggregated strata and populations.
+///
+/// # Errors
+/// [`ProfileError::Data`] listing every problem that stops the run (unknown codes under
+/// `unknown_codes = "error"`, negative counts, a numerator above its denominator, events with
+/// no population, duplicated population rows, periods without population).
+pub fn compute(
+    spec: &Spec,
+    layout: &Layout,
+    strata: &Strata,
+    population: Option<&Population>,
+) -> Result<Profile, ProfileError> {
+    let levels = spec.levels()?;
+    let scheme = spec.lookups.scheme();
+    let n_bands = scheme.bands().len();
+    let mut diagnostics: Vec<Diagnostic> = Vec::new();
+    let source = spec
+        .numerator_source()
+        .map(|(s, _)| s.path.display().to_string())
+        .unwrap_or_default();
+
+    // Dictionaries: periods from the events; areas from events and populations.
+    let key = |role| strata.key(role);
+    let period_key = key(Role::Period).ok_or_else(|| ProfileError::Data("no period".into()))?;
+    if period_key.dictionary.iter().any(Option::is_none) {
+        diagnostics.push(Diagnostic {
+            error: true,
+            message: format!(
+                "{source}: some rows have no period in column `{}`; give every row a period",
+                spec.numerator_source()
+                    .map_or("", |(s, _)| &s.columns.period)
+            ),
+        });
+    }
+    let periods = sorted_dictionary(period_key.dictionary.iter().flatten().cloned());
+    let area_key = key(Role::Area);
+    let mut area_values: Vec<String> = area_key
+        .map(|k| k.dictionary.iter().flatten().cloned().collect())
+        .unwrap_or_default();
+    if area_key.is_some()
+        && let Some(p) = population
+    {
+        area_values.extend(p.rows.iter().map(|r| r.area.clone()));
+    }
+    let areas = sorted_dictionary(area_values.into_iter());
+    let period_index: HashMap<&str, usize> = periods
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.as_str(), i))
+        .collect();
+    let area_index: HashMap<&str, u32> = areas
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (a.as_str(), i as u32))
+        .collect();
+
+    let dims: Vec<Option<DimensionKind>> = std::iter::once(None)
+        .chain(spec.dimensions.iter().map(|d| Some(d.kind)))
+        .collect();
+    let dim_groups: Vec<Vec<Group>> = dims.iter().map(|d| groups(*d, scheme)).collect();
+    let standardised = spec
+        .indicators
+        .iter()
+        .any(|i| matches!(i.statistic, Statistic::Dsr | Statistic::Isr));
+
+    // Map strata and sum them into cells.
+    let mut mapper = Mapper {
+        spec,
+        scheme,
+        unrecognised: Unrecognised::default(),
+    };
+    let n_measures = layout.n_measures;
+    let mut cells = Cells::new(n_measures);
+    let mut std_cells = Cells::new(n_measures);
+    // Data quality: records by (period, area, field) → [records, recorded, not stated, not known, unrecognised].
+    let mut quality: BTreeMap<(usize, u32, usize), [f64; 5]> = BTreeMap::new();
+    let records_of = |row: usize| -> f64 {
+        match layout.records {
+            Some(m) => strata.values[m][row],
+            None => layout
+                .indicators
+                .first()
+                .and_then(|l| l.numerator)
+                .map_or(0.0, |m| strata.values[m][row]),
+        }
+    };
+    if layout.records.is_none() {
+        diagnostics.push(Diagnostic {
+            error: false,
+            message: format!(
+                "{source}: no `{}` column: data quality is measured on the first indicator's counts",
+                spec.numerator_source()
+                    .map_or("records", |(s, _)| &s.columns.records)
+            ),
+        });
+    }
+    let text_of = |role: Role, row: usize| key(role).and_then(|k| k.value(row));
+    // Each field's dictionary decoded once: strata repeat the same few codes many times.
+    let decoded: Vec<Option<Decoded<'_>>> = [Role::Ethnicity, Role::AgeBand, Role::Sex, Role::Imd]
+        .iter()
+        .enumerate()
+        .map(|(f, role)| {
+            key(*role).map(|k| {
+                let table = k
+                    .dictionary
+                    .iter()
+                    .map(|v| mapper.decode(f, v.as_deref()))
+                    .collect();
+                (k, table)
+            })
+        })
+        .collect();
+    let mut negative = Vec::new();
+    for row in 0..strata.len() {
+        let Some(period) = text_of(Role::Period, row).map(|p| period_index[p]) else {
+            continue;
+        };
+        let area = match area_key {
+            Some(k) => match k.value(row) {
+                Some(a) => area_index[a],
+                None => {
+                    diagnostics.push(Diagnostic {
+                        error: true,
+                        message: format!(
+                            "{source}: some rows have no area code; give every row an area"
+                        ),
+                    });
+                    continue;
+                }
+            },
+            None => ALL_AREAS,
+        };
+        for (m, values) in strata.values.iter().enumerate() {
+            if values[row] < 0.0 && negative.len() < 20 {
+                negative.push((m, values[row]));
+            }
+        }
+        let records = records_of(row);
+        let mut unknown = [false; 4];
+        let mut code = [ETH_NOT_KNOWN, AGE_NOT_KNOWN, SEX_NOT_KNOWN, IMD_NOT_KNOWN];
+        for f in 0..4 {
+            if let Some((column, table)) = &decoded[f] {
+                let (c, u) = table[column.codes[row] as usize];
+                code[f] = c;
+                if u {
+                    unknown[f] = true;
+                    let text = column.value(row).unwrap_or("").trim().to_string();
+                    mapper.note(period, area, FIELDS[f], &text, records);
+                }
+            }
+        }
+        let codes = Codes {
+            ethnicity: code[0],
+            broad: broad_of(code[0], spec.lookups.placements()),
+            age: code[1],
+            sex: code[2],
+            imd: code[3],
+        };
+        let present = [
+            key(Role::Ethnicity).is_some(),
+            key(Role::AgeBand).is_some(),
+            key(Role::Sex).is_some(),
+            key(Role::Imd).is_some(),
+        ];
+        for field in 0..4 {
+            if !present[field] {
+                continue;
+            }
+            let status = match field {
+                0 => match codes.ethnicity {
+                    ETH_NOT_STATED => 2,
+                    ETH_NOT_KNOWN => 3,
+                    _ => 1,
+                },
+                1 => usize::from(codes.age == AGE_NOT_KNOWN) * 2 + 1,
+                2 => match codes.sex {
+                    SEX_NOT_STATED => 2,
+                    SEX_NOT_KNOWN => 3,
+                    _ => 1,
+                },
+                _ => usize::from(codes.imd == IMD_NOT_KNOWN) * 2 + 1,
+            };
+            let status = if unknown[field] { 4 } else { status };
+            for a in [area, ALL_AREAS] {
+                let q = quality.entry((period, a, field)).or_default();
+                q[0] += records;
+                q[status] += records;
+                if area == ALL_AREAS {
+                    break;
+                }
+            }
+        }
+        let values = || strata.values.iter().map(move |v| v[row]);
+        for (d, kind) in dims.iter().enumerate() {
+            let g = group_of(*kind, codes, n_bands);
+            for a in [area, ALL_AREAS] {
+                let cell = pack(period, a, d, g);
+                cells.add(cell, values());
+                if standardised && codes.age != AGE_NOT_KNOWN {
+                    std_cells.add(pack_std(cell, codes.age, codes.sex), values());
+                }
+                if area == ALL_AREAS {
+                    break;
+                }
+            }
+        }
+    }
+    for (m, v) in &negative {
+        diagnostics.push(Diagnostic {
+            error: true,
+            message: format!(
+                "{source}: a negative count ({v}) in measure {} — counts must be zero or more; correct the file",
+                m + 1
+            ),
+        });
+    }
+    for ((field, code), records) in &mapper.unrecognised.total {
+        diagnostics.push(Diagnostic {
+            error: spec.validation.unknown_codes == UnknownCodes::Error,
+            message: format!(
+                "{source}: {records} record(s) have the {field} code `{code}`, which no lookup knows; {}",
+                match spec.validation.unknown_codes {
+                    UnknownCodes::Error => "correct the code, or set [validation] unknown_codes = \"report\" to count them as not known",
+                    UnknownCodes::Report => "counted as not known and listed in data_quality.csv",
+                }
+            ),
+        });
+    }
+
+    // Populations into cells.
+    let mut pop_cells = Cells::new(1);
+    let mut pop_std = Cells::new(1);
+    let mut pop_ethnicity = PopEthnicity::Absent;
+    // The groups the population file has at all: events in a group it never has (non-binary,
+    // when populations are by male and female) get a note, not an error.
+    let mut pop_groups: std::collections::HashSet<(usize, u8)> = std::collections::HashSet::new();
+    let pop_roles: Vec<Role> = population.map(|p| p.roles.clone()).unwrap_or_default();
+    let pop_has_role = |r: Role| pop_roles.contains(&r);
+    if let Some(pop) = population {
+        if pop_has_role(Role::Ethnicity) {
+            pop_ethnicity = if pop.rows.iter().all(|r| {
+                r.ethnicity
+                    .as_deref()
+                    .is_some_and(|e| ethnic_index(e).is_some())
+            }) {
+                PopEthnicity::Codes
+            } else {
+                PopEthnicity::Broad
+            };
+        }
+        let mut seen: HashMap<(usize, u32, Codes), usize> = HashMap::new();
+        let mut cache: HashMap<(usize, String), (u8, bool)> = HashMap::new();
+        let mut missing_periods: BTreeMap<String, usize> = BTreeMap::new();
+        let mut bad = 0usize;
+        for r in &pop.rows {
+            let at = format!("{}: row {}", pop.file, r.row + 1);
+            let Some(&period) = period_index.get(r.period.as_str()) else {
+                *missing_periods.entry(r.period.clone()).or_default() += 1;
+                continue;
+            };
+            let area = if area_key.is_some() && pop_has_role(Role::Area) {
+                area_index[r.area.as_str()]
+            } else {
+                ALL_AREAS
+            };
+            if !(r.population.is_finite() && r.population >= 0.0) {
+                diagnostics.push(Diagnostic {
+                    error: true,
+                    message: format!(
+                        "{at}, column `population`: {} is not a population; give a number zero or more",
+                        r.population
+                    ),
+                });
+                bad += 1;
+                continue;
+            }
+            let (ethnicity, broad) = match pop_ethnicity {
+                PopEthnicity::Absent => (ETH_NOT_KNOWN, 6),
+                PopEthnicity::Codes => {
+                    let e =
+                        ethnic_index(r.ethnicity.as_deref().unwrap_or("")).unwrap_or(ETH_NOT_KNOWN);
+                    (e, broad_of(e, spec.lookups.placements()))
+                }
+                PopEthnicity::Broad => {
+                    let label = r.ethnicity.as_deref().unwrap_or("");
+                    match BroadGroup::parse_label(label) {
+                        Ok(g) => (
+                            ETH_NOT_KNOWN,
+                            BROAD.iter().position(|b| *b == g).unwrap_or(6) as u8,
+                        ),
+                        Err(e) => {
+                            diagnostics.push(Diagnostic {
+                                error: true,
+                                message: format!("{at}, column `ethnicity`: {e}"),
+                            });
+                            bad += 1;
+                            continue;
+                        }
+                    }
+                }
+            };
+            let mut decoded = [AGE_NOT_KNOWN, SEX_NOT_KNOWN, IMD_NOT_KNOWN];
+            let mut failed = false;
+            for (k, (field, text, column)) in [
+                (1, &r.age_band, "age band"),
+                (2, &r.sex, "sex"),
+                (3, &r.imd, "imd"),
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                let Some(text) = text else { continue };
+                let (code, unknown) = *cache
+                    .entry((field, text.clone()))
+                    .or_insert_with(|| mapper.decode(field, Some(text)));
+                if unknown {
+                    diagnostics.push(Diagnostic {
+                        error: true,
+                        message: format!(
+                            "{at}, column `{column}`: `{text}` is not a known {column} code; use the profile's age bands, 1/2 or Male/Female, and IMD deciles 1–10"
+                        ),
+                    });
+                    failed = true;
+                }
+                decoded[k] = code;
+            }
+            if failed {
+                bad += 1;
+                continue;
+            }
+            let [age, sex, imd] = decoded;
+            let codes = Codes {
+                ethnicity,
+                broad,
+                age,
+                sex,
+                imd,
+            };
+            if let Some(first) = seen.insert((period, area, codes), r.row) {
+                diagnostics.push(Diagnostic {
+                    error: true,
+                    message: format!(
+                        "{at}: duplicates row {} (same period, area, ethnicity, age band, sex and IMD); keep one row per stratum",
+                        first + 1
+                    ),
+                });
+                continue;
+            }
+            for (d, kind) in dims.iter().enumerate() {
+                let g = group_of(*kind, codes, n_bands);
+                pop_groups.insert((d, g));
+                for a in [area, ALL_AREAS] {
+                    let cell = pack(period, a, d, g);
+                    pop_cells.add(cell, std::iter::once(r.population));
+                    if standardised && age != AGE_NOT_KNOWN {
+                        pop_std.add(pack_std(cell, age, sex), std::iter::once(r.population));
+                    }
+                    if area == ALL_AREAS {
+                        break;
+                    }
+                }
+            }
+        }
+        let _ = bad;
+        for (p, n) in missing_periods {
+            diagnostics.push(Diagnostic {
+                error: false,
+                message: format!(
+                    "{}: {n} row(s) for period `{p}`, which has no events; not used",
+                    pop.file
+                ),
+            });
+        }
+        let uses_population = spec.indicators.iter().any(|i| i.uses_population());
+        if uses_population {
+            for (i, p) in periods.iter().enumerate() {
+                if pop_cells.get(pack(i, ALL_AREAS, 0, 0)).is_none() {
+                    diagnostics.push(Diagnostic {
+                        error: true,
+                        message: format!(
+                            "{}: no population for period `{p}`, which has events; add its rows or remove the period's events",
+                            pop.file
+                        ),
+                    });
+                }
+            }
+        }
+    }
+    // Whether the population breaks down by each dimension.
+    let pop_by = |kind: Option<DimensionKind>| -> bool {
+        match kind {
+            None => true,
+            Some(DimensionKind::Ethnicity) => pop_ethnicity != PopEthnicity::Absent,
+            Some(DimensionKind::EthnicityDetailed) => pop_ethnicity == PopEthnicity::Codes,
+            Some(DimensionKind::ImdDecile | DimensionKind::ImdQuintile) => {
+                pop_roles.contains(&Role::Imd)
+            }
+            Some(DimensionKind::Age) => pop_roles.contains(&Role::AgeBand),
+            Some(DimensionKind::Sex) => pop_roles.contains(&Role::Sex),
+        }
+    };
+    let pop_sex = pop_roles.contains(&Role::Sex);
+    if standardised && population.is_some() && !pop_roles.contains(&Role::AgeBand) {
+        diagnostics.push(Diagnostic {
+            error: true,
+            message: format!(
+                "{}: standardised indicators need an age band column in the population file",
+                population.map(|p| p.file.as_str()).unwrap_or("")
+            ),
+        });
+    }
+
+    // Reference groups: the spec's, the natural one, or the largest denominator overall.
+    let mut references = vec![None];
+    for (d, dim) in spec.dimensions.iter().enumerate() {
+        let gs = &dim_groups[d + 1];
+        let r = match &dim.reference {
+            Some(text) => {
+                let t = text.trim();
+                let found = gs.iter().position(|g| {
+                    g.recorded
+                        && (g.code.eq_ignore_ascii_case(t) || g.label.eq_ignore_ascii_case(t))
+                });
+                if found.is_none() {
+                    diagnostics.push(Diagnostic {
+                        error: true,
+                        message: format!(
+                            "[[dimension]] {:?}: reference `{t}` is not one of its groups ({})",
+                            dim.kind,
+                            gs.iter()
+                                .filter(|g| g.recorded)
+                                .map(|g| g.code.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    });
+                }
+                found
+            }
+            None => default_reference(dim.kind).map(usize::from).or_else(|| {
+                (0..gs.len()).filter(|&g| gs[g].recorded).max_by(|&a, &b| {
+                    let size = |g: usize| -> f64 {
+                        (0..periods.len())
+                            .map(|p| {
+                                let c = pack(p, ALL_AREAS, d + 1, g as u8);
+                                pop_cells
+                                    .get(c)
+                                    .map(|v| v[0])
+                                    .or_else(|| {
+                                        cells.get(c).map(|v| layout.records.map_or(0.0, |m| v[m]))
+                                    })
+                                    .unwrap_or(0.0)
+                            })
+                            .sum()
+                    };
+                    size(a).total_cmp(&size(b))
+                })
+            }),
+        };
+        references.push(r);
+    }
+    if diagnostics.iter().any(|d| d.error) {
+        return Err(ProfileError::Data(
+            diagnostics
+                .iter()
+                .filter(|d| d.error)
+                .map(|d| d.message.clone())
+                .collect::<Vec<_>>()
+                .join("\n"),
+        ));
+    }
+
+    // Estimates.
+    let area_list: Vec<u32> = if area_key.is_some() {
+        (0..areas.len() as u32).chain([ALL_AREAS]).collect()
+    } else {
+        vec![ALL_AREAS]
+    };
+    let mut estimates = Vec::new();
+    let mut problems = Vec::new();
+    for (i, ind) in spec.indicators.iter().enumerate() {
+        let l = &layout.indicators[i];
+        let multiplier = ind.multiplier();
+        for (d, kind) in dims.iter().enumerate() {
+            for (period, period_label) in periods.iter().enumerate() {
+                for &area in &area_list {
+                    for (g, group) in dim_groups[d].iter().enumerate() {
+                        let cell = pack(period, area, d, g as u8);
+                        let sums = cells.get(cell);
+                        let pop = pop_cells.get(cell).map(|v| v[0]);
+                        // Skip cells with neither events nor population (e.g. not-known groups
+                        // that never occur).
+                        if sums.is_none() && pop.is_none() {
+                            continue;
+                        }
+                        let zero = vec![0.0; n_measures];
+                        let sums = sums.unwrap_or(&zero);
+                        let numerator = l.numerator.map(|m| sums[m]);
+                        let mut notes = Vec::new();
+                        let (denominator, estimate) = match ind.statistic {
+                            Statistic::Proportion => {
+                                let x = numerator.unwrap_or(0.0);
+                                let n = l.denominator.map_or(0.0, |m| sums[m]);
+                                if x > n {
+                                    problems.push(format!(
+                                        "indicator `{}`, {} {}, {} {}: numerator {x} is above denominator {n}; a proportion's numerator must be part of its denominator — check the two conditions",
+                                        ind.id, period_label, area_name(&areas, area, spec), dims_label(*kind), group.label
+                                    ));
+                                    continue;
+                                }
+                                let e = if n > 0.0 {
+                                    proportion::proportion(x, n, &levels, multiplier)
+                                        .map_err(|e| ProfileError::Data(e.to_string()))?
+                                } else {
+                                    notes.push("denominator is zero: not estimated".into());
+                                    Estimate::withheld(
+                                        levels.len(),
+                                        Method::Wilson,
+                                        Note::MissingDenominator,
+                                    )
+                                };
+                                (Some(n), e)
+                            }
+                            Statistic::Rate => {
+                                let x = numerator.unwrap_or(0.0);
+                                let e = match (pop, pop_by(*kind) && group.recorded) {
+                                    (Some(n), true) if n > 0.0 => {
+                                        rate::crude_rate(x, n, &levels, multiplier)
+                                            .map_err(|e| ProfileError::Data(e.to_string()))?
+                                    }
+                                    (_, available) => {
+                                        notes.push(no_population(available, *kind, group));
+                                        if available
+                                            && x > 0.0
+                                            && group.recorded
+                                            && pop_groups.contains(&(d, g as u8))
+                                        {
+                                            problems.push(format!(
+                                                "indicator `{}`, {} {}, {} {}: {x} events but no population; add the population rows for this stratum",
+                                                ind.id, period_label, area_name(&areas, area, spec), dims_label(*kind), group.label
+                                            ));
+                                        }
+                                        Estimate::withheld(
+                                            levels.len(),
+                                            Method::Exact,
+                                            Note::MissingDenominator,
+                                        )
+                                    }
+                                };
+                                (pop.filter(|_| pop_by(*kind) && group.recorded), e)
+                            }
+                            Statistic::Dsr | Statistic::Isr => {
+                                let x = numerator.unwrap_or(0.0);
+                                if !(pop_by(*kind) && group.recorded) || pop.is_none() {
+                                    notes.push(no_population(pop_by(*kind), *kind, group));
+                                    (
+                                        None,
+                                        Estimate::withheld(
+                                            levels.len(),
+                                            Method::Dobson,
+                                            Note::MissingDenominator,
+                                        ),
+                                    )
+                                } else {
+                                    let m = l.numerator.unwrap_or(0);
+                                    let mut excluded = 0.0;
+                                    let mut dsr = DsrAccumulator::default();
+                                    let mut isr = IsrAccumulator::default();
+                                    for band in 0..n_bands as u8 {
+                                        for (sex, gender) in GENDERS.iter().enumerate() {
+                                            let sex = sex as u8;
+                                            if pop_sex && !gender.in_standard_population() {
+                                                continue;
+                                            }
+                                            if !pop_sex && sex > 0 {
+                                                continue;
+                                            }
+                                            // Without a sex column in the population, events of every sex share one cell.
+                                            let events: f64 = if pop_sex {
+                                                std_cells
+                                                    .get(pack_std(cell, band, sex))
+                                                    .map_or(0.0, |v| v[m])
+                                            } else {
+                                                (0..GENDERS.len() as u8)
+                                                    .filter_map(|s| {
+                                                        std_cells.get(pack_std(cell, band, s))
+                                                    })
+                                                    .map(|v| v[m])
+                                                    .sum()
+                                            };
+                                            let p = pop_std
+                                                .get(pack_std(cell, band, sex))
+                                                .map_or(0.0, |v| v[0]);
+                                            if p <= 0.0 {
+                                                excluded += events;
+                                                continue;
+                                            }
+                                            if ind.statistic == Statistic::Dsr {
+                                                let w =
+                                                    match ind.standard.unwrap_or(Standard::Esp2013)
+                                                    {
+                                                        Standard::Esp2013 => ESP2013[band as usize],
+                                                        Standard::Total => pop_std
+                                                            .get(pack_std(
+                                                                pack(period, ALL_AREAS, 0, 0),
+                                                                band,
+                                                                sex,
+                                                            ))
+                                                            .map_or(0.0, |v| v[0]),
+                                                    };
+                                                dsr.add(Stratum::independent(events, p, w))
+                                                    .map_err(|e| {
+                                                        ProfileError::Data(e.to_string())
+                                                    })?;
+                                            } else {
+                                                let all = pack(period, ALL_AREAS, 0, 0);
+                                                let ref_events: f64 = if pop_sex {
+                                                    std_cells
+                                                        .get(pack_std(all, band, sex))
+                                                        .map_or(0.0, |v| v[m])
+                                                } else {
+                                                    (0..GENDERS.len() as u8)
+                                                        .filter_map(|s| {
+                                                            std_cells.get(pack_std(all, band, s))
+                                                        })
+                                                        .map(|v| v[m])
+                                                        .sum()
+                                                };
+                                                let ref_pop = pop_std
+                                                    .get(pack_std(all, band, sex))
+                                                    .map_or(0.0, |v| v[0]);
+                                                if ref_pop > 0.0 {
+                                                    isr.add(
+                                                        Some(events),
+                                                        Some(p),
+                                                        Some(ref_events),
+                                                        ref_pop,
+                                                    )
+                                                    .map_err(|e| {
+                                                        ProfileError::Data(e.to_string())
+                                                    })?;
+                                                }
+                                            }
+                                        }
+                                    }
+                                    let standard_x = if ind.statistic == Statistic::Dsr {
+                                        dsr.total_count
+                                    } else {
+                                        isr.observed
+                                    };
+                                    let unstandardised = x - standard_x - excluded;
+                                    if excluded + unstandardised > 0.0 {
+                                        notes.push(
+                                            "events with age or sex not known, or in an age-sex stratum without population, are not in the standardised value (see data_quality.csv)".into(),
+                                        );
+                                    }
+                                    let e = if ind.statistic == Statistic::Dsr {
+                                        if dsr.total_standard_population > 0.0 {
+                                            dsr.estimate(&levels, multiplier)
+                                                .map_err(|e| ProfileError::Data(e.to_string()))?
+                                        } else {
+                                            Estimate::withheld(
+                                                levels.len(),
+                                                Method::Dobson,
+                                                Note::MissingDenominator,
+                                            )
+                                        }
+                                    } else {
+                                        isr.ratio(&levels, multiplier)
+                                            .map_err(|e| ProfileError::Data(e.to_string()))?
+                                    };
+                                    (pop, e)
+                                }
+                            }
+                            Statistic::Mean => {
+                                let [c, s, q] = l.mean.unwrap_or([0, 0, 0]);
+                                let acc =
+                                    MeanAccumulator::from_sums(sums[c] as u64, sums[s], sums[q]);
+                                (None, acc.estimate(&levels))
+                            }
+                        };
+                        let numerator = match ind.statistic {
+                            Statistic::Mean => l.mean.map(|[c, _, _]| sums[c]),
+                            _ => numerator,
+                        };
+                        if notes.is_empty()
+                            && let Some(n) = &estimate.note
+                        {
+                            // Stats' notes may quote a count; a profile publishes counts only
+                            // through disclosure control.
+                            notes.push(match n {
+                                Note::TooFewEvents { minimum, .. } => format!(
+                                    "fewer than {minimum} events: value and limits not published (too few for a standardised rate)"
+                                ),
+                                Note::MissingValues { .. } => "some values missing: mean not estimated".into(),
+                                other => other.to_string(),
+                            });
+                        }
+                        estimates.push(EstimateRow {
+                            indicator: i,
+                            period,
+                            area,
+                            dimension: d,
+                            group: g,
+                            numerator,
+                            denominator,
+                            estimate,
+                            notes,
+                            benchmark: None,
+                            hidden: false,
+                            published_numerator: numerator,
+                            published_denominator: denominator,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    if !problems.is_empty() {
+        let more = problems.len().saturating_sub(20);
+        problems.truncate(20);
+        if more > 0 {
+            problems.push(format!("… and {more} more of the same kinds"));
+        }
+        return Err(ProfileError::Data(problems.join("\n")));
+    }
+
+    // Benchmark each area against the all-areas value of the same group.
+    let first95 = levels
+        .iter()
+        .position(|l| (l.fraction() - 0.95).abs() < 1e-12)
+        .unwrap_or(0);
+    let lookup: HashMap<(usize, usize, usize, usize, u32), usize> = estimates
+        .iter()
+        .enumerate()
+        .map(|(k, e)| ((e.indicator, e.period, e.dimension, e.group, e.area), k))
+        .collect();
+    for k in 0..estimates.len() {
+        let e = &estimates[k];
+        if e.area == ALL_AREAS {
+            continue;
+        }
+        let Some(&c) = lookup.get(&(e.indicator, e.period, e.dimension, e.group, ALL_AREAS)) else {
+            continue;
+        };
+        let comparator = &estimates[c].estimate;
+        let b = compare::benchmark(
+            e.estimate.value,
+            e.estimate.intervals.get(first95).copied().flatten(),
+            comparator.value,
+            None,
+            spec.indicators[e.indicator].polarity.polarity(),
+        );
+        estimates[k].benchmark = Some(b);
+    }
+
+    let profile = Profile {
+        periods,
+        areas,
+        groups: dim_groups,
+        dimensions: dims,
+        references,
+        estimates,
+        comparisons: Vec::new(),
+        inequality: Vec::new(),
+        trends: Vec::new(),
+        quality: quality
+            .into_iter()
+            .map(|((period, area, field), q)| {
+                let name = ["ethnicity", "age", "sex", "imd"][field];
+                QualityRow {
+                    period,
+                    area,
+                    field: name,
+                    records: q[0],
+                    recorded: q[1],
+                    not_stated: q[2],
+                    not_known: q[3],
+                    unrecognised: q[4],
+                    records_published: q[0],
+                    published: [q[1], q[2], q[3], q[4]],
+                    codes: mapper
+                        .unrecognised
+                        .by_cell
+                        .get(&(period, area, name))
+                        .map(|m| {
+                            m.iter()
+                                .map(|(c, n)| {
+                                    format!("{c} ({})", levelfield_table::format_number(*n))
+                                })
+                                .collect::<Vec<_>>()
+                                .join("; ")
+                        })
+                        .unwrap_or_default(),
+                }
+            })
+            .collect(),
+        diagnostics,
+        levels,
+        rule: String::new(),
+    };
+    Ok(profile)
+}
+
+fn dims_label(kind: Option<DimensionKind>) -> &'static str {
+    kind.map_or("overall", DimensionKind::label)
+}
+
+/// The name of an area for messages.
+pub fn area_name<'a>(areas: &'a [String], area: u32, spec: &'a Spec) -> &'a str {
+    if area == ALL_AREAS {
+        &spec.areas.total_name
+    } else {
+        &areas[area as usize]
+    }
+}
+
+fn no_population(available: bool, kind: Option<DimensionKind>, group: &Group) -> String {
+    // No counts in notes: a note is published beside a count that may be rounded or hidden.
+    if !group.recorded {
+        format!(
+            "{} not recorded: no population, so no rate (see data_quality.csv)",
+            kind.map_or("group", |k| match k {
+                DimensionKind::Ethnicity | DimensionKind::EthnicityDetailed => "ethnicity",
+                DimensionKind::ImdDecile | DimensionKind::ImdQuintile => "IMD decile",
+                DimensionKind::Age => "age",
+                DimensionKind::Sex => "sex",
+            })
+        )
+    } else if !available {
+        "the population file has no breakdown by this dimension: no rate".into()
+    } else {
+        "no population for this group: no rate".into()
+    }
+}
+
+/// The standard error of an estimate from its interval at the first level.
+fn se_of(e: &Estimate, levels: &[ConfidenceLevel]) -> Option<f64> {
+    let (i, l) = e
+        .intervals
+        .iter()
+        .zip(levels)
+        .find_map(|(i, l)| i.map(|i| (i, *l)))?;
+    Some((i.upper - i.lower) / (2.0 * l.z()))
+}
+
+/// Adds comparisons, inequality measures and trends; rows whose groups are hidden by disclosure
+/// control are left out or marked (call after [`crate::disclose::protect`]).
+pub fn derive(spec: &Spec, profile: &mut Profile) {
+    let levels = profile.levels.clone();
+    // Index estimates by (indicator, period, area, dimension) → rows.
+    let mut tables: BTreeMap<(usize, usize, u32, usize), Vec<usize>> = BTreeMap::new();
+    for (k, e) in profile.estimates.iter().enumerate() {
+        tables
+            .entry((e.indicator, e.period, e.area, e.dimension))
+            .or_default()
+            .push(k);
+    }
+    for (&(i, period, area, d), rows) in &tables {
+        if d == 0 {
+            continue;
+        }
+        let ind = &spec.indicators[i];
+        let multiplier = ind.multiplier();
+        let kind = profile.dimensions[d].expect("dimension");
+        let groups = &profile.groups[d];
+        let by_group: HashMap<usize, &EstimateRow> = rows
+            .iter()
+            .map(|&k| (profile.estimates[k].group, &profile.estimates[k]))
+            .collect();
+        // Comparisons with the reference.
+        if let Some(r) = profile.references[d] {
+            for (g, grp) in groups.iter().enumerate() {
+                if g == r || !grp.recorded {
+                    continue;
+                }
+                let Some(e) = by_group.get(&g) else { continue };
+                let comparison = match by_group.get(&r) {
+                    None => Err("no estimate for the reference group".to_string()),
+                    Some(_) if e.hidden => {
+                        Err("not published: the group's count is hidden by disclosure control".into())
+                    }
+                    Some(refe) if refe.hidden => Err(
+                        "not published: the reference group's count is hidden by disclosure control"
+                            .into(),
+                    ),
+                    Some(refe) => compare_rows(ind.statistic, e, refe, &levels, multiplier),
+                };
+                profile.comparisons.push(ComparisonRow {
+                    indicator: i,
+                    period,
+                    area,
+                    dimension: d,
+                    group: g,
+                    reference: r,
+                    comparison,
+                });
+            }
+        }
+        // Inequality over the recorded, published groups with a value.
+        let used: Vec<(usize, &EstimateRow)> = (0..groups.len())
+            .filter(|g| groups[*g].recorded)
+            .filter_map(|g| by_group.get(&g).map(|e| (g, *e)))
+            .filter(|(_, e)| !e.hidden && e.estimate.value.is_some())
+            .collect();
+        let hidden = (0..groups.len())
+            .filter(|g| groups[*g].recorded)
+            .filter(|g| by_group.get(g).is_some_and(|e| e.hidden))
+            .count();
+        let ineq: Vec<IneqGroup> = used
+            .iter()
+            .filter_map(|(_, e)| {
+                Some(IneqGroup {
+                    value: e.estimate.value?,
+                    se: se_of(&e.estimate, &levels).unwrap_or(0.0),
+                    population: e.denominator.unwrap_or(0.0),
+                })
+            })
+            .collect();
+        let names: Vec<&str> = used
+            .iter()
+            .map(|(g, _)| groups[*g].label.as_str())
+            .collect();
+        let dimension = match kind {
+            DimensionKind::ImdDecile | DimensionKind::ImdQuintile => DimensionType::Ordered,
+            _ => DimensionType::Unordered,
+        };
+        let polarity = ind.polarity.polarity().unwrap_or(Polarity::Adverse);
+        let mut push = |measure: &'static str,
+                        value: Option<IneqMeasure>,
+                        method: &'static str,
+                        detail: String| {
+            let detail = if hidden > 0 && value.is_some() {
+                format!(
+                    "{detail}{}{hidden} group(s) left out: counts hidden by disclosure control",
+                    if detail.is_empty() { "" } else { "; " }
+                )
+            } else {
+                detail
+            };
+            profile.inequality.push(InequalityRow {
+                indicator: i,
+                period,
+                area,
+                dimension: d,
+                measure,
+                value,
+                method,
+                detail,
+                n_groups: ineq.len(),
+            });
+        };
+        if ineq.len() < 2 || ineq.iter().any(|g| g.population <= 0.0) {
+            push(
+                "D",
+                None,
+                "",
+                "needs at least two groups with values and denominators".into(),
+            );
+            continue;
+        }
+        let (worse, better) = inequality::extreme_pair(&ineq, dimension, polarity);
+        let pair = format!("{} vs {}", names[worse], names[better]);
+        push(
+            "D",
+            Some(inequality::difference(&ineq[worse], &ineq[better])),
+            "analytic (normal)",
+            pair.clone(),
+        );
+        push(
+            "R",
+            Some(inequality::ratio(&ineq[worse], &ineq[better])),
+            "analytic (log scale)",
+            pair,
+        );
+        let best = inequality::best_group(&ineq, dimension, polarity);
+        if let Ok((par, paf)) = inequality::population_attributable(&ineq, best, polarity) {
+            let text = format!("best group: {}", names[best]);
+            push("PAR", Some(par), "delta method", text.clone());
+            push("PAF", Some(paf), "delta method", text);
+        }
+        if ineq.len() > 2 && dimension == DimensionType::Unordered {
+            if let Ok(bgv) = inequality::between_group_variance(&ineq) {
+                push("BGV", Some(bgv), "analytic (delta method)", String::new());
+            }
+            if let Ok((ti, mld)) = inequality::theil_and_mld(&ineq) {
+                push("TI", Some(ti), "delta method (×1000 scale)", String::new());
+                push(
+                    "MLD",
+                    Some(mld),
+                    "delta method (×1000 scale)",
+                    String::new(),
+                );
+            }
+        }
+        if ineq.len() > 2
+            && dimension == DimensionType::Ordered
+            && let Ok(g) = inequality::gradient_measures(&ineq, None)
+        {
+            {
+                push("SII", Some(g.sii), "exact (linear in values)", "fitted least deprived minus most deprived: negative when values are higher in more deprived areas".into());
+                push(
+                    "RII",
+                    Some(g.rii),
+                    "delta method (log scale)",
+                    String::new(),
+                );
+                push(
+                    "ACI",
+                    Some(g.aci),
+                    "exact (linear in values)",
+                    String::new(),
+                );
+                push("RCI", Some(g.rci), "delta method", String::new());
+            }
+        }
+    }
+    // Trends: one SPC chart per series with enough periods.
+    let n_periods = profile.periods.len();
+    if n_periods >= spec.trends.min_periods {
+        let mut series: BTreeMap<(usize, u32, usize, usize), Vec<Option<usize>>> = BTreeMap::new();
+        for (k, e) in profile.estimates.iter().enumerate() {
+            series
+                .entry((e.indicator, e.area, e.dimension, e.group))
+                .or_insert_with(|| vec![None; n_periods])[e.period] = Some(k);
+        }
+        for ((i, area, d, g), ks) in series {
+            let values: Vec<Option<f64>> = ks
+                .iter()
+                .map(|k| {
+                    k.and_then(|k| {
+                        let e = &profile.estimates[k];
+                        if e.hidden { None } else { e.estimate.value }
+                    })
+                })
+                .collect();
+            if values.iter().flatten().count() < spec.trends.min_periods {
+                continue;
+            }
+            let config = SpcConfig {
+                improvement: match spec.indicators[i].polarity.polarity() {
+                    Some(Polarity::Adverse) => Improvement::Decrease,
+                    Some(Polarity::Favourable) => Improvement::Increase,
+                    None => Improvement::Neutral,
+                },
+                run_length: spec.trends.run_length,
+                ..SpcConfig::default()
+            };
+            let chart = spc::spc(&values, None, &config);
+            let variation = chart.variation.label();
+            for (period, point) in chart.points.into_iter().enumerate() {
+                profile.trends.push(TrendRow {
+                    indicator: i,
+                    area,
+                    dimension: d,
+                    group: g,
+                    period,
+                    point,
+                    variation,
+                });
+            }
+        }
+    }
+}
+
+fn compare_rows(
+    statistic: Statistic,
+    e: &EstimateRow,
+    r: &EstimateRow,
+    levels: &[ConfidenceLevel],
+    multiplier: f64,
+) -> Result<Comparison, String> {
+    let counts = (e.numerator, e.denominator, r.numerator, r.denominator);
+    let result = match (statistic, counts) {
+        (Statistic::Rate, (Some(x1), Some(n1), Some(x2), Some(n2))) if n1 > 0.0 && n2 > 0.0 => {
+            compare::compare_rates(x1, n1, x2, n2, levels, multiplier)
+        }
+        (Statistic::Proportion, (Some(x1), Some(n1), Some(x2), Some(n2)))
+            if n1 > 0.0 && n2 > 0.0 =>
+        {
+            compare::compare_proportions(x1, n1, x2, n2, levels, multiplier)
+        }
+        (Statistic::Rate | Statistic::Proportion, _) => {
+            return Err("no denominator for one of the groups".into());
+        }
+        _ => {
+            let (Some(v1), Some(v2)) = (e.estimate.value, r.estimate.value) else {
+                return Err("no value for one of the groups".into());
+            };
+            let (Some(s1), Some(s2)) = (se_of(&e.estimate, levels), se_of(&r.estimate, levels))
+            else {
+                return Err("no interval for one of the groups".into());
+            };
+            compare::compare_estimates((v1, s1), (v2, s2), levels)
+        }
+    };
+    result.map_err(|e| e.to_string())
+}
+
+/// The interval at a level index, if any.
+pub fn interval_at(e: &Estimate, k: usize) -> Option<Interval> {
+    e.intervals.get(k).copied().flatten()
+}

@@ -1,0 +1,59 @@
+//! levelfield's equality profiles: the spec, and every step after aggregation.
+//!
+//! A profile runs ingest → validate → aggregate → estimate → compare → trend → suppress →
+//! write. This crate owns the steps that need no query engine, so they build and test fast:
+//!
+//! | module | owns |
+//! |---|---|
+//! | [`spec`] | the TOML spec and the built-in specs `pcref` and `triple-barrier` |
+//! | [`plan`] | the aggregation a spec needs from a source ([`strata::Request`]) |
+//! | [`strata`] | the engine's answer ([`strata::Strata`]) and population rows |
+//! | [`groups`] | codes → groups of each dimension |
+//! | [`compute`] | estimates, comparisons, inequality, trends, data quality |
+//! | [`disclose`] | disclosure control of everything published |
+//! | [`output`] | the tidy tables and the Fingertips download |
+//!
+//! The engine crate (Apache DataFusion) answers [`strata::Request`]s; the command line wires
+//! the two together.
+
+#![deny(missing_docs)]
+
+pub mod compute;
+pub mod disclose;
+pub mod groups;
+pub mod output;
+pub mod plan;
+pub mod spec;
+pub mod strata;
+
+pub use compute::Profile;
+pub use spec::Spec;
+
+/// Why a profile could not be made.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ProfileError {
+    /// The spec is wrong: the message names the key and the fix.
+    #[error("{0}")]
+    Spec(String),
+    /// The data is wrong: the message names the file, row or column and the fix.
+    #[error("{0}")]
+    Data(String),
+}
+
+/// Runs every step after aggregation: estimates, disclosure control, then comparisons,
+/// inequality and trends over what may be published.
+///
+/// # Errors
+/// [`ProfileError`] listing every problem found.
+pub fn run(
+    spec: &Spec,
+    layout: &plan::Layout,
+    strata: &strata::Strata,
+    population: Option<&strata::Population>,
+) -> Result<Profile, ProfileError> {
+    let mut profile = compute::compute(spec, layout, strata, population)?;
+    disclose::protect(spec, &mut profile)?;
+    compute::derive(spec, &mut profile);
+    Ok(profile)
+}
