@@ -363,3 +363,117 @@ struct Interner {
 fn first_line(text: &str) -> String {
     text.lines().next().unwrap_or(text).to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use levelfield_profile::strata::{KeySource, Measure, Request, Role};
+
+    use super::*;
+
+    fn request(path: &Path, measures: Vec<Measure>) -> Request {
+        Request {
+            path: path.to_path_buf(),
+            keys: vec![
+                (Role::Period, KeySource::Column("period".into())),
+                (
+                    Role::AgeBand,
+                    KeySource::AgeInYears("age".into(), levelfield_model::age::Scheme::NhsMha),
+                ),
+            ],
+            measures,
+        }
+    }
+
+    fn rows(strata: &Strata) -> Vec<(String, String, Vec<f64>)> {
+        let mut out: Vec<_> = (0..strata.len())
+            .map(|r| {
+                (
+                    strata.keys[0].1.value(r).unwrap_or("∅").to_string(),
+                    strata.keys[1].1.value(r).unwrap_or("∅").to_string(),
+                    strata.values.iter().map(|v| v[r]).collect(),
+                )
+            })
+            .collect();
+        out.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+        out
+    }
+
+    #[test]
+    fn groups_bands_ages_and_sums_conditions() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("events.csv");
+        std::fs::write(
+            &path,
+            "period,age,flag,days\n2024,17,1,3\n2024,16,0,\n2024,40,1,5\n2024,,1,1\n2024,-3,0,2\n2025,70,1,4\n",
+        )
+        .unwrap();
+        let strata = aggregate(&request(
+            &path,
+            vec![
+                Measure::Rows,
+                Measure::CountIf("flag = 1".into()),
+                Measure::CountValues("days".into()),
+                Measure::Sum("days".into()),
+                Measure::SumSquares("days".into()),
+            ],
+        ))
+        .unwrap();
+        assert_eq!(
+            rows(&strata),
+            vec![
+                ("2024".into(), "16-17".into(), vec![2.0, 1.0, 1.0, 3.0, 9.0]),
+                (
+                    "2024".into(),
+                    "35-49".into(),
+                    vec![1.0, 1.0, 1.0, 5.0, 25.0]
+                ),
+                (
+                    "2024".into(),
+                    "invalid age".into(),
+                    vec![1.0, 0.0, 1.0, 2.0, 4.0]
+                ),
+                ("2024".into(), "∅".into(), vec![1.0, 1.0, 1.0, 1.0, 1.0]),
+                (
+                    "2025".into(),
+                    "65 and over".into(),
+                    vec![1.0, 1.0, 1.0, 4.0, 16.0]
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn bad_expressions_and_files_name_themselves() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("events.csv");
+        std::fs::write(&path, "period,age,flag\n2024,17,1\n").unwrap();
+        let err = aggregate(&request(&path, vec![Measure::CountIf("nope = 1".into())]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("events.csv"), "{err}");
+        assert!(err.contains("`nope = 1`"), "{err}");
+        assert!(err.contains("period, age, flag"), "{err}");
+        let err = columns(&dir.path().join("missing.parquet"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("missing.parquet: cannot be read: no such file"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn xlsx_sources_read_as_csv_does() {
+        let dir = tempfile::tempdir().unwrap();
+        let csv = dir.path().join("events.csv");
+        std::fs::write(&csv, "period,age,flag\n2024,17,1\n2024,30,0\n2024,31,1\n").unwrap();
+        let table = levelfield_table::read(&csv).unwrap();
+        let xlsx = dir.path().join("events.xlsx");
+        levelfield_table::write(&table, &xlsx, None).unwrap();
+        let measures = vec![Measure::Rows, Measure::CountIf("flag = 1".into())];
+        let a = aggregate(&request(&csv, measures.clone())).unwrap();
+        let b = aggregate(&request(&xlsx, measures)).unwrap();
+        assert_eq!(rows(&a), rows(&b));
+        assert_eq!(rows(&a).len(), 2);
+    }
+}

@@ -313,6 +313,34 @@ kind = "sex"
             .contains("partial"))
     );
 
+    // The built-in specs run by name over the data folder.
+    for name in ["pcref", "triple-barrier"] {
+        let out = d.join(name);
+        run_ok(&[
+            "profile",
+            "--quiet",
+            "--spec",
+            name,
+            "--data",
+            d.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(read_csv(&out.join("estimates.csv")).len() > 100, "{name}");
+    }
+    let out = levelfield(&[
+        "profile",
+        "--spec",
+        "no-such-spec",
+        "--out",
+        d.join("x").to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("built-in specs: pcref, triple-barrier"),
+        "{err}"
+    );
+
     // check passes on the good spec and names what it found.
     let ok = run_ok(&["check", "--spec", d.join("profile.toml").to_str().unwrap()]);
     let text = String::from_utf8_lossy(&ok.stdout);
