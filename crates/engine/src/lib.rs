@@ -25,7 +25,9 @@ use datafusion::{
     prelude::{CsvReadOptions, ParquetReadOptions, SessionConfig, SessionContext, ident},
 };
 use futures::StreamExt;
-use levelfield_profile::strata::{KeyColumn, KeySource, Measure, Request, Role, Strata};
+use levelfield_profile::strata::{
+    ColumnType, KeyColumn, KeySource, Measure, Request, Role, Strata,
+};
 use levelfield_table::{Column, Format, Table};
 
 /// Why the engine could not answer.
@@ -75,7 +77,73 @@ fn context() -> SessionContext {
     SessionContext::new_with_config(SessionConfig::new().with_batch_size(64 * 1024))
 }
 
-async fn open(ctx: &SessionContext, path: &Path) -> Result<DataFrame, EngineError> {
+fn data_type(t: ColumnType) -> DataType {
+    match t {
+        ColumnType::Text => DataType::Utf8,
+        ColumnType::Integer => DataType::Int64,
+        ColumnType::Number => DataType::Float64,
+    }
+}
+
+/// Opens a source with the spec's type overrides: a CSV is read with the overridden types (so
+/// `01` stays `01` when forced to text); other formats are cast.
+async fn open_typed(
+    ctx: &SessionContext,
+    path: &Path,
+    types: &[(String, ColumnType)],
+) -> Result<DataFrame, EngineError> {
+    let df = open(ctx, path, None).await?;
+    if types.is_empty() {
+        return Ok(df);
+    }
+    let name = path.display().to_string();
+    let fields: Vec<String> = df
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect();
+    for (c, _) in types {
+        if !fields.contains(c) {
+            return Err(EngineError::Read {
+                path: name.clone(),
+                message: format!(
+                    "[types] names `{c}`, which is not a column; its columns are {}",
+                    fields.join(", ")
+                ),
+            });
+        }
+    }
+    if matches!(Format::from_path(path), Ok(Format::Csv)) {
+        let schema = Schema::new(
+            df.schema()
+                .fields()
+                .iter()
+                .map(|f| match types.iter().find(|(c, _)| c == f.name()) {
+                    Some((_, t)) => Field::new(f.name(), data_type(*t), true),
+                    None => f.as_ref().clone(),
+                })
+                .collect::<Vec<_>>(),
+        );
+        return open(ctx, path, Some(&schema)).await;
+    }
+    let mut df = df;
+    for (c, t) in types {
+        df = df
+            .with_column(c, cast_expr(ident(c), data_type(*t)))
+            .map_err(|e| EngineError::Read {
+                path: name.clone(),
+                message: first_line(&e.to_string()),
+            })?;
+    }
+    Ok(df)
+}
+
+async fn open(
+    ctx: &SessionContext,
+    path: &Path,
+    schema: Option<&Schema>,
+) -> Result<DataFrame, EngineError> {
     let name = path.display().to_string();
     let read_err = |e: &dyn std::fmt::Display| EngineError::Read {
         path: name.clone(),
@@ -93,15 +161,15 @@ async fn open(ctx: &SessionContext, path: &Path) -> Result<DataFrame, EngineErro
         message: "the path is not valid UTF-8".into(),
     })?;
     match format {
-        Format::Csv => ctx
-            .read_csv(
-                text,
-                CsvReadOptions::new()
-                    .has_header(true)
-                    .file_extension(extension(path)),
-            )
-            .await
-            .map_err(|e| read_err(&e)),
+        Format::Csv => {
+            let mut options = CsvReadOptions::new()
+                .has_header(true)
+                .file_extension(extension(path));
+            if let Some(schema) = schema {
+                options = options.schema(schema);
+            }
+            ctx.read_csv(text, options).await.map_err(|e| read_err(&e))
+        }
         Format::Parquet => ctx
             .read_parquet(
                 text,
@@ -164,7 +232,7 @@ fn batch_of(table: &Table) -> Result<RecordBatch, datafusion::arrow::error::Arro
 pub fn columns(path: &Path) -> Result<Vec<String>, EngineError> {
     runtime().block_on(async {
         let ctx = context();
-        let df = open(&ctx, path).await?;
+        let df = open(&ctx, path, None).await?;
         Ok(df
             .schema()
             .fields()
@@ -221,7 +289,7 @@ pub fn aggregate(request: &Request) -> Result<Strata, EngineError> {
 async fn aggregate_async(request: &Request) -> Result<Strata, EngineError> {
     let path = request.path.display().to_string();
     let ctx = context();
-    let df = open(&ctx, &request.path).await?;
+    let df = open_typed(&ctx, &request.path, &request.types).await?;
     let names: Vec<String> = df
         .schema()
         .fields()
@@ -373,6 +441,7 @@ mod tests {
     fn request(path: &Path, measures: Vec<Measure>) -> Request {
         Request {
             path: path.to_path_buf(),
+            types: Vec::new(),
             keys: vec![
                 (Role::Period, KeySource::Column("period".into())),
                 (
@@ -460,6 +529,29 @@ mod tests {
             err.contains("missing.parquet: cannot be read: no such file"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn types_override_inference() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("events.csv");
+        std::fs::write(&path, "period,age,code\n2024,17,01\n2024,30,02\n").unwrap();
+        let mut r = request(&path, vec![Measure::Rows]);
+        r.keys[1] = (Role::Ethnicity, KeySource::Column("code".into()));
+        let inferred: Vec<String> = rows(&aggregate(&r).unwrap())
+            .into_iter()
+            .map(|x| x.1)
+            .collect();
+        assert_eq!(inferred, ["1", "2"]);
+        r.types = vec![("code".into(), ColumnType::Text)];
+        let forced: Vec<String> = rows(&aggregate(&r).unwrap())
+            .into_iter()
+            .map(|x| x.1)
+            .collect();
+        assert_eq!(forced, ["01", "02"]);
+        r.types = vec![("nope".into(), ColumnType::Text)];
+        let err = aggregate(&r).unwrap_err().to_string();
+        assert!(err.contains("[types] names `nope`"), "{err}");
     }
 
     #[test]

@@ -131,6 +131,7 @@ pub fn plan(spec: &Spec, columns: &[String]) -> Result<(Request, Layout), Profil
     Ok((
         Request {
             path: source.path.clone(),
+            types: source.types.iter().map(|(c, t)| (c.clone(), *t)).collect(),
             keys,
             measures,
         },

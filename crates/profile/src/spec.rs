@@ -64,6 +64,9 @@ pub struct Source {
     /// Column names by role; absent roles take the default names.
     #[serde(default)]
     pub columns: Columns,
+    /// Column types forced over what is inferred, e.g. `{ imd_code = "text" }`.
+    #[serde(default)]
+    pub types: std::collections::BTreeMap<String, crate::strata::ColumnType>,
 }
 
 /// Column names by role. Every field has a default name; a role whose column is absent from

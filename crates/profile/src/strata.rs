@@ -59,11 +59,25 @@ pub enum Measure {
     SumSquares(String),
 }
 
+/// A column type a spec can force on a source column, overriding what the engine infers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ColumnType {
+    /// Text: codes such as `01` keep their leading zeros.
+    Text,
+    /// Whole numbers.
+    Integer,
+    /// Real numbers.
+    Number,
+}
+
 /// An aggregation the engine must run: group one source by its key columns and sum measures.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Request {
     /// The file.
     pub path: PathBuf,
+    /// Column types that override inference (CSV: read as this type; other formats: cast).
+    pub types: Vec<(String, ColumnType)>,
     /// Key columns by role, in output order.
     pub keys: Vec<(Role, KeySource)>,
     /// The measures, in output order.
