@@ -823,6 +823,20 @@ pub fn compute(
     } else {
         vec![ALL_AREAS]
     };
+    // Events of measure `m` in a standardisation cell; without a sex column in the population,
+    // events of every sex share one cell (sex 0).
+    let std_events = |cell: u64, band: u8, sex: u8, m: usize| -> f64 {
+        if pop_sex {
+            std_cells
+                .get(pack_std(cell, band, sex))
+                .map_or(0.0, |v| v[m])
+        } else {
+            (0..GENDERS.len() as u8)
+                .filter_map(|s| std_cells.get(pack_std(cell, band, s)))
+                .map(|v| v[m])
+                .sum()
+        }
+    };
     let mut estimates = Vec::new();
     let mut problems = Vec::new();
     for (i, ind) in spec.indicators.iter().enumerate() {
@@ -922,19 +936,7 @@ pub fn compute(
                                             if !pop_sex && sex > 0 {
                                                 continue;
                                             }
-                                            // Without a sex column in the population, events of every sex share one cell.
-                                            let events: f64 = if pop_sex {
-                                                std_cells
-                                                    .get(pack_std(cell, band, sex))
-                                                    .map_or(0.0, |v| v[m])
-                                            } else {
-                                                (0..GENDERS.len() as u8)
-                                                    .filter_map(|s| {
-                                                        std_cells.get(pack_std(cell, band, s))
-                                                    })
-                                                    .map(|v| v[m])
-                                                    .sum()
-                                            };
+                                            let events = std_events(cell, band, sex, m);
                                             let p = pop_std
                                                 .get(pack_std(cell, band, sex))
                                                 .map_or(0.0, |v| v[0]);
@@ -961,18 +963,7 @@ pub fn compute(
                                                     })?;
                                             } else {
                                                 let all = pack(period, ALL_AREAS, 0, 0);
-                                                let ref_events: f64 = if pop_sex {
-                                                    std_cells
-                                                        .get(pack_std(all, band, sex))
-                                                        .map_or(0.0, |v| v[m])
-                                                } else {
-                                                    (0..GENDERS.len() as u8)
-                                                        .filter_map(|s| {
-                                                            std_cells.get(pack_std(all, band, s))
-                                                        })
-                                                        .map(|v| v[m])
-                                                        .sum()
-                                                };
+                                                let ref_events = std_events(all, band, sex, m);
                                                 let ref_pop = pop_std
                                                     .get(pack_std(all, band, sex))
                                                     .map_or(0.0, |v| v[0]);

@@ -5,6 +5,15 @@ use std::{collections::BTreeMap, fs, path::Path};
 
 use crate::support::{levelfield, number, read_csv, run_ok};
 
+/// The tables every profile writes.
+const TABLES: [&str; 5] = [
+    "estimates",
+    "comparisons",
+    "inequality",
+    "trends",
+    "data_quality",
+];
+
 fn synth(dir: &Path, rows: &str, extra: &[&str]) {
     let d = dir.to_str().unwrap();
     let mut args = vec!["synth", "--rows", rows, "--seed", "7", "--out", d];
@@ -29,13 +38,7 @@ fn a_million_synthetic_rows_give_a_protected_profile_with_intervals() {
         "--format",
         "parquet",
     ]);
-    for stem in [
-        "estimates",
-        "comparisons",
-        "inequality",
-        "trends",
-        "data_quality",
-    ] {
+    for stem in TABLES {
         assert!(out.join(format!("{stem}.csv")).is_file(), "{stem}.csv");
         assert!(
             out.join(format!("{stem}.parquet")).is_file(),
@@ -240,13 +243,7 @@ fn events_and_the_same_data_as_counts_give_the_same_profile() {
             d.join(format!("out-{which}")).to_str().unwrap(),
         ]);
     }
-    for stem in [
-        "estimates",
-        "comparisons",
-        "inequality",
-        "trends",
-        "data_quality",
-    ] {
+    for stem in TABLES {
         let a = fs::read_to_string(d.join("out-events").join(format!("{stem}.csv"))).unwrap();
         let b = fs::read_to_string(d.join("out-counts").join(format!("{stem}.csv"))).unwrap();
         assert!(a.lines().count() > 10, "{stem} is nearly empty");
