@@ -851,7 +851,9 @@ pub fn compute(
                         let pop = pop_cells.get(cell).map(|v| v[0]);
                         // Skip cells with neither events nor population (e.g. not-known groups
                         // that never occur).
-                        if sums.is_none() && pop.is_none() {
+                        // (Event-based statistics need events; rates also show zero-event groups
+                        // that have a population.)
+                        if sums.is_none() && (pop.is_none() || !ind.uses_population()) {
                             continue;
                         }
                         let zero = vec![0.0; n_measures];

@@ -146,7 +146,6 @@ pub fn protect(spec: &Spec, profile: &mut Profile) -> Result<usize, ProfileError
     }
     // Withhold what the hidden counts would reveal.
     let mut hidden = 0;
-    let mut hidden_rows = HashSet::new();
     for (k, e) in profile.estimates.iter_mut().enumerate() {
         let num = published.get(&(k, false)).copied().unwrap_or(e.numerator);
         let den_is_count = spec.indicators[e.indicator].statistic == Statistic::Proportion;
@@ -162,7 +161,6 @@ pub fn protect(spec: &Spec, profile: &mut Profile) -> Result<usize, ProfileError
         e.published_denominator = den;
         if num_hidden || den_hidden {
             e.hidden = true;
-            hidden_rows.insert(k);
             e.estimate = Estimate::withheld(
                 e.estimate.intervals.len(),
                 e.estimate.method,
@@ -176,6 +174,18 @@ pub fn protect(spec: &Spec, profile: &mut Profile) -> Result<usize, ProfileError
                     "the denominator"
                 }
             )];
+            e.benchmark = None;
+        }
+    }
+    // A benchmark against a hidden all-areas value would say something about it: withheld too.
+    let hidden_comparators: HashSet<(usize, usize, usize, usize)> = profile
+        .estimates
+        .iter()
+        .filter(|e| e.area == ALL_AREAS && e.hidden)
+        .map(|e| (e.indicator, e.period, e.dimension, e.group))
+        .collect();
+    for e in &mut profile.estimates {
+        if hidden_comparators.contains(&(e.indicator, e.period, e.dimension, e.group)) {
             e.benchmark = None;
         }
     }
