@@ -66,6 +66,9 @@ pub struct ProfileArgs {
     /// No progress bar or summary.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Print how long each stage took (to standard error).
+    #[arg(long)]
+    pub timings: bool,
 }
 
 /// Options for `levelfield check`.

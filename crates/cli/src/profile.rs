@@ -53,6 +53,7 @@ fn load_spec(name: &str, data: Option<&Path>) -> Result<Spec, CommandError> {
 fn prepare(
     spec: &Spec,
     bar: &ProgressBar,
+    clock: &mut Clock,
 ) -> Result<(Layout, Strata, Option<Population>), CommandError> {
     let (source, _) = spec
         .numerator_source()
@@ -63,6 +64,7 @@ fn prepare(
     bar.inc(1);
     bar.set_message("aggregating to strata");
     let strata = levelfield_engine::aggregate(&request)?;
+    clock.lap("aggregate");
     bar.inc(1);
     let population = match &spec.population {
         Some(p) => {
@@ -72,8 +74,34 @@ fn prepare(
         }
         None => None,
     };
+    clock.lap("read population");
     bar.inc(1);
     Ok((layout, strata, population))
+}
+
+/// Stage timings for `--timings`.
+struct Clock {
+    on: bool,
+    last: std::time::Instant,
+}
+
+impl Clock {
+    fn new(on: bool) -> Clock {
+        Clock {
+            on,
+            last: std::time::Instant::now(),
+        }
+    }
+    fn lap(&mut self, stage: &str) {
+        let now = std::time::Instant::now();
+        if self.on {
+            eprintln!(
+                "levelfield: {stage}: {:.3} s",
+                (now - self.last).as_secs_f64()
+            );
+        }
+        self.last = now;
+    }
 }
 
 fn progress(quiet: bool, stages: u64) -> ProgressBar {
@@ -92,10 +120,17 @@ fn progress(quiet: bool, stages: u64) -> ProgressBar {
 /// `levelfield profile`.
 pub(crate) fn run(args: &ProfileArgs) -> Result<(), CommandError> {
     let bar = progress(args.quiet, 6);
+    let mut clock = Clock::new(args.timings);
     let spec = load_spec(&args.spec, args.data.as_deref())?;
-    let (layout, strata, population) = prepare(&spec, &bar)?;
+    let (layout, strata, population) = prepare(&spec, &bar, &mut clock)?;
     bar.set_message("estimating, comparing, protecting");
-    let profile = levelfield_profile::run(&spec, &layout, &strata, population.as_ref())?;
+    let mut profile =
+        levelfield_profile::compute::compute(&spec, &layout, &strata, population.as_ref())?;
+    clock.lap("estimate");
+    levelfield_profile::disclose::protect(&spec, &mut profile)?;
+    clock.lap("suppress");
+    levelfield_profile::compute::derive(&spec, &mut profile);
+    clock.lap("compare, inequality, trends");
     bar.inc(1);
     bar.set_message("writing");
     let tables = output::tables(&spec, &profile);
@@ -126,6 +161,7 @@ pub(crate) fn run(args: &ProfileArgs) -> Result<(), CommandError> {
         }
         Ok(())
     })?;
+    clock.lap("write");
     bar.inc(1);
     bar.finish_and_clear();
     if !args.quiet {
@@ -198,7 +234,8 @@ fn write_folder(
 /// `levelfield check`.
 pub(crate) fn check(args: &CheckArgs) -> Result<(), CommandError> {
     let spec = load_spec(&args.spec, args.data.as_deref())?;
-    let (layout, strata, population) = prepare(&spec, &ProgressBar::hidden())?;
+    let (layout, strata, population) =
+        prepare(&spec, &ProgressBar::hidden(), &mut Clock::new(false))?;
     let profile =
         levelfield_profile::compute::compute(&spec, &layout, &strata, population.as_ref())?;
     println!(

@@ -195,63 +195,125 @@ pub struct Profile {
     pub rule: String,
 }
 
-/// A hasher for packed integer keys (multiplicative, as rustc's FxHash): the cells are hashed
-/// millions of times and need no protection against adversarial keys.
-#[derive(Default, Clone, Copy)]
-struct PackedHasher(u64);
-
-impl std::hash::Hasher for PackedHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.write_u64(u64::from(*b));
-        }
-    }
-    fn write_u64(&mut self, x: u64) {
-        self.0 = (self.0.rotate_left(5) ^ x).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-}
-
-type Packed<V> = HashMap<u64, V, std::hash::BuildHasherDefault<PackedHasher>>;
-
 fn pack(period: usize, area: u32, dim: usize, group: u8) -> u64 {
     (period as u64) << 40 | u64::from(area) << 20 | (dim as u64) << 8 | u64::from(group)
 }
 
-fn pack_std(cell: u64, age: u8, sex: u8) -> u64 {
-    cell << 11 | u64::from(age) << 3 | u64::from(sex)
-}
-
-/// Sums of measures by cell.
-struct Cells {
+/// Sums of measures by cell, laid out densely: group (all dimensions' groups in a row) ×
+/// period × area slot (the areas, then the all-areas total). Cells are addressed by packed keys
+/// ([`pack`]); a dense array is far faster than hashing for the millions of additions a large
+/// profile makes.
+struct Grid {
     n: usize,
-    index: Packed<usize>,
+    offsets: Vec<usize>,
+    n_periods: usize,
+    n_areas: usize,
     values: Vec<f64>,
+    present: Vec<bool>,
 }
 
-impl Cells {
-    fn new(n: usize) -> Cells {
-        Cells {
-            n,
-            index: Packed::default(),
-            values: Vec::new(),
+impl Grid {
+    /// The most cells a grid may hold (× measures), about 1.6 GB of sums.
+    const MAX_VALUES: usize = 200_000_000;
+
+    fn new(
+        n: usize,
+        dim_sizes: &[usize],
+        n_periods: usize,
+        n_areas: usize,
+    ) -> Result<Grid, ProfileError> {
+        let mut offsets = Vec::with_capacity(dim_sizes.len());
+        let mut total = 0;
+        for size in dim_sizes {
+            offsets.push(total);
+            total += size;
         }
+        let cells = total * n_periods * (n_areas + 1);
+        if cells.saturating_mul(n.max(1)) > Grid::MAX_VALUES {
+            return Err(ProfileError::Data(format!(
+                "{n_periods} periods × {n_areas} areas × {total} groups is more than one profile holds; split the profile by period or region"
+            )));
+        }
+        Ok(Grid {
+            n,
+            offsets,
+            n_periods,
+            n_areas,
+            values: vec![0.0; cells * n],
+            present: vec![false; cells],
+        })
+    }
+    fn index(&self, key: u64) -> usize {
+        let period = (key >> 40) as usize;
+        let area = ((key >> 20) & 0xF_FFFF) as u32;
+        let dim = ((key >> 8) & 0xFFF) as usize;
+        let group = (key & 0xFF) as usize;
+        let slot = if area == ALL_AREAS {
+            self.n_areas
+        } else {
+            area as usize
+        };
+        ((self.offsets[dim] + group) * self.n_periods + period) * (self.n_areas + 1) + slot
     }
     fn add(&mut self, key: u64, values: impl Iterator<Item = f64>) {
+        let i = self.index(key);
+        self.present[i] = true;
         let n = self.n;
-        let len = self.values.len();
-        let at = *self.index.entry(key).or_insert(len);
-        if at == len {
-            self.values.resize(len + n, 0.0);
-        }
-        for (slot, v) in self.values[at..at + n].iter_mut().zip(values) {
+        for (slot, v) in self.values[i * n..(i + 1) * n].iter_mut().zip(values) {
             *slot += v;
         }
     }
     fn get(&self, key: u64) -> Option<&[f64]> {
-        self.index.get(&key).map(|&i| &self.values[i..i + self.n])
+        let i = self.index(key);
+        self.present[i].then(|| &self.values[i * self.n..(i + 1) * self.n])
+    }
+}
+
+/// Sums by cell × age band × sex slot (male, female, any other), dense like [`Grid`], for
+/// standardisation.
+struct StdGrid {
+    n: usize,
+    n_bands: usize,
+    values: Vec<f64>,
+}
+
+impl StdGrid {
+    fn new(n: usize, grid: &Grid, n_bands: usize) -> Result<StdGrid, ProfileError> {
+        let cells = grid.present.len() * n_bands * 3;
+        if cells.saturating_mul(n) > Grid::MAX_VALUES {
+            return Err(ProfileError::Data(
+                "too many periods × areas × groups × age bands for standardised indicators in one profile; split the profile by period or region".into(),
+            ));
+        }
+        Ok(StdGrid {
+            n,
+            n_bands,
+            values: vec![0.0; cells * n],
+        })
+    }
+    fn at(&self, cell: usize, band: u8, slot: usize) -> usize {
+        ((cell * self.n_bands + band as usize) * 3 + slot) * self.n
+    }
+    fn add(&mut self, cell: usize, band: u8, slot: usize, values: impl Iterator<Item = f64>) {
+        let i = self.at(cell, band, slot);
+        for (x, v) in self.values[i..i + self.n].iter_mut().zip(values) {
+            *x += v;
+        }
+    }
+    fn get(&self, cell: usize, band: u8, slot: usize, m: usize) -> f64 {
+        if self.n == 0 {
+            return 0.0;
+        }
+        self.values[self.at(cell, band, slot) + m]
+    }
+}
+
+/// The standardisation slot of a sex code: male, female, or any other.
+fn sex_slot(sex: u8) -> usize {
+    match sex {
+        0 => 0,
+        1 => 1,
+        _ => 2,
     }
 }
 
@@ -417,10 +479,34 @@ pub fn compute(
         unrecognised: Unrecognised::default(),
     };
     let n_measures = layout.n_measures;
-    let mut cells = Cells::new(n_measures);
-    let mut std_cells = Cells::new(n_measures);
+    let dim_sizes: Vec<usize> = dim_groups.iter().map(Vec::len).collect();
+    let mut cells = Grid::new(n_measures, &dim_sizes, periods.len(), areas.len())?;
+    // Standardisation cells hold only the numerators of DSR and ISR indicators.
+    let mut std_measures: Vec<usize> = Vec::new();
+    for (ind, l) in spec.indicators.iter().zip(&layout.indicators) {
+        if matches!(ind.statistic, Statistic::Dsr | Statistic::Isr)
+            && let Some(m) = l.numerator
+            && !std_measures.contains(&m)
+        {
+            std_measures.push(m);
+        }
+    }
+    let mut std_cells = StdGrid::new(
+        std_measures.len(),
+        &cells,
+        if standardised { n_bands } else { 0 },
+    )?;
     // Data quality: records by (period, area, field) → [records, recorded, not stated, not known, unrecognised].
-    let mut quality: BTreeMap<(usize, u32, usize), [f64; 5]> = BTreeMap::new();
+    let n_slots = areas.len() + 1;
+    let mut quality: Vec<Option<[f64; 5]>> = vec![None; periods.len() * n_slots * 4];
+    let quality_at = |period: usize, area: u32, field: usize| {
+        let slot = if area == ALL_AREAS {
+            n_slots - 1
+        } else {
+            area as usize
+        };
+        (period * n_slots + slot) * 4 + field
+    };
     let records_of = |row: usize| -> f64 {
         match layout.records {
             Some(m) => strata.values[m][row],
@@ -529,7 +615,7 @@ pub fn compute(
             };
             let status = if unknown[field] { 4 } else { status };
             for a in [area, ALL_AREAS] {
-                let q = quality.entry((period, a, field)).or_default();
+                let q = quality[quality_at(period, a, field)].get_or_insert([0.0; 5]);
                 q[0] += records;
                 q[status] += records;
                 if area == ALL_AREAS {
@@ -544,7 +630,12 @@ pub fn compute(
                 let cell = pack(period, a, d, g);
                 cells.add(cell, values());
                 if standardised && codes.age != AGE_NOT_KNOWN {
-                    std_cells.add(pack_std(cell, codes.age, codes.sex), values());
+                    std_cells.add(
+                        cells.index(cell),
+                        codes.age,
+                        sex_slot(codes.sex),
+                        std_measures.iter().map(|&m| strata.values[m][row]),
+                    );
                 }
                 if area == ALL_AREAS {
                     break;
@@ -575,8 +666,8 @@ pub fn compute(
     }
 
     // Populations into cells.
-    let mut pop_cells = Cells::new(1);
-    let mut pop_std = Cells::new(1);
+    let mut pop_cells = Grid::new(1, &dim_sizes, periods.len(), areas.len())?;
+    let mut pop_std = StdGrid::new(1, &cells, if standardised { n_bands } else { 0 })?;
     let mut pop_ethnicity = PopEthnicity::Absent;
     // The groups the population file has at all: events in a group it never has (non-binary,
     // when populations are by male and female) get a note, not an error.
@@ -700,7 +791,12 @@ pub fn compute(
                     let cell = pack(period, a, d, g);
                     pop_cells.add(cell, std::iter::once(r.population));
                     if standardised && age != AGE_NOT_KNOWN {
-                        pop_std.add(pack_std(cell, age, sex), std::iter::once(r.population));
+                        let slot = if pop_has_role(Role::Sex) {
+                            sex_slot(sex)
+                        } else {
+                            0
+                        };
+                        pop_std.add(cells.index(cell), age, slot, std::iter::once(r.population));
                     }
                     if area == ALL_AREAS {
                         break;
@@ -826,16 +922,16 @@ pub fn compute(
     // Events of measure `m` in a standardisation cell; without a sex column in the population,
     // events of every sex share one cell (sex 0).
     let std_events = |cell: u64, band: u8, sex: u8, m: usize| -> f64 {
+        let m = std_measures.iter().position(|x| *x == m).unwrap_or(0);
+        let cell = cells.index(cell);
         if pop_sex {
-            std_cells
-                .get(pack_std(cell, band, sex))
-                .map_or(0.0, |v| v[m])
+            std_cells.get(cell, band, sex_slot(sex), m)
         } else {
-            (0..GENDERS.len() as u8)
-                .filter_map(|s| std_cells.get(pack_std(cell, band, s)))
-                .map(|v| v[m])
-                .sum()
+            (0..3).map(|slot| std_cells.get(cell, band, slot, m)).sum()
         }
+    };
+    let std_population = |cell: u64, band: u8, sex: u8| -> f64 {
+        pop_std.get(cells.index(cell), band, sex_slot(sex), 0)
     };
     let mut estimates = Vec::new();
     let mut problems = Vec::new();
@@ -939,9 +1035,7 @@ pub fn compute(
                                                 continue;
                                             }
                                             let events = std_events(cell, band, sex, m);
-                                            let p = pop_std
-                                                .get(pack_std(cell, band, sex))
-                                                .map_or(0.0, |v| v[0]);
+                                            let p = std_population(cell, band, sex);
                                             if p <= 0.0 {
                                                 excluded += events;
                                                 continue;
@@ -951,13 +1045,11 @@ pub fn compute(
                                                     match ind.standard.unwrap_or(Standard::Esp2013)
                                                     {
                                                         Standard::Esp2013 => ESP2013[band as usize],
-                                                        Standard::Total => pop_std
-                                                            .get(pack_std(
-                                                                pack(period, ALL_AREAS, 0, 0),
-                                                                band,
-                                                                sex,
-                                                            ))
-                                                            .map_or(0.0, |v| v[0]),
+                                                        Standard::Total => std_population(
+                                                            pack(period, ALL_AREAS, 0, 0),
+                                                            band,
+                                                            sex,
+                                                        ),
                                                     };
                                                 dsr.add(Stratum::independent(events, p, w))
                                                     .map_err(|e| {
@@ -966,9 +1058,7 @@ pub fn compute(
                                             } else {
                                                 let all = pack(period, ALL_AREAS, 0, 0);
                                                 let ref_events = std_events(all, band, sex, m);
-                                                let ref_pop = pop_std
-                                                    .get(pack_std(all, band, sex))
-                                                    .map_or(0.0, |v| v[0]);
+                                                let ref_pop = std_population(all, band, sex);
                                                 if ref_pop > 0.0 {
                                                     isr.add(
                                                         Some(events),
@@ -1106,7 +1196,18 @@ pub fn compute(
         trends: Vec::new(),
         quality: quality
             .into_iter()
-            .map(|((period, area, field), q)| {
+            .enumerate()
+            .filter_map(|(i, q)| {
+                let q = q?;
+                let (field, slot, period) = (i % 4, (i / 4) % n_slots, i / 4 / n_slots);
+                let area = if slot == n_slots - 1 {
+                    ALL_AREAS
+                } else {
+                    slot as u32
+                };
+                Some((period, area, field, q))
+            })
+            .map(|(period, area, field, q)| {
                 let name = ["ethnicity", "age", "sex", "imd"][field];
                 QualityRow {
                     period,

@@ -41,7 +41,7 @@ pub enum ProfileError {
     Data(String),
 }
 
-/// Runs every step after aggregation: estimates, disclosure control, then comparisons,
+/// Runs every step after aggregation (the command line runs the same three steps, timing each): estimates, disclosure control, then comparisons,
 /// inequality and trends over what may be published.
 ///
 /// # Errors

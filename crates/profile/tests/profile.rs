@@ -423,3 +423,92 @@ fn small_counts_are_hidden_with_everything_derived_from_them() {
     }
     assert!(p.rule.starts_with("custom: counts 1 to 4 hidden"));
 }
+
+#[test]
+fn directly_standardised_rates_by_age_and_sex_and_by_age_alone() {
+    let text = r#"
+name = "dsr"
+confidence = [95]
+[counts]
+path = "counts.csv"
+[population]
+path = "population.csv"
+[[indicator]]
+id = "dsr"
+name = "DSR"
+statistic = "dsr"
+numerator = "detentions"
+[disclosure]
+rule = "none"
+"#;
+    let spec = spec(text);
+    let cols = ["period", "age_band", "sex", "detentions"].map(String::from);
+    let (_, layout) = plan(&spec, &cols).unwrap();
+    let roles = [Role::Period, Role::AgeBand, Role::Sex];
+    // (band, sex, events, population)
+    let cells = [
+        ("0-4", "1", 6.0, 1000.0),
+        ("0-4", "2", 4.0, 2000.0),
+        ("5-9", "1", 9.0, 3000.0),
+        ("5-9", "2", 12.0, 1500.0),
+    ];
+    let rows: Vec<(Vec<Option<&str>>, Vec<f64>)> = cells
+        .iter()
+        .map(|(b, s, x, _)| (vec![Some("2024"), Some(*b), Some(*s)], vec![*x]))
+        .collect();
+    let strata = Strata::from_rows(&roles, &rows);
+    let pop_rows = |with_sex: bool| Population {
+        file: "population.csv".into(),
+        rows: cells
+            .iter()
+            .enumerate()
+            .map(|(i, (b, s, _, n))| PopulationRow {
+                period: "2024".into(),
+                age_band: Some(b.to_string()),
+                sex: with_sex.then(|| s.to_string()),
+                population: *n,
+                row: i,
+                ..PopulationRow::default()
+            })
+            .collect(),
+        roles: if with_sex {
+            vec![Role::Period, Role::AgeBand, Role::Sex]
+        } else {
+            vec![Role::Period, Role::AgeBand]
+        },
+    };
+    // ESP2013 weights: 0-4 5000, 5-9 5500 (each sex stratum carries its band's weight).
+    let by_sex: f64 = (6.0 / 1000.0 * 5000.0
+        + 4.0 / 2000.0 * 5000.0
+        + 9.0 / 3000.0 * 5500.0
+        + 12.0 / 1500.0 * 5500.0)
+        / (2.0 * (5000.0 + 5500.0))
+        * 100_000.0;
+    let p = levelfield_profile::run(&spec, &layout, &strata, Some(&pop_rows(true))).unwrap();
+    let v = p.estimates[0].estimate.value.unwrap();
+    assert!((v - by_sex).abs() < 1e-9, "{v} vs {by_sex}");
+    // Without sex in the population (duplicate band rows are summed per band here).
+    let mut pop = pop_rows(false);
+    // Population by band alone: one row per band.
+    pop.rows = vec![
+        PopulationRow {
+            period: "2024".into(),
+            age_band: Some("0-4".into()),
+            population: 3000.0,
+            row: 0,
+            ..PopulationRow::default()
+        },
+        PopulationRow {
+            period: "2024".into(),
+            age_band: Some("5-9".into()),
+            population: 4500.0,
+            row: 1,
+            ..PopulationRow::default()
+        },
+    ];
+    let by_age: f64 =
+        (10.0 / 3000.0 * 5000.0 + 21.0 / 4500.0 * 5500.0) / (5000.0 + 5500.0) * 100_000.0;
+    let p = levelfield_profile::run(&spec, &layout, &strata, Some(&pop)).unwrap();
+    let v = p.estimates[0].estimate.value.unwrap();
+    assert!((v - by_age).abs() < 1e-9, "{v} vs {by_age}");
+}
