@@ -248,6 +248,7 @@ fn key_expr(source: &KeySource) -> Expr {
         // Grouped as stored (dictionary, view or integer types group fastest); the few result
         // rows are cast to text afterwards.
         KeySource::Column(c) => ident(c),
+        KeySource::Lookup { .. } => ident(LOOKUP_VALUE),
         KeySource::AgeInYears(c, scheme) => {
             let age = cast_expr(ident(c), DataType::Float64);
             let null = lit(ScalarValue::Utf8(None));
@@ -265,6 +266,98 @@ fn key_expr(source: &KeySource) -> Expr {
             case.end().expect("a CASE with branches is valid")
         }
     }
+}
+
+/// The name a looked-up value takes in the joined plan.
+const LOOKUP_VALUE: &str = "__levelfield_lookup_value";
+const LOOKUP_KEY: &str = "__levelfield_lookup_key";
+
+/// Left-joins a lookup (code → value) onto the source by `column`, after checking that each
+/// code appears once in the lookup (a repeated code would count its events twice).
+async fn join_lookup(
+    ctx: &SessionContext,
+    df: DataFrame,
+    column: &str,
+    file: &Path,
+    key: &str,
+    value: &str,
+) -> Result<DataFrame, EngineError> {
+    let path = file.display().to_string();
+    let err = |e: datafusion::error::DataFusionError| EngineError::Read {
+        path: path.clone(),
+        message: first_line(&e.to_string()),
+    };
+    let lookup = open(ctx, file, None).await?;
+    let names: Vec<String> = lookup
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect();
+    for c in [key, value] {
+        if !names.iter().any(|n| n == c) {
+            return Err(EngineError::Read {
+                path: path.clone(),
+                message: format!(
+                    "column `{c}` is not in the lookup; its columns are {}. Name it in [lsoa_lookup]",
+                    names.join(", ")
+                ),
+            });
+        }
+    }
+    let lookup = lookup
+        .select(vec![
+            cast_expr(ident(key), DataType::Utf8).alias(LOOKUP_KEY),
+            cast_expr(ident(value), DataType::Utf8).alias(LOOKUP_VALUE),
+        ])
+        .map_err(err)?;
+    let repeated = lookup
+        .clone()
+        .aggregate(vec![ident(LOOKUP_KEY)], vec![count(lit(1i64)).alias("n")])
+        .map_err(err)?
+        .filter(ident("n").gt(lit(1i64)))
+        .map_err(err)?
+        .limit(0, Some(5))
+        .map_err(err)?
+        .collect()
+        .await
+        .map_err(err)?;
+    let codes: Vec<String> = repeated
+        .iter()
+        .flat_map(|b| {
+            let a = cast(b.column(0), &DataType::Utf8).expect("text");
+            let a = a
+                .as_any()
+                .downcast_ref::<StringArray>()
+                .expect("text")
+                .clone();
+            (0..a.len())
+                .map(move |i| a.value(i).to_string())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    if !codes.is_empty() {
+        return Err(EngineError::Read {
+            path,
+            message: format!(
+                "the codes {} appear more than once in column `{key}`; keep one row per code",
+                codes.join(", ")
+            ),
+        });
+    }
+    let df = df
+        .with_column(LOOKUP_KEY, cast_expr(ident(column), DataType::Utf8))
+        .map_err(err)?;
+    df.join(
+        lookup
+            .with_column_renamed(LOOKUP_KEY, "__levelfield_lookup_code")
+            .map_err(err)?,
+        datafusion::common::JoinType::Left,
+        &[LOOKUP_KEY],
+        &["__levelfield_lookup_code"],
+        None,
+    )
+    .map_err(err)
 }
 
 fn role_name(role: Role) -> &'static str {
@@ -289,7 +382,18 @@ pub fn aggregate(request: &Request) -> Result<Strata, EngineError> {
 async fn aggregate_async(request: &Request) -> Result<Strata, EngineError> {
     let path = request.path.display().to_string();
     let ctx = context();
-    let df = open_typed(&ctx, &request.path, &request.types).await?;
+    let mut df = open_typed(&ctx, &request.path, &request.types).await?;
+    for (_, source) in &request.keys {
+        if let KeySource::Lookup {
+            column,
+            file,
+            key,
+            value,
+        } = source
+        {
+            df = join_lookup(&ctx, df, column, file, key, value).await?;
+        }
+    }
     let names: Vec<String> = df
         .schema()
         .fields()
@@ -552,6 +656,40 @@ mod tests {
         r.types = vec![("nope".into(), ColumnType::Text)];
         let err = aggregate(&r).unwrap_err().to_string();
         assert!(err.contains("[types] names `nope`"), "{err}");
+    }
+
+    #[test]
+    fn lsoa_codes_get_their_decile_from_a_lookup() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("events.csv");
+        std::fs::write(
+            &path,
+            "period,age,lsoa\n2024,17,E01\n2024,30,E02\n2024,31,E02\n2024,40,E99\n",
+        )
+        .unwrap();
+        let lookup = dir.path().join("imd.csv");
+        std::fs::write(&lookup, "lsoa_code,imd_decile\nE01,3\nE02,9\n").unwrap();
+        let mut r = request(&path, vec![Measure::Rows]);
+        r.keys[1] = (
+            Role::Imd,
+            KeySource::Lookup {
+                column: "lsoa".into(),
+                file: lookup.clone(),
+                key: "lsoa_code".into(),
+                value: "imd_decile".into(),
+            },
+        );
+        let got: Vec<(String, f64)> = rows(&aggregate(&r).unwrap())
+            .into_iter()
+            .map(|x| (x.1, x.2[0]))
+            .collect();
+        assert_eq!(
+            got,
+            vec![("3".into(), 1.0), ("9".into(), 2.0), ("∅".into(), 1.0)]
+        );
+        std::fs::write(&lookup, "lsoa_code,imd_decile\nE01,3\nE01,4\n").unwrap();
+        let err = aggregate(&r).unwrap_err().to_string();
+        assert!(err.contains("the codes E01 appear more than once"), "{err}");
     }
 
     #[test]

@@ -75,6 +75,19 @@ pub fn plan(spec: &Spec, columns: &[String]) -> Result<(Request, Layout), Profil
     }
     if has(&c.imd) {
         keys.push((Role::Imd, KeySource::Column(c.imd.clone())));
+    } else if let Some(l) = &spec.lsoa_lookup {
+        if !has(&c.lsoa) {
+            return Err(missing("LSOA code, for [lsoa_lookup]", &c.lsoa));
+        }
+        keys.push((
+            Role::Imd,
+            KeySource::Lookup {
+                column: c.lsoa.clone(),
+                file: l.path.clone(),
+                key: l.lsoa.clone(),
+                value: l.imd.clone(),
+            },
+        ));
     }
     let mut measures = Vec::new();
     let mut push = |m: Measure| {

@@ -31,6 +31,9 @@ pub struct Spec {
     /// How codes are read.
     #[serde(default)]
     pub lookups: Lookups,
+    /// LSOA → IMD decile lookup, for events that carry an LSOA code instead of a decile.
+    #[serde(default)]
+    pub lsoa_lookup: Option<LsoaLookup>,
     /// Areas: the name of the all-areas total, and area names.
     #[serde(default)]
     pub areas: Areas,
@@ -93,6 +96,8 @@ pub struct Columns {
     pub population: String,
     /// Number of records in the stratum (counts files; used for data quality).
     pub records: String,
+    /// LSOA code (events without an IMD column): its decile comes from `[lsoa_lookup]`.
+    pub lsoa: String,
 }
 
 impl Default for Columns {
@@ -107,8 +112,32 @@ impl Default for Columns {
             imd: "imd_decile".into(),
             population: "population".into(),
             records: "records".into(),
+            lsoa: "lsoa_code".into(),
         }
     }
+}
+
+/// A file that gives each LSOA its IMD decile (e.g. the English Indices of Deprivation 2019
+/// file 1, with its LSOA code and IMD decile columns).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LsoaLookup {
+    /// The file, relative to the spec.
+    pub path: PathBuf,
+    /// Column of LSOA codes (each once).
+    #[serde(default = "default_lsoa")]
+    pub lsoa: String,
+    /// Column of IMD deciles.
+    #[serde(default = "default_imd")]
+    pub imd: String,
+}
+
+fn default_lsoa() -> String {
+    "lsoa_code".into()
+}
+
+fn default_imd() -> String {
+    "imd_decile".into()
 }
 
 /// How codes are read into groups.
@@ -535,6 +564,9 @@ impl Spec {
         }
         if let Some(names) = &mut spec.areas.names {
             *names = base.join(&*names);
+        }
+        if let Some(l) = &mut spec.lsoa_lookup {
+            l.path = base.join(&l.path);
         }
         let problems = spec.problems();
         if problems.is_empty() {

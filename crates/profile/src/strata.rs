@@ -31,6 +31,18 @@ pub enum KeySource {
     /// An age in whole years, banded into the scheme's labels; missing stays missing, an age
     /// below 0 or above 130 becomes the label `invalid age`.
     AgeInYears(String, Scheme),
+    /// A value looked up in another file by this column (an LSOA code → its IMD decile); a code
+    /// the lookup does not have gives a missing value.
+    Lookup {
+        /// The column of the source holding the code.
+        column: String,
+        /// The lookup file.
+        file: PathBuf,
+        /// The lookup's column of codes (each code once).
+        key: String,
+        /// The lookup's column of values.
+        value: String,
+    },
 }
 
 impl KeySource {
@@ -38,6 +50,7 @@ impl KeySource {
     pub fn column(&self) -> &str {
         match self {
             KeySource::Column(c) | KeySource::AgeInYears(c, _) => c,
+            KeySource::Lookup { column, .. } => column,
         }
     }
 }
