@@ -130,6 +130,9 @@ pub(crate) fn run(args: &ProfileArgs) -> Result<(), CommandError> {
     levelfield_profile::disclose::protect(&spec, &mut profile)?;
     clock.lap("suppress");
     levelfield_profile::compute::derive(&spec, &mut profile);
+    if let Some(names) = &spec.areas.names {
+        levelfield_profile::name_areas(&mut profile, &levelfield_table::read(names)?)?;
+    }
     clock.lap("compare, inequality, trends");
     bar.inc(1);
     bar.set_message("writing");

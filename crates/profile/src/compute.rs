@@ -171,6 +171,8 @@ pub struct Profile {
     pub periods: Vec<String>,
     /// Area codes, sorted.
     pub areas: Vec<String>,
+    /// Area names, aligned with `areas` (the codes unless names are given).
+    pub area_names: Vec<String>,
     /// Groups of each dimension (index 0 the overall row).
     pub groups: Vec<Vec<Group>>,
     /// Dimension kinds (index 0 `None`, the overall row).
@@ -1186,6 +1188,7 @@ pub fn compute(
 
     let profile = Profile {
         periods,
+        area_names: areas.clone(),
         areas,
         groups: dim_groups,
         dimensions: dims,
@@ -1247,7 +1250,7 @@ fn dims_label(kind: Option<DimensionKind>) -> &'static str {
     kind.map_or("overall", DimensionKind::label)
 }
 
-/// The name of an area for messages.
+/// The name of an area (from `names`, aligned with the area codes) or of the all-areas row.
 pub fn area_name<'a>(areas: &'a [String], area: u32, spec: &'a Spec) -> &'a str {
     if area == ALL_AREAS {
         &spec.areas.total_name

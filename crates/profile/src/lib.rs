@@ -41,6 +41,40 @@ pub enum ProfileError {
     Data(String),
 }
 
+/// Names areas from a table of codes and names (the spec's `[areas] names` file): codes it
+/// lacks keep their code as name.
+///
+/// # Errors
+/// [`ProfileError::Data`] when the table has no `area_code` or `area_name` column.
+pub fn name_areas(
+    profile: &mut Profile,
+    table: &levelfield_table::Table,
+) -> Result<(), ProfileError> {
+    let err = |e: levelfield_table::TableError| {
+        ProfileError::Data(format!(
+            "{e}; an area names file has columns area_code and area_name"
+        ))
+    };
+    let (code, name) = (
+        table.index("area_code").map_err(err)?,
+        table.index("area_name").map_err(err)?,
+    );
+    let names: std::collections::HashMap<String, String> = (0..table.n_rows())
+        .map(|r| {
+            (
+                table.text(code, r).trim().to_string(),
+                table.text(name, r).trim().to_string(),
+            )
+        })
+        .collect();
+    for (code, name) in profile.areas.iter().zip(profile.area_names.iter_mut()) {
+        if let Some(n) = names.get(code) {
+            name.clone_from(n);
+        }
+    }
+    Ok(())
+}
+
 /// Runs every step after aggregation (the command line runs the same three steps, timing each): estimates, disclosure control, then comparisons,
 /// inequality and trends over what may be published.
 ///

@@ -100,7 +100,7 @@ pub fn tables(spec: &Spec, p: &Profile) -> Tables {
     b.text("area_code", e.iter().map(|r| area_code(r.area)));
     b.text(
         "area_name",
-        e.iter().map(|r| area_name(&p.areas, r.area, spec)),
+        e.iter().map(|r| area_name(&p.area_names, r.area, spec)),
     );
     b.text("period", e.iter().map(|r| &p.periods[r.period]));
     b.text("dimension", e.iter().map(|r| dim_label(r.dimension)));
@@ -380,7 +380,7 @@ pub fn fingertips(spec: &Spec, p: &Profile) -> Table {
     b.text(&names[4], e.iter().map(|r| area_code(r.area)));
     b.text(
         &names[5],
-        e.iter().map(|r| area_name(&p.areas, r.area, spec)),
+        e.iter().map(|r| area_name(&p.area_names, r.area, spec)),
     );
     b.text(&names[6], e.iter().map(|_| spec.areas.area_type.as_str()));
     b.text(&names[7], e.iter().map(|_| "Persons"));

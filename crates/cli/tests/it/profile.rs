@@ -188,6 +188,8 @@ fn spec_text(source: &str, indicators: &str) -> String {
 path = "population.csv"
 [population.columns]
 ethnicity = "ethnic_group"
+[areas]
+names = "names.csv"
 {indicators}
 [[dimension]]
 kind = "ethnicity"
@@ -211,6 +213,11 @@ fn events_and_the_same_data_as_counts_give_the_same_profile() {
     let d = tmp.path();
     synth(d, "30000", &["--csv", "--areas", "4"]);
     counts_from_events(&d.join("events.csv"), &d.join("counts.csv"));
+    fs::write(
+        d.join("names.csv"),
+        "area_code,area_name\nSYN001,Northtown\nSYN002,Southville\n",
+    )
+    .unwrap();
     fs::write(
         d.join("events.toml"),
         spec_text("[events]\npath = \"events.csv\"", INDICATORS_EVENTS),
@@ -249,6 +256,15 @@ fn events_and_the_same_data_as_counts_give_the_same_profile() {
         assert!(a.lines().count() > 10, "{stem} is nearly empty");
         assert!(a == b, "{stem}.csv differs between events and counts");
     }
+    let est = read_csv(&d.join("out-events").join("estimates.csv"));
+    assert!(
+        est.iter()
+            .any(|r| r["area_code"] == "SYN001" && r["area_name"] == "Northtown")
+    );
+    assert!(
+        est.iter()
+            .any(|r| r["area_code"] == "SYN003" && r["area_name"] == "SYN003")
+    );
 }
 
 #[test]
