@@ -25,6 +25,7 @@ use datafusion::{
     prelude::{CsvReadOptions, ParquetReadOptions, SessionConfig, SessionContext, ident},
 };
 use futures::StreamExt;
+use levelfield_model::age::Scheme;
 use levelfield_profile::strata::{
     ColumnType, KeyColumn, KeySource, Measure, Request, Role, Strata,
 };
@@ -73,8 +74,19 @@ fn runtime() -> tokio::runtime::Runtime {
         .expect("a tokio runtime starts")
 }
 
+/// A session: DataFusion's defaults, a larger batch (fewer, fuller vectors for the hash
+/// aggregation), and any `DATAFUSION_*` environment variables (e.g.
+/// `DATAFUSION_EXECUTION_TARGET_PARTITIONS`) on top, so a deployment can tune the engine.
 fn context() -> SessionContext {
-    SessionContext::new_with_config(SessionConfig::new().with_batch_size(64 * 1024))
+    let mut config = SessionConfig::new().with_batch_size(64 * 1024);
+    if let Ok(from_env) = SessionConfig::from_env() {
+        if std::env::var_os("DATAFUSION_EXECUTION_BATCH_SIZE").is_none() {
+            config = from_env.with_batch_size(64 * 1024);
+        } else {
+            config = from_env;
+        }
+    }
+    SessionContext::new_with_config(config)
 }
 
 fn data_type(t: ColumnType) -> DataType {
@@ -249,22 +261,34 @@ fn key_expr(source: &KeySource) -> Expr {
         // rows are cast to text afterwards.
         KeySource::Column(c) => ident(c),
         KeySource::Lookup { .. } => ident(LOOKUP_VALUE),
-        KeySource::AgeInYears(c, scheme) => {
-            let age = cast_expr(ident(c), DataType::Float64);
-            let null = lit(ScalarValue::Utf8(None));
-            let mut case = when(age.clone().is_null(), null).when(
-                age.clone().lt(lit(0.0)).or(age.clone().gt(lit(130.0))),
-                lit("invalid age"),
-            );
-            for band in scheme.bands() {
-                let cond = match band.upper {
-                    Some(u) => age.clone().lt(lit(f64::from(u) + 1.0)),
-                    None => lit(true),
-                };
-                case = case.when(cond, lit(band.label));
-            }
-            case.end().expect("a CASE with branches is valid")
-        }
+        KeySource::AgeInYears(c, scheme) => age_band_index(c, *scheme),
+    }
+}
+
+/// The band of an age as a small integer (grouping on an integer is cheaper than on text; the
+/// index becomes the band's label when the result is read): the band's position in the
+/// scheme, −1 for an age below 0 or above 130, null for a missing age.
+fn age_band_index(column: &str, scheme: Scheme) -> Expr {
+    let age = cast_expr(ident(column), DataType::Float64);
+    let mut case = when(age.clone().is_null(), lit(ScalarValue::Int32(None))).when(
+        age.clone().lt(lit(0.0)).or(age.clone().gt(lit(130.0))),
+        lit(-1i32),
+    );
+    for (i, band) in scheme.bands().iter().enumerate() {
+        let cond = match band.upper {
+            Some(u) => age.clone().lt(lit(f64::from(u) + 1.0)),
+            None => lit(true),
+        };
+        case = case.when(cond, lit(i as i32));
+    }
+    case.end().expect("a CASE with branches is valid")
+}
+
+/// The label of a band index from [`age_band_index`].
+fn band_label(index: &str, scheme: Scheme) -> String {
+    match index.parse::<usize>() {
+        Ok(i) if i < scheme.bands().len() => scheme.bands()[i].label.to_string(),
+        _ => "invalid age".to_string(),
     }
 }
 
@@ -416,9 +440,8 @@ async fn aggregate_async(request: &Request) -> Result<Strata, EngineError> {
     for (k, m) in request.measures.iter().enumerate() {
         let e = match m {
             Measure::Rows => count(lit(1i64)),
-            Measure::CountIf(sql) => sum(when(parse(sql)?, lit(1i64))
-                .otherwise(lit(0i64))
-                .expect("a CASE with a branch is valid")),
+            // A condition cast to 0/1 (null stays null, which SUM skips): cheaper than CASE.
+            Measure::CountIf(sql) => sum(cast_expr(parse(sql)?, DataType::Int64)),
             Measure::SumColumn(c) => sum(number(ident(c))),
             Measure::CountValues(sql) => count(parse(sql)?),
             Measure::Sum(sql) => sum(number(parse(sql)?)),
@@ -520,6 +543,13 @@ async fn aggregate_async(request: &Request) -> Result<Strata, EngineError> {
                     array.value(i)
                 }
             }));
+        }
+    }
+    for ((_, source), (_, column)) in request.keys.iter().zip(&mut strata.keys) {
+        if let KeySource::AgeInYears(_, scheme) = source {
+            for value in column.dictionary.iter_mut().flatten() {
+                *value = band_label(value, *scheme);
+            }
         }
     }
     Ok(strata)
