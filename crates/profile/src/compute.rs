@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use levelfield_model::{age::Scheme, deprivation::imd_decile, ethnicity::BroadGroup};
 use levelfield_stats::{
-    ConfidenceLevel, Estimate, Interval, Method, Note,
+    ConfidenceLevel, Estimate, Method, Note,
     compare::{self, Benchmark, Comparison},
     dsr::{DsrAccumulator, Stratum},
     esp2013::ESP2013,
@@ -529,7 +529,12 @@ pub fn compute(
             ),
         });
     }
-    let text_of = |role: Role, row: usize| key(role).and_then(|k| k.value(row));
+    // Periods decoded once per dictionary value, as the other fields below.
+    let period_of: Vec<Option<usize>> = period_key
+        .dictionary
+        .iter()
+        .map(|p| p.as_deref().map(|p| period_index[p]))
+        .collect();
     // Each field's dictionary decoded once: strata repeat the same few codes many times.
     let decoded: Vec<Option<Decoded<'_>>> = [Role::Ethnicity, Role::AgeBand, Role::Sex, Role::Imd]
         .iter()
@@ -547,7 +552,7 @@ pub fn compute(
         .collect();
     let mut negative = Vec::new();
     for row in 0..strata.len() {
-        let Some(period) = text_of(Role::Period, row).map(|p| period_index[p]) else {
+        let Some(period) = period_of[period_key.codes[row] as usize] else {
             continue;
         };
         let area = match area_key {
@@ -691,7 +696,6 @@ pub fn compute(
         let mut seen: HashMap<(usize, u32, Codes), usize> = HashMap::new();
         let mut cache: HashMap<(usize, String), (u8, bool)> = HashMap::new();
         let mut missing_periods: BTreeMap<String, usize> = BTreeMap::new();
-        let mut bad = 0usize;
         for r in &pop.rows {
             let at = format!("{}: row {}", pop.file, r.row + 1);
             let Some(&period) = period_index.get(r.period.as_str()) else {
@@ -711,7 +715,6 @@ pub fn compute(
                         r.population
                     ),
                 });
-                bad += 1;
                 continue;
             }
             let (ethnicity, broad) = match pop_ethnicity {
@@ -733,7 +736,6 @@ pub fn compute(
                                 error: true,
                                 message: format!("{at}, column `ethnicity`: {e}"),
                             });
-                            bad += 1;
                             continue;
                         }
                     }
@@ -765,7 +767,6 @@ pub fn compute(
                 decoded[k] = code;
             }
             if failed {
-                bad += 1;
                 continue;
             }
             let [age, sex, imd] = decoded;
@@ -806,7 +807,6 @@ pub fn compute(
                 }
             }
         }
-        let _ = bad;
         for (p, n) in missing_periods {
             diagnostics.push(Diagnostic {
                 error: false,
@@ -1539,9 +1539,4 @@ fn compare_rows(
         }
     };
     result.map_err(|e| e.to_string())
-}
-
-/// The interval at a level index, if any.
-pub fn interval_at(e: &Estimate, k: usize) -> Option<Interval> {
-    e.intervals.get(k).copied().flatten()
 }
