@@ -1,11 +1,33 @@
 #!/usr/bin/env bash
 # The whole test suite: formatting, lints, docs and every test. Run from anywhere in the repo.
-# Installs nothing system-level today; needs only the Rust toolchain pinned in rust-toolchain.toml.
+# Needs the Rust toolchain pinned in rust-toolchain.toml, and Debian's chromium and chromium-driver
+# for the browser test of the HTML report (crates/cli/tests/it/browser.rs): when /usr/bin/chromium
+# or chromedriver is missing it installs them with apt-get (as root, else through sudo).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -d ../shared/reference/phe ] && [ -z "${LEVELFIELD_SHARED:-}" ]; then
   echo "reference data not found: put the shared/ folder beside this repository or set LEVELFIELD_SHARED" >&2
   exit 2
+fi
+if [ ! -x /usr/bin/chromium ] || ! command -v chromedriver >/dev/null; then
+  packages="chromium chromium-driver"
+  if [ "$(id -u)" -eq 0 ]; then
+    as_root=""
+  elif command -v sudo >/dev/null; then
+    as_root=sudo
+  else
+    echo "the browser test needs Chromium: as root, apt-get install --no-install-recommends $packages" >&2
+    exit 2
+  fi
+  if ! command -v apt-get >/dev/null; then
+    echo "the browser test needs Chromium: install Debian's $packages (no apt-get here)" >&2
+    exit 2
+  fi
+  echo "installing $packages for the browser test" >&2
+  # shellcheck disable=SC2086 # $as_root is empty or sudo; $packages is two names
+  $as_root env DEBIAN_FRONTEND=noninteractive apt-get update
+  # shellcheck disable=SC2086
+  $as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $packages
 fi
 # Property tests draw from a fixed seed so a run is reproducible; set PROPTEST_RNG_SEED to explore.
 export PROPTEST_RNG_SEED="${PROPTEST_RNG_SEED:-20261128}"

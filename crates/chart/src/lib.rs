@@ -1,14 +1,25 @@
-//! Charts as self-contained SVG text: SPC charts and funnel plots. Pure functions from data to a
-//! string — no I/O, no fonts or scripts fetched — so the CLI, the report and the web app draw
-//! the same pictures.
+//! Charts as self-contained SVG text: SPC charts, funnel plots, dot-and-whisker charts,
+//! deprivation gradients and spine charts. Pure functions from data to a string — no I/O, no
+//! fonts or scripts fetched — so the CLI, the report and the web app draw the same pictures.
 //!
 //! Every chart is accessible: `role="img"`, a `<title>` and a `<desc>` summarising what it shows,
 //! and a colour-blind-safe palette (Okabe–Ito) in which meaning never rests on colour alone
-//! (special causes are also drawn larger, and limits are labelled).
+//! (special causes are also drawn larger, reference groups get another shape, and limits are
+//! labelled). The `<title>` and `<desc>` ids are derived from a hash of the chart, so several
+//! charts can be inlined into one HTML page.
 
 #![deny(missing_docs)]
 
 use std::fmt::Write;
+
+#[cfg(test)]
+mod check;
+mod draw;
+mod group;
+mod spine;
+
+pub use group::{GroupPoint, dot_whisker, gradient};
+pub use spine::{Compared, SpineRow, spine_chart};
 
 /// Okabe–Ito colours.
 const BLUE: &str = "#0072B2";
@@ -77,18 +88,23 @@ fn esc(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// A round step giving about five ticks over `[lo, hi]` (`hi > lo`).
+fn tick_step(lo: f64, hi: f64) -> f64 {
+    let raw = (hi - lo) / 5.0;
+    let mag = 10f64.powf(raw.log10().floor());
+    [1.0, 2.0, 2.5, 5.0, 10.0]
+        .iter()
+        .map(|m| m * mag)
+        .find(|s| *s >= raw)
+        .unwrap_or(10.0 * mag)
+}
+
 /// Round tick values covering `[lo, hi]`.
 fn ticks(lo: f64, hi: f64) -> Vec<f64> {
     if hi.partial_cmp(&lo) != Some(std::cmp::Ordering::Greater) {
         return vec![lo];
     }
-    let raw = (hi - lo) / 5.0;
-    let mag = 10f64.powf(raw.log10().floor());
-    let step = [1.0, 2.0, 2.5, 5.0, 10.0]
-        .iter()
-        .map(|m| m * mag)
-        .find(|s| *s >= raw)
-        .unwrap_or(10.0 * mag);
+    let step = tick_step(lo, hi);
     let mut t = (lo / step).ceil() * step;
     let mut out = Vec::new();
     while t <= hi + step * 1e-9 {
@@ -101,7 +117,24 @@ fn ticks(lo: f64, hi: f64) -> Vec<f64> {
 fn fmt_tick(v: f64) -> String {
     let s = format!("{v:.6}");
     let s = s.trim_end_matches('0').trim_end_matches('.');
-    s.to_string()
+    if v.abs() < 10_000.0 {
+        return s.to_string();
+    }
+    // Thousands separators for large values (populations on a funnel's axis).
+    let (sign, digits) = s.strip_prefix('-').map_or(("", s), |d| ("-", d));
+    let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
+    let mut out = String::from(sign);
+    for (k, c) in int.chars().enumerate() {
+        if k > 0 && (int.len() - k) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if !frac.is_empty() {
+        out.push('.');
+        out.push_str(frac);
+    }
+    out
 }
 
 struct Frame {
@@ -120,14 +153,36 @@ impl Frame {
     }
 }
 
-fn open(svg: &mut String, title: &str, desc: &str) {
-    let _ = write!(
-        svg,
-        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" role="img" aria-labelledby="t d" font-family="Arial, Helvetica, sans-serif" font-size="12"><title id="t">{}</title><desc id="d">{}</desc><rect width="100%" height="100%" fill="#ffffff"/><text x="{LEFT}" y="22" font-size="15" font-weight="bold" fill="#000000">{}</text>"##,
+/// FNV-1a, 64 bits, over the parts with a 0xff byte (never in UTF-8) between them.
+fn fnv1a(parts: &[&str]) -> u64 {
+    const PRIME: u64 = 0x0100_0000_01b3;
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for (i, part) in parts.iter().enumerate() {
+        let sep: &[u8] = if i == 0 { &[] } else { &[0xff] };
+        for b in sep.iter().chain(part.as_bytes()) {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(PRIME);
+        }
+    }
+    h
+}
+
+/// The id prefix of a chart: a hash of its title, description and body, so that charts inlined
+/// into one page have distinct `<title>`/`<desc>` ids while each stays a pure function.
+fn id_prefix(title: &str, desc: &str, body: &str) -> String {
+    format!("c{:016x}", fnv1a(&[title, desc, body]))
+}
+
+/// A complete SVG document `height` pixels high: the accessible title and description, a white
+/// background, the visible title, then `body`.
+fn document(height: f64, title: &str, desc: &str, body: &str) -> String {
+    let id = id_prefix(title, desc, body);
+    format!(
+        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" role="img" aria-labelledby="{id}-t {id}-d" font-family="Arial, Helvetica, sans-serif" font-size="12"><title id="{id}-t">{}</title><desc id="{id}-d">{}</desc><rect width="100%" height="100%" fill="#ffffff"/><text x="{LEFT}" y="22" font-size="15" font-weight="bold" fill="#000000">{}</text>{body}</svg>"##,
         esc(title),
         esc(desc),
         esc(title)
-    );
+    )
 }
 
 fn y_axis(svg: &mut String, f: &Frame, label: &str) {
@@ -175,7 +230,6 @@ pub fn spc_chart(title: &str, y_label: &str, points: &[SpcPoint]) -> String {
         points.len(),
         n_special
     );
-    open(&mut svg, title, &desc);
     let finite = points
         .iter()
         .flat_map(|p| [p.value.unwrap_or(f64::NAN), p.lower, p.upper, p.mean])
@@ -184,8 +238,7 @@ pub fn spc_chart(title: &str, y_label: &str, points: &[SpcPoint]) -> String {
         (a.min(v), b.max(v))
     });
     if points.is_empty() || !lo.is_finite() {
-        svg.push_str("</svg>");
-        return svg;
+        return document(HEIGHT, title, &desc, &svg);
     }
     let pad = ((hi - lo) * 0.08).max(1e-9);
     let f = Frame {
@@ -195,22 +248,35 @@ pub fn spc_chart(title: &str, y_label: &str, points: &[SpcPoint]) -> String {
         y1: hi + pad,
     };
     y_axis(&mut svg, &f, y_label);
-    // Lines: limits and centre (per point, so steps at rebases show).
+    // Lines: limits and centre, one level run per segment, so a rebase shows as a step and
+    // no line slopes from one segment's limits to the next.
+    let half = 0.4 * (f.x(1.0) - f.x(0.0));
     for (get, colour, dash, name) in [
         (0usize, GREY, Some("6 4"), "upper process limit"),
         (1, GREY, Some("6 4"), "lower process limit"),
         (2, "#000000", None, "mean"),
     ] {
-        let pts: Vec<(f64, f64)> = points
-            .iter()
-            .enumerate()
-            .filter_map(|(i, p)| {
-                let v = [p.upper, p.lower, p.mean][get];
-                v.is_finite().then(|| (f.x(i as f64), f.y(v)))
-            })
-            .collect();
-        polyline(&mut svg, &pts, colour, dash, 1.2);
-        if let Some(last) = pts.last() {
+        let level = |p: &SpcPoint| [p.upper, p.lower, p.mean][get];
+        let mut last_end: Option<(f64, f64)> = None;
+        let mut i = 0;
+        while i < points.len() {
+            let v = level(&points[i]);
+            let mut j = i;
+            while j + 1 < points.len() && level(&points[j + 1]) == v {
+                j += 1;
+            }
+            if v.is_finite() {
+                let (x0, x1) = if i == j {
+                    (f.x(i as f64) - half, f.x(i as f64) + half)
+                } else {
+                    (f.x(i as f64), f.x(j as f64))
+                };
+                polyline(&mut svg, &[(x0, f.y(v)), (x1, f.y(v))], colour, dash, 1.2);
+                last_end = Some((x1, f.y(v)));
+            }
+            i = j + 1;
+        }
+        if let Some(last) = last_end {
             // In the right margin, beside the line's end, clear of the points.
             let _ = write!(
                 svg,
@@ -278,12 +344,14 @@ pub fn spc_chart(title: &str, y_label: &str, points: &[SpcPoint]) -> String {
             esc(&p.period)
         );
     }
-    svg.push_str("</svg>");
-    svg
+    document(HEIGHT, title, &desc, &svg)
 }
 
-/// A funnel plot: units as points (outliers enlarged and labelled), the target line, and the
-/// limits at each level as curves.
+/// The most outliers a funnel plot labels.
+const MAX_FUNNEL_LABELS: usize = 8;
+
+/// A funnel plot: units as points (outliers enlarged; the eight farthest from the target
+/// labelled), the target line, and the limits at each level as curves.
 pub fn funnel_plot(
     title: &str,
     x_label: &str,
@@ -300,7 +368,6 @@ pub fn funnel_plot(
         fmt_tick(target),
         n_out
     );
-    open(&mut svg, title, &desc);
     let xs = units
         .iter()
         .map(|u| u.size)
@@ -323,8 +390,7 @@ pub fn funnel_plot(
         (a.min(v), b.max(v))
     });
     if !x_lo.is_finite() || !y_lo.is_finite() {
-        svg.push_str("</svg>");
-        return svg;
+        return document(HEIGHT, title, &desc, &svg);
     }
     // Keep the funnel's mouth from dominating: clip the y range to the units' spread.
     let (u_lo, u_hi) = units.iter().fold((target, target), |(a, b), u| {
@@ -376,7 +442,17 @@ pub fn funnel_plot(
         None,
         1.2,
     );
-    for u in units {
+    // Label at most the eight outliers farthest from the target, so labels stay legible; the
+    // rest are named in their point's tooltip and in the data table.
+    let mut far: Vec<(usize, f64)> = units
+        .iter()
+        .enumerate()
+        .filter(|(_, u)| u.outlier)
+        .map(|(k, u)| (k, (u.value - target).abs()))
+        .collect();
+    far.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let labelled: Vec<usize> = far.iter().take(MAX_FUNNEL_LABELS).map(|x| x.0).collect();
+    for (k, u) in units.iter().enumerate() {
         let (colour, r) = if u.outlier {
             (ORANGE, 5.0)
         } else {
@@ -389,7 +465,7 @@ pub fn funnel_plot(
             esc(&u.label),
             fmt_tick(u.value)
         );
-        if u.outlier {
+        if labelled.contains(&k) {
             let _ = write!(
                 svg,
                 r##"<text x="{:.1}" y="{:.1}" font-size="10" fill="#000000">{}</text>"##,
@@ -399,19 +475,32 @@ pub fn funnel_plot(
             );
         }
     }
-    svg.push_str("</svg>");
-    svg
+    document(HEIGHT, title, &desc, &svg)
 }
 
-/// Stacks charts vertically into one SVG document (one chart per series).
+/// The height of a chart made here, read from its root element (charts differ in height).
+fn svg_height(chart: &str) -> f64 {
+    let head = &chart[..chart.find('>').unwrap_or(chart.len())];
+    head.find(r#" height=""#)
+        .and_then(|i| {
+            let rest = &head[i + 9..];
+            rest[..rest.find('"')?].parse().ok()
+        })
+        .unwrap_or(HEIGHT)
+}
+
+/// Stacks charts vertically into one SVG document (one chart per series), each at its own
+/// height.
 pub fn stack(charts: &[String]) -> String {
-    let height = HEIGHT * charts.len() as f64;
+    let height: f64 = charts.iter().map(|c| svg_height(c)).sum();
     let mut svg = format!(
         r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}">"##
     );
-    for (i, chart) in charts.iter().enumerate() {
+    let mut y = 0.0;
+    for chart in charts {
         let inner = chart.strip_prefix("<svg ").unwrap_or(chart);
-        let _ = write!(svg, r##"<svg y="{}" {inner}"##, HEIGHT * i as f64);
+        let _ = write!(svg, r##"<svg y="{y}" {inner}"##);
+        y += svg_height(chart);
     }
     svg.push_str("</svg>");
     svg
@@ -420,6 +509,58 @@ pub fn stack(charts: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn spc_limits_step_at_a_rebase_instead_of_sloping() {
+        let pts: Vec<SpcPoint> = (0..6)
+            .map(|i| SpcPoint {
+                period: format!("P{i}"),
+                value: Some(f64::from(i)),
+                mean: if i < 3 { 1.0 } else { 4.0 },
+                lower: if i < 3 { 0.0 } else { 3.0 },
+                upper: if i < 3 { 2.0 } else { 5.0 },
+                signal: Signal::Common,
+            })
+            .collect();
+        let svg = spc_chart("Rebased", "value", &pts);
+        // Every limit or centre line is horizontal: its two points share a y coordinate.
+        let mut level_lines = 0;
+        for line in svg.split("<polyline points=\"").skip(1) {
+            let coords = &line[..line.find('"').unwrap()];
+            let ys: Vec<&str> = coords
+                .split(' ')
+                .map(|p| p.split(',').nth(1).unwrap())
+                .collect();
+            if ys.len() == 2 {
+                assert_eq!(ys[0], ys[1], "a sloping limit line: {coords}");
+                level_lines += 1;
+            }
+        }
+        // Two segments × (upper, lower, mean).
+        assert_eq!(level_lines, 6);
+    }
+
+    #[test]
+    fn funnel_labels_only_the_farthest_outliers() {
+        let units: Vec<FunnelUnit> = (0..20)
+            .map(|i| FunnelUnit {
+                label: format!("Unit {i}"),
+                size: 1000.0 + f64::from(i),
+                value: 50.0 + f64::from(i),
+                outlier: true,
+            })
+            .collect();
+        let limits = vec![(900.0, vec![(45.0, 55.0)]), (1100.0, vec![(46.0, 54.0)])];
+        let svg = funnel_plot("F", "size", "value", &units, &limits, 50.0);
+        let labels = svg
+            .matches(r##"font-size="10" fill="#000000">Unit"##)
+            .count();
+        assert_eq!(labels, MAX_FUNNEL_LABELS);
+        assert!(svg.contains(">Unit 19</text>") && !svg.contains(">Unit 0</text>"));
+        assert_eq!(fmt_tick(2_500_000.0), "2,500,000");
+        assert_eq!(fmt_tick(-12_345.5), "-12,345.5");
+        assert_eq!(fmt_tick(0.25), "0.25");
+    }
 
     #[test]
     fn spc_chart_is_accessible_and_self_contained() {
@@ -438,11 +579,8 @@ mod tests {
             })
             .collect();
         let svg = spc_chart("Detentions <Black>", "per 100,000", &pts);
-        assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
-        assert!(
-            svg.contains(r##"role="img""##)
-                && svg.contains("<title id=\"t\">Detentions &lt;Black&gt;</title>")
-        );
+        check::assert_well_formed(&svg);
+        check::assert_labelled(&svg, "Detentions &lt;Black&gt;");
         assert!(svg.contains("1 point(s) show special-cause variation"));
         assert!(
             svg.contains(r#"xmlns="http://www.w3.org/2000/svg""#)
@@ -486,6 +624,47 @@ mod tests {
             5,
             "four limit curves and the target"
         );
+    }
+
+    #[test]
+    fn ids_are_unique_per_chart_and_deterministic() {
+        let pts = |v: f64| {
+            vec![SpcPoint {
+                period: "P".into(),
+                value: Some(v),
+                mean: 1.0,
+                lower: 0.0,
+                upper: 2.0,
+                signal: Signal::Common,
+            }]
+        };
+        let a = spc_chart("A", "y", &pts(1.0));
+        let b = spc_chart("B", "y", &pts(1.0));
+        let a_ids = check::ids(&a);
+        assert!(a_ids[0].ends_with("-t") && a_ids[1].ends_with("-d"));
+        assert!(a_ids.iter().all(|id| !check::ids(&b).contains(id)));
+        assert_eq!(a, spc_chart("A", "y", &pts(1.0)), "a pure function");
+        // Same title and description, different data: still distinct.
+        let c = spc_chart("A", "y", &pts(1.5));
+        assert_ne!(check::ids(&a), check::ids(&c));
+        assert_ne!(fnv1a(&["ab", "c"]), fnv1a(&["a", "bc"]));
+        assert_eq!(fnv1a(&[""]), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(
+            fnv1a(&["a"]),
+            0xaf63_dc4c_8601_ec8c,
+            "FNV-1a 64 test vector"
+        );
+    }
+
+    #[test]
+    fn stack_uses_each_charts_height() {
+        let a = document(100.0, "a", "d", "");
+        let b = document(250.0, "b", "d", "");
+        assert_eq!(svg_height(&b), 250.0);
+        let s = stack(&[a, b]);
+        assert!(s.contains(r#"viewBox="0 0 760 350""#));
+        assert!(s.contains(r#"<svg y="0" "#) && s.contains(r#"<svg y="100" "#));
+        check::assert_well_formed(&s);
     }
 
     #[test]

@@ -43,6 +43,29 @@ pub enum Command {
     Check(CheckArgs),
     /// Writes synthetic record-level data, populations and a ready-to-run profile spec.
     Synth(SynthArgs),
+    /// Renders a profile folder as a self-contained HTML report and an XLSX workbook.
+    Report(ReportArgs),
+    /// The demo: NHS England's published Mental Health Act figures as tables, report and workbook.
+    Demo(DemoArgs),
+}
+
+/// Options for `levelfield report`.
+#[derive(Debug, Args, Clone)]
+pub struct ReportArgs {
+    /// The folder `levelfield profile --out` wrote (its tables and profile.json).
+    #[arg(long, value_name = "DIR")]
+    pub profile: PathBuf,
+    /// The HTML file to write (default: DIR/report.html); the workbook goes beside it as .xlsx.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+/// Options for `levelfield demo`.
+#[derive(Debug, Args, Clone)]
+pub struct DemoArgs {
+    /// The output folder: tables/, report.html and workbook.xlsx (replaced whole if it exists).
+    #[arg(long, value_name = "DIR", default_value = "levelfield-demo")]
+    pub out: PathBuf,
 }
 
 /// Options for `levelfield profile`.
@@ -69,6 +92,9 @@ pub struct ProfileArgs {
     /// Print how long each stage took (to standard error).
     #[arg(long)]
     pub timings: bool,
+    /// Also write report.html and workbook.xlsx into the output folder.
+    #[arg(long)]
+    pub report: bool,
 }
 
 /// Options for `levelfield check`.

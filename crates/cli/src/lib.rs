@@ -11,6 +11,7 @@ mod error;
 mod funnel;
 mod output;
 mod profile;
+mod report;
 mod spc;
 pub mod stats;
 mod suppress;
@@ -34,5 +35,7 @@ pub fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Profile(args) => profile::run(&args),
         Command::Check(args) => profile::check(&args),
         Command::Synth(args) => profile::synth(&args),
+        Command::Report(args) => report::run(&args),
+        Command::Demo(args) => report::demo(&args),
     }
 }

@@ -147,6 +147,15 @@ pub(crate) fn run(args: &ProfileArgs) -> Result<(), CommandError> {
     let fingertips = args
         .fingertips_csv
         .then(|| output::fingertips(&spec, &profile));
+    let meta = profile_meta(&spec, &profile);
+    let report = if args.report {
+        bar.set_message("rendering the report");
+        let data = levelfield_report::ProfileData::from_tables(meta.clone(), &tables.tables)?;
+        Some(crate::report::render(&data)?)
+    } else {
+        None
+    };
+    let meta = meta.to_json();
     write_folder(&args.out, |dir| {
         for (stem, table) in &tables.tables {
             for f in &formats {
@@ -161,6 +170,15 @@ pub(crate) fn run(args: &ProfileArgs) -> Result<(), CommandError> {
         }
         if let Some(t) = &fingertips {
             write(t, &dir.join("fingertips.csv"), Some(Format::Csv))?;
+        }
+        levelfield_table::write_text(&dir.join(crate::report::META_FILE), &meta)?;
+        if let Some((html, xlsx)) = &report {
+            levelfield_table::write_text(&dir.join(crate::report::REPORT_FILE), html)?;
+            let book = dir.join(crate::report::WORKBOOK_FILE);
+            std::fs::write(&book, xlsx).map_err(|e| levelfield_table::TableError::Io {
+                path: book,
+                source: e,
+            })?;
         }
         Ok(())
     })?;
@@ -188,9 +206,78 @@ pub(crate) fn run(args: &ProfileArgs) -> Result<(), CommandError> {
     Ok(())
 }
 
+/// What `profile.json` says about a profile run, for the report.
+fn profile_meta(
+    spec: &Spec,
+    profile: &levelfield_profile::compute::Profile,
+) -> levelfield_report::Meta {
+    use levelfield_profile::spec::{PolaritySpec, Statistic};
+    let indicators = spec
+        .indicators
+        .iter()
+        .map(|i| {
+            let m = i.multiplier();
+            let unit = match i.statistic {
+                Statistic::Proportion if m == 100.0 => "%".to_string(),
+                Statistic::Isr if m == 100.0 => "ratio × 100 (100 = as expected)".to_string(),
+                Statistic::Mean => "mean".to_string(),
+                _ => format!("per {}", levelfield_report::fmt::fixed(m, 0)),
+            };
+            levelfield_report::IndicatorMeta {
+                id: i.id.clone(),
+                name: i.name.clone(),
+                unit,
+                polarity: match i.polarity {
+                    PolaritySpec::LowIsGood => "adverse",
+                    PolaritySpec::HighIsGood => "favourable",
+                    PolaritySpec::None => "neutral",
+                }
+                .into(),
+                definition: format!("{} ({}).", i.name, i.statistic.label()),
+            }
+        })
+        .collect();
+    let (first, last) = (
+        profile.periods.first().cloned().unwrap_or_default(),
+        profile.periods.last().cloned().unwrap_or_default(),
+    );
+    levelfield_report::Meta {
+        title: spec.name.clone(),
+        subtitle: format!(
+            "{} {} area(s), {first} to {last}",
+            profile.areas.len(),
+            spec.areas.area_type
+        ),
+        comparator_code: spec.areas.total_code.clone(),
+        comparator_name: spec.areas.total_name.clone(),
+        area_type: spec.areas.area_type.clone(),
+        focus_area: None,
+        disclosure: format!(
+            "{}. Values, intervals, comparisons and benchmarks of a suppressed count are withheld with it; inequality measures and trends use published groups only.",
+            profile.rule
+        ),
+        indicators,
+        methods: vec![
+            "Proportions have Wilson score intervals; crude rates exact Poisson (Byar) intervals; directly standardised rates Dobson's method; comparisons with the reference group the exact conditional rate ratio or Newcombe's difference; inequality measures follow WHO HEAT and PHEindicatormethods; trends are XmR charts with NHS England's Making Data Count rules. The method of each figure is in its table.".into(),
+        ],
+        caveats: profile.diagnostics.iter().map(|d| d.message.clone()).collect(),
+        sources: spec
+            .numerator_source()
+            .map(|(s, _)| levelfield_report::SourceMeta {
+                id: "data".into(),
+                title: "Record-level or count data given to the profile".into(),
+                url: s.path.display().to_string(),
+                licence: String::new(),
+            })
+            .into_iter()
+            .collect(),
+        attribution: Vec::new(),
+    }
+}
+
 /// Writes into a fresh sibling folder, then swaps it into place, so `out` is either the old
 /// folder or the complete new one — never half-written.
-fn write_folder(
+pub(crate) fn write_folder(
     out: &Path,
     fill: impl FnOnce(&Path) -> Result<(), levelfield_table::TableError>,
 ) -> Result<(), CommandError> {

@@ -48,12 +48,27 @@ const PARALLEL_FROM: usize = 4 << 20;
 
 fn read_csv(path: &Path) -> Result<Table, TableError> {
     let bytes = std::fs::read(path).map_err(io_error(path))?;
+    csv_table(&bytes, path)
+}
+
+/// Reads CSV text held in memory (a file shipped inside the binary, an upload); `name` is used
+/// in messages in place of a file path.
+///
+/// # Errors
+/// [`TableError::Csv`] naming `name`, the line and what is wrong.
+pub fn read_csv_bytes(bytes: &[u8], name: &str) -> Result<Table, TableError> {
+    let mut table = csv_table(bytes, Path::new(name))?;
+    table.source = Some(name.to_string());
+    Ok(table)
+}
+
+fn csv_table(bytes: &[u8], path: &Path) -> Result<Table, TableError> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
-        .from_reader(&bytes[..]);
+        .from_reader(bytes);
     let headers: Vec<String> = reader
         .headers()
-        .map_err(|e| csv_error(path, &bytes, 0, e))?
+        .map_err(|e| csv_error(path, bytes, 0, e))?
         .iter()
         .map(|h| h.trim_start_matches('\u{feff}').trim().to_string())
         .collect();

@@ -1,5 +1,6 @@
 //! Integration tests of the `levelfield` binary: one test binary for every suite.
 
+mod browser;
 mod charts;
 mod equity;
 mod errors;
@@ -7,6 +8,7 @@ mod formats;
 mod profile;
 mod properties;
 mod reference;
+mod report;
 mod support;
 mod suppress;
 mod tidy;

@@ -1,0 +1,471 @@
+//! The HTML report of `levelfield demo` opened in a real headless Chromium, driven by chromedriver
+//! over the W3C WebDriver protocol: no console errors, every chart drawn at a visible size beside
+//! its data table, and a full-page screenshot kept under the target directory for a human to look at.
+
+use std::{
+    fs,
+    net::TcpListener,
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    thread,
+    time::{Duration, Instant},
+};
+
+use serde_json::{Value, json};
+use ureq::Agent;
+
+const INSTALL_HINT: &str = "./scripts/test.sh installs Debian's chromium and chromium-driver";
+
+/// The W3C key under which an element reference is returned.
+const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+/// Chromium's flags: headless, and quiet on the network (without the background-networking flags
+/// it tries connections that the sandboxed machine refuses).
+const CHROMIUM_ARGS: [&str; 9] = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--window-size=1280,2000",
+];
+
+#[test]
+fn demo_report_renders_in_chromium() {
+    let started = Instant::now();
+    let out = tempfile::tempdir().expect("temp dir");
+    let dir = out.path().to_str().expect("utf-8 temp path");
+    let demo = Command::new(env!("CARGO_BIN_EXE_levelfield"))
+        .args(["demo", "--out", dir])
+        .output()
+        .expect("levelfield runs");
+    assert!(
+        demo.status.success(),
+        "levelfield demo --out {dir} failed: {}",
+        String::from_utf8_lossy(&demo.stderr)
+    );
+    let report = out.path().join("report.html");
+    assert!(report.is_file(), "{} was not written", report.display());
+    let demo_took = started.elapsed();
+
+    let browser = Browser::start();
+    browser.open(&file_url(&report));
+
+    // The screenshot first, so that it is there to look at when a check below fails.
+    let png = browser.full_page_png();
+    let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("browser/demo-report.png");
+    fs::create_dir_all(shot.parent().unwrap()).expect("screenshot dir");
+    fs::write(&shot, &png).expect("write screenshot");
+    println!("screenshot: {}", shot.display());
+
+    let log = browser.cmd("POST", "se/log", json!({"type": "browser"}));
+    let entries = log.as_array().expect("log entries");
+    let severe = entries.iter().filter(|e| e["level"] == "SEVERE").count();
+    assert_eq!(
+        severe,
+        0,
+        "the browser console has {severe} SEVERE entries; all entries:\n{}",
+        pretty_entries(entries)
+    );
+
+    // Self-contained: nothing loaded but the page itself (what was fetched, and what the markup
+    // and styles point at besides `data:` URLs and fragments), and nothing to run.
+    let fetched = browser.script(
+        r#"const found = new Set(performance.getEntriesByType('resource').map(r => r.name));
+        const local = v => /^\s*(data:|#)/.test(v);
+        for (const e of document.querySelectorAll(
+            'img,script,link,iframe,frame,object,embed,source,track,video,audio,image,use,input'))
+            for (const a of ['src', 'href', 'data', 'poster', 'srcset', 'xlink:href']) {
+                const v = e.getAttribute(a);
+                if (v && !local(v)) found.add(`<${e.tagName.toLowerCase()} ${a}="${v}">`);
+            }
+        // Linked sheets were found above (and their rules are not readable from a file: page).
+        for (const sheet of document.styleSheets)
+            for (const rule of sheet.href ? [] : sheet.cssRules)
+                for (const m of rule.cssText.matchAll(/url\(\s*['"]?([^'")]*)/g))
+                    if (!local(m[1])) found.add(`url(${m[1]})`);
+        return [...found].filter(n => !n.startsWith('data:'));"#,
+    );
+    assert_eq!(fetched, json!([]), "the report loads resources");
+    let scripts = browser.script("return document.scripts.length");
+    assert_eq!(scripts, json!(0), "the report has scripts");
+
+    let charts = browser.cmd(
+        "POST",
+        "elements",
+        json!({"using": "css selector", "value": "figure.chart svg"}),
+    );
+    let charts = charts.as_array().expect("element list");
+    assert!(!charts.is_empty(), "no `figure.chart svg` in the report");
+    for (i, chart) in charts.iter().enumerate() {
+        let id = chart[ELEMENT_KEY].as_str().expect("element id");
+        let rect = browser.get(&format!("element/{id}/rect"));
+        let (w, h) = (rect["width"].as_f64(), rect["height"].as_f64());
+        assert!(
+            w.is_some_and(|w| w > 0.0) && h.is_some_and(|h| h > 0.0),
+            "chart svg #{i} of {} ({}) is drawn at {rect}",
+            charts.len(),
+            browser.describe(chart),
+        );
+    }
+
+    let without_table = browser.script(
+        "return Array.from(document.querySelectorAll('figure.chart'))\
+            .map((f, i) => f.querySelector('table') ? null\
+                : '#' + i + ' ' + (f.id || (f.querySelector('figcaption') || f).textContent.trim().slice(0, 80)))\
+            .filter(x => x !== null)",
+    );
+    assert_eq!(
+        without_table,
+        json!([]),
+        "figure.chart without a data table"
+    );
+
+    assert!(
+        png.starts_with(b"\x89PNG\r\n\x1a\n"),
+        "{} is not a PNG",
+        shot.display()
+    );
+    assert!(
+        png.len() > 10_000,
+        "screenshot {} is only {} bytes",
+        shot.display(),
+        png.len()
+    );
+    println!(
+        "{} charts checked; screenshot {} bytes; demo {:.1?}, browser {:.1?}",
+        charts.len(),
+        png.len(),
+        demo_took,
+        started.elapsed() - demo_took
+    );
+}
+
+/// A chromedriver process with one Chromium session. Dropping it ends the session and the
+/// processes, also when an assertion has failed.
+struct Browser {
+    agent: Agent,
+    base: String,
+    session: Option<String>,
+    driver: Child,
+    driver_log: PathBuf,
+    profile: PathBuf,
+    _scratch: tempfile::TempDir,
+}
+
+impl Browser {
+    fn start() -> Browser {
+        let chromedriver = find_program(&["chromedriver"], "/usr/bin/chromedriver");
+        let chromium = find_program(&["chromium", "chromium-browser"], "/usr/bin/chromium");
+        let scratch = tempfile::tempdir().expect("temp dir");
+        let profile = scratch.path().join("profile");
+        fs::create_dir(&profile).expect("profile dir");
+        let driver_log = scratch.path().join("chromedriver.log");
+        let agent: Agent = Agent::config_builder()
+            .timeout_global(Some(Duration::from_secs(60)))
+            .http_status_as_error(false)
+            .proxy(None)
+            .build()
+            .into();
+
+        let mut tried = Vec::new();
+        for port in 9515..9600u16 {
+            // Ephemeral ports are above 32768 here: take the first free one of ours, release it
+            // for chromedriver, and try the next if chromedriver still fails to start on it.
+            if TcpListener::bind(("127.0.0.1", port)).is_err() {
+                continue;
+            }
+            let log = fs::File::create(&driver_log).expect("chromedriver log");
+            let mut driver = Command::new(&chromedriver)
+                .arg(format!("--port={port}"))
+                .stdin(Stdio::null())
+                .stdout(log.try_clone().expect("log handle"))
+                .stderr(log)
+                .spawn()
+                .unwrap_or_else(|e| panic!("{} does not start: {e}", chromedriver.display()));
+            let base = format!("http://127.0.0.1:{port}");
+            if wait_ready(&agent, &base, &mut driver, &driver_log) {
+                let mut browser = Browser {
+                    agent,
+                    base,
+                    session: None,
+                    driver,
+                    driver_log,
+                    profile,
+                    _scratch: scratch,
+                };
+                browser.new_session(&chromium);
+                return browser;
+            }
+            let _ = driver.kill();
+            let _ = driver.wait();
+            let output = fs::read_to_string(&driver_log).unwrap_or_default();
+            tried.push(format!("port {port}: {}", output.trim()));
+        }
+        panic!(
+            "chromedriver did not start on any free port in 9515..9600:\n{}",
+            tried.join("\n")
+        );
+    }
+
+    fn new_session(&mut self, chromium: &Path) {
+        let mut args: Vec<String> = CHROMIUM_ARGS.iter().map(|a| a.to_string()).collect();
+        args.push(format!("--user-data-dir={}", self.profile.display()));
+        let options = json!({"binary": chromium, "args": args});
+        let caps = json!({"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": options,
+            "goog:loggingPrefs": {"browser": "ALL"},
+        }}});
+        let value = self
+            .request("POST", "/session", Some(caps))
+            .unwrap_or_else(|e| {
+                panic!(
+                    "chromedriver could not start Chromium: {e}\nchromedriver output:\n{}",
+                    self.driver_output()
+                )
+            });
+        let id = value["sessionId"].as_str().expect("session id");
+        self.session = Some(id.to_string());
+    }
+
+    /// Navigates and waits for the page to load (the default page-load strategy, "normal").
+    fn open(&self, url: &str) {
+        self.cmd("POST", "url", json!({ "url": url }));
+    }
+
+    /// Runs a synchronous script in the page and returns its value.
+    fn script(&self, body: &str) -> Value {
+        self.cmd("POST", "execute/sync", json!({"script": body, "args": []}))
+    }
+
+    /// The chart's figure caption or id, to name it in a failure.
+    fn describe(&self, element: &Value) -> String {
+        let found = self.cmd(
+            "POST",
+            "execute/sync",
+            json!({
+                "script": "const f = arguments[0].closest('figure'); \
+                    return f && (f.id || (f.querySelector('figcaption') || f).textContent.trim().slice(0, 80))",
+                "args": [element],
+            }),
+        );
+        found.as_str().unwrap_or("no caption").to_string()
+    }
+
+    /// A PNG of the whole document, not just the window: Chromium's own `Page.captureScreenshot`
+    /// through chromedriver's CDP passthrough, else the window grown to the page and WebDriver's
+    /// screenshot.
+    fn full_page_png(&self) -> Vec<u8> {
+        let size = self.script(
+            "return [document.documentElement.scrollWidth, document.documentElement.scrollHeight]",
+        );
+        let (w, h) = (size[0].as_f64().unwrap(), size[1].as_f64().unwrap());
+        let cdp = json!({"cmd": "Page.captureScreenshot", "params": {
+            "format": "png",
+            "captureBeyondViewport": true,
+            "clip": {"x": 0, "y": 0, "width": w, "height": h, "scale": 1},
+        }});
+        let data = match self.session_request("POST", "goog/cdp/execute", Some(cdp)) {
+            Ok(v) => v["data"].as_str().expect("screenshot data").to_string(),
+            Err(e) => {
+                eprintln!("CDP screenshot failed ({e}); resizing the window instead");
+                // The window's height includes its frame: grow it until the viewport fits.
+                let frame = self.script("return window.outerHeight - window.innerHeight");
+                let frame = frame.as_f64().unwrap_or(0.0);
+                let rect = json!({"width": 1280, "height": (h + frame).ceil()});
+                self.cmd("POST", "window/rect", rect);
+                self.get("screenshot")
+                    .as_str()
+                    .expect("screenshot")
+                    .to_string()
+            }
+        };
+        base64_decode(&data).expect("screenshot base64")
+    }
+
+    fn get(&self, path: &str) -> Value {
+        self.session_request("GET", path, None)
+            .unwrap_or_else(|e| panic!("GET {path}: {e}"))
+    }
+
+    fn cmd(&self, method: &str, path: &str, body: Value) -> Value {
+        self.session_request(method, path, Some(body))
+            .unwrap_or_else(|e| panic!("{method} {path}: {e}"))
+    }
+
+    fn session_request(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<Value, String> {
+        let id = self.session.as_deref().expect("a session");
+        self.request(method, &format!("/session/{id}/{path}"), body)
+    }
+
+    /// One WebDriver command; its `value`, or the error it answered.
+    fn request(&self, method: &str, path: &str, body: Option<Value>) -> Result<Value, String> {
+        let url = format!("{}{path}", self.base);
+        let response = match (method, body) {
+            ("GET", _) => self.agent.get(&url).call(),
+            ("DELETE", _) => self.agent.delete(&url).call(),
+            (_, body) => self
+                .agent
+                .post(&url)
+                .header("content-type", "application/json; charset=utf-8")
+                .send(body.unwrap_or_else(|| json!({})).to_string()),
+        };
+        let mut response = response.map_err(|e| format!("{method} {url}: {e}"))?;
+        let status = response.status();
+        let text = response
+            .body_mut()
+            .with_config()
+            .limit(512 << 20)
+            .read_to_string()
+            .map_err(|e| format!("{method} {url}: reading the answer: {e}"))?;
+        let answer: Value = serde_json::from_str(&text)
+            .map_err(|e| format!("{method} {url}: {status}, not JSON ({e}): {text:.500}"))?;
+        if status.is_success() {
+            Ok(answer["value"].clone())
+        } else {
+            Err(format!(
+                "{status} {}: {}",
+                answer["value"]["error"], answer["value"]["message"]
+            ))
+        }
+    }
+
+    fn driver_output(&self) -> String {
+        fs::read_to_string(&self.driver_log).unwrap_or_default()
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        if let Some(id) = self.session.take()
+            && self
+                .request("DELETE", &format!("/session/{id}"), None)
+                .is_err()
+        {
+            // chromedriver could not close Chromium: end the processes using our profile.
+            kill_users_of(&self.profile);
+        }
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+/// Waits until chromedriver says it started on its port (so a `/status` answer is from this one,
+/// not from another chromedriver already on that port) and answers ready; false if it exits or
+/// 20 s pass.
+fn wait_ready(agent: &Agent, base: &str, driver: &mut Child, log: &Path) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = driver.try_wait() {
+            return false;
+        }
+        let started = fs::read_to_string(log).unwrap_or_default();
+        if !started.contains("started successfully") {
+            thread::sleep(Duration::from_millis(100));
+            continue;
+        }
+        let status = agent
+            .get(format!("{base}/status"))
+            .config()
+            .timeout_global(Some(Duration::from_secs(2)))
+            .build()
+            .call()
+            .ok()
+            .and_then(|mut r| r.body_mut().read_to_string().ok())
+            .and_then(|body| serde_json::from_str::<Value>(&body).ok());
+        if status.is_some_and(|s| s["value"]["ready"] == true) {
+            return true;
+        }
+        thread::sleep(Duration::from_millis(100));
+    }
+    false
+}
+
+/// The program on `PATH` under one of `names`, else `fallback`; a clear failure if neither exists.
+fn find_program(names: &[&str], fallback: &str) -> PathBuf {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .flat_map(|dir| names.iter().map(move |n| dir.join(n)))
+        .chain([PathBuf::from(fallback)])
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| {
+            panic!(
+                "{} not found on PATH or at {fallback}; {INSTALL_HINT}",
+                names[0]
+            )
+        })
+}
+
+/// Kills (by process id) every process whose command line names `profile`, our own
+/// `--user-data-dir`: only the Chromium this test started.
+fn kill_users_of(profile: &Path) {
+    let needle = profile.to_string_lossy().into_owned();
+    let Ok(procs) = fs::read_dir("/proc") else {
+        return;
+    };
+    for entry in procs.flatten() {
+        let pid = entry.file_name().to_string_lossy().into_owned();
+        if !pid.bytes().all(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        let cmdline = fs::read(entry.path().join("cmdline")).unwrap_or_default();
+        if String::from_utf8_lossy(&cmdline).contains(&needle) {
+            let _ = Command::new("kill").args(["-9", &pid]).status();
+        }
+    }
+}
+
+/// `file://` URL of an absolute path, percent-encoding all but unreserved characters and `/`.
+fn file_url(path: &Path) -> String {
+    let path = path.canonicalize().expect("report path");
+    let mut url = String::from("file://");
+    for b in path.to_string_lossy().bytes() {
+        if b.is_ascii_alphanumeric() || b"/-._~".contains(&b) {
+            url.push(b as char);
+        } else {
+            url.push_str(&format!("%{b:02X}"));
+        }
+    }
+    url
+}
+
+fn pretty_entries(entries: &[Value]) -> String {
+    entries
+        .iter()
+        .map(|e| format!("  {} {} {}", e["level"], e["source"], e["message"]))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Standard base64 (with or without padding; whitespace ignored).
+fn base64_decode(text: &str) -> Result<Vec<u8>, String> {
+    let mut out = Vec::with_capacity(text.len() / 4 * 3);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for c in text.bytes() {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            b'=' | b'\n' | b'\r' | b' ' => continue,
+            _ => return Err(format!("not base64: {:?}", c as char)),
+        };
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,88 @@
+//! Number and text formatting shared by the HTML report and the summary.
+
+/// Escapes text for HTML content and attribute values.
+pub fn esc(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `v` to `dp` decimal places, with thousands separators.
+pub fn fixed(v: f64, dp: usize) -> String {
+    if !v.is_finite() {
+        return String::new();
+    }
+    let s = format!("{:.*}", dp, v.abs());
+    let (int, frac) = match s.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (s.as_str(), None),
+    };
+    let mut grouped = String::new();
+    for (k, ch) in int.chars().enumerate() {
+        if k > 0 && (int.len() - k) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(ch);
+    }
+    let negative = v < 0.0 && s.chars().any(|c| c.is_ascii_digit() && c != '0');
+    let mut out = String::new();
+    if negative {
+        out.push('−');
+    }
+    out.push_str(&grouped);
+    if let Some(f) = frac {
+        out.push('.');
+        out.push_str(f);
+    }
+    out
+}
+
+/// A count: whole numbers with separators, others to one decimal place.
+pub fn number(v: f64) -> String {
+    if v.fract() == 0.0 {
+        fixed(v, 0)
+    } else {
+        fixed(v, 1)
+    }
+}
+
+/// A lowercase id fragment of letters, digits and hyphens.
+pub fn slug(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    out.trim_matches('-').to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats() {
+        assert_eq!(fixed(1234567.891, 1), "1,234,567.9");
+        assert_eq!(fixed(-3.54, 2), "−3.54");
+        assert_eq!(fixed(-0.001, 1), "0.0");
+        assert_eq!(fixed(999.96, 1), "1,000.0");
+        assert_eq!(number(52458.0), "52,458");
+        assert_eq!(esc("a<b & \"c\""), "a&lt;b &amp; &quot;c&quot;");
+        assert_eq!(
+            slug("IMD decile (1 = most deprived)"),
+            "imd-decile-1-most-deprived"
+        );
+    }
+}

@@ -1,0 +1,1058 @@
+//! The HTML report: one self-contained page (inline CSS and SVG, no scripts, no fetches) with a
+//! data table behind every chart, built from a [`ProfileData`].
+
+use std::{collections::HashMap, fmt::Write};
+
+use levelfield_chart::{Compared, GroupPoint, SpcPoint, SpineRow};
+
+use crate::{
+    data::{EstimateRow, ProfileData, TrendRow},
+    fmt::{esc, fixed, number, slug},
+    funnel, summary,
+};
+
+const CSS: &str = r#"
+:root { color-scheme: light; }
+* { box-sizing: border-box; }
+body { font-family: Arial, Helvetica, sans-serif; color: #1a1a1a; background: #ffffff; margin: 0; line-height: 1.45; }
+.skip { position: absolute; left: -9999px; }
+.skip:focus { left: 1rem; top: 1rem; background: #ffffff; color: #000000; padding: .5rem; outline: 3px solid #0072B2; }
+header, main, footer, nav { max-width: 60rem; margin: 0 auto; padding: 0 1.25rem; }
+header { border-bottom: 4px solid #0072B2; padding-top: 1.5rem; padding-bottom: 1rem; }
+h1 { font-size: 1.9rem; margin: 0 0 .3rem; }
+h2 { font-size: 1.45rem; margin-top: 2.2rem; border-bottom: 1px solid #cccccc; padding-bottom: .2rem; }
+h3 { font-size: 1.15rem; margin-top: 1.6rem; }
+.subtitle { font-size: 1.1rem; color: #333333; margin: 0; }
+.meta { color: #444444; font-size: .9rem; }
+a { color: #005a8c; }
+a:focus { outline: 3px solid #D55E00; }
+figure.chart { margin: 1.2rem 0 1.8rem; break-inside: avoid; page-break-inside: avoid; }
+figure.chart svg { display: block; max-width: 100%; height: auto; }
+figcaption { font-weight: bold; margin-bottom: .4rem; }
+table { border-collapse: collapse; font-size: .85rem; margin: .5rem 0 1rem; }
+caption { text-align: left; font-weight: bold; padding: .2rem 0; }
+th, td { border: 1px solid #bbbbbb; padding: .2rem .45rem; text-align: left; vertical-align: top; }
+th { background: #f0f0f0; }
+td.n { text-align: right; font-variant-numeric: tabular-nums; }
+.finding { margin: .35rem 0; }
+.callout { border-left: 5px solid #D55E00; background: #fdf3ee; padding: .6rem .9rem; margin: 1rem 0; }
+.note { font-size: .9rem; color: #333333; }
+details > summary { cursor: pointer; color: #005a8c; }
+footer { border-top: 1px solid #cccccc; margin-top: 3rem; padding-top: 1rem; padding-bottom: 2rem; font-size: .9rem; color: #333333; }
+@page { size: A4; margin: 15mm 14mm; }
+@media print {
+  body { font-size: 10.5pt; }
+  header, main, footer, nav { max-width: none; padding: 0; }
+  nav, .skip { display: none; }
+  h2 { break-before: page; }
+  h2.keep { break-before: auto; }
+  h2, h3, figcaption { break-after: avoid; }
+  details { display: block; }
+  a { color: #000000; }
+  table { font-size: 8.5pt; }
+}
+"#;
+
+/// Renders the whole report.
+pub fn render(data: &ProfileData) -> String {
+    let mut out = String::with_capacity(256 * 1024);
+    let meta = &data.meta;
+    let title = if meta.title.is_empty() {
+        "Equality profile"
+    } else {
+        &meta.title
+    };
+    let _ = write!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<a class=\"skip\" href=\"#main\">Skip to the report</a>\n<header>\n<h1>{}</h1>\n",
+        esc(title),
+        esc(title)
+    );
+    if !meta.subtitle.is_empty() {
+        let _ = writeln!(out, "<p class=\"subtitle\">{}</p>", esc(&meta.subtitle));
+    }
+    let _ = writeln!(
+        out,
+        "<p class=\"meta\">Made with levelfield {}. Intervals are 95&nbsp;% confidence intervals unless stated.</p>\n</header>",
+        env!("CARGO_PKG_VERSION")
+    );
+
+    let ids = data.indicator_ids();
+    let focus = spine_focus(data);
+    // Contents.
+    out.push_str("<nav aria-label=\"Contents\">\n<h2 class=\"keep\">Contents</h2>\n<ol>\n<li><a href=\"#summary\">Summary</a></li>\n");
+    for id in &ids {
+        let _ = writeln!(
+            out,
+            "<li><a href=\"#ind-{}\">{}</a></li>",
+            slug(id),
+            esc(&indicator_name(data, id))
+        );
+    }
+    if focus.is_some() {
+        out.push_str("<li><a href=\"#spine\">Areas against the comparator</a></li>\n");
+    }
+    if !data.quality.is_empty() {
+        out.push_str("<li><a href=\"#quality\">Data quality</a></li>\n");
+    }
+    out.push_str("<li><a href=\"#methods\">Methods, disclosure control and sources</a></li>\n</ol>\n</nav>\n<main id=\"main\">\n");
+
+    summary_section(&mut out, data);
+    for id in &ids {
+        indicator_section(&mut out, data, id);
+    }
+    if let Some(area) = focus {
+        spine_section(&mut out, data, &area);
+    }
+    quality_section(&mut out, data);
+    methods_section(&mut out, data);
+    out.push_str("</main>\n<footer>\n");
+    for line in &meta.attribution {
+        let _ = writeln!(out, "<p>{}</p>", esc(line));
+    }
+    out.push_str("<p>Every chart has its data in a table below it. Colours are from the Okabe–Ito palette, and no meaning rests on colour alone.</p>\n</footer>\n</body>\n</html>\n");
+    out
+}
+
+fn indicator_name(data: &ProfileData, id: &str) -> String {
+    let m = data.meta.indicator(id);
+    if m.name != id {
+        return m.name;
+    }
+    data.estimates
+        .iter()
+        .find(|e| e.indicator_id == id && !e.indicator.is_empty())
+        .map_or_else(|| id.to_string(), |e| e.indicator.clone())
+}
+
+fn unit(data: &ProfileData, id: &str) -> String {
+    let m = data.meta.indicator(id);
+    if !m.unit.is_empty() {
+        return m.unit;
+    }
+    data.estimates
+        .iter()
+        .find(|e| e.indicator_id == id)
+        .map(|e| e.statistic.clone())
+        .unwrap_or_default()
+}
+
+fn summary_section(out: &mut String, data: &ProfileData) {
+    out.push_str("<section id=\"summary\" aria-labelledby=\"summary-h\">\n<h2 id=\"summary-h\" class=\"keep\">Summary</h2>\n");
+    let s = summary::summarise(data);
+    out.push_str("<h3>The largest gaps</h3>\n");
+    if s.gaps.is_empty() {
+        out.push_str("<p>No group differs from its reference group by more than chance would explain, or no comparisons could be made.</p>\n");
+    } else {
+        out.push_str("<ul>\n");
+        for g in &s.gaps {
+            let _ = writeln!(out, "<li class=\"finding\">{}</li>", esc(g));
+        }
+        out.push_str("</ul>\n");
+    }
+    out.push_str("<h3>What is getting better or worse</h3>\n");
+    if s.trends.is_empty() {
+        out.push_str("<p>There are not enough periods for a trend.</p>\n");
+    } else {
+        out.push_str("<ul>\n");
+        for t in &s.trends {
+            let _ = writeln!(out, "<li class=\"finding\">{}</li>", esc(t));
+        }
+        out.push_str("</ul>\n");
+    }
+    if !data.meta.caveats.is_empty() {
+        out.push_str("<div class=\"callout\"><p><strong>Read these figures with care.</strong> ");
+        out.push_str(&esc(&data.meta.caveats[0]));
+        out.push_str(" See <a href=\"#caveats\">all caveats</a>.</p></div>\n");
+    }
+    out.push_str("</section>\n");
+}
+
+/// Figures are numbered through the report for their ids.
+fn figure(out: &mut String, id: &str, caption: &str, svg: &str, table: &str, note: Option<&str>) {
+    let _ = write!(
+        out,
+        "<figure class=\"chart\" id=\"{id}\">\n<figcaption>{}</figcaption>\n{svg}\n",
+        esc(caption)
+    );
+    if let Some(n) = note {
+        let _ = writeln!(out, "<p class=\"note\">{}</p>", esc(n));
+    }
+    let _ = write!(
+        out,
+        "<details open>\n<summary>Data table: {}</summary>\n{table}\n</details>\n</figure>\n",
+        esc(caption)
+    );
+}
+
+/// A table from a header and rows of cells; `numeric[k]` right-aligns column k.
+fn html_table(caption: &str, header: &[&str], numeric: &[bool], rows: &[Vec<String>]) -> String {
+    let mut t = String::new();
+    let _ = write!(
+        t,
+        "<table>\n<caption>{}</caption>\n<thead><tr>",
+        esc(caption)
+    );
+    for h in header {
+        let _ = write!(t, "<th scope=\"col\">{}</th>", esc(h));
+    }
+    t.push_str("</tr></thead>\n<tbody>\n");
+    for r in rows {
+        t.push_str("<tr>");
+        for (k, c) in r.iter().enumerate() {
+            if k == 0 {
+                let _ = write!(t, "<th scope=\"row\">{}</th>", esc(c));
+            } else if numeric.get(k).copied().unwrap_or(false) {
+                let _ = write!(t, "<td class=\"n\">{}</td>", esc(c));
+            } else {
+                let _ = write!(t, "<td>{}</td>", esc(c));
+            }
+        }
+        t.push_str("</tr>\n");
+    }
+    t.push_str("</tbody>\n</table>");
+    t
+}
+
+fn opt(v: Option<f64>, dp: usize) -> String {
+    v.map_or_else(String::new, |v| fixed(v, dp))
+}
+
+fn latest_period<'a>(periods: impl Iterator<Item = &'a str>) -> Option<String> {
+    periods.max().map(str::to_string)
+}
+
+fn indicator_section(out: &mut String, data: &ProfileData, id: &str) {
+    let name = indicator_name(data, id);
+    let meta = data.meta.indicator(id);
+    let unit = unit(data, id);
+    let comparator = data.comparator_code();
+    let anchor = slug(id);
+    let _ = write!(
+        out,
+        "<section id=\"ind-{anchor}\" aria-labelledby=\"ind-{anchor}-h\">\n<h2 id=\"ind-{anchor}-h\">{}</h2>\n",
+        esc(&name)
+    );
+    if !meta.definition.is_empty() {
+        let _ = writeln!(out, "<p>{}</p>", esc(&meta.definition));
+    }
+    let rows: Vec<&EstimateRow> = data
+        .estimates
+        .iter()
+        .filter(|e| e.indicator_id == id && e.area_code == comparator)
+        .collect();
+    let Some(period) = latest_period(rows.iter().map(|e| e.period.as_str())) else {
+        out.push_str("<p>No estimates for the comparator.</p>\n</section>\n");
+        return;
+    };
+    let comparator_name = if data.meta.comparator_name.is_empty() {
+        rows.first()
+            .map(|e| e.area_name.clone())
+            .unwrap_or_default()
+    } else {
+        data.meta.comparator_name.clone()
+    };
+    let overall = rows
+        .iter()
+        .find(|e| e.dimension == "Overall" && e.period == period)
+        .and_then(|e| e.value);
+    if let Some(v) = overall {
+        let _ = writeln!(
+            out,
+            "<p>{} {period}: <strong>{} {}</strong>.</p>",
+            esc(&comparator_name),
+            fixed(v, 1),
+            esc(&unit)
+        );
+    }
+    let mut dims: Vec<&str> = Vec::new();
+    for e in &rows {
+        if e.dimension != "Overall" && e.period == period && !dims.contains(&e.dimension.as_str()) {
+            dims.push(&e.dimension);
+        }
+    }
+    for dim in dims {
+        let group_rows: Vec<&EstimateRow> = rows
+            .iter()
+            .copied()
+            .filter(|e| e.dimension == dim && e.period == period)
+            .collect();
+        let dslug = format!("{anchor}-{}", slug(dim));
+        let _ = writeln!(out, "<h3>By {}</h3>", esc(&lowercase_first(dim)));
+        // Rates by group.
+        let points: Vec<GroupPoint> = group_rows
+            .iter()
+            .map(|e| GroupPoint {
+                label: e.group.clone(),
+                value: e.value,
+                lower: e.lower,
+                upper: e.upper,
+                highlight: e.reference_group,
+            })
+            .collect();
+        let reference_label = overall.map(|v| format!("{comparator_name} {}", fixed(v, 1)));
+        let svg = levelfield_chart::dot_whisker(
+            &format!("By {}, {period}", lowercase_first(dim)),
+            &unit,
+            &points,
+            overall.zip(reference_label.as_deref()),
+        );
+        let table_rows: Vec<Vec<String>> = group_rows
+            .iter()
+            .map(|e| {
+                vec![
+                    if e.reference_group {
+                        format!("{} (reference)", e.group)
+                    } else {
+                        e.group.clone()
+                    },
+                    e.numerator.map_or_else(String::new, number),
+                    e.denominator.map_or_else(String::new, number),
+                    opt(e.value, 1),
+                    opt(e.lower, 1),
+                    opt(e.upper, 1),
+                    if e.suppressed {
+                        format!("suppressed. {}", e.note)
+                    } else {
+                        e.note.clone()
+                    },
+                ]
+            })
+            .collect();
+        let table = html_table(
+            &format!("{name} by {}, {period}", lowercase_first(dim)),
+            &[
+                "Group",
+                "Numerator",
+                "Denominator",
+                "Value",
+                "Lower 95% limit",
+                "Upper 95% limit",
+                "Note",
+            ],
+            &[false, true, true, true, true, true, false],
+            &table_rows,
+        );
+        figure(
+            out,
+            &format!("fig-{dslug}-rates"),
+            &format!("{name} by {}, {period} ({unit})", lowercase_first(dim)),
+            &svg,
+            &table,
+            None,
+        );
+
+        // Ratios to the reference group.
+        let comps: Vec<_> = data
+            .comparisons
+            .iter()
+            .filter(|c| {
+                c.indicator_id == id
+                    && c.area_code == comparator
+                    && c.dimension == dim
+                    && c.period == period
+            })
+            .collect();
+        if !comps.is_empty() {
+            let reference = comps[0].reference_group.clone();
+            let points: Vec<GroupPoint> = comps
+                .iter()
+                .map(|c| GroupPoint {
+                    label: c.group.clone(),
+                    value: c.ratio,
+                    lower: c.ratio_lower,
+                    upper: c.ratio_upper,
+                    highlight: false,
+                })
+                .collect();
+            let svg = levelfield_chart::dot_whisker(
+                &format!("Ratio to {reference}, {period}"),
+                &format!("Ratio to {reference}"),
+                &points,
+                Some((1.0, &format!("Same as {reference}"))),
+            );
+            let table_rows: Vec<Vec<String>> = comps
+                .iter()
+                .map(|c| {
+                    vec![
+                        c.group.clone(),
+                        opt(c.ratio, 2),
+                        opt(c.ratio_lower, 2),
+                        opt(c.ratio_upper, 2),
+                        opt(c.difference, 1),
+                        opt(c.difference_lower, 1),
+                        opt(c.difference_upper, 1),
+                        if c.note.is_empty() {
+                            c.ratio_method.clone()
+                        } else {
+                            format!("{}. {}", c.ratio_method, c.note)
+                        },
+                    ]
+                })
+                .collect();
+            let table = html_table(
+                &format!("{name}: each group against {reference}, {period}"),
+                &[
+                    "Group",
+                    "Ratio",
+                    "Lower 95% limit",
+                    "Upper 95% limit",
+                    "Difference",
+                    "Lower 95% limit",
+                    "Upper 95% limit",
+                    "Method and notes",
+                ],
+                &[false, true, true, true, true, true, true, false],
+                &table_rows,
+            );
+            figure(
+                out,
+                &format!("fig-{dslug}-ratios"),
+                &format!("{name}: ratio of each group's value to {reference}'s, {period}"),
+                &svg,
+                &table,
+                Some(
+                    "A ratio of 1 means the same value as the reference group; whiskers whose whole length lies above (below) 1 mark a difference larger than chance would explain.",
+                ),
+            );
+        }
+
+        // Inequality measures, with the gradient chart for ordered dimensions.
+        let measures: Vec<_> = data
+            .inequality
+            .iter()
+            .filter(|q| {
+                q.indicator_id == id
+                    && q.area_code == comparator
+                    && q.dimension == dim
+                    && q.period == period
+            })
+            .collect();
+        if let Some(sii) = measures.iter().find(|q| q.measure == "SII") {
+            gradient_figure(out, &dslug, &name, &unit, &period, &group_rows, sii);
+        }
+        if !measures.is_empty() {
+            let table_rows: Vec<Vec<String>> = measures
+                .iter()
+                .map(|q| {
+                    vec![
+                        measure_name(&q.measure),
+                        opt(q.value, 3),
+                        opt(q.lower, 3),
+                        opt(q.upper, 3),
+                        q.method.clone(),
+                        q.detail.clone(),
+                    ]
+                })
+                .collect();
+            out.push_str(&html_table(
+                &format!(
+                    "Inequality measures: {name} by {}, {period}",
+                    lowercase_first(dim)
+                ),
+                &[
+                    "Measure",
+                    "Value",
+                    "Lower 95% limit",
+                    "Upper 95% limit",
+                    "Method",
+                    "Detail",
+                ],
+                &[false, true, true, true, false, false],
+                &table_rows,
+            ));
+            out.push('\n');
+        }
+    }
+
+    trend_figures(out, data, id, &name, &unit, &comparator, &anchor);
+    if let Some(f) = funnel::build(data, id, &period) {
+        let svg = levelfield_chart::funnel_plot(
+            &format!("{} areas, {period}", f.units.len()),
+            "Population",
+            &unit,
+            &f.units,
+            &f.limits,
+            f.average,
+        );
+        let table_rows: Vec<Vec<String>> = f
+            .rows
+            .iter()
+            .map(|r| {
+                vec![
+                    r.name.clone(),
+                    number(r.numerator),
+                    number(r.denominator),
+                    fixed(r.value, 1),
+                    r.position.to_string(),
+                    r.exact_position.to_string(),
+                ]
+            })
+            .collect();
+        let table = html_table(
+            &format!("{name} by area, {period}"),
+            &[
+                "Area",
+                "Numerator",
+                "Denominator",
+                "Value",
+                "Against the limits drawn",
+                "Against exact limits",
+            ],
+            &[false, true, true, true, false, false],
+            &table_rows,
+        );
+        figure(
+            out,
+            &format!("fig-{anchor}-funnel"),
+            &format!(
+                "{name}: funnel plot of {} areas against the average of {} {unit}, {period}",
+                f.units.len(),
+                fixed(f.average, 1)
+            ),
+            &svg,
+            &table,
+            Some(&f.note),
+        );
+    }
+    out.push_str("</section>\n");
+}
+
+fn measure_name(m: &str) -> String {
+    match m {
+        "D" => "Difference (D)".into(),
+        "R" => "Ratio (R)".into(),
+        "PAR" => "Population attributable risk (PAR)".into(),
+        "PAF" => "Population attributable fraction (PAF, %)".into(),
+        "BGV" => "Between-group variance (BGV)".into(),
+        "TI" => "Theil index (TI)".into(),
+        "MLD" => "Mean log deviation (MLD)".into(),
+        "SII" => "Slope index of inequality (SII)".into(),
+        "RII" => "Relative index of inequality (RII)".into(),
+        "ACI" => "Absolute concentration index (ACI)".into(),
+        "RCI" => "Relative concentration index (RCI)".into(),
+        other => other.to_string(),
+    }
+}
+
+fn lowercase_first(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        // Keep acronyms (IMD, NHS) as they are.
+        Some(_) if c.clone().next().is_some_and(char::is_uppercase) => s.to_string(),
+        Some(f) => f.to_lowercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+/// Population-midpoint ranks of ordered groups (0 = the first group's end), equal spacing when
+/// denominators are missing.
+pub(crate) fn midpoint_ranks(denominators: &[Option<f64>]) -> Vec<f64> {
+    let n = denominators.len();
+    if n == 0 {
+        return Vec::new();
+    }
+    if denominators.iter().any(|d| d.is_none_or(|d| d <= 0.0)) {
+        return (0..n).map(|i| (i as f64 + 0.5) / n as f64).collect();
+    }
+    let total: f64 = denominators.iter().map(|d| d.unwrap_or(0.0)).sum();
+    let mut cum = 0.0;
+    denominators
+        .iter()
+        .map(|d| {
+            let d = d.unwrap_or(0.0);
+            let mid = (cum + d / 2.0) / total;
+            cum += d;
+            mid
+        })
+        .collect()
+}
+
+fn gradient_figure(
+    out: &mut String,
+    dslug: &str,
+    name: &str,
+    unit: &str,
+    period: &str,
+    rows: &[&EstimateRow],
+    sii: &crate::data::InequalityRow,
+) {
+    let rows: Vec<&EstimateRow> = rows.iter().copied().filter(|e| e.value.is_some()).collect();
+    let ranks = midpoint_ranks(&rows.iter().map(|e| e.denominator).collect::<Vec<_>>());
+    // The weighted least-squares line passes through the weighted means: rank ½ and μ.
+    let (sw, swy) = rows.iter().fold((0.0, 0.0), |(a, b), e| {
+        let w = e.denominator.unwrap_or(1.0);
+        (a + w, b + w * e.value.unwrap_or(0.0))
+    });
+    let line = sii
+        .value
+        .filter(|_| sw > 0.0)
+        .map(|s| (swy / sw - s / 2.0, swy / sw + s / 2.0));
+    let points: Vec<(f64, GroupPoint)> = rows
+        .iter()
+        .zip(&ranks)
+        .map(|(e, r)| {
+            (
+                *r,
+                GroupPoint {
+                    label: e.group.clone(),
+                    value: e.value,
+                    lower: e.lower,
+                    upper: e.upper,
+                    highlight: false,
+                },
+            )
+        })
+        .collect();
+    let svg = levelfield_chart::gradient(
+        &format!("Deprivation gradient, {period}"),
+        unit,
+        &points,
+        line,
+        ("Most deprived", "Least deprived"),
+    );
+    let mut table_rows: Vec<Vec<String>> = rows
+        .iter()
+        .zip(&ranks)
+        .map(|(e, r)| {
+            vec![
+                e.group.clone(),
+                fixed(*r, 3),
+                opt(e.value, 1),
+                opt(e.lower, 1),
+                opt(e.upper, 1),
+            ]
+        })
+        .collect();
+    if let Some((a, b)) = line {
+        table_rows.push(vec![
+            "Fitted line (SII)".into(),
+            "0 to 1".into(),
+            format!("{} to {}", fixed(a, 1), fixed(b, 1)),
+            opt(sii.lower, 1),
+            opt(sii.upper, 1),
+        ]);
+    }
+    let table = html_table(
+        &format!("{name} by deprivation, {period}, with the slope index of inequality"),
+        &[
+            "Group",
+            "Population rank (midpoint)",
+            "Value",
+            "Lower 95% limit",
+            "Upper 95% limit",
+        ],
+        &[false, true, true, true, true],
+        &table_rows,
+    );
+    let note = sii.value.map(|s| {
+        format!(
+            "The slope index of inequality is {} {unit} (95% CI {} to {}): the fitted difference between the least and the most deprived ends of the population; negative when values are higher where deprivation is greater.",
+            fixed(s, 1),
+            opt(sii.lower, 1),
+            opt(sii.upper, 1)
+        )
+    });
+    figure(
+        out,
+        &format!("fig-{dslug}-gradient"),
+        &format!(
+            "{name}: gradient across deprivation with the slope index of inequality, {period}"
+        ),
+        &svg,
+        &table,
+        note.as_deref(),
+    );
+}
+
+fn signal(point_type: &str) -> levelfield_chart::Signal {
+    match point_type {
+        "special cause improvement" => levelfield_chart::Signal::Improvement,
+        "special cause concern" => levelfield_chart::Signal::Concern,
+        "special cause neutral" => levelfield_chart::Signal::Neutral,
+        _ => levelfield_chart::Signal::Common,
+    }
+}
+
+fn trend_figures(
+    out: &mut String,
+    data: &ProfileData,
+    id: &str,
+    name: &str,
+    unit: &str,
+    comparator: &str,
+    anchor: &str,
+) {
+    let mut series: Vec<(String, String)> = Vec::new();
+    for t in &data.trends {
+        if t.indicator_id == id && t.area_code == comparator {
+            let key = (t.dimension.clone(), t.group.clone());
+            if !series.contains(&key) {
+                series.push(key);
+            }
+        }
+    }
+    if series.is_empty() {
+        return;
+    }
+    out.push_str("<h3>Trend</h3>\n");
+    for (dim, group) in series {
+        let points: Vec<&TrendRow> = data
+            .trends
+            .iter()
+            .filter(|t| {
+                t.indicator_id == id
+                    && t.area_code == comparator
+                    && t.dimension == dim
+                    && t.group == group
+            })
+            .collect();
+        let chart_points: Vec<SpcPoint> = points
+            .iter()
+            .map(|t| SpcPoint {
+                period: t.period.clone(),
+                value: t.value,
+                mean: t.mean.unwrap_or(f64::NAN),
+                lower: t.lower_limit.unwrap_or(f64::NAN),
+                upper: t.upper_limit.unwrap_or(f64::NAN),
+                signal: signal(&t.point_type),
+            })
+            .collect();
+        let label = if dim == "Overall" {
+            name.to_string()
+        } else {
+            format!("{name}: {group}")
+        };
+        let short = if dim == "Overall" {
+            "SPC chart".to_string()
+        } else {
+            format!("{group}: SPC chart")
+        };
+        let svg = levelfield_chart::spc_chart(&short, unit, &chart_points);
+        let table_rows: Vec<Vec<String>> = points
+            .iter()
+            .map(|t| {
+                vec![
+                    t.period.clone(),
+                    opt(t.value, 2),
+                    opt(t.mean, 2),
+                    opt(t.lower_limit, 2),
+                    opt(t.upper_limit, 2),
+                    t.point_type.clone(),
+                    t.special_cause.replace('_', " "),
+                    t.note.clone(),
+                ]
+            })
+            .collect();
+        let table = html_table(
+            &format!("{label}: values and process limits"),
+            &[
+                "Period",
+                "Value",
+                "Centre line",
+                "Lower process limit",
+                "Upper process limit",
+                "Point",
+                "Rule",
+                "Note",
+            ],
+            &[false, true, true, true, true, false, false, false],
+            &table_rows,
+        );
+        let variation = points
+            .first()
+            .map(|t| t.series_variation.clone())
+            .unwrap_or_default();
+        let note = format!(
+            "Statistical process control (XmR): the latest point shows {variation}. Points outside the process limits, runs and trends are special causes; limits from fewer than 12 points are trial limits."
+        );
+        figure(
+            out,
+            &format!("fig-{anchor}-trend-{}", slug(&format!("{dim}-{group}"))),
+            &format!("{label}: trend with process limits"),
+            &svg,
+            &table,
+            Some(&note),
+        );
+    }
+}
+
+/// The area a spine chart is drawn for: the metadata's focus area, else the first area that
+/// is not the comparator.
+fn spine_focus(data: &ProfileData) -> Option<String> {
+    let comparator = data.comparator_code();
+    let areas: Vec<&str> = data
+        .estimates
+        .iter()
+        .filter(|e| e.area_code != comparator)
+        .map(|e| e.area_code.as_str())
+        .collect();
+    if areas.len() < 2 {
+        return None;
+    }
+    match &data.meta.focus_area {
+        Some(a) if areas.contains(&a.as_str()) => Some(a.clone()),
+        _ => areas.first().map(|a| a.to_string()),
+    }
+}
+
+fn quantile(sorted: &[f64], p: f64) -> f64 {
+    // Type 7 (linear interpolation), as R's default and Fingertips' spine charts.
+    let h = (sorted.len() - 1) as f64 * p;
+    let lo = h.floor() as usize;
+    let hi = h.ceil() as usize;
+    sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
+}
+
+fn spine_section(out: &mut String, data: &ProfileData, area: &str) {
+    let comparator = data.comparator_code();
+    let area_name = data
+        .estimates
+        .iter()
+        .find(|e| e.area_code == area)
+        .map_or_else(|| area.to_string(), |e| e.area_name.clone());
+    let comparator_name = if data.meta.comparator_name.is_empty() {
+        comparator.clone()
+    } else {
+        data.meta.comparator_name.clone()
+    };
+    let mut rows: Vec<SpineRow> = Vec::new();
+    let mut table_rows: Vec<Vec<String>> = Vec::new();
+    let mut indicators: Vec<&str> = Vec::new();
+    // Each indicator's latest period at the focus area.
+    let mut latest: HashMap<&str, &str> = HashMap::new();
+    for e in data.estimates.iter().filter(|e| e.area_code == area) {
+        if !indicators.contains(&e.indicator_id.as_str()) {
+            indicators.push(&e.indicator_id);
+        }
+        let l = latest.entry(&e.indicator_id).or_insert(&e.period);
+        if e.period.as_str() > *l {
+            *l = &e.period;
+        }
+    }
+    // Values by (indicator, period, dimension, group): the comparator's, and every area's.
+    type Key<'a> = (&'a str, &'a str, &'a str, &'a str);
+    let mut comparator_values: HashMap<Key, f64> = HashMap::new();
+    let mut area_values: HashMap<Key, Vec<f64>> = HashMap::new();
+    for e in &data.estimates {
+        if latest.get(e.indicator_id.as_str()) != Some(&e.period.as_str()) {
+            continue;
+        }
+        let Some(v) = e.value else { continue };
+        let key = (
+            e.indicator_id.as_str(),
+            e.period.as_str(),
+            e.dimension.as_str(),
+            e.group.as_str(),
+        );
+        if e.area_code == comparator {
+            comparator_values.insert(key, v);
+        } else {
+            area_values.entry(key).or_default().push(v);
+        }
+    }
+    for e in data.estimates.iter().filter(|e| {
+        e.area_code == area && latest.get(e.indicator_id.as_str()) == Some(&e.period.as_str())
+    }) {
+        let key = (
+            e.indicator_id.as_str(),
+            e.period.as_str(),
+            e.dimension.as_str(),
+            e.group.as_str(),
+        );
+        let Some(&c) = comparator_values.get(&key) else {
+            continue;
+        };
+        let mut others = area_values.get(&key).cloned().unwrap_or_default();
+        if others.len() < 2 {
+            continue;
+        }
+        others.sort_by(f64::total_cmp);
+        let name = indicator_name(data, &e.indicator_id);
+        let label = match (indicators.len(), e.dimension == "Overall") {
+            (1, true) => "All people".to_string(),
+            (1, false) => e.group.clone(),
+            (_, true) => name.clone(),
+            (_, false) => format!("{name}: {}", e.group),
+        };
+        let compared = match e.compared.as_str() {
+            "Better" => Compared::Better,
+            "Worse" => Compared::Worse,
+            "Similar" => Compared::Similar,
+            "Higher" => Compared::Higher,
+            "Lower" => Compared::Lower,
+            _ => Compared::NotCompared,
+        };
+        let (min, q1, q3, max) = (
+            others[0],
+            quantile(&others, 0.25),
+            quantile(&others, 0.75),
+            others[others.len() - 1],
+        );
+        rows.push(SpineRow {
+            label: label.clone(),
+            value: e.value,
+            comparator: c,
+            min,
+            q1,
+            q3,
+            max,
+            compared,
+            value_text: e
+                .value
+                .map_or_else(|| "not published".into(), |v| fixed(v, 1)),
+        });
+        table_rows.push(vec![
+            label,
+            e.period.clone(),
+            opt(e.value, 1),
+            fixed(c, 1),
+            fixed(min, 1),
+            fixed(q1, 1),
+            fixed(q3, 1),
+            fixed(max, 1),
+            if e.compared.is_empty() {
+                "Not compared".into()
+            } else {
+                e.compared.clone()
+            },
+        ]);
+    }
+    if rows.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "<section id=\"spine\" aria-labelledby=\"spine-h\">\n<h2 id=\"spine-h\">{} against {}</h2>\n<p>Where {} stands among all areas on each indicator: the centre line is {}, the bands span every area (light) and the middle half of areas (dark).</p>",
+        esc(&area_name),
+        esc(&comparator_name),
+        esc(&area_name),
+        esc(&comparator_name)
+    );
+    let spine_title = if indicators.len() == 1 {
+        indicator_name(data, indicators[0])
+    } else {
+        format!("{area_name} against {comparator_name}")
+    };
+    let svg = levelfield_chart::spine_chart(&spine_title, &area_name, &comparator_name, &rows);
+    let table = html_table(
+        &format!("{area_name} against {comparator_name} and the range of areas"),
+        &[
+            "Indicator",
+            "Period",
+            &area_name,
+            &comparator_name,
+            "Lowest area",
+            "25th percentile",
+            "75th percentile",
+            "Highest area",
+            "Compared with the comparator",
+        ],
+        &[false, false, true, true, true, true, true, true, false],
+        &table_rows,
+    );
+    figure(
+        out,
+        "fig-spine",
+        &format!("Spine chart: {area_name} against {comparator_name}"),
+        &svg,
+        &table,
+        None,
+    );
+    out.push_str("</section>\n");
+}
+
+fn quality_section(out: &mut String, data: &ProfileData) {
+    if data.quality.is_empty() {
+        return;
+    }
+    out.push_str("<section id=\"quality\" aria-labelledby=\"quality-h\">\n<h2 id=\"quality-h\">Data quality</h2>\n<p>How completely each field was recorded. Records without a valid value cannot be placed in a group, so a low percentage can hide or distort a gap.</p>\n");
+    let rows: Vec<Vec<String>> = data
+        .quality
+        .iter()
+        .map(|q| {
+            vec![
+                q.field.clone(),
+                q.area_code.clone(),
+                q.period.clone(),
+                q.records.map_or_else(String::new, number),
+                q.recorded.map_or_else(String::new, number),
+                q.not_stated.map_or_else(String::new, number),
+                q.not_known.map_or_else(String::new, number),
+                q.unrecognised.map_or_else(String::new, number),
+                opt(q.percent_recorded, 1),
+            ]
+        })
+        .collect();
+    out.push_str(&html_table(
+        "Recording completeness",
+        &[
+            "Field",
+            "Area",
+            "Period",
+            "Records",
+            "Recorded",
+            "Not stated",
+            "Not known",
+            "Unrecognised or unaccounted",
+            "% recorded",
+        ],
+        &[false, false, false, true, true, true, true, true, true],
+        &rows,
+    ));
+    out.push_str("\n</section>\n");
+}
+
+fn methods_section(out: &mut String, data: &ProfileData) {
+    let meta = &data.meta;
+    out.push_str("<section id=\"methods\" aria-labelledby=\"methods-h\">\n<h2 id=\"methods-h\">Methods, disclosure control and sources</h2>\n<h3>Methods</h3>\n");
+    if meta.methods.is_empty() {
+        out.push_str("<p>Estimates, intervals, comparisons and inequality measures are computed by levelfield; the method of each figure is in its table.</p>\n");
+    }
+    for m in &meta.methods {
+        let _ = writeln!(out, "<p>{}</p>", esc(m));
+    }
+    out.push_str("<h3>Disclosure control</h3>\n");
+    let _ = writeln!(
+        out,
+        "<p>{}</p>",
+        esc(if meta.disclosure.is_empty() {
+            "The rule applied is recorded in every table's disclosure_rule column."
+        } else {
+            &meta.disclosure
+        })
+    );
+    if !meta.caveats.is_empty() {
+        out.push_str("<h3 id=\"caveats\">Caveats</h3>\n<ul>\n");
+        for c in &meta.caveats {
+            let _ = writeln!(out, "<li>{}</li>", esc(c));
+        }
+        out.push_str("</ul>\n");
+    }
+    if !meta.sources.is_empty() {
+        out.push_str("<h3>Sources</h3>\n");
+        let rows: Vec<Vec<String>> = meta
+            .sources
+            .iter()
+            .map(|s| {
+                vec![
+                    s.id.clone(),
+                    s.title.clone(),
+                    s.url.clone(),
+                    s.licence.clone(),
+                ]
+            })
+            .collect();
+        out.push_str(&html_table(
+            "Data sources",
+            &["Id", "Source", "Address", "Licence"],
+            &[false, false, false, false],
+            &rows,
+        ));
+        out.push('\n');
+    }
+    for line in &meta.attribution {
+        let _ = writeln!(out, "<p><strong>{}</strong></p>", esc(line));
+    }
+    out.push_str("</section>\n");
+}

@@ -1,0 +1,233 @@
+//! The HTML report on a small profile: structure, accessibility, no remote resources, a data
+//! table behind every chart, and snapshots of its text fragments.
+
+use levelfield_report::{
+    IndicatorMeta, Meta, ProfileData,
+    data::{ComparisonRow, EstimateRow, InequalityRow, QualityRow, TrendRow},
+    html, summary,
+};
+use scraper::Html;
+
+mod support;
+use support::structure::{check_structure, sel};
+
+fn est(area: &str, dim: &str, group: &str, x: f64, n: f64, reference: bool) -> EstimateRow {
+    let v = x / n * 100_000.0;
+    let half = 1.96 * x.sqrt() / n * 100_000.0;
+    EstimateRow {
+        indicator_id: "det".into(),
+        indicator: "Detentions".into(),
+        statistic: "crude rate".into(),
+        area_code: area.into(),
+        area_name: if area == "E92000001" {
+            "England".into()
+        } else {
+            format!("Area {area}")
+        },
+        period: "2024-25".into(),
+        dimension: dim.into(),
+        group_code: group.into(),
+        group: group.into(),
+        reference_group: reference,
+        numerator: Some(x),
+        denominator: Some(n),
+        value: Some(v),
+        lower: Some(v - half),
+        upper: Some(v + half),
+        method: "Byars".into(),
+        comparator: if area == "E92000001" {
+            String::new()
+        } else {
+            "England".into()
+        },
+        compared: if area == "A1" {
+            "Higher".into()
+        } else {
+            "Similar".into()
+        },
+        suppressed: false,
+        note: String::new(),
+    }
+}
+
+fn fixture() -> ProfileData {
+    let mut d = ProfileData {
+        meta: Meta {
+            title: "Test profile <&>".into(),
+            subtitle: "Three areas".into(),
+            comparator_code: "E92000001".into(),
+            comparator_name: "England".into(),
+            focus_area: Some("A1".into()),
+            disclosure: "Counts under 5 suppressed.".into(),
+            indicators: vec![IndicatorMeta {
+                id: "det".into(),
+                name: "Detentions".into(),
+                unit: "per 100,000".into(),
+                polarity: "adverse".into(),
+                definition: "Detentions per 100,000 people.".into(),
+            }],
+            methods: vec!["Byar's method.".into()],
+            caveats: vec!["Counts are undercounts.".into()],
+            attribution: vec![levelfield_report::OGL_ATTRIBUTION.into()],
+            ..Meta::default()
+        },
+        ..ProfileData::default()
+    };
+    let e = "E92000001";
+    d.estimates
+        .push(est(e, "Overall", "All", 900.0, 1_000_000.0, false));
+    d.estimates
+        .push(est(e, "Ethnic group", "Black", 300.0, 100_000.0, false));
+    d.estimates
+        .push(est(e, "Ethnic group", "White", 600.0, 900_000.0, true));
+    for (k, x) in [400.0, 300.0, 200.0].iter().enumerate() {
+        d.estimates.push(est(
+            e,
+            "IMD quintile",
+            &format!("Q{}", k + 1),
+            *x,
+            333_333.0,
+            k == 2,
+        ));
+    }
+    for (a, x, n) in [
+        ("A1", 500.0, 400_000.0),
+        ("A2", 250.0, 300_000.0),
+        ("A3", 150.0, 300_000.0),
+    ] {
+        d.estimates.push(est(a, "Overall", "All", x, n, false));
+        d.estimates
+            .push(est(a, "Ethnic group", "Black", x / 3.0, n / 10.0, false));
+    }
+    d.comparisons.push(ComparisonRow {
+        indicator_id: "det".into(),
+        area_code: e.into(),
+        period: "2024-25".into(),
+        dimension: "Ethnic group".into(),
+        group: "Black".into(),
+        reference_group: "White".into(),
+        difference: Some(233.3),
+        difference_lower: Some(200.0),
+        difference_upper: Some(266.0),
+        ratio: Some(4.5),
+        ratio_lower: Some(3.9),
+        ratio_upper: Some(5.2),
+        ratio_method: "exact".into(),
+        note: String::new(),
+    });
+    d.inequality.push(InequalityRow {
+        indicator_id: "det".into(),
+        area_code: e.into(),
+        period: "2024-25".into(),
+        dimension: "IMD quintile".into(),
+        measure: "SII".into(),
+        value: Some(-60.0),
+        lower: Some(-70.0),
+        upper: Some(-50.0),
+        groups: Some(3.0),
+        method: "exact".into(),
+        detail: String::new(),
+    });
+    for (k, v) in [100.0, 95.0, 92.0, 90.0].iter().enumerate() {
+        d.trends.push(TrendRow {
+            indicator_id: "det".into(),
+            area_code: e.into(),
+            dimension: "Overall".into(),
+            group: "All".into(),
+            period: format!("202{k}"),
+            value: Some(*v),
+            mean: Some(94.25),
+            lower_limit: Some(80.0),
+            upper_limit: Some(108.0),
+            point_type: "common cause".into(),
+            series_variation: "common cause".into(),
+            ..TrendRow::default()
+        });
+    }
+    d.quality.push(QualityRow {
+        area_code: e.into(),
+        period: "2024-25".into(),
+        field: "ethnicity".into(),
+        records: Some(1000.0),
+        recorded: Some(900.0),
+        not_stated: Some(60.0),
+        not_known: Some(40.0),
+        unrecognised: Some(0.0),
+        percent_recorded: Some(90.0),
+    });
+    d
+}
+
+#[test]
+fn the_report_is_self_contained_and_every_chart_has_its_table() {
+    let page = html::render(&fixture());
+    let n = check_structure(&page);
+    // Group rates, ratio, gradient (IMD with SII), rates by IMD, trend, funnel, spine.
+    assert_eq!(n, 7, "figures");
+    assert!(page.contains("Test profile &lt;&amp;&gt;"), "title escaped");
+    assert!(page.contains("@page { size: A4"));
+    assert!(page.contains(
+        "Contains public sector information licensed under the Open Government Licence v3.0."
+    ));
+}
+
+fn fragment(page: &str, selector: &str) -> String {
+    let doc = Html::parse_document(page);
+    let el = doc.select(&sel(selector)).next().expect("fragment");
+    el.html()
+}
+
+#[test]
+fn snapshot_summary() {
+    let page = html::render(&fixture());
+    insta::assert_snapshot!(fragment(&page, "#summary"));
+}
+
+#[test]
+fn snapshot_rates_table() {
+    let page = html::render(&fixture());
+    insta::assert_snapshot!(fragment(&page, "#fig-det-ethnic-group-rates table"));
+}
+
+#[test]
+fn snapshot_quality_and_methods() {
+    let page = html::render(&fixture());
+    insta::assert_snapshot!(fragment(&page, "#quality"));
+    insta::assert_snapshot!(fragment(&page, "#methods"));
+}
+
+#[test]
+fn summary_names_the_gap_with_its_interval_and_the_trend() {
+    let s = summary::summarise(&fixture());
+    assert_eq!(s.gaps.len(), 2, "{:?}", s.gaps);
+    assert!(
+        s.gaps[0].contains("4.50 times that of White") && s.gaps[0].contains("95% CI 3.90 to 5.20")
+    );
+    assert!(s.gaps[1].contains("slope index of inequality is −60.0"));
+    assert_eq!(s.trends.len(), 1);
+    assert!(
+        s.trends[0].contains("100.0 in 2020 to 90.0 in 2023 (−10%), better"),
+        "{}",
+        s.trends[0]
+    );
+}
+
+#[test]
+fn tables_round_trip() {
+    let d = fixture();
+    let back = ProfileData::from_tables(d.meta.clone(), &d.to_tables()).unwrap();
+    assert_eq!(back, d);
+}
+
+#[test]
+fn a_missing_estimates_table_is_a_clear_error() {
+    let e = ProfileData::from_tables::<&str>(Meta::default(), &[]).unwrap_err();
+    assert!(e.to_string().contains("estimates"), "{e}");
+}
+
+#[test]
+fn the_workbook_has_the_sheets() {
+    let bytes = levelfield_report::workbook(&fixture()).unwrap();
+    assert_eq!(&bytes[..2], b"PK");
+    assert!(bytes.len() > 5_000);
+}
