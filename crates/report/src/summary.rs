@@ -72,7 +72,10 @@ pub fn summarise(data: &ProfileData) -> Summary {
             if Some(q.period.as_str()) != latest {
                 continue;
             }
-            if let (Some(v), Some(l), Some(u)) = (q.value, q.lower, q.upper) {
+            // Only a gradient whose interval excludes zero is a gap.
+            if let (Some(v), Some(l), Some(u)) = (q.value, q.lower, q.upper)
+                && (u < 0.0 || l > 0.0)
+            {
                 let m = data.meta.indicator(&q.indicator_id);
                 let name = indicator_label(data, &q.indicator_id);
                 let direction = if v < 0.0 { "higher" } else { "lower" };

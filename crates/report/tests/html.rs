@@ -231,3 +231,64 @@ fn the_workbook_has_the_sheets() {
     assert_eq!(&bytes[..2], b"PK");
     assert!(bytes.len() > 5_000);
 }
+
+#[test]
+fn a_gradient_whose_interval_spans_zero_is_not_a_gap() {
+    let mut d = fixture();
+    d.inequality[0].lower = Some(-70.0);
+    d.inequality[0].upper = Some(5.0);
+    let s = summary::summarise(&d);
+    assert_eq!(s.gaps.len(), 1, "{:?}", s.gaps);
+    assert!(!s.gaps[0].contains("slope index"));
+}
+
+#[test]
+fn funnel_limits_widen_when_areas_vary_beyond_chance() {
+    let mut d = fixture();
+    // Ten more areas: the first fixture's three agree with chance; these do not.
+    for (k, rate) in [
+        40.0, 60.0, 80.0, 100.0, 120.0, 140.0, 160.0, 180.0, 200.0, 220.0,
+    ]
+    .iter()
+    .enumerate()
+    {
+        let n = 500_000.0 + 10_000.0 * k as f64;
+        let mut e = d.estimates[0].clone();
+        e.area_code = format!("B{k}");
+        e.area_name = format!("Area B{k}");
+        e.numerator = Some((rate * n / 100_000.0_f64).round());
+        e.denominator = Some(n);
+        e.value = Some(e.numerator.unwrap() / n * 100_000.0);
+        d.estimates.push(e);
+    }
+    let f = levelfield_report::funnel::build(&d, "det", "2024-25").expect("a funnel");
+    let od = f
+        .adjusted
+        .expect("over-dispersed areas get adjusted limits");
+    assert!(od.phi > 1.0 && od.tau2 > 0.0);
+    assert!(
+        f.rows
+            .iter()
+            .filter(|r| r.exact_position.contains("99.8"))
+            .count()
+            > f.rows
+                .iter()
+                .filter(|r| r.position.contains("99.8"))
+                .count()
+    );
+    assert!(f.note.contains("over-dispersion"));
+    // Areas at the average are not over-dispersed: exact limits are drawn.
+    let mut plain = fixture();
+    for e in plain
+        .estimates
+        .iter_mut()
+        .filter(|e| e.area_code.starts_with('A') && e.dimension == "Overall")
+    {
+        let n = e.denominator.unwrap();
+        e.numerator = Some(n * 0.0009);
+        e.value = Some(90.0);
+    }
+    let f = levelfield_report::funnel::build(&plain, "det", "2024-25").unwrap();
+    assert!(f.adjusted.is_none());
+    assert!(f.rows.iter().all(|r| r.position == "within the 95% limits"));
+}

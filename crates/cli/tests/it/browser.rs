@@ -124,6 +124,23 @@ fn demo_report_renders_in_chromium() {
         "figure.chart without a data table"
     );
 
+    // Every text drawn in a chart lies inside the chart: no title or label cut at its edge.
+    let overflowing = browser.script(
+        "const out = [];\
+        document.querySelectorAll('figure.chart svg').forEach((svg, i) => {\
+            const box = svg.getBoundingClientRect();\
+            svg.querySelectorAll('text').forEach(t => {\
+                const b = t.getBoundingClientRect();\
+                if (b.width > 0 && (b.left < box.left - 1 || b.right > box.right + 1\
+                        || b.top < box.top - 1 || b.bottom > box.bottom + 1)) {\
+                    out.push('#' + i + ' ' + (svg.closest('figure').id) + ': ' + t.textContent.slice(0, 60));\
+                }\
+            });\
+        });\
+        return out;",
+    );
+    assert_eq!(overflowing, json!([]), "chart text drawn outside its chart");
+
     assert!(
         png.starts_with(b"\x89PNG\r\n\x1a\n"),
         "{} is not a PNG",
