@@ -71,24 +71,13 @@ pub(crate) fn fmt_num(v: f64) -> String {
         ((-a.log10()).ceil() as usize + 1).min(6)
     };
     let s = format!("{a:.decimals$}");
-    let (int, frac) = s
-        .split_once('.')
-        .map_or((s.as_str(), None), |(i, f)| (i, Some(f)));
-    let mut out = String::new();
-    if v < 0.0 && s.bytes().any(|b| b.is_ascii_digit() && b != b'0') {
-        out.push('-');
+    let negative = v < 0.0 && s.bytes().any(|b| b.is_ascii_digit() && b != b'0');
+    let grouped = crate::group_thousands(&s);
+    if negative {
+        format!("-{grouped}")
+    } else {
+        grouped
     }
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if let Some(frac) = frac {
-        out.push('.');
-        out.push_str(frac);
-    }
-    out
 }
 
 /// At most `max` characters of `text`, ending in an ellipsis when cut.

@@ -121,8 +121,19 @@ fn fmt_tick(v: f64) -> String {
         return s.to_string();
     }
     // Thousands separators for large values (populations on a funnel's axis).
-    let (sign, digits) = s.strip_prefix('-').map_or(("", s), |d| ("-", d));
-    let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
+    group_thousands(s)
+}
+
+/// Puts thousands separators into a number already formatted as text: `-1234567.5` →
+/// `-1,234,567.5`. Any sign and fraction are kept as they are.
+pub fn group_thousands(number: &str) -> String {
+    let (sign, digits) = match number.char_indices().find(|(_, c)| c.is_ascii_digit()) {
+        Some((k, _)) => number.split_at(k),
+        None => return number.to_string(),
+    };
+    let (int, frac) = digits
+        .split_once('.')
+        .map_or((digits, None), |(i, f)| (i, Some(f)));
     let mut out = String::from(sign);
     for (k, c) in int.chars().enumerate() {
         if k > 0 && (int.len() - k) % 3 == 0 {
@@ -130,9 +141,9 @@ fn fmt_tick(v: f64) -> String {
         }
         out.push(c);
     }
-    if !frac.is_empty() {
+    if let Some(f) = frac {
         out.push('.');
-        out.push_str(frac);
+        out.push_str(f);
     }
     out
 }

@@ -186,22 +186,7 @@ fn years(args: &FunnelArgs) -> Result<f64, CommandError> {
 
 /// R's `format(m, big.mark = ",")`: 100000 → `100,000`.
 fn with_commas(m: f64) -> String {
-    let digits = levelfield_stats::rate::format_multiplier(m);
-    let (int, frac) = digits
-        .split_once('.')
-        .map_or((digits.as_str(), None), |(a, b)| (a, Some(b)));
-    let mut out = String::new();
-    for (i, ch) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    if let Some(f) = frac {
-        out.push('.');
-        out.push_str(f);
-    }
-    out
+    levelfield_chart::group_thousands(&levelfield_stats::rate::format_multiplier(m))
 }
 
 fn rate_limits(args: &FunnelArgs) -> Result<(), CommandError> {

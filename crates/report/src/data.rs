@@ -583,6 +583,18 @@ impl ProfileData {
             .unwrap_or_default()
     }
 
+    /// An indicator's display name: the metadata's, else the tables', else its id.
+    pub fn indicator_name(&self, id: &str) -> String {
+        let m = self.meta.indicator(id);
+        if m.name != id {
+            return m.name;
+        }
+        self.estimates
+            .iter()
+            .find(|e| e.indicator_id == id && !e.indicator.is_empty())
+            .map_or_else(|| id.to_string(), |e| e.indicator.clone())
+    }
+
     /// Indicator ids in report order: the metadata's order, then any others as first seen.
     pub fn indicator_ids(&self) -> Vec<String> {
         let mut ids: Vec<String> = self

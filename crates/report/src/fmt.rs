@@ -22,28 +22,13 @@ pub fn fixed(v: f64, dp: usize) -> String {
         return String::new();
     }
     let s = format!("{:.*}", dp, v.abs());
-    let (int, frac) = match s.split_once('.') {
-        Some((i, f)) => (i, Some(f)),
-        None => (s.as_str(), None),
-    };
-    let mut grouped = String::new();
-    for (k, ch) in int.chars().enumerate() {
-        if k > 0 && (int.len() - k) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(ch);
-    }
     let negative = v < 0.0 && s.chars().any(|c| c.is_ascii_digit() && c != '0');
-    let mut out = String::new();
+    let grouped = levelfield_chart::group_thousands(&s);
     if negative {
-        out.push('−');
+        format!("−{grouped}")
+    } else {
+        grouped
     }
-    out.push_str(&grouped);
-    if let Some(f) = frac {
-        out.push('.');
-        out.push_str(f);
-    }
-    out
 }
 
 /// A count: whole numbers with separators, others to one decimal place.

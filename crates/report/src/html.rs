@@ -115,14 +115,7 @@ pub fn render(data: &ProfileData) -> String {
 }
 
 fn indicator_name(data: &ProfileData, id: &str) -> String {
-    let m = data.meta.indicator(id);
-    if m.name != id {
-        return m.name;
-    }
-    data.estimates
-        .iter()
-        .find(|e| e.indicator_id == id && !e.indicator.is_empty())
-        .map_or_else(|| id.to_string(), |e| e.indicator.clone())
+    data.indicator_name(id)
 }
 
 fn unit(data: &ProfileData, id: &str) -> String {

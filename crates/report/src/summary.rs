@@ -77,7 +77,7 @@ pub fn summarise(data: &ProfileData) -> Summary {
                 && (u < 0.0 || l > 0.0)
             {
                 let m = data.meta.indicator(&q.indicator_id);
-                let name = indicator_label(data, &q.indicator_id);
+                let name = data.indicator_name(&q.indicator_id);
                 let direction = if v < 0.0 { "higher" } else { "lower" };
                 summary.gaps.push(format!(
                     "{name} is {direction} where deprivation is greater: the slope index of inequality is {} {} from the most to the least deprived end ({}; 95% CI {} to {}).",
@@ -125,7 +125,7 @@ pub fn summarise(data: &ProfileData) -> Summary {
         }
         let (v0, v1) = (first.value.unwrap_or(0.0), last.value.unwrap_or(0.0));
         let m = data.meta.indicator(&t.indicator_id);
-        let name = indicator_label(data, &t.indicator_id);
+        let name = data.indicator_name(&t.indicator_id);
         let series = if t.dimension == "Overall" {
             name
         } else {
@@ -168,20 +168,9 @@ pub fn summarise(data: &ProfileData) -> Summary {
     summary
 }
 
-fn indicator_label(data: &ProfileData, id: &str) -> String {
-    let m = data.meta.indicator(id);
-    if m.name != id {
-        return m.name;
-    }
-    data.estimates
-        .iter()
-        .find(|e| e.indicator_id == id && !e.indicator.is_empty())
-        .map_or_else(|| id.to_string(), |e| e.indicator.clone())
-}
-
 fn gap_sentence(data: &ProfileData, c: &ComparisonRow) -> String {
     let m = data.meta.indicator(&c.indicator_id);
-    let name = indicator_label(data, &c.indicator_id);
+    let name = data.indicator_name(&c.indicator_id);
     let comparator = data.comparator_code();
     let value = |group: &str| {
         data.estimates

@@ -226,10 +226,55 @@ fn a_missing_estimates_table_is_a_clear_error() {
 }
 
 #[test]
-fn the_workbook_has_the_sheets() {
-    let bytes = levelfield_report::workbook(&fixture()).unwrap();
-    assert_eq!(&bytes[..2], b"PK");
-    assert!(bytes.len() > 5_000);
+fn the_workbook_has_contents_tables_and_notes() {
+    use calamine::{Data, Reader, Xlsx};
+    let d = fixture();
+    let bytes = levelfield_report::workbook(&d).unwrap();
+    let mut book: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    assert_eq!(
+        book.sheet_names(),
+        [
+            "Contents",
+            "Summary",
+            "Estimates",
+            "Comparisons",
+            "Inequality",
+            "Trends",
+            "Data quality",
+            "Notes"
+        ]
+    );
+    let est = book.worksheet_range("Estimates").unwrap();
+    assert_eq!(
+        est.height(),
+        d.estimates.len() + 1,
+        "header and one row per estimate"
+    );
+    assert_eq!(est.get((0, 0)), Some(&Data::String("indicator_id".into())));
+    // Values are numbers, not text.
+    let value_col = (0..est.width())
+        .find(|&c| est.get((0, c)) == Some(&Data::String("value".into())))
+        .unwrap();
+    assert!(matches!(est.get((1, value_col)), Some(Data::Float(_))));
+    let contents = book.worksheet_range("Contents").unwrap();
+    assert_eq!(
+        contents.get((0, 0)),
+        Some(&Data::String("Test profile <&>".into()))
+    );
+    let notes = book.worksheet_range("Notes").unwrap();
+    let text: Vec<String> = notes.rows().map(|r| r[0].to_string()).collect();
+    for needle in [
+        "Methods",
+        "Disclosure control",
+        "Counts under 5 suppressed.",
+        "Caveats",
+        "Licence",
+    ] {
+        assert!(
+            text.iter().any(|t| t == needle),
+            "notes lack {needle}: {text:?}"
+        );
+    }
 }
 
 #[test]
