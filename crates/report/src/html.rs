@@ -6,7 +6,7 @@ use std::{collections::HashMap, fmt::Write};
 use levelfield_chart::{Compared, GroupPoint, SpcPoint, SpineRow};
 
 use crate::{
-    data::{EstimateRow, ProfileData, TrendRow},
+    data::{EstimateRow, ProfileData},
     fmt::{esc, fixed, number, slug},
     funnel, summary,
 };
@@ -458,7 +458,7 @@ fn indicator_section(out: &mut String, data: &ProfileData, id: &str) {
         }
     }
 
-    trend_figures(out, data, id, &name, &unit, &comparator, &anchor);
+    trend_figures(out, data, id, &name, &unit, &anchor);
     if let Some(f) = funnel::build(data, id, &period) {
         let svg = levelfield_chart::funnel_plot(
             &format!("{} areas, {period}", f.units.len()),
@@ -673,33 +673,22 @@ fn trend_figures(
     id: &str,
     name: &str,
     unit: &str,
-    comparator: &str,
     anchor: &str,
 ) {
-    let mut series: Vec<(String, String)> = Vec::new();
-    for t in &data.trends {
-        if t.indicator_id == id && t.area_code == comparator {
-            let key = (t.dimension.clone(), t.group.clone());
-            if !series.contains(&key) {
-                series.push(key);
-            }
-        }
-    }
-    if series.is_empty() {
+    let (shown, left) = crate::summary::shown_series(data, id);
+    if shown.is_empty() {
         return;
     }
     out.push_str("<h3>Trend</h3>\n");
-    for (dim, group) in series {
-        let points: Vec<&TrendRow> = data
-            .trends
-            .iter()
-            .filter(|t| {
-                t.indicator_id == id
-                    && t.area_code == comparator
-                    && t.dimension == dim
-                    && t.group == group
-            })
-            .collect();
+    if left > 0 {
+        let _ = writeln!(
+            out,
+            "<p class=\"note\">Shown: the overall series and the groups whose latest point is a special cause. The other {left} group series are in the workbook's Trends sheet and trends.csv.</p>"
+        );
+    }
+    for series in shown {
+        let (dim, group) = (series.dimension, series.group);
+        let points = series.points;
         let chart_points: Vec<SpcPoint> = points
             .iter()
             .map(|t| SpcPoint {

@@ -2,7 +2,7 @@
 //! better or worse, each with its interval.
 
 use crate::{
-    data::{ComparisonRow, ProfileData},
+    data::{ComparisonRow, ProfileData, TrendRow},
     fmt::fixed,
 };
 
@@ -13,6 +13,61 @@ pub struct Summary {
     pub gaps: Vec<String>,
     /// Trends, one per series.
     pub trends: Vec<String>,
+}
+
+/// The most trend series a report shows per indicator.
+pub const MAX_SERIES: usize = 8;
+
+/// One SPC series at the comparator: its dimension, group and points in period order.
+pub struct Series<'a> {
+    /// Dimension label.
+    pub dimension: &'a str,
+    /// Group label.
+    pub group: &'a str,
+    /// Points, gaps included.
+    pub points: Vec<&'a TrendRow>,
+}
+
+/// The series of an indicator that a report shows, and how many it leaves to the tables: the
+/// overall series and every group series whose latest point is a special cause (a board needs
+/// what has changed, not every group's steady line); an indicator with no overall series shows
+/// its group series. At most [`MAX_SERIES`].
+pub fn shown_series<'a>(data: &'a ProfileData, id: &str) -> (Vec<Series<'a>>, usize) {
+    let comparator = data.comparator_code();
+    let mut all: Vec<Series<'a>> = Vec::new();
+    for t in data
+        .trends
+        .iter()
+        .filter(|t| t.indicator_id == id && t.area_code == comparator)
+    {
+        match all
+            .iter_mut()
+            .find(|s| s.dimension == t.dimension && s.group == t.group)
+        {
+            Some(s) => s.points.push(t),
+            None => all.push(Series {
+                dimension: &t.dimension,
+                group: &t.group,
+                points: vec![t],
+            }),
+        }
+    }
+    let total = all.len();
+    let has_overall = all.iter().any(|s| s.dimension == "Overall");
+    let special = |s: &Series| {
+        s.points
+            .iter()
+            .rev()
+            .find(|p| p.value.is_some())
+            .is_some_and(|p| p.point_type.starts_with("special cause"))
+    };
+    let mut shown: Vec<Series<'a>> = all
+        .into_iter()
+        .filter(|s| !has_overall || s.dimension == "Overall" || special(s))
+        .collect();
+    shown.truncate(MAX_SERIES);
+    let left = total - shown.len();
+    (shown, left)
 }
 
 /// The most gaps listed.
@@ -80,7 +135,7 @@ pub fn summarise(data: &ProfileData) -> Summary {
                 let name = data.indicator_name(&q.indicator_id);
                 let direction = if v < 0.0 { "higher" } else { "lower" };
                 summary.gaps.push(format!(
-                    "{name} is {direction} where deprivation is greater: the slope index of inequality is {} {} from the most to the least deprived end ({}; 95% CI {} to {}).",
+                    "{name}: {direction} where deprivation is greater; the slope index of inequality is {} {} from the most to the least deprived end ({}; 95% CI {} to {}).",
                     fixed(v, 1),
                     m.unit,
                     q.period,
@@ -91,45 +146,37 @@ pub fn summarise(data: &ProfileData) -> Summary {
         }
     }
 
-    // Trends: one sentence per series at the comparator.
-    let mut seen: Vec<(&str, &str, &str)> = Vec::new();
-    for t in &data.trends {
-        if t.area_code != comparator {
-            continue;
+    // Trends: one sentence per series the report shows.
+    for id in data.indicator_ids() {
+        let (shown, _) = shown_series(data, &id);
+        for series in shown {
+            trend_sentence(data, &id, &series, &mut summary.trends);
         }
-        let key = (
-            t.indicator_id.as_str(),
-            t.dimension.as_str(),
-            t.group.as_str(),
-        );
-        if seen.contains(&key) {
-            continue;
-        }
-        seen.push(key);
-        let points: Vec<_> = data
-            .trends
+    }
+    summary
+}
+
+fn trend_sentence(data: &ProfileData, id: &str, s: &Series, out: &mut Vec<String>) {
+    {
+        let points: Vec<&TrendRow> = s
+            .points
             .iter()
-            .filter(|o| {
-                o.indicator_id == t.indicator_id
-                    && o.area_code == comparator
-                    && o.dimension == t.dimension
-                    && o.group == t.group
-                    && o.value.is_some()
-            })
+            .copied()
+            .filter(|p| p.value.is_some())
             .collect();
         let (Some(first), Some(last)) = (points.first(), points.last()) else {
-            continue;
+            return;
         };
         if points.len() < 2 {
-            continue;
+            return;
         }
         let (v0, v1) = (first.value.unwrap_or(0.0), last.value.unwrap_or(0.0));
-        let m = data.meta.indicator(&t.indicator_id);
-        let name = data.indicator_name(&t.indicator_id);
-        let series = if t.dimension == "Overall" {
+        let m = data.meta.indicator(id);
+        let name = data.indicator_name(id);
+        let series = if s.dimension == "Overall" {
             name
         } else {
-            format!("{name}, {}", t.group)
+            format!("{name}, {}", s.group)
         };
         let change = if v0 != 0.0 {
             format!(
@@ -140,16 +187,22 @@ pub fn summarise(data: &ProfileData) -> Summary {
         } else {
             String::new()
         };
-        let verdict = match last.point_type.as_str() {
-            "special cause improvement" => "the latest point is a special cause of improvement",
-            "special cause concern" => "the latest point is a special cause for concern",
-            "special cause neutral" => "the latest point is a special cause",
-            _ => "the latest point is within common-cause variation",
-        };
-        let better = match (m.polarity.as_str(), v1 < v0) {
+        let direction = match (m.polarity.as_str(), v1 < v0) {
             ("adverse", true) | ("favourable", false) => "better",
             ("adverse", false) | ("favourable", true) => "worse",
             _ => "changed",
+        };
+        // The SPC verdict decides whether the change is called real.
+        let verdict = match last.point_type.as_str() {
+            "special cause improvement" => {
+                "getting better: the latest point is a special cause of improvement".to_string()
+            }
+            "special cause concern" => {
+                "getting worse: the latest point is a special cause for concern".to_string()
+            }
+            "special cause neutral" => format!("{direction}: the latest point is a special cause"),
+            _ => "the latest point is within common-cause variation, so the change may be chance"
+                .to_string(),
         };
         let dp = if v1.abs() < 10.0 { 2 } else { 1 };
         let breaks = if points.iter().any(|p| p.note.contains("break")) {
@@ -157,15 +210,14 @@ pub fn summarise(data: &ProfileData) -> Summary {
         } else {
             ""
         };
-        summary.trends.push(format!(
-            "{series}: {} in {} to {} in {}{change}, {better} over the period; {verdict}.{breaks}",
+        out.push(format!(
+            "{series}: {} in {} to {} in {}{change}; {verdict}.{breaks}",
             fixed(v0, dp),
             first.period,
             fixed(v1, dp),
             last.period
         ));
     }
-    summary
 }
 
 fn gap_sentence(data: &ProfileData, c: &ComparisonRow) -> String {

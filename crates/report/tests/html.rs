@@ -206,7 +206,9 @@ fn summary_names_the_gap_with_its_interval_and_the_trend() {
     assert!(s.gaps[1].contains("slope index of inequality is −60.0"));
     assert_eq!(s.trends.len(), 1);
     assert!(
-        s.trends[0].contains("100.0 in 2020 to 90.0 in 2023 (−10%), better"),
+        s.trends[0].contains(
+            "100.0 in 2020 to 90.0 in 2023 (−10%); the latest point is within common-cause variation"
+        ),
         "{}",
         s.trends[0]
     );
@@ -336,4 +338,36 @@ fn funnel_limits_widen_when_areas_vary_beyond_chance() {
     let f = levelfield_report::funnel::build(&plain, "det", "2024-25").unwrap();
     assert!(f.adjusted.is_none());
     assert!(f.rows.iter().all(|r| r.position == "within the 95% limits"));
+}
+
+#[test]
+fn trends_shown_are_the_overall_and_the_groups_that_changed() {
+    let mut d = fixture();
+    for (group, last) in [
+        ("Black", "special cause concern"),
+        ("White", "common cause"),
+    ] {
+        for k in 0..4 {
+            let mut t = d.trends[k].clone();
+            t.dimension = "Ethnic group".into();
+            t.group = group.into();
+            if k == 3 {
+                t.point_type = last.into();
+            }
+            d.trends.push(t);
+        }
+    }
+    let (shown, left) = summary::shown_series(&d, "det");
+    let names: Vec<&str> = shown.iter().map(|s| s.group).collect();
+    assert_eq!(names, ["All", "Black"]);
+    assert_eq!(left, 1);
+    let s = summary::summarise(&d);
+    assert_eq!(s.trends.len(), 2);
+    assert!(
+        s.trends[1].contains("getting worse: the latest point is a special cause for concern"),
+        "{}",
+        s.trends[1]
+    );
+    let page = html::render(&d);
+    assert!(page.contains("The other 1 group series are in the workbook"));
 }
