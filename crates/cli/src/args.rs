@@ -47,6 +47,46 @@ pub enum Command {
     Report(ReportArgs),
     /// The demo: NHS England's published Mental Health Act figures as tables, report and workbook.
     Demo(DemoArgs),
+    /// Runs the web app: sign-in, roles and the JSON API under /api/v1.
+    Serve(ServeArgs),
+    /// Manages the web app's accounts.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+/// Options for `levelfield serve`.
+#[derive(Debug, Args, Clone)]
+pub struct ServeArgs {
+    /// The folder holding the app's store (created if missing).
+    #[arg(long, value_name = "DIR", default_value = "levelfield-data")]
+    pub data_dir: PathBuf,
+    /// Address to listen on; keep it on loopback unless a TLS proxy is in front.
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:8080")]
+    pub bind: std::net::SocketAddr,
+    /// Mark cookies Secure (when served over HTTPS, e.g. behind a TLS proxy).
+    #[arg(long)]
+    pub secure_cookies: bool,
+}
+
+/// `levelfield admin` subcommands.
+#[derive(Debug, Subcommand, Clone)]
+pub enum AdminCommand {
+    /// Adds a user; the password is prompted for, or read as one line from standard input.
+    CreateUser(CreateUserArgs),
+}
+
+/// Options for `levelfield admin create-user`.
+#[derive(Debug, Args, Clone)]
+pub struct CreateUserArgs {
+    /// The folder holding the app's store.
+    #[arg(long, value_name = "DIR", default_value = "levelfield-data")]
+    pub data_dir: PathBuf,
+    /// Sign-in name: letters, digits, dots, hyphens, underscores.
+    #[arg(long)]
+    pub username: String,
+    /// viewer (results only), analyst (uploads and runs) or admin (manages users).
+    #[arg(long, value_parser = ["viewer", "analyst", "admin"])]
+    pub role: String,
 }
 
 /// Options for `levelfield report`.

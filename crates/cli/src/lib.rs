@@ -12,6 +12,7 @@ mod funnel;
 mod output;
 mod profile;
 mod report;
+mod serve;
 mod spc;
 pub mod stats;
 mod suppress;
@@ -37,5 +38,7 @@ pub fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Synth(args) => profile::synth(&args),
         Command::Report(args) => report::run(&args),
         Command::Demo(args) => report::demo(&args),
+        Command::Serve(args) => serve::serve(&args),
+        Command::Admin(command) => serve::admin(&command),
     }
 }

@@ -9,6 +9,7 @@ mod profile;
 mod properties;
 mod reference;
 mod report;
+mod serve;
 mod support;
 mod suppress;
 mod tidy;

@@ -1,0 +1,547 @@
+//! The HTTP routes: sign-in pages with session cookies and CSRF tokens, and the JSON API under
+//! `/api/v1` with bearer tokens and role checks. `app(state)` is the whole router, so tests
+//! drive it without a socket.
+
+use std::sync::Arc;
+
+use axum::{
+    Form, Json, Router,
+    extract::{DefaultBodyLimit, Request, State},
+    http::{HeaderMap, HeaderValue, Method, StatusCode, header},
+    middleware::{self, Next},
+    response::{Html, IntoResponse, Redirect, Response},
+    routing::{get, post},
+};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::{
+    auth::{self, Limiter, Role},
+    store::{Store, StoreError, User},
+};
+
+/// Settings of a running app.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Mark cookies `Secure` (set when the app is served over TLS, e.g. behind a proxy).
+    pub secure_cookies: bool,
+    /// How long a session lasts, in seconds.
+    pub session_secs: i64,
+    /// The largest request body accepted, in bytes.
+    pub max_body: usize,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            secure_cookies: false,
+            session_secs: 8 * 3600,
+            max_body: 1 << 20,
+        }
+    }
+}
+
+/// Everything a request handler needs; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Store,
+    limiter: Limiter,
+    config: Config,
+}
+
+impl AppState {
+    /// State over an opened store.
+    pub fn new(store: Store, config: Config) -> AppState {
+        AppState {
+            inner: Arc::new(Inner {
+                store,
+                limiter: Limiter::default(),
+                config,
+            }),
+        }
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+}
+
+const SESSION_COOKIE: &str = "lf_session";
+const SIGNIN_COOKIE: &str = "lf_signin";
+
+/// The whole router.
+pub fn app(state: AppState) -> Router {
+    let max_body = state.inner.config.max_body;
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/signin", get(signin_page).post(signin))
+        .route("/signout", post(signout))
+        .route("/", get(home))
+        .route("/api/v1/openapi.json", get(openapi))
+        .route("/api/v1/tokens", post(create_token))
+        .route("/api/v1/me", get(me))
+        .route("/api/v1/users", get(list_users).post(create_user))
+        .route("/api/v1/audit", get(audit))
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(middleware::from_fn(security_headers))
+        .with_state(state)
+}
+
+/// Headers on every response: no framing, no sniffing, no referrer, and a content security
+/// policy that allows nothing from elsewhere.
+async fn security_headers(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'",
+        ),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    response
+}
+
+/// An API error: a status and a message, as JSON.
+#[derive(Debug)]
+pub struct ApiError(StatusCode, String);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.0, Json(json!({ "error": self.1 }))).into_response()
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> ApiError {
+        match e {
+            StoreError::UsernameTaken(_) => ApiError(StatusCode::CONFLICT, e.to_string()),
+            // The cause goes to the server's log, not to the client.
+            other => {
+                eprintln!("levelfield serve: {other}");
+                ApiError(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "the store failed; the administrator can see why in the server's log".into(),
+                )
+            }
+        }
+    }
+}
+
+fn unauthorised() -> ApiError {
+    ApiError(
+        StatusCode::UNAUTHORIZED,
+        "sign in: send `Authorization: Bearer <token>` (POST /api/v1/tokens makes one) or a session cookie".into(),
+    )
+}
+
+/// How a request was authenticated.
+struct Principal {
+    user: User,
+    /// The session's token hash and CSRF token, when by cookie.
+    session: Option<(String, String)>,
+}
+
+fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+fn principal(state: &AppState, headers: &HeaderMap) -> Result<Option<Principal>, ApiError> {
+    if let Some(auth) = headers.get(header::AUTHORIZATION) {
+        let token = auth
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .ok_or_else(unauthorised)?;
+        return Ok(state
+            .store()
+            .token_user(&auth::token_hash(token.trim()))?
+            .map(|user| Principal {
+                user,
+                session: None,
+            }));
+    }
+    if let Some(token) = cookie(headers, SESSION_COOKIE) {
+        let hash = auth::token_hash(token);
+        return Ok(state.store().session(&hash)?.map(|s| Principal {
+            user: s.user,
+            session: Some((hash, s.csrf)),
+        }));
+    }
+    Ok(None)
+}
+
+/// Authenticates an API request and checks its role; a state-changing request by session
+/// cookie must also carry the session's CSRF token in `X-CSRF-Token`.
+fn require(
+    state: &AppState,
+    method: &Method,
+    headers: &HeaderMap,
+    role: Role,
+) -> Result<Principal, ApiError> {
+    let p = principal(state, headers)?.ok_or_else(unauthorised)?;
+    if p.user.role < role {
+        return Err(ApiError(
+            StatusCode::FORBIDDEN,
+            format!(
+                "this needs the {} role; you are {}",
+                role.as_str(),
+                p.user.role.as_str()
+            ),
+        ));
+    }
+    if let Some((_, csrf)) = &p.session
+        && !matches!(*method, Method::GET | Method::HEAD)
+    {
+        let sent = headers
+            .get("x-csrf-token")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        if !auth::same(sent, csrf) {
+            return Err(ApiError(
+                StatusCode::FORBIDDEN,
+                "missing or wrong X-CSRF-Token for a request signed in by cookie".into(),
+            ));
+        }
+    }
+    Ok(p)
+}
+
+async fn not_found(method: Method, uri: axum::http::Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        ApiError(
+            StatusCode::NOT_FOUND,
+            format!("no {method} {}; see /api/v1/openapi.json", uri.path()),
+        )
+        .into_response()
+    } else {
+        (
+            StatusCode::NOT_FOUND,
+            Html(page(
+                "Not found",
+                "<p>No such page. <a href=\"/\">Home</a></p>",
+            )),
+        )
+            .into_response()
+    }
+}
+
+/// A minimal accessible page around some body HTML.
+fn page(title: &str, body: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{} · levelfield</title>\n<style>body{{font-family:Arial,Helvetica,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}}label{{display:block;margin-top:1rem}}input{{font-size:1rem;padding:.3rem;width:100%}}button{{margin-top:1rem;font-size:1rem;padding:.4rem 1rem;background:#0072B2;color:#fff;border:0}}.error{{color:#a00000;font-weight:bold}}</style></head>\n<body>\n<main>\n<h1>{}</h1>\n{body}\n</main>\n</body>\n</html>\n",
+        esc(title),
+        esc(title)
+    )
+}
+
+fn esc(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+fn cookie_header(state: &AppState, name: &str, value: &str, max_age: i64) -> HeaderValue {
+    let secure = if state.inner.config.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    HeaderValue::from_str(&format!(
+        "{name}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"
+    ))
+    .expect("cookie text is ASCII")
+}
+
+fn signin_form(csrf: &str, message: Option<&str>) -> String {
+    let error = message
+        .map(|m| format!("<p class=\"error\" role=\"alert\">{}</p>", esc(m)))
+        .unwrap_or_default();
+    page(
+        "Sign in",
+        &format!(
+            "{error}<form method=\"post\" action=\"/signin\">\n<input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\n<label for=\"username\">Username</label><input id=\"username\" name=\"username\" autocomplete=\"username\" required>\n<label for=\"password\">Password</label><input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required>\n<button type=\"submit\">Sign in</button>\n</form>"
+        ),
+    )
+}
+
+/// `GET /signin`: the form, with a fresh sign-in CSRF token in a cookie and a hidden field.
+async fn signin_page(State(state): State<AppState>) -> Response {
+    let csrf = auth::random_token();
+    let mut response = Html(signin_form(&csrf, None)).into_response();
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        cookie_header(&state, SIGNIN_COOKIE, &csrf, 3600),
+    );
+    response
+}
+
+/// The sign-in form's fields.
+#[derive(Deserialize)]
+pub struct SigninForm {
+    username: String,
+    password: String,
+    csrf: String,
+}
+
+/// Checks a username and password against the store under the rate limit, hashing off the
+/// async threads. `Err` carries the status and message to show.
+async fn check_credentials(
+    state: &AppState,
+    username: &str,
+    password: &str,
+) -> Result<User, ApiError> {
+    if !state.inner.limiter.allowed(username) {
+        state
+            .store()
+            .audit(None, "sign-in refused (rate limit)", username)?;
+        return Err(ApiError(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too many failed sign-ins for this username; wait 15 minutes".into(),
+        ));
+    }
+    let found = state.store().user_with_hash(username)?;
+    let (hash, user) = match found {
+        Some((user, hash)) => (hash, Some(user)),
+        None => (auth::dummy_hash().to_string(), None),
+    };
+    let password = password.to_string();
+    let ok = tokio::task::spawn_blocking(move || auth::verify_password(&password, &hash))
+        .await
+        .unwrap_or(false);
+    match (ok, user) {
+        (true, Some(user)) => {
+            state.inner.limiter.succeeded(username);
+            Ok(user)
+        }
+        _ => {
+            state.inner.limiter.failed(username);
+            state.store().audit(None, "sign-in failed", username)?;
+            Err(ApiError(
+                StatusCode::UNAUTHORIZED,
+                "wrong username or password".into(),
+            ))
+        }
+    }
+}
+
+/// `POST /signin`.
+async fn signin(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<SigninForm>,
+) -> Response {
+    let expected = cookie(&headers, SIGNIN_COOKIE).unwrap_or("");
+    if expected.is_empty() || !auth::same(expected, &form.csrf) {
+        return (
+            StatusCode::FORBIDDEN,
+            Html(page(
+                "Sign in",
+                "<p class=\"error\" role=\"alert\">The form has expired. <a href=\"/signin\">Sign in again</a>.</p>",
+            )),
+        )
+            .into_response();
+    }
+    let user = match check_credentials(&state, &form.username, &form.password).await {
+        Ok(u) => u,
+        Err(ApiError(status, message)) => {
+            return (status, Html(signin_form(&form.csrf, Some(&message)))).into_response();
+        }
+    };
+    let token = auth::random_token();
+    let csrf = auth::random_token();
+    let secs = state.inner.config.session_secs;
+    if let Err(e) = state
+        .store()
+        .create_session(&auth::token_hash(&token), user.id, &csrf, secs)
+    {
+        return ApiError::from(e).into_response();
+    }
+    let mut response = Redirect::to("/").into_response();
+    let h = response.headers_mut();
+    h.append(
+        header::SET_COOKIE,
+        cookie_header(&state, SESSION_COOKIE, &token, secs),
+    );
+    h.append(
+        header::SET_COOKIE,
+        cookie_header(&state, SIGNIN_COOKIE, "", 0),
+    );
+    response
+}
+
+/// The sign-out form's field.
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    csrf: String,
+}
+
+/// `POST /signout`.
+async fn signout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    let p = match principal(&state, &headers) {
+        Ok(Some(p)) => p,
+        Ok(None) => return Redirect::to("/signin").into_response(),
+        Err(e) => return e.into_response(),
+    };
+    let Some((hash, csrf)) = p.session else {
+        return ApiError(StatusCode::BAD_REQUEST, "not signed in by cookie".into()).into_response();
+    };
+    if !auth::same(&form.csrf, &csrf) {
+        return ApiError(StatusCode::FORBIDDEN, "missing or wrong CSRF token".into())
+            .into_response();
+    }
+    if let Err(e) = state.store().delete_session(&hash, p.user.id) {
+        return ApiError::from(e).into_response();
+    }
+    let mut response = Redirect::to("/signin").into_response();
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        cookie_header(&state, SESSION_COOKIE, "", 0),
+    );
+    response
+}
+
+/// `GET /`: the signed-in home page.
+async fn home(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let p = match principal(&state, &headers) {
+        Ok(Some(p)) if p.session.is_some() => p,
+        Ok(_) => return Redirect::to("/signin").into_response(),
+        Err(e) => return e.into_response(),
+    };
+    let csrf = p.session.map(|s| s.1).unwrap_or_default();
+    Html(page(
+        "levelfield",
+        &format!(
+            "<p>Signed in as <strong>{}</strong> ({}).</p>\n<form method=\"post\" action=\"/signout\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"><button type=\"submit\">Sign out</button></form>",
+            esc(&p.user.username),
+            p.user.role.as_str()
+        ),
+    ))
+    .into_response()
+}
+
+/// `GET /api/v1/openapi.json`.
+async fn openapi() -> Json<serde_json::Value> {
+    Json(crate::openapi::document())
+}
+
+/// Body of `POST /api/v1/tokens`.
+#[derive(Deserialize)]
+pub struct TokenRequest {
+    username: String,
+    password: String,
+    #[serde(default)]
+    name: String,
+}
+
+/// `POST /api/v1/tokens`: a bearer token for a username and password.
+async fn create_token(
+    State(state): State<AppState>,
+    Json(body): Json<TokenRequest>,
+) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+    let user = check_credentials(&state, &body.username, &body.password).await?;
+    let token = auth::random_token();
+    let name = if body.name.is_empty() {
+        "API token".to_string()
+    } else {
+        body.name.chars().take(100).collect()
+    };
+    state
+        .store()
+        .create_token(&auth::token_hash(&token), user.id, &name)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "token": token, "username": user.username, "role": user.role })),
+    ))
+}
+
+/// `GET /api/v1/me`.
+async fn me(
+    State(state): State<AppState>,
+    method: Method,
+    headers: HeaderMap,
+) -> Result<Json<User>, ApiError> {
+    Ok(Json(require(&state, &method, &headers, Role::Viewer)?.user))
+}
+
+/// `GET /api/v1/users` (admin).
+async fn list_users(
+    State(state): State<AppState>,
+    method: Method,
+    headers: HeaderMap,
+) -> Result<Json<Vec<User>>, ApiError> {
+    require(&state, &method, &headers, Role::Admin)?;
+    Ok(Json(state.store().users()?))
+}
+
+/// Body of `POST /api/v1/users`.
+#[derive(Deserialize)]
+pub struct NewUser {
+    username: String,
+    password: String,
+    role: String,
+}
+
+/// `POST /api/v1/users` (admin).
+async fn create_user(
+    State(state): State<AppState>,
+    method: Method,
+    headers: HeaderMap,
+    Json(body): Json<NewUser>,
+) -> Result<(StatusCode, Json<User>), ApiError> {
+    let admin = require(&state, &method, &headers, Role::Admin)?;
+    let invalid = |m: String| ApiError(StatusCode::UNPROCESSABLE_ENTITY, m);
+    auth::check_username(&body.username).map_err(|e| invalid(e.to_string()))?;
+    let role = Role::parse(&body.role).ok_or_else(|| {
+        invalid(format!(
+            "role `{}`: use viewer, analyst or admin",
+            body.role
+        ))
+    })?;
+    let password = body.password;
+    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&password))
+        .await
+        .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
+        .map_err(|e| invalid(e.to_string()))?;
+    let user = state
+        .store()
+        .create_user(&body.username, &hash, role, Some(admin.user.id))?;
+    Ok((StatusCode::CREATED, Json(user)))
+}
+
+/// `GET /api/v1/audit` (admin).
+async fn audit(
+    State(state): State<AppState>,
+    method: Method,
+    headers: HeaderMap,
+) -> Result<Json<Vec<crate::store::AuditEntry>>, ApiError> {
+    require(&state, &method, &headers, Role::Admin)?;
+    Ok(Json(state.store().audit_log()?))
+}

@@ -1,0 +1,70 @@
+//! levelfield's web app: the store (`store`: SQLite in WAL mode with migrations), accounts and
+//! credentials (`auth`: roles, argon2id, tokens stored hashed, sign-in rate limit), the routes
+//! (`app`: pages and `/api/v1`) and their OpenAPI document (`openapi`). This is the only crate
+//! that knows HTTP; [`serve`] binds and runs it.
+
+#![deny(missing_docs)]
+
+pub mod app;
+pub mod auth;
+pub mod openapi;
+pub mod store;
+
+use std::{net::SocketAddr, path::Path};
+
+pub use app::{AppState, Config, app};
+pub use store::{Store, StoreError};
+
+/// What stops the server from starting.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// The data folder or its store.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The data folder cannot be made.
+    #[error("{path}: cannot create the data folder: {source}")]
+    DataDir {
+        /// The folder.
+        path: std::path::PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The address cannot be bound.
+    #[error("cannot listen on {addr}: {source}; is another server using it?")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// Opens the data folder's store (creating it), marks runs a previous server left unfinished
+/// as failed, and serves the app on `addr` until Ctrl-C.
+///
+/// # Errors
+/// [`ServeError`].
+pub async fn serve(data_dir: &Path, addr: SocketAddr, config: Config) -> Result<(), ServeError> {
+    std::fs::create_dir_all(data_dir).map_err(|source| ServeError::DataDir {
+        path: data_dir.to_path_buf(),
+        source,
+    })?;
+    let store = Store::open(data_dir)?;
+    let failed = store.fail_interrupted_runs()?;
+    if failed > 0 {
+        eprintln!("levelfield serve: {failed} run(s) interrupted by the last stop marked failed");
+    }
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|source| ServeError::Bind { addr, source })?;
+    eprintln!(
+        "levelfield serve: listening on http://{addr} (data in {})",
+        data_dir.display()
+    );
+    axum::serve(listener, app(AppState::new(store, config)))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .map_err(|source| ServeError::Bind { addr, source })
+}
