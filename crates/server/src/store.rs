@@ -126,6 +126,15 @@ pub struct User {
     pub role: Role,
 }
 
+/// A user from the first three columns of a row: id, username, role.
+fn user_row(r: &rusqlite::Row) -> rusqlite::Result<User> {
+    Ok(User {
+        id: r.get(0)?,
+        username: r.get(1)?,
+        role: Role::parse(&r.get::<_, String>(2)?).unwrap_or(Role::Viewer),
+    })
+}
+
 /// A signed-in session.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Session {
@@ -290,16 +299,7 @@ impl Store {
             .query_row(
                 "SELECT id, username, role, password_hash FROM users WHERE username = ?1",
                 [username],
-                |r| {
-                    Ok((
-                        User {
-                            id: r.get(0)?,
-                            username: r.get(1)?,
-                            role: Role::parse(&r.get::<_, String>(2)?).unwrap_or(Role::Viewer),
-                        },
-                        r.get(3)?,
-                    ))
-                },
+                |r| Ok((user_row(r)?, r.get(3)?)),
             )
             .optional()
             .map_err(self.err())
@@ -314,15 +314,7 @@ impl Store {
         let mut stmt = conn
             .prepare("SELECT id, username, role FROM users ORDER BY username")
             .map_err(self.err())?;
-        let rows = stmt
-            .query_map([], |r| {
-                Ok(User {
-                    id: r.get(0)?,
-                    username: r.get(1)?,
-                    role: Role::parse(&r.get::<_, String>(2)?).unwrap_or(Role::Viewer),
-                })
-            })
-            .map_err(self.err())?;
+        let rows = stmt.query_map([], user_row).map_err(self.err())?;
         rows.collect::<Result<_, _>>().map_err(self.err())
     }
 
@@ -365,11 +357,7 @@ impl Store {
                 params![token_hash, now()],
                 |r| {
                     Ok(Session {
-                        user: User {
-                            id: r.get(0)?,
-                            username: r.get(1)?,
-                            role: Role::parse(&r.get::<_, String>(2)?).unwrap_or(Role::Viewer),
-                        },
+                        user: user_row(r)?,
                         csrf: r.get(3)?,
                     })
                 },
@@ -432,13 +420,7 @@ impl Store {
                 "SELECT u.id, u.username, u.role FROM api_tokens t JOIN users u ON u.id = t.user_id
                  WHERE t.token_hash = ?1 AND t.revoked = 0",
                 [token_hash],
-                |r| {
-                    Ok(User {
-                        id: r.get(0)?,
-                        username: r.get(1)?,
-                        role: Role::parse(&r.get::<_, String>(2)?).unwrap_or(Role::Viewer),
-                    })
-                },
+                user_row,
             )
             .optional()
             .map_err(self.err())

@@ -308,6 +308,13 @@ fn hidden_csrf(html: &str) -> String {
     html[at..at + 64].to_string()
 }
 
+fn get_with_cookie(path: &str, cookie: &str) -> Request<Body> {
+    Request::get(path)
+        .header(header::COOKIE, cookie)
+        .body(Body::empty())
+        .unwrap()
+}
+
 fn form(path: &str, cookie: &str, body: &str) -> Request<Body> {
     Request::post(path)
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
@@ -356,14 +363,7 @@ async fn sign_in_with_a_cookie_session_and_csrf_on_every_change() {
     let jar = format!("lf_session={}", cookie_value(&session));
 
     // Home shows the user and a sign-out form with the session's CSRF token.
-    let (status, _, html) = t
-        .send(
-            Request::get("/")
-                .header(header::COOKIE, &jar)
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await;
+    let (status, _, html) = t.send(get_with_cookie("/", &jar)).await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("<strong>admin</strong>"));
     let session_csrf = hidden_csrf(&html);
@@ -403,14 +403,7 @@ async fn sign_in_with_a_cookie_session_and_csrf_on_every_change() {
             .unwrap()
             .contains("Max-Age=0")
     );
-    let (status, headers, _) = t
-        .send(
-            Request::get("/")
-                .header(header::COOKIE, &jar)
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await;
+    let (status, headers, _) = t.send(get_with_cookie("/", &jar)).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert_eq!(headers[header::LOCATION], "/signin");
 }
