@@ -1,12 +1,12 @@
-//! The funnel plot of areas for one indicator: exact Poisson (rates) or binomial (proportions)
+//! The funnel plot of areas for one indicator: exact Poisson (rates) or PHE's proportion
 //! limits around the pooled average, as PHE's funnel plots draw them, replaced by limits
 //! adjusted for over-dispersion (Spiegelhalter's additive random effects, as FunnelPlotR and
 //! SHMI) when areas vary more than chance allows.
 
 use levelfield_chart::{FunnelLimits, FunnelUnit};
-use levelfield_stats::{
-    dist::{qbeta, qgamma},
-    funnel::{FunnelType, LimitKind, Overdispersion, Trim, estimate_overdispersion, funnel_limits},
+use levelfield_stats::funnel::{
+    FunnelType, LimitKind, Overdispersion, Trim, estimate_overdispersion, funnel_limits,
+    proportion_limit,
 };
 
 use crate::data::ProfileData;
@@ -62,28 +62,33 @@ fn position(v: f64, (l95, u95): (f64, f64), (l998, u998): (f64, f64)) -> &'stati
     }
 }
 
-/// Limits at denominator `d` for a two-sided level, on the value scale: exact Poisson on the
-/// expected count `E = p̄·d` (`qgamma(α/2, E)`, `qgamma(1 − α/2, E + 1)`) or exact binomial
-/// quantiles of the count (`qbeta`), divided by `d` and scaled by `m`.
+/// Exact limits at denominator `d` for a two-sided `level`, on the value scale (× `m`):
+/// the statistics crate's, never a second copy — PHE's inverted-Wilson proportion limits
+/// ([`proportion_limit`]), or exact Poisson limits on the ratio to the average with `p̄·d`
+/// expected events ([`funnel_limits`], unadjusted), times `p̄·m`.
 fn limits_at(d: f64, average: f64, level: f64, proportion: bool, m: f64) -> (f64, f64) {
-    let a = (1.0 - level) / 2.0;
     if proportion {
-        let x = average * d;
-        let lo = if x > 0.0 {
-            qbeta(a, x, d - x + 1.0)
-        } else {
-            0.0
-        };
-        let hi = if x < d {
-            qbeta(1.0 - a, x + 1.0, d - x)
-        } else {
-            1.0
-        };
-        (lo * m, hi * m)
+        let p = level + (1.0 - level) / 2.0;
+        (
+            proportion_limit(p, d, average, false, m).max(0.0),
+            proportion_limit(p, d, average, true, m).min(m),
+        )
     } else {
-        let e = average * d;
-        let lo = if e > 0.0 { qgamma(a, e) } else { 0.0 };
-        (lo / d * m, qgamma(1.0 - a, e + 1.0) / d * m)
+        let exact = Overdispersion {
+            target: 0.0,
+            phi: 1.0,
+            tau2: 0.0,
+            bounds: None,
+            n: 0,
+        };
+        let (l, u) = funnel_limits(
+            FunnelType::RatioLog,
+            &exact,
+            average * d,
+            level,
+            LimitKind::Unadjusted,
+        );
+        (l * average * m, u * average * m)
     }
 }
 
@@ -195,7 +200,11 @@ pub fn build(data: &ProfileData, id: &str, period: &str) -> Option<Funnel> {
         });
     }
     let n = rows.len();
-    let exact_name = if proportion { "binomial" } else { "Poisson" };
+    let exact_name = if proportion {
+        "PHE proportion"
+    } else {
+        "Poisson"
+    };
     let note = match &adjusted {
         Some(od) => format!(
             "Against exact {exact_name} limits {outside_exact} of {n} areas lie outside the 99.8% limits, far more than the 0.2% chance alone would put there: areas differ by more than sampling variation (over-dispersion, φ = {:.1}). The limits drawn are therefore widened by the between-area variance (Spiegelhalter's additive random effects, τ² = {:.4} on the log scale, 10% truncation, as FunnelPlotR and SHMI do): {outside} of {n} areas lie outside them. Read these as the areas to look at first.",
@@ -232,7 +241,7 @@ mod tests {
     }
 
     #[test]
-    fn binomial_limits_stay_in_range() {
+    fn proportion_limits_stay_in_range() {
         let (l, u) = limits_at(50.0, 0.5, 0.95, true, 100.0);
         assert!(l > 30.0 && l < 50.0 && u > 50.0 && u < 70.0);
     }
