@@ -938,7 +938,10 @@ fn quality(data: &mut ProfileData, england: &[Row]) {
             .and_then(|r| r.numerator)
             .unwrap_or(f64::NAN)
     };
-    let records = 50_437.0;
+    // Detentions recorded in MHSDS (the rows with demographics), and all detentions
+    // (MHSDS and ECDS), as published.
+    let records = count("imd_decile", "All");
+    let all = count("total", "All");
     let known = count("ethnicity_broad", "All");
     let not_stated = count("ethnicity_broad", "Not Stated");
     let not_known = count("ethnicity_broad", "Not Known");
@@ -979,7 +982,6 @@ fn quality(data: &mut ProfileData, england: &[Row]) {
         unrecognised: Some(records - male_female - stated_no - missing),
         percent_recorded: Some(male_female / records * 100.0),
     });
-    let all = 52_458.0;
     data.quality.push(QualityRow {
         area_code: ENGLAND.into(),
         period: "2023-24".into(),
