@@ -864,8 +864,7 @@ pub fn profile() -> Result<ProfileData, DemoError> {
     let icb_rows: Vec<&Row> = icb
         .iter()
         .filter(|r| {
-            r.source_table.contains("ICB rows")
-                && r.source_table.contains("CSV 2023-24, ICB")
+            r.source_table.ends_with("CSV 2023-24, ICB rows")
                 && r.code != "All prov"
                 && r.code != "UNKNOWN"
         })

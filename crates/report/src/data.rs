@@ -192,20 +192,17 @@ struct Reader<'a> {
 }
 
 impl Reader<'_> {
-    fn required(&self, name: &str) -> Result<usize, ReportError> {
-        self.table.index(name).map_err(|_| ReportError::Table {
-            table: self.stem,
-            message: format!(
-                "no `{name}` column; the table must be one written by `levelfield profile` or `levelfield demo`"
-            ),
-        })
-    }
     fn text(&self, name: &str, required: bool) -> Result<Vec<String>, ReportError> {
         let n = self.table.n_rows();
         match self.table.index(name) {
             Ok(k) => Ok((0..n).map(|r| self.table.text(k, r).into_owned()).collect()),
             Err(_) if !required => Ok(vec![String::new(); n]),
-            Err(_) => self.required(name).map(|_| Vec::new()),
+            Err(_) => Err(ReportError::Table {
+                table: self.stem,
+                message: format!(
+                    "no `{name}` column; the table must be one written by `levelfield profile` or `levelfield demo`"
+                ),
+            }),
         }
     }
     fn numbers(&self, name: &str) -> Result<Vec<Option<f64>>, ReportError> {

@@ -763,18 +763,16 @@ fn trend_figures(
 /// is not the comparator.
 fn spine_focus(data: &ProfileData) -> Option<String> {
     let comparator = data.comparator_code();
-    let areas: Vec<&str> = data
+    let mut areas = data
         .estimates
         .iter()
-        .filter(|e| e.area_code != comparator)
         .map(|e| e.area_code.as_str())
-        .collect();
-    if areas.len() < 2 {
-        return None;
-    }
+        .filter(|a| *a != comparator);
+    let first = areas.next()?;
     match &data.meta.focus_area {
-        Some(a) if areas.contains(&a.as_str()) => Some(a.clone()),
-        _ => areas.first().map(|a| a.to_string()),
+        Some(f) if f != first && !areas.any(|a| a == f) => Some(first.to_string()),
+        Some(f) => Some(f.clone()),
+        None => Some(first.to_string()),
     }
 }
 
