@@ -4,6 +4,7 @@
 use std::{collections::HashMap, fmt::Write};
 
 use levelfield_chart::{Compared, GroupPoint, SpcPoint, SpineRow};
+use levelfield_stats::quantile::sample_quantile;
 
 use crate::{
     data::{EstimateRow, ProfileData},
@@ -161,7 +162,7 @@ fn summary_section(out: &mut String, data: &ProfileData) {
     out.push_str("</section>\n");
 }
 
-/// Figures are numbered through the report for their ids.
+/// A chart in a `figure.chart` with its caption, an optional note and its data table.
 fn figure(out: &mut String, id: &str, caption: &str, svg: &str, table: &str, note: Option<&str>) {
     let _ = write!(
         out,
@@ -776,14 +777,6 @@ fn spine_focus(data: &ProfileData) -> Option<String> {
     }
 }
 
-fn quantile(sorted: &[f64], p: f64) -> f64 {
-    // Type 7 (linear interpolation), as R's default and Fingertips' spine charts.
-    let h = (sorted.len() - 1) as f64 * p;
-    let lo = h.floor() as usize;
-    let hi = h.ceil() as usize;
-    sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
-}
-
 fn spine_section(out: &mut String, data: &ProfileData, area: &str) {
     let comparator = data.comparator_code();
     let area_name = data
@@ -865,8 +858,8 @@ fn spine_section(out: &mut String, data: &ProfileData, area: &str) {
         };
         let (min, q1, q3, max) = (
             others[0],
-            quantile(&others, 0.25),
-            quantile(&others, 0.75),
+            sample_quantile(&others, 0.25),
+            sample_quantile(&others, 0.75),
             others[others.len() - 1],
         );
         rows.push(SpineRow {

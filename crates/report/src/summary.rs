@@ -157,67 +157,65 @@ pub fn summarise(data: &ProfileData) -> Summary {
 }
 
 fn trend_sentence(data: &ProfileData, id: &str, s: &Series, out: &mut Vec<String>) {
-    {
-        let points: Vec<&TrendRow> = s
-            .points
-            .iter()
-            .copied()
-            .filter(|p| p.value.is_some())
-            .collect();
-        let (Some(first), Some(last)) = (points.first(), points.last()) else {
-            return;
-        };
-        if points.len() < 2 {
-            return;
-        }
-        let (v0, v1) = (first.value.unwrap_or(0.0), last.value.unwrap_or(0.0));
-        let m = data.meta.indicator(id);
-        let name = data.indicator_name(id);
-        let series = if s.dimension == "Overall" {
-            name
-        } else {
-            format!("{name}, {}", s.group)
-        };
-        let change = if v0 != 0.0 {
-            format!(
-                " ({}{}%)",
-                if v1 >= v0 { "+" } else { "" },
-                fixed((v1 / v0 - 1.0) * 100.0, 0)
-            )
-        } else {
-            String::new()
-        };
-        let direction = match (m.polarity.as_str(), v1 < v0) {
-            ("adverse", true) | ("favourable", false) => "better",
-            ("adverse", false) | ("favourable", true) => "worse",
-            _ => "changed",
-        };
-        // The SPC verdict decides whether the change is called real.
-        let verdict = match last.point_type.as_str() {
-            "special cause improvement" => {
-                "getting better: the latest point is a special cause of improvement".to_string()
-            }
-            "special cause concern" => {
-                "getting worse: the latest point is a special cause for concern".to_string()
-            }
-            "special cause neutral" => format!("{direction}: the latest point is a special cause"),
-            _ => "the latest point is within common-cause variation, so the change may be chance"
-                .to_string(),
-        };
-        let dp = if v1.abs() < 10.0 { 2 } else { 1 };
-        let breaks = if points.iter().any(|p| p.note.contains("break")) {
-            " The series has a break (see the chart's notes), so read the change with care."
-        } else {
-            ""
-        };
-        out.push(format!(
-            "{series}: {} in {} to {} in {}{change}; {verdict}.{breaks}",
-            fixed(v0, dp),
-            first.period,
-            fixed(v1, dp),
-            last.period
-        ));
+    let points: Vec<&TrendRow> = s
+        .points
+        .iter()
+        .copied()
+        .filter(|p| p.value.is_some())
+        .collect();
+    let (Some(first), Some(last)) = (points.first(), points.last()) else {
+        return;
+    };
+    if points.len() < 2 {
+        return;
     }
+    let (v0, v1) = (first.value.unwrap_or(0.0), last.value.unwrap_or(0.0));
+    let m = data.meta.indicator(id);
+    let name = data.indicator_name(id);
+    let series = if s.dimension == "Overall" {
+        name
+    } else {
+        format!("{name}, {}", s.group)
+    };
+    let change = if v0 != 0.0 {
+        format!(
+            " ({}{}%)",
+            if v1 >= v0 { "+" } else { "" },
+            fixed((v1 / v0 - 1.0) * 100.0, 0)
+        )
+    } else {
+        String::new()
+    };
+    let direction = match (m.polarity.as_str(), v1 < v0) {
+        ("adverse", true) | ("favourable", false) => "better",
+        ("adverse", false) | ("favourable", true) => "worse",
+        _ => "changed",
+    };
+    // The SPC verdict decides whether the change is called real.
+    let verdict = match last.point_type.as_str() {
+        "special cause improvement" => {
+            "getting better: the latest point is a special cause of improvement".to_string()
+        }
+        "special cause concern" => {
+            "getting worse: the latest point is a special cause for concern".to_string()
+        }
+        "special cause neutral" => format!("{direction}: the latest point is a special cause"),
+        _ => "the latest point is within common-cause variation, so the change may be chance"
+            .to_string(),
+    };
+    let dp = if v1.abs() < 10.0 { 2 } else { 1 };
+    let breaks = if points.iter().any(|p| p.note.contains("break")) {
+        " The series has a break (see the chart's notes), so read the change with care."
+    } else {
+        ""
+    };
+    out.push(format!(
+        "{series}: {} in {} to {} in {}{change}; {verdict}.{breaks}",
+        fixed(v0, dp),
+        first.period,
+        fixed(v1, dp),
+        last.period
+    ));
 }
 
 fn gap_sentence(data: &ProfileData, c: &ComparisonRow) -> String {

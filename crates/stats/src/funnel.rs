@@ -370,14 +370,6 @@ fn back(kind: FunnelType, y: f64) -> f64 {
     }
 }
 
-/// R's type-7 sample quantile of sorted values.
-fn quantile7(sorted: &[f64], q: f64) -> f64 {
-    let h = (sorted.len() - 1) as f64 * q;
-    let lo = h.floor() as usize;
-    let hi = (lo + 1).min(sorted.len() - 1);
-    sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
-}
-
 /// Estimates over-dispersion from units' observed counts `o` and sizes `d` (expected events,
 /// denominators, or the comparison counts).
 ///
@@ -457,8 +449,8 @@ pub fn estimate_overdispersion(
             let mut sorted: Vec<f64> = zs.iter().map(|z| z.0).collect();
             sorted.sort_by(f64::total_cmp);
             let (lo, hi) = (
-                quantile7(&sorted, trim_fraction),
-                quantile7(&sorted, 1.0 - trim_fraction),
+                crate::quantile::sample_quantile(&sorted, trim_fraction),
+                crate::quantile::sample_quantile(&sorted, 1.0 - trim_fraction),
             );
             let phi = zs.iter().map(|z| z.0.clamp(lo, hi).powi(2)).sum::<f64>() / n as f64;
             (phi, Some((lo, hi)), zs.iter().map(|z| z.1).collect())

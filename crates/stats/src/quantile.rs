@@ -1,4 +1,5 @@
-//! Assignment of areas to quantiles (deciles, quintiles…) within a group, by PHE's rule.
+//! Assignment of areas to quantiles (deciles, quintiles…) within a group, by PHE's rule, and
+//! the sample quantile of a set of values.
 
 use crate::StatsError;
 
@@ -68,9 +69,42 @@ pub fn assign_quantiles(
     Ok(out)
 }
 
+/// The sample quantile of sorted values at probability `q`.
+///
+/// # Method
+/// R's default (Hyndman and Fan type 7): linear interpolation between the order statistics
+/// around position `(n − 1)·q`.
+///
+/// # Formula
+/// `h = (n − 1)q`, `Q(q) = x₍⌊h⌋₎ + (h − ⌊h⌋)(x₍⌊h⌋+1₎ − x₍⌊h⌋₎)` (0-based order statistics).
+///
+/// # References
+/// Hyndman, R. J. & Fan, Y. (1996), Sample quantiles in statistical packages, *The American
+/// Statistician* 50, 361–365; R `quantile(type = 7)`.
+///
+/// # Edge cases
+/// `sorted` must be sorted and non-empty (callers check); `q` in `[0, 1]`; one value is every
+/// quantile.
+pub fn sample_quantile(sorted: &[f64], q: f64) -> f64 {
+    let h = (sorted.len() - 1) as f64 * q;
+    let lo = h.floor() as usize;
+    let hi = (lo + 1).min(sorted.len() - 1);
+    sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sample_quantiles_equal_r_type_7() {
+        // R: quantile(c(1, 2, 3, 4), c(0, .25, .5, .9, 1)) = 1, 1.75, 2.5, 3.7, 4.
+        let x = [1.0, 2.0, 3.0, 4.0];
+        for (q, r) in [(0.0, 1.0), (0.25, 1.75), (0.5, 2.5), (0.9, 3.7), (1.0, 4.0)] {
+            assert!((sample_quantile(&x, q) - r).abs() < 1e-12, "{q}");
+        }
+        assert_eq!(sample_quantile(&[7.0], 0.3), 7.0);
+    }
 
     #[test]
     fn heavy_ties_match_phe_group_e() {
