@@ -4,7 +4,7 @@
 use std::{collections::HashMap, fmt::Write};
 
 use levelfield_chart::{Compared, GroupPoint, SpcPoint, SpineRow};
-use levelfield_stats::quantile::sample_quantile;
+use levelfield_stats::{inequality::fractional_ranks, quantile::sample_quantile};
 
 use crate::{
     data::{EstimateRow, ProfileData},
@@ -539,27 +539,17 @@ fn lowercase_first(s: &str) -> String {
     }
 }
 
-/// Population-midpoint ranks of ordered groups (0 = the first group's end), equal spacing when
-/// denominators are missing.
-pub(crate) fn midpoint_ranks(denominators: &[Option<f64>]) -> Vec<f64> {
-    let n = denominators.len();
-    if n == 0 {
-        return Vec::new();
-    }
-    if denominators.iter().any(|d| d.is_none_or(|d| d <= 0.0)) {
-        return (0..n).map(|i| (i as f64 + 0.5) / n as f64).collect();
-    }
-    let total: f64 = denominators.iter().map(|d| d.unwrap_or(0.0)).sum();
-    let mut cum = 0.0;
-    denominators
-        .iter()
-        .map(|d| {
-            let d = d.unwrap_or(0.0);
-            let mid = (cum + d / 2.0) / total;
-            cum += d;
-            mid
-        })
-        .collect()
+/// Population-midpoint ranks of ordered groups (0 = the first group's end), through
+/// `levelfield-stats`' fractional ranks; equal shares when a denominator is missing.
+fn midpoint_ranks(denominators: &[Option<f64>]) -> Vec<f64> {
+    let n = denominators.len() as f64;
+    let shares: Vec<f64> = if denominators.iter().any(|d| d.is_none_or(|d| d <= 0.0)) {
+        vec![1.0 / n; denominators.len()]
+    } else {
+        let total: f64 = denominators.iter().flatten().sum();
+        denominators.iter().flatten().map(|d| d / total).collect()
+    };
+    fractional_ranks(&shares).0
 }
 
 fn gradient_figure(
@@ -1028,4 +1018,20 @@ fn methods_section(out: &mut String, data: &ProfileData) {
         let _ = writeln!(out, "<p><strong>{}</strong></p>", esc(line));
     }
     out.push_str("</section>\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn midpoint_ranks_follow_population_shares() {
+        let r = midpoint_ranks(&[Some(1.0), Some(1.0), Some(2.0)]);
+        for (a, b) in r.iter().zip([0.125, 0.375, 0.75]) {
+            assert!((a - b).abs() < 1e-12, "{r:?}");
+        }
+        // A missing denominator: equal shares.
+        let r = midpoint_ranks(&[Some(1.0), None]);
+        assert_eq!(r, [0.25, 0.75]);
+    }
 }
