@@ -174,11 +174,7 @@ pub(crate) fn run(args: &ProfileArgs) -> Result<(), CommandError> {
         levelfield_table::write_text(&dir.join(crate::report::META_FILE), &meta)?;
         if let Some((html, xlsx)) = &report {
             levelfield_table::write_text(&dir.join(crate::report::REPORT_FILE), html)?;
-            let book = dir.join(crate::report::WORKBOOK_FILE);
-            std::fs::write(&book, xlsx).map_err(|e| levelfield_table::TableError::Io {
-                path: book,
-                source: e,
-            })?;
+            levelfield_table::write_bytes(&dir.join(crate::report::WORKBOOK_FILE), xlsx)?;
         }
         Ok(())
     })?;

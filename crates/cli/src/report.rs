@@ -1,10 +1,10 @@
 //! `levelfield report` and `levelfield demo`: a profile folder (or the shipped published
 //! figures) rendered as the HTML report and the XLSX workbook.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use levelfield_report::{Meta, ProfileData};
-use levelfield_table::{Format, write, write_text};
+use levelfield_table::{Format, write, write_bytes, write_text};
 
 use crate::{
     CommandError,
@@ -81,31 +81,6 @@ pub(crate) fn render(data: &ProfileData) -> Result<(String, Vec<u8>), CommandErr
     ))
 }
 
-/// Writes bytes through a temporary file renamed into place.
-fn write_bytes(path: &Path, bytes: &[u8]) -> Result<(), CommandError> {
-    let parent = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let io = |e: std::io::Error| {
-        CommandError::Write(levelfield_table::TableError::Io {
-            path: path.to_path_buf(),
-            source: e,
-        })
-    };
-    let tmp = parent.join(format!(
-        ".{}.partial-{}",
-        path.file_name()
-            .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
-        std::process::id()
-    ));
-    std::fs::write(&tmp, bytes).map_err(io)?;
-    std::fs::rename(&tmp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        io(e)
-    })
-}
-
 /// `levelfield report`.
 pub(crate) fn run(args: &ReportArgs) -> Result<(), CommandError> {
     let data = read_profile(&args.profile)?;
@@ -116,7 +91,7 @@ pub(crate) fn run(args: &ReportArgs) -> Result<(), CommandError> {
         .unwrap_or_else(|| args.profile.join(REPORT_FILE));
     let book = out.with_extension("xlsx");
     write_text(&out, &html).map_err(CommandError::Write)?;
-    write_bytes(&book, &xlsx)?;
+    write_bytes(&book, &xlsx).map_err(CommandError::Write)?;
     println!("{}", out.display());
     println!("{}", book.display());
     Ok(())
@@ -143,12 +118,7 @@ pub(crate) fn demo(args: &DemoArgs) -> Result<(), CommandError> {
         }
         write_text(&tables_dir.join(META_FILE), &meta)?;
         write_text(&dir.join(REPORT_FILE), &html)?;
-        std::fs::write(dir.join(WORKBOOK_FILE), &xlsx).map_err(|e| {
-            levelfield_table::TableError::Io {
-                path: dir.join(WORKBOOK_FILE),
-                source: e,
-            }
-        })?;
+        write_bytes(&dir.join(WORKBOOK_FILE), &xlsx)?;
         Ok(())
     })?;
     let out = &args.out;

@@ -18,7 +18,7 @@ pub use column::{Column, is_missing_token};
 pub use error::TableError;
 pub use format::{Format, format_number};
 pub use read::{read, read_csv_bytes};
-pub use write::{CsvStream, write, write_csv_to, write_text};
+pub use write::{CsvStream, write, write_bytes, write_csv_to, write_text};
 
 use std::borrow::Cow;
 

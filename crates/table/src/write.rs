@@ -52,9 +52,17 @@ pub fn write(table: &Table, path: &Path, format: Option<Format>) -> Result<(), T
 /// # Errors
 /// [`TableError::Io`].
 pub fn write_text(path: &Path, text: &str) -> Result<(), TableError> {
+    write_bytes(path, text.as_bytes())
+}
+
+/// Writes `bytes` (a workbook built in memory) to `path`, complete or not at all.
+///
+/// # Errors
+/// [`TableError::Io`].
+pub fn write_bytes(path: &Path, bytes: &[u8]) -> Result<(), TableError> {
     replace_atomically(path, |tmp| {
         tmp.as_file_mut()
-            .write_all(text.as_bytes())
+            .write_all(bytes)
             .map_err(|source| TableError::Io {
                 path: path.to_path_buf(),
                 source,
