@@ -66,6 +66,9 @@ pub struct ServeArgs {
     /// Mark cookies Secure (when served over HTTPS, e.g. behind a TLS proxy).
     #[arg(long)]
     pub secure_cookies: bool,
+    /// The largest dataset upload accepted, in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 512)]
+    pub max_upload_mb: usize,
 }
 
 /// `levelfield admin` subcommands.

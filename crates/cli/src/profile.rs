@@ -9,11 +9,8 @@ use std::{
 };
 
 use indicatif::{ProgressBar, ProgressStyle};
-use levelfield_profile::{
-    ProfileError, Spec, output,
-    plan::{Layout, plan},
-    strata::{Population, Strata},
-};
+use levelfield_engine::pipeline::{self, STAGES};
+use levelfield_profile::{ProfileError, Spec, output};
 use levelfield_table::{Format, write};
 
 use crate::{
@@ -49,61 +46,6 @@ fn load_spec(name: &str, data: Option<&Path>) -> Result<Spec, CommandError> {
     Ok(Spec::builtin(name, data.unwrap_or(Path::new(".")))?)
 }
 
-/// Everything up to the computed profile.
-fn prepare(
-    spec: &Spec,
-    bar: &ProgressBar,
-    clock: &mut Clock,
-) -> Result<(Layout, Strata, Option<Population>), CommandError> {
-    let (source, _) = spec
-        .numerator_source()
-        .ok_or_else(|| CommandError::Input("the spec has no [events] or [counts]".into()))?;
-    bar.set_message(format!("reading {}", source.path.display()));
-    let columns = levelfield_engine::columns(&source.path)?;
-    let (request, layout) = plan(spec, &columns)?;
-    bar.inc(1);
-    bar.set_message("aggregating to strata");
-    let strata = levelfield_engine::aggregate(&request)?;
-    clock.lap("aggregate");
-    bar.inc(1);
-    let population = match &spec.population {
-        Some(p) => {
-            bar.set_message(format!("reading {}", p.path.display()));
-            let table = levelfield_table::read(&p.path)?;
-            Some(Population::from_table(&table, &p.columns)?)
-        }
-        None => None,
-    };
-    clock.lap("read population");
-    bar.inc(1);
-    Ok((layout, strata, population))
-}
-
-/// Stage timings for `--timings`.
-struct Clock {
-    on: bool,
-    last: std::time::Instant,
-}
-
-impl Clock {
-    fn new(on: bool) -> Clock {
-        Clock {
-            on,
-            last: std::time::Instant::now(),
-        }
-    }
-    fn lap(&mut self, stage: &str) {
-        let now = std::time::Instant::now();
-        if self.on {
-            eprintln!(
-                "levelfield: {stage}: {:.3} s",
-                (now - self.last).as_secs_f64()
-            );
-        }
-        self.last = now;
-    }
-}
-
 fn progress(quiet: bool, stages: u64) -> ProgressBar {
     if quiet || !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
@@ -119,24 +61,17 @@ fn progress(quiet: bool, stages: u64) -> ProgressBar {
 
 /// `levelfield profile`.
 pub(crate) fn run(args: &ProfileArgs) -> Result<(), CommandError> {
-    let bar = progress(args.quiet, 6);
-    let mut clock = Clock::new(args.timings);
+    let bar = progress(args.quiet, u64::from(STAGES) + 1);
     let spec = load_spec(&args.spec, args.data.as_deref())?;
-    let (layout, strata, population) = prepare(&spec, &bar, &mut clock)?;
-    bar.set_message("estimating, comparing, protecting");
-    let mut profile =
-        levelfield_profile::compute::compute(&spec, &layout, &strata, population.as_ref())?;
-    clock.lap("estimate");
-    levelfield_profile::disclose::protect(&spec, &mut profile)?;
-    clock.lap("suppress");
-    levelfield_profile::compute::derive(&spec, &mut profile);
-    if let Some(names) = &spec.areas.names {
-        levelfield_profile::name_areas(&mut profile, &levelfield_table::read(names)?)?;
-    }
-    clock.lap("compare, inequality, trends");
-    bar.inc(1);
+    let run = pipeline::run(&spec, &mut |stage| {
+        bar.set_position(u64::from(stage.index()));
+        bar.set_message(stage.label());
+    })?;
+    let profile = &run.profile;
+    bar.set_position(u64::from(STAGES));
     bar.set_message("writing");
-    let tables = output::tables(&spec, &profile);
+    let writing = std::time::Instant::now();
+    let tables = output::tables(&spec, profile);
     let mut formats = vec![Format::Csv];
     for f in &args.format {
         let f = Format::from_name(f).unwrap_or(Format::Csv);
@@ -146,8 +81,8 @@ pub(crate) fn run(args: &ProfileArgs) -> Result<(), CommandError> {
     }
     let fingertips = args
         .fingertips_csv
-        .then(|| output::fingertips(&spec, &profile));
-    let meta = profile_meta(&spec, &profile);
+        .then(|| output::fingertips(&spec, profile));
+    let meta = levelfield_report::Meta::for_profile(&spec, profile);
     let report = if args.report {
         bar.set_message("rendering the report");
         let data = levelfield_report::ProfileData::from_tables(meta.clone(), &tables.tables)?;
@@ -178,9 +113,16 @@ pub(crate) fn run(args: &ProfileArgs) -> Result<(), CommandError> {
         }
         Ok(())
     })?;
-    clock.lap("write");
-    bar.inc(1);
     bar.finish_and_clear();
+    if args.timings {
+        for (stage, t) in &run.timings {
+            eprintln!("levelfield: {}: {:.3} s", stage.label(), t.as_secs_f64());
+        }
+        eprintln!(
+            "levelfield: writing: {:.3} s",
+            writing.elapsed().as_secs_f64()
+        );
+    }
     if !args.quiet {
         let hidden = profile.estimates.iter().filter(|e| e.hidden).count();
         eprintln!(
@@ -191,7 +133,7 @@ pub(crate) fn run(args: &ProfileArgs) -> Result<(), CommandError> {
             profile.inequality.len(),
             profile.trends.len(),
             profile.quality.len(),
-            strata.len(),
+            run.strata,
             hidden,
             profile.rule
         );
@@ -200,75 +142,6 @@ pub(crate) fn run(args: &ProfileArgs) -> Result<(), CommandError> {
         }
     }
     Ok(())
-}
-
-/// What `profile.json` says about a profile run, for the report.
-fn profile_meta(
-    spec: &Spec,
-    profile: &levelfield_profile::compute::Profile,
-) -> levelfield_report::Meta {
-    use levelfield_profile::spec::{PolaritySpec, Statistic};
-    let indicators = spec
-        .indicators
-        .iter()
-        .map(|i| {
-            let m = i.multiplier();
-            let unit = match i.statistic {
-                Statistic::Proportion if m == 100.0 => "%".to_string(),
-                Statistic::Isr if m == 100.0 => "ratio × 100 (100 = as expected)".to_string(),
-                Statistic::Mean => "mean".to_string(),
-                _ => format!("per {}", levelfield_report::fmt::fixed(m, 0)),
-            };
-            levelfield_report::IndicatorMeta {
-                id: i.id.clone(),
-                name: i.name.clone(),
-                unit,
-                polarity: match i.polarity {
-                    PolaritySpec::LowIsGood => "adverse",
-                    PolaritySpec::HighIsGood => "favourable",
-                    PolaritySpec::None => "neutral",
-                }
-                .into(),
-                definition: format!("{} ({}).", i.name, i.statistic.label()),
-            }
-        })
-        .collect();
-    let (first, last) = (
-        profile.periods.first().cloned().unwrap_or_default(),
-        profile.periods.last().cloned().unwrap_or_default(),
-    );
-    levelfield_report::Meta {
-        title: spec.name.clone(),
-        subtitle: format!(
-            "{} {} area(s), {first} to {last}",
-            profile.areas.len(),
-            spec.areas.area_type
-        ),
-        comparator_code: spec.areas.total_code.clone(),
-        comparator_name: spec.areas.total_name.clone(),
-        area_type: spec.areas.area_type.clone(),
-        focus_area: None,
-        disclosure: format!(
-            "{}. Values, intervals, comparisons and benchmarks of a suppressed count are withheld with it; inequality measures and trends use published groups only.",
-            profile.rule
-        ),
-        indicators,
-        methods: vec![
-            "Proportions have Wilson score intervals; crude rates exact Poisson (Byar) intervals; directly standardised rates Dobson's method; comparisons with the reference group the exact conditional rate ratio or Newcombe's difference; inequality measures follow WHO HEAT and PHEindicatormethods; trends are XmR charts with NHS England's Making Data Count rules. The method of each figure is in its table.".into(),
-        ],
-        caveats: profile.diagnostics.iter().map(|d| d.message.clone()).collect(),
-        sources: spec
-            .numerator_source()
-            .map(|(s, _)| levelfield_report::SourceMeta {
-                id: "data".into(),
-                title: "Record-level or count data given to the profile".into(),
-                url: s.path.display().to_string(),
-                licence: String::new(),
-            })
-            .into_iter()
-            .collect(),
-        attribution: Vec::new(),
-    }
 }
 
 /// Writes into a fresh sibling folder, then swaps it into place, so `out` is either the old
@@ -320,8 +193,7 @@ pub(crate) fn write_folder(
 /// `levelfield check`.
 pub(crate) fn check(args: &CheckArgs) -> Result<(), CommandError> {
     let spec = load_spec(&args.spec, args.data.as_deref())?;
-    let (layout, strata, population) =
-        prepare(&spec, &ProgressBar::hidden(), &mut Clock::new(false))?;
+    let (layout, strata, population) = pipeline::prepare(&spec, &mut |_| {})?;
     let profile =
         levelfield_profile::compute::compute(&spec, &layout, &strata, population.as_ref())?;
     println!(

@@ -24,6 +24,7 @@ pub(crate) fn serve(args: &ServeArgs) -> Result<(), CommandError> {
         .map_err(|e| CommandError::Input(format!("cannot start the server's runtime: {e}")))?;
     let config = Config {
         secure_cookies: args.secure_cookies,
+        max_upload: args.max_upload_mb.saturating_mul(1 << 20),
         ..Config::default()
     };
     runtime

@@ -65,7 +65,15 @@ pub enum EngineError {
         /// The message.
         message: String,
     },
+    /// The spec, or the data it reads, stops the profile.
+    #[error(transparent)]
+    Profile(#[from] levelfield_profile::ProfileError),
+    /// A side file (population, area names) cannot be read.
+    #[error(transparent)]
+    Table(#[from] levelfield_table::TableError),
 }
+
+pub mod pipeline;
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()

@@ -603,6 +603,29 @@ impl Spec {
             .map_err(|e| ProfileError::Spec(format!("confidence: {e}")))
     }
 
+    /// The files the spec reads, by role (`events`, `counts`, `population`, `area names`,
+    /// `LSOA lookup`), for a caller that binds each to a file of its own choosing, as the web
+    /// app binds them to uploaded datasets.
+    pub fn files_mut(&mut self) -> Vec<(&'static str, &mut PathBuf)> {
+        let mut out = Vec::new();
+        for (role, source) in [
+            ("events", &mut self.events),
+            ("counts", &mut self.counts),
+            ("population", &mut self.population),
+        ] {
+            if let Some(s) = source {
+                out.push((role, &mut s.path));
+            }
+        }
+        if let Some(names) = &mut self.areas.names {
+            out.push(("area names", names));
+        }
+        if let Some(l) = &mut self.lsoa_lookup {
+            out.push(("LSOA lookup", &mut l.path));
+        }
+        out
+    }
+
     /// The source of numerators: events or counts.
     pub fn numerator_source(&self) -> Option<(&Source, bool)> {
         match (&self.events, &self.counts) {

@@ -12,7 +12,8 @@ use crate::{
     funnel, summary,
 };
 
-const CSS: &str = r#"
+/// The report's style sheet, for pages that show its figures.
+pub const CSS: &str = r#"
 :root { color-scheme: light; }
 * { box-sizing: border-box; }
 body { font-family: Arial, Helvetica, sans-serif; color: #1a1a1a; background: #ffffff; margin: 0; line-height: 1.45; }
@@ -100,7 +101,7 @@ pub fn render(data: &ProfileData) -> String {
 
     summary_section(&mut out, data);
     for id in &ids {
-        indicator_section(&mut out, data, id);
+        indicator_section(&mut out, data, id, View::default());
     }
     if let Some(area) = focus {
         spine_section(&mut out, data, &area);
@@ -216,11 +217,35 @@ fn latest_period<'a>(periods: impl Iterator<Item = &'a str>) -> Option<String> {
     periods.max().map(str::to_string)
 }
 
-fn indicator_section(out: &mut String, data: &ProfileData, id: &str) {
+/// Which part of an indicator a view shows. The report shows each indicator at the comparator
+/// in its latest period, by every dimension (the default); a dashboard narrows it.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct View<'a> {
+    /// The area (default: the comparator).
+    pub area: Option<&'a str>,
+    /// The period (default, or a period without estimates: the latest).
+    pub period: Option<&'a str>,
+    /// One dimension only (default: all); the trend then shows every group of it.
+    pub dimension: Option<&'a str>,
+}
+
+/// One indicator's section of the report, narrowed by `view`: rates by group, ratios to the
+/// reference group, inequality measures, trends and the funnel plot, each chart with its data
+/// table.
+pub fn indicator_view(data: &ProfileData, id: &str, view: View) -> String {
+    let mut out = String::new();
+    indicator_section(&mut out, data, id, view);
+    out
+}
+
+fn indicator_section(out: &mut String, data: &ProfileData, id: &str, view: View) {
     let name = indicator_name(data, id);
     let meta = data.meta.indicator(id);
     let unit = unit(data, id);
-    let comparator = data.comparator_code();
+    let comparator = view
+        .area
+        .map(str::to_string)
+        .unwrap_or_else(|| data.comparator_code());
     let anchor = slug(id);
     let _ = write!(
         out,
@@ -235,11 +260,16 @@ fn indicator_section(out: &mut String, data: &ProfileData, id: &str) {
         .iter()
         .filter(|e| e.indicator_id == id && e.area_code == comparator)
         .collect();
-    let Some(period) = latest_period(rows.iter().map(|e| e.period.as_str())) else {
-        out.push_str("<p>No estimates for the comparator.</p>\n</section>\n");
+    let chosen = view
+        .period
+        .filter(|p| rows.iter().any(|e| e.period == *p))
+        .map(str::to_string);
+    let Some(period) = chosen.or_else(|| latest_period(rows.iter().map(|e| e.period.as_str())))
+    else {
+        out.push_str("<p>No estimates for this area.</p>\n</section>\n");
         return;
     };
-    let comparator_name = if data.meta.comparator_name.is_empty() {
+    let comparator_name = if data.meta.comparator_name.is_empty() || view.area.is_some() {
         rows.first()
             .map(|e| e.area_name.clone())
             .unwrap_or_default()
@@ -261,7 +291,11 @@ fn indicator_section(out: &mut String, data: &ProfileData, id: &str) {
     }
     let mut dims: Vec<&str> = Vec::new();
     for e in &rows {
-        if e.dimension != "Overall" && e.period == period && !dims.contains(&e.dimension.as_str()) {
+        if e.dimension != "Overall"
+            && e.period == period
+            && view.dimension.is_none_or(|d| d == e.dimension)
+            && !dims.contains(&e.dimension.as_str())
+        {
             dims.push(&e.dimension);
         }
     }
@@ -459,7 +493,14 @@ fn indicator_section(out: &mut String, data: &ProfileData, id: &str) {
         }
     }
 
-    trend_figures(out, data, id, &name, &unit, &anchor);
+    trend_figures(
+        out,
+        data,
+        id,
+        (&name, &unit, &anchor),
+        &comparator,
+        view.dimension,
+    );
     if let Some(f) = funnel::build(data, id, &period) {
         let svg = levelfield_chart::funnel_plot(
             &format!("{} areas, {period}", f.units.len()),
@@ -662,11 +703,11 @@ fn trend_figures(
     out: &mut String,
     data: &ProfileData,
     id: &str,
-    name: &str,
-    unit: &str,
-    anchor: &str,
+    (name, unit, anchor): (&str, &str, &str),
+    area: &str,
+    dimension: Option<&str>,
 ) {
-    let (shown, left) = crate::summary::shown_series(data, id);
+    let (shown, left) = crate::summary::series_of(data, id, area, dimension);
     if shown.is_empty() {
         return;
     }

@@ -1,6 +1,7 @@
 //! What a profile is about, beyond its tables: title, indicators, sources, caveats. Written as
 //! `profile.json` beside the tables, so a report can be rendered again from the folder alone.
 
+use levelfield_profile::{Spec, compute::Profile};
 use serde::{Deserialize, Serialize};
 
 /// The attribution line every report carries for data under the Open Government Licence.
@@ -93,5 +94,73 @@ impl Meta {
     /// Serialises as pretty JSON.
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).expect("metadata serialises")
+    }
+
+    /// What a computed profile's `profile.json` says: title, comparator, indicators with their
+    /// units and polarity, methods, disclosure rule, the run's diagnostics as caveats, and its
+    /// source.
+    pub fn for_profile(spec: &Spec, profile: &Profile) -> Meta {
+        use levelfield_profile::spec::{PolaritySpec, Statistic};
+        let indicators = spec
+            .indicators
+            .iter()
+            .map(|i| {
+                let m = i.multiplier();
+                let unit = match i.statistic {
+                    Statistic::Proportion if m == 100.0 => "%".to_string(),
+                    Statistic::Isr if m == 100.0 => "ratio × 100 (100 = as expected)".to_string(),
+                    Statistic::Mean => "mean".to_string(),
+                    _ => format!("per {}", crate::fmt::fixed(m, 0)),
+                };
+                IndicatorMeta {
+                    id: i.id.clone(),
+                    name: i.name.clone(),
+                    unit,
+                    polarity: match i.polarity {
+                        PolaritySpec::LowIsGood => "adverse",
+                        PolaritySpec::HighIsGood => "favourable",
+                        PolaritySpec::None => "neutral",
+                    }
+                    .into(),
+                    definition: format!("{} ({}).", i.name, i.statistic.label()),
+                }
+            })
+            .collect();
+        let (first, last) = (
+            profile.periods.first().cloned().unwrap_or_default(),
+            profile.periods.last().cloned().unwrap_or_default(),
+        );
+        Meta {
+            title: spec.name.clone(),
+            subtitle: format!(
+                "{} {} area(s), {first} to {last}",
+                profile.areas.len(),
+                spec.areas.area_type
+            ),
+            comparator_code: spec.areas.total_code.clone(),
+            comparator_name: spec.areas.total_name.clone(),
+            area_type: spec.areas.area_type.clone(),
+            focus_area: None,
+            disclosure: format!(
+                "{}. Values, intervals, comparisons and benchmarks of a suppressed count are withheld with it; inequality measures and trends use published groups only.",
+                profile.rule
+            ),
+            indicators,
+            methods: vec![
+                "Proportions have Wilson score intervals; crude rates exact Poisson (Byar) intervals; directly standardised rates Dobson's method; comparisons with the reference group the exact conditional rate ratio or Newcombe's difference; inequality measures follow WHO HEAT and PHEindicatormethods; trends are XmR charts with NHS England's Making Data Count rules. The method of each figure is in its table.".into(),
+            ],
+            caveats: profile.diagnostics.iter().map(|d| d.message.clone()).collect(),
+            sources: spec
+                .numerator_source()
+                .map(|(s, _)| SourceMeta {
+                    id: "data".into(),
+                    title: "Record-level or count data given to the profile".into(),
+                    url: s.path.display().to_string(),
+                    licence: String::new(),
+                })
+                .into_iter()
+                .collect(),
+            attribution: Vec::new(),
+        }
     }
 }

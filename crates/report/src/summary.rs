@@ -18,7 +18,7 @@ pub struct Summary {
 /// The most trend series a report shows per indicator.
 pub const MAX_SERIES: usize = 8;
 
-/// One SPC series at the comparator: its dimension, group and points in period order.
+/// One SPC series of an area: its dimension, group and points in period order.
 pub struct Series<'a> {
     /// Dimension label.
     pub dimension: &'a str,
@@ -31,15 +31,25 @@ pub struct Series<'a> {
 /// The series of an indicator that a report shows, and how many it leaves to the tables: the
 /// overall series and every group series whose latest point is a special cause (a board needs
 /// what has changed, not every group's steady line); an indicator with no overall series shows
-/// its group series. At most [`MAX_SERIES`].
+/// its group series. At most [`MAX_SERIES`]. The series are the comparator's.
 pub fn shown_series<'a>(data: &'a ProfileData, id: &str) -> (Vec<Series<'a>>, usize) {
-    let comparator = data.comparator_code();
+    series_of(data, id, &data.comparator_code(), None)
+}
+
+/// As [`shown_series`], for `area`; with a `dimension`, the overall series and every series
+/// of that dimension (still at most [`MAX_SERIES`]).
+pub fn series_of<'a>(
+    data: &'a ProfileData,
+    id: &str,
+    area: &str,
+    dimension: Option<&str>,
+) -> (Vec<Series<'a>>, usize) {
     let mut all: Vec<Series<'a>> = Vec::new();
-    for t in data
-        .trends
-        .iter()
-        .filter(|t| t.indicator_id == id && t.area_code == comparator)
-    {
+    for t in data.trends.iter().filter(|t| {
+        t.indicator_id == id
+            && t.area_code == area
+            && dimension.is_none_or(|d| t.dimension == d || t.dimension == "Overall")
+    }) {
         match all
             .iter_mut()
             .find(|s| s.dimension == t.dimension && s.group == t.group)
@@ -63,7 +73,7 @@ pub fn shown_series<'a>(data: &'a ProfileData, id: &str) -> (Vec<Series<'a>>, us
     };
     let mut shown: Vec<Series<'a>> = all
         .into_iter()
-        .filter(|s| !has_overall || s.dimension == "Overall" || special(s))
+        .filter(|s| !has_overall || dimension.is_some() || s.dimension == "Overall" || special(s))
         .collect();
     shown.truncate(MAX_SERIES);
     let left = total - shown.len();

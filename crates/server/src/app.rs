@@ -2,11 +2,14 @@
 //! `/api/v1` with bearer tokens and role checks. `app(state)` is the whole router, so tests
 //! drive it without a socket.
 
-use std::sync::Arc;
+use std::{
+    path::{Path, PathBuf},
+    sync::Arc,
+};
 
 use axum::{
     Form, Json, Router,
-    extract::{DefaultBodyLimit, Request, State},
+    extract::{DefaultBodyLimit, MatchedPath, Request, State},
     http::{HeaderMap, HeaderValue, Method, StatusCode, header},
     middleware::{self, Next},
     response::{Html, IntoResponse, Redirect, Response},
@@ -17,6 +20,11 @@ use serde_json::json;
 
 use crate::{
     auth::{self, Limiter, Role},
+    datasets, pages,
+    pages::{esc, layout},
+    plans,
+    results::{self, Cache},
+    runs::{self, Worker},
     store::{Store, StoreError, User},
 };
 
@@ -27,8 +35,10 @@ pub struct Config {
     pub secure_cookies: bool,
     /// How long a session lasts, in seconds.
     pub session_secs: i64,
-    /// The largest request body accepted, in bytes.
+    /// The largest request body accepted, in bytes (uploads excepted).
     pub max_body: usize,
+    /// The largest upload accepted, in bytes.
+    pub max_upload: usize,
 }
 
 impl Default for Config {
@@ -37,6 +47,7 @@ impl Default for Config {
             secure_cookies: false,
             session_secs: 8 * 3600,
             max_body: 1 << 20,
+            max_upload: 512 << 20,
         }
     }
 }
@@ -51,16 +62,23 @@ struct Inner {
     store: Store,
     limiter: Limiter,
     config: Config,
+    data_dir: PathBuf,
+    worker: Worker,
+    results: Cache,
 }
 
 impl AppState {
-    /// State over an opened store.
+    /// State over an opened store, with a run worker; the data folder is the store's.
     pub fn new(store: Store, config: Config) -> AppState {
+        let data_dir = store.dir().to_path_buf();
         AppState {
             inner: Arc::new(Inner {
                 store,
                 limiter: Limiter::default(),
                 config,
+                data_dir,
+                worker: Worker::start(),
+                results: Cache::default(),
             }),
         }
     }
@@ -68,6 +86,24 @@ impl AppState {
     /// The store.
     pub fn store(&self) -> &Store {
         &self.inner.store
+    }
+
+    /// The data folder (the store, `datasets/`, `results/`, `tmp/`).
+    pub fn data_dir(&self) -> &Path {
+        &self.inner.data_dir
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    pub(crate) fn worker(&self) -> &Worker {
+        &self.inner.worker
+    }
+
+    pub(crate) fn results(&self) -> &Cache {
+        &self.inner.results
     }
 }
 
@@ -77,20 +113,86 @@ const SIGNIN_COOKIE: &str = "lf_signin";
 /// The whole router.
 pub fn app(state: AppState) -> Router {
     let max_body = state.inner.config.max_body;
-    Router::new()
-        .route("/healthz", get(|| async { "ok" }))
-        .route("/signin", get(signin_page).post(signin))
-        .route("/signout", post(signout))
-        .route("/", get(home))
+    let max_upload = DefaultBodyLimit::max(state.inner.config.max_upload);
+    let api = Router::new()
         .route("/api/v1/openapi.json", get(openapi))
         .route("/api/v1/tokens", post(create_token))
         .route("/api/v1/me", get(me))
         .route("/api/v1/users", get(list_users).post(create_user))
         .route("/api/v1/audit", get(audit))
+        .route(
+            "/api/v1/datasets",
+            get(datasets::api_list)
+                .post(datasets::api_upload)
+                .layer(max_upload),
+        )
+        .route("/api/v1/datasets/{id}", get(datasets::api_get))
+        .route("/api/v1/runs", get(runs::api_list).post(runs::api_start))
+        .route("/api/v1/runs/{id}", get(runs::api_get))
+        .route("/api/v1/results/{id}", get(results::api_meta))
+        .route("/api/v1/results/{id}/{table}", get(results::api_table))
+        .route(
+            "/api/v1/plans",
+            get(plans::api_list).post(plans::api_create),
+        )
+        .route(
+            "/api/v1/plans/{id}",
+            get(plans::api_get).patch(plans::api_update),
+        )
+        .route_layer(middleware::from_fn_with_state(state.clone(), api_guard));
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/static/app.js", get(pages::script))
+        .route("/signin", get(signin_page).post(signin))
+        .route("/signout", post(signout))
+        .route("/", get(home))
+        .route(
+            "/datasets",
+            get(datasets::page_list)
+                .post(datasets::page_upload)
+                .layer(max_upload),
+        )
+        .route("/datasets/{id}", get(datasets::page_get))
+        .route("/runs", get(runs::page_list).post(runs::page_start))
+        .route("/runs/{id}", get(runs::page_get))
+        .route("/results", get(results::page_list))
+        .route("/results/{id}", get(results::page_get))
+        .route("/results/{id}/{file}", get(results::download))
+        .route("/plans", get(plans::page_list).post(plans::page_create))
+        .route("/plans/{id}", get(plans::page_get).post(plans::page_update))
+        .merge(api)
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(max_body))
         .layer(middleware::from_fn(security_headers))
         .with_state(state)
+}
+
+/// The role an API route needs (`None`: open to all).
+fn needed_role(method: &Method, route: &str) -> Option<Role> {
+    match (method.as_str(), route) {
+        (_, "/api/v1/openapi.json") | ("POST", "/api/v1/tokens") => None,
+        (_, "/api/v1/users" | "/api/v1/audit") => Some(Role::Admin),
+        (_, "/api/v1/datasets" | "/api/v1/datasets/{id}")
+        | ("POST", "/api/v1/runs" | "/api/v1/plans")
+        | ("PATCH", "/api/v1/plans/{id}") => Some(Role::Analyst),
+        _ => Some(Role::Viewer),
+    }
+}
+
+/// Checks credentials, role and CSRF of every API request before its body is read, so a
+/// request without credentials gets 401 and one with the wrong role 403, whatever it sends.
+async fn api_guard(
+    State(state): State<AppState>,
+    route: MatchedPath,
+    request: Request,
+    next: Next,
+) -> Response {
+    if let Some(role) = needed_role(request.method(), route.as_str())
+        && let Err(e) = require(&state, request.method(), request.headers(), role)
+    {
+        return e.into_response();
+    }
+    next.run(request).await
 }
 
 /// Headers on every response: no framing, no sniffing, no referrer, and a content security
@@ -118,7 +220,7 @@ async fn security_headers(request: Request, next: Next) -> Response {
 
 /// An API error: a status and a message, as JSON.
 #[derive(Debug)]
-pub struct ApiError(StatusCode, String);
+pub struct ApiError(pub StatusCode, pub String);
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
@@ -150,10 +252,18 @@ fn unauthorised() -> ApiError {
 }
 
 /// How a request was authenticated.
-struct Principal {
-    user: User,
+pub struct Principal {
+    /// The user.
+    pub user: User,
     /// The session's token hash and CSRF token, when by cookie.
-    session: Option<(String, String)>,
+    pub(crate) session: Option<(String, String)>,
+}
+
+impl Principal {
+    /// The session's CSRF token, when signed in by cookie.
+    pub fn csrf(&self) -> Option<&str> {
+        self.session.as_ref().map(|(_, c)| c.as_str())
+    }
 }
 
 fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -167,7 +277,10 @@ fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v)
 }
 
-fn principal(state: &AppState, headers: &HeaderMap) -> Result<Option<Principal>, ApiError> {
+pub(crate) fn principal(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Option<Principal>, ApiError> {
     if let Some(auth) = headers.get(header::AUTHORIZATION) {
         let token = auth
             .to_str()
@@ -194,7 +307,7 @@ fn principal(state: &AppState, headers: &HeaderMap) -> Result<Option<Principal>,
 
 /// Authenticates an API request and checks its role; a state-changing request by session
 /// cookie must also carry the session's CSRF token in `X-CSRF-Token`.
-fn require(
+pub(crate) fn require(
     state: &AppState,
     method: &Method,
     headers: &HeaderMap,
@@ -238,30 +351,15 @@ async fn not_found(method: Method, uri: axum::http::Uri) -> Response {
     } else {
         (
             StatusCode::NOT_FOUND,
-            Html(page(
+            Html(layout(
                 "Not found",
+                None,
+                "",
                 "<p>No such page. <a href=\"/\">Home</a></p>",
             )),
         )
             .into_response()
     }
-}
-
-/// A minimal accessible page around some body HTML.
-fn page(title: &str, body: &str) -> String {
-    format!(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{} · levelfield</title>\n<style>body{{font-family:Arial,Helvetica,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}}label{{display:block;margin-top:1rem}}input{{font-size:1rem;padding:.3rem;width:100%}}button{{margin-top:1rem;font-size:1rem;padding:.4rem 1rem;background:#0072B2;color:#fff;border:0}}.error{{color:#a00000;font-weight:bold}}</style></head>\n<body>\n<main>\n<h1>{}</h1>\n{body}\n</main>\n</body>\n</html>\n",
-        esc(title),
-        esc(title)
-    )
-}
-
-fn esc(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
 }
 
 fn cookie_header(state: &AppState, name: &str, value: &str, max_age: i64) -> HeaderValue {
@@ -280,8 +378,10 @@ fn signin_form(csrf: &str, message: Option<&str>) -> String {
     let error = message
         .map(|m| format!("<p class=\"error\" role=\"alert\">{}</p>", esc(m)))
         .unwrap_or_default();
-    page(
+    layout(
         "Sign in",
+        None,
+        "",
         &format!(
             "{error}<form method=\"post\" action=\"/signin\">\n<input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\n<label for=\"username\">Username</label><input id=\"username\" name=\"username\" autocomplete=\"username\" required>\n<label for=\"password\">Password</label><input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required>\n<button type=\"submit\">Sign in</button>\n</form>"
         ),
@@ -358,8 +458,10 @@ async fn signin(
     if expected.is_empty() || !auth::same(expected, &form.csrf) {
         return (
             StatusCode::FORBIDDEN,
-            Html(page(
+            Html(layout(
                 "Sign in",
+                None,
+                "",
                 "<p class=\"error\" role=\"alert\">The form has expired. <a href=\"/signin\">Sign in again</a>.</p>",
             )),
         )
@@ -428,23 +530,41 @@ async fn signout(
     response
 }
 
-/// `GET /`: the signed-in home page.
+/// `GET /`: the signed-in home page: what the user can do, and the newest results.
 async fn home(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let p = match principal(&state, &headers) {
-        Ok(Some(p)) if p.session.is_some() => p,
-        Ok(_) => return Redirect::to("/signin").into_response(),
-        Err(e) => return e.into_response(),
+    let p = match pages::signed_in(&state, &headers, Role::Viewer) {
+        Ok(p) => p,
+        Err(r) => return r,
     };
-    let csrf = p.session.map(|s| s.1).unwrap_or_default();
-    Html(page(
-        "levelfield",
-        &format!(
-            "<p>Signed in as <strong>{}</strong> ({}).</p>\n<form method=\"post\" action=\"/signout\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"><button type=\"submit\">Sign out</button></form>",
-            esc(&p.user.username),
-            p.user.role.as_str()
-        ),
-    ))
-    .into_response()
+    let runs = match state.store().runs() {
+        Ok(r) => r,
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    let mut body = format!(
+        "<p>Signed in as <strong>{}</strong> ({}).</p>",
+        esc(&p.user.username),
+        p.user.role.as_str()
+    );
+    if p.user.role >= Role::Analyst {
+        body.push_str("<p>Upload record-level data on <a href=\"/datasets\">Datasets</a>, then <a href=\"/runs\">run a profile</a> on it. Viewers see only the disclosure-controlled results.</p>");
+    }
+    body.push_str("<h2>Newest results</h2><ul>");
+    let mut any = false;
+    for r in runs.iter().filter(|r| r.status == "done").take(10) {
+        any = true;
+        body.push_str(&format!(
+            "<li><a href=\"/results/{}\">{} — run {}</a></li>",
+            r.id,
+            esc(&r.spec),
+            r.id
+        ));
+    }
+    body.push_str("</ul>");
+    if !any {
+        body.push_str("<p>None yet.</p>");
+    }
+    body.push_str("<p><a href=\"/plans\">Action plans</a> · <a href=\"/api/v1/openapi.json\">API (OpenAPI)</a></p>");
+    Html(layout("levelfield", Some(&p), "", &body)).into_response()
 }
 
 /// `GET /api/v1/openapi.json`.

@@ -13,6 +13,8 @@ pub fn document() -> Value {
             "403": {"description": "Wrong role, or a missing CSRF token with a session cookie", "content": {"application/json": {"schema": error}}}
         })
     };
+    let id_param =
+        json!({"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}});
     json!({
         "openapi": "3.1.0",
         "info": {
@@ -31,6 +33,38 @@ pub fn document() -> Value {
                     "id": {"type": "integer"},
                     "username": {"type": "string"},
                     "role": {"type": "string", "enum": ["viewer", "analyst", "admin"]}
+                }},
+                "Dataset": {"type": "object", "properties": {
+                    "id": {"type": "integer"}, "name": {"type": "string"}, "format": {"type": "string"},
+                    "rows": {"type": "integer"}, "bytes": {"type": "integer"},
+                    "report": {"$ref": "#/components/schemas/Validation"},
+                    "uploaded_by": {"type": "string"}, "created_at": {"type": "integer"}
+                }},
+                "Validation": {"type": "object", "properties": {
+                    "name": {"type": "string"}, "format": {"type": "string"}, "rows": {"type": "integer"},
+                    "kind": {"type": "string", "enum": ["events", "population", "counts", "table"]},
+                    "columns": {"type": "array", "items": {"type": "object", "properties": {
+                        "name": {"type": "string"}, "kind": {"type": "string"}, "missing": {"type": "integer"},
+                        "distinct": {"type": "integer"}, "examples": {"type": "array", "items": {"type": "string"}}
+                    }}},
+                    "errors": {"type": "array", "items": {"type": "string"}},
+                    "warnings": {"type": "array", "items": {"type": "string"}},
+                    "stored": {"type": "boolean"}, "dataset_id": {"type": ["integer", "null"]}
+                }},
+                "Run": {"type": "object", "properties": {
+                    "id": {"type": "integer"}, "spec": {"type": "string"},
+                    "status": {"type": "string", "enum": ["queued", "running", "done", "failed"]},
+                    "message": {"type": "string"}, "stage": {"type": "string"},
+                    "done": {"type": "integer"}, "total": {"type": "integer"},
+                    "bindings": {"type": "object", "additionalProperties": {"type": "integer"}},
+                    "started_by": {"type": "string"}, "created_at": {"type": "integer"}, "finished_at": {"type": ["integer", "null"]}
+                }},
+                "Plan": {"type": "object", "properties": {
+                    "id": {"type": "integer"}, "title": {"type": "string"}, "run_id": {"type": ["integer", "null"]},
+                    "indicator_id": {"type": "string"}, "area_code": {"type": "string"}, "dimension": {"type": "string"},
+                    "group": {"type": "string"}, "baseline": {"type": ["number", "null"]}, "target": {"type": "number"},
+                    "target_period": {"type": "string"}, "owner": {"type": "string"},
+                    "status": {"type": "string", "enum": crate::catalogue::PLAN_STATUSES}, "notes": {"type": "string"}, "updated_at": {"type": "integer"}
                 }},
                 "AuditEntry": {"type": "object", "properties": {
                     "at": {"type": "integer", "description": "Unix seconds"},
@@ -71,6 +105,88 @@ pub fn document() -> Value {
                         "409": {"description": "Username taken"},
                         "422": {"description": "Invalid username, password or role"}
                     }
+                }
+            },
+            "/api/v1/datasets": {
+                "get": {"summary": "Every uploaded dataset, with its validation report (analyst)", "responses": responses(json!({"type": "array", "items": {"$ref": "#/components/schemas/Dataset"}}))},
+                "post": {
+                    "summary": "Upload a dataset (analyst): the file as the body with ?name=, or multipart/form-data with a `file` part. It is checked first; only a file without errors is stored, as Parquet. ?check_only=true checks without storing.",
+                    "parameters": [
+                        {"name": "name", "in": "query", "schema": {"type": "string"}, "description": "The file's name, ending .csv, .parquet or .xlsx (body uploads)"},
+                        {"name": "check_only", "in": "query", "schema": {"type": "boolean"}}
+                    ],
+                    "requestBody": {"required": true, "content": {
+                        "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+                        "multipart/form-data": {"schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}}
+                    }},
+                    "responses": {
+                        "201": {"description": "Checked and stored", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Validation"}}}},
+                        "200": {"description": "Checked only", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Validation"}}}},
+                        "401": {"description": "Not signed in"},
+                        "403": {"description": "Not an analyst, or a missing CSRF token"},
+                        "413": {"description": "Larger than the server's upload limit"},
+                        "422": {"description": "The file has errors (the report says which) or no usable name", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Validation"}}}}
+                    }
+                }
+            },
+            "/api/v1/datasets/{id}": {"get": {"summary": "One dataset (analyst)", "parameters": [id_param.clone()], "responses": responses(json!({"$ref": "#/components/schemas/Dataset"}))}},
+            "/api/v1/runs": {
+                "get": {"summary": "Every run", "responses": responses(json!({"type": "array", "items": {"$ref": "#/components/schemas/Run"}}))},
+                "post": {
+                    "summary": "Start a profile run (analyst): a built-in spec by name or a spec's TOML, with the dataset bound to each file it reads (a role left out binds to the newest dataset of the name the spec gives)",
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": {
+                        "type": "object",
+                        "properties": {
+                            "spec": {"type": "string", "enum": ["pcref", "triple-barrier"]},
+                            "toml": {"type": "string"},
+                            "datasets": {"type": "object", "additionalProperties": {"type": "integer"}, "description": "Dataset id by file role: events, counts, population, area names, LSOA lookup"}
+                        }
+                    }}}},
+                    "responses": {
+                        "202": {"description": "Queued", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Run"}}}},
+                        "401": {"description": "Not signed in"},
+                        "403": {"description": "Not an analyst, or a missing CSRF token"},
+                        "422": {"description": "The spec does not parse, or a file it reads is not bound to a dataset"}
+                    }
+                }
+            },
+            "/api/v1/runs/{id}": {"get": {"summary": "A run's status and progress (stages done of total)", "parameters": [id_param.clone()], "responses": responses(json!({"$ref": "#/components/schemas/Run"}))}},
+            "/api/v1/results/{id}": {"get": {"summary": "A finished run's metadata (profile.json)", "parameters": [id_param.clone()], "responses": responses(json!({"type": "object"}))}},
+            "/api/v1/results/{id}/{table}": {"get": {
+                "summary": "One of a finished run's disclosure-controlled tables as JSON rows",
+                "parameters": [id_param.clone(), {"name": "table", "in": "path", "required": true, "schema": {"type": "string", "enum": ["estimates", "comparisons", "inequality", "trends", "data_quality"]}}],
+                "responses": responses(json!({"type": "array", "items": {"type": "object"}}))
+            }},
+            "/api/v1/plans": {
+                "get": {"summary": "Every action plan", "responses": responses(json!({"type": "array", "items": {"$ref": "#/components/schemas/Plan"}}))},
+                "post": {
+                    "summary": "Add an action plan (analyst)",
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": {
+                        "type": "object", "required": ["title", "indicator_id", "target", "target_period", "owner"],
+                        "properties": {
+                            "title": {"type": "string"}, "run_id": {"type": "integer"}, "indicator_id": {"type": "string"},
+                            "area_code": {"type": "string"}, "dimension": {"type": "string"}, "group": {"type": "string"},
+                            "baseline": {"type": "number"}, "target": {"type": "number"}, "target_period": {"type": "string"}, "owner": {"type": "string"}
+                        }
+                    }}}},
+                    "responses": {
+                        "201": {"description": "Created", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Plan"}}}},
+                        "401": {"description": "Not signed in"},
+                        "403": {"description": "Not an analyst, or a missing CSRF token"},
+                        "422": {"description": "A field is missing or invalid"}
+                    }
+                }
+            },
+            "/api/v1/plans/{id}": {
+                "get": {"summary": "One action plan", "parameters": [id_param.clone()], "responses": responses(json!({"$ref": "#/components/schemas/Plan"}))},
+                "patch": {
+                    "summary": "Set a plan's status and notes (analyst)",
+                    "parameters": [id_param],
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": {
+                        "type": "object", "required": ["status"],
+                        "properties": {"status": {"type": "string", "enum": crate::catalogue::PLAN_STATUSES}, "notes": {"type": "string"}}
+                    }}}},
+                    "responses": responses(json!({"$ref": "#/components/schemas/Plan"}))
                 }
             },
             "/api/v1/audit": {"get": {"summary": "The audit log (admin)", "responses": responses(json!({"type": "array", "items": {"$ref": "#/components/schemas/AuditEntry"}}))}},

@@ -43,7 +43,8 @@ pub enum StoreError {
 /// The schema, one migration per version; applied in order, each in its own transaction, with
 /// SQLite's `user_version` recording how far a database has come. Never edit a shipped
 /// migration: add the next one.
-const MIGRATIONS: [&str; 1] = [r#"
+const MIGRATIONS: [&str; 2] = [
+    r#"
 CREATE TABLE users (
     id INTEGER PRIMARY KEY,
     username TEXT NOT NULL UNIQUE,
@@ -106,7 +107,38 @@ CREATE TABLE audit_log (
     action TEXT NOT NULL,
     detail TEXT NOT NULL
 );
-"#];
+"#,
+    r#"
+ALTER TABLE datasets ADD COLUMN format TEXT NOT NULL DEFAULT '';
+ALTER TABLE datasets ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE datasets ADD COLUMN report TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE runs ADD COLUMN bindings TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE runs ADD COLUMN stage TEXT NOT NULL DEFAULT '';
+ALTER TABLE runs ADD COLUMN done INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE runs ADD COLUMN total INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE runs ADD COLUMN started_at INTEGER;
+-- Version 1's action_plans was never written; plans are rows with their own columns.
+DROP TABLE action_plans;
+CREATE TABLE action_plans (
+    id INTEGER PRIMARY KEY,
+    title TEXT NOT NULL,
+    run_id INTEGER REFERENCES runs (id),
+    indicator_id TEXT NOT NULL,
+    area_code TEXT NOT NULL,
+    dimension TEXT NOT NULL,
+    group_label TEXT NOT NULL,
+    baseline REAL,
+    target REAL NOT NULL,
+    target_period TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('not started', 'in progress', 'at risk', 'achieved', 'stopped')),
+    notes TEXT NOT NULL DEFAULT '',
+    created_by INTEGER NOT NULL REFERENCES users (id),
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+"#,
+];
 
 /// Seconds since the Unix epoch.
 pub fn now() -> i64 {
@@ -193,17 +225,22 @@ impl Store {
         Ok(store)
     }
 
-    fn err(&self) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
+    pub(crate) fn err(&self) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
         move |source| StoreError::Sqlite {
             path: self.path.clone(),
             source,
         }
     }
 
-    fn conn(&self) -> MutexGuard<'_, Connection> {
+    pub(crate) fn conn(&self) -> MutexGuard<'_, Connection> {
         // A panic while holding the lock cannot leave SQLite inconsistent (transactions roll
         // back on drop), so a poisoned lock is safe to keep using.
         self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The data folder the database is in.
+    pub fn dir(&self) -> &Path {
+        self.path.parent().unwrap_or(Path::new("."))
     }
 
     /// The schema version of the database.

@@ -1,95 +1,16 @@
 //! Every route through the router without a socket (tower `oneshot`): authentication, roles,
 //! CSRF, validation, rate limits, limits on size, and what is audited.
 
+mod support;
+
 use axum::{
-    Router,
     body::Body,
     http::{Request, StatusCode, header},
 };
-use http_body_util::BodyExt;
-use levelfield_server::{
-    AppState, Config, Store, app,
-    auth::{Role, hash_password},
-};
-use serde_json::{Value, json};
+use levelfield_server::auth::Role;
+use serde_json::json;
+use support::*;
 use tower::ServiceExt;
-
-const PASSWORD: &str = "a long enough password";
-
-struct T {
-    _dir: tempfile::TempDir,
-    state: AppState,
-}
-
-fn setup() -> T {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
-    let hash = hash_password(PASSWORD).unwrap();
-    for (name, role) in [
-        ("admin", Role::Admin),
-        ("ana", Role::Analyst),
-        ("vic", Role::Viewer),
-    ] {
-        store.create_user(name, &hash, role, None).unwrap();
-    }
-    let state = AppState::new(
-        store,
-        Config {
-            max_body: 4096,
-            ..Config::default()
-        },
-    );
-    T { _dir: dir, state }
-}
-
-impl T {
-    fn router(&self) -> Router {
-        app(self.state.clone())
-    }
-
-    async fn send(&self, req: Request<Body>) -> (StatusCode, axum::http::HeaderMap, String) {
-        let res = self.router().oneshot(req).await.unwrap();
-        let status = res.status();
-        let headers = res.headers().clone();
-        let body = res.into_body().collect().await.unwrap().to_bytes();
-        (status, headers, String::from_utf8_lossy(&body).into_owned())
-    }
-
-    async fn json(
-        &self,
-        method: &str,
-        path: &str,
-        auth: Option<&str>,
-        body: Option<Value>,
-    ) -> (StatusCode, Value) {
-        let mut req = Request::builder().method(method).uri(path);
-        if let Some(token) = auth {
-            req = req.header(header::AUTHORIZATION, format!("Bearer {token}"));
-        }
-        let req = match body {
-            Some(b) => req
-                .header(header::CONTENT_TYPE, "application/json")
-                .body(Body::from(b.to_string())),
-            None => req.body(Body::empty()),
-        }
-        .unwrap();
-        let (status, _, text) = self.send(req).await;
-        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-    }
-
-    async fn token(&self, user: &str) -> String {
-        let (status, body) = self
-            .json(
-                "POST",
-                "/api/v1/tokens",
-                None,
-                Some(json!({"username": user, "password": PASSWORD})),
-            )
-            .await;
-        assert_eq!(status, StatusCode::CREATED, "{body}");
-        body["token"].as_str().unwrap().to_string()
-    }
-}
 
 #[tokio::test]
 async fn health_and_security_headers() {
@@ -120,6 +41,14 @@ async fn the_openapi_document_is_public_and_names_every_api_route() {
         "/api/v1/users",
         "/api/v1/audit",
         "/api/v1/openapi.json",
+        "/api/v1/datasets",
+        "/api/v1/datasets/{id}",
+        "/api/v1/runs",
+        "/api/v1/runs/{id}",
+        "/api/v1/results/{id}",
+        "/api/v1/results/{id}/{table}",
+        "/api/v1/plans",
+        "/api/v1/plans/{id}",
     ] {
         assert!(doc["paths"][path].is_object(), "{path} missing");
     }
@@ -169,6 +98,87 @@ async fn protected_routes_answer_401_without_credentials_and_403_for_the_wrong_r
         (me["username"].as_str(), me["role"].as_str()),
         (Some("ana"), Some("analyst"))
     );
+}
+
+#[tokio::test]
+async fn every_api_route_checks_credentials_and_role_before_reading_the_body() {
+    let t = setup();
+    let routes = [
+        ("GET", "/api/v1/datasets", Role::Analyst),
+        ("POST", "/api/v1/datasets", Role::Analyst),
+        ("GET", "/api/v1/datasets/1", Role::Analyst),
+        ("GET", "/api/v1/runs", Role::Viewer),
+        ("POST", "/api/v1/runs", Role::Analyst),
+        ("GET", "/api/v1/runs/1", Role::Viewer),
+        ("GET", "/api/v1/results/1", Role::Viewer),
+        ("GET", "/api/v1/results/1/estimates", Role::Viewer),
+        ("GET", "/api/v1/plans", Role::Viewer),
+        ("POST", "/api/v1/plans", Role::Analyst),
+        ("GET", "/api/v1/plans/1", Role::Viewer),
+        ("PATCH", "/api/v1/plans/1", Role::Analyst),
+    ];
+    let vic = t.token("vic").await;
+    let ana = t.token("ana").await;
+    for (method, path, needs) in routes {
+        // A body that is not what the route reads: the credentials are judged first.
+        let (status, _) = t.json(method, path, None, Some(json!([1]))).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {path}");
+        for (token, role) in [(&vic, Role::Viewer), (&ana, Role::Analyst)] {
+            let (status, _) = t.json(method, path, Some(token), Some(json!([1]))).await;
+            if role < needs {
+                assert_eq!(status, StatusCode::FORBIDDEN, "{method} {path} as {role:?}");
+            } else {
+                assert!(
+                    [200, 404, 422, 400, 415].contains(&status.as_u16()),
+                    "{method} {path} as {role:?}: {status}"
+                );
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn pages_send_strangers_to_sign_in_and_refuse_the_wrong_role() {
+    let t = setup();
+    let pages = [
+        ("/", Role::Viewer),
+        ("/datasets", Role::Analyst),
+        ("/datasets/1", Role::Analyst),
+        ("/runs", Role::Analyst),
+        ("/runs/1", Role::Viewer),
+        ("/results", Role::Viewer),
+        ("/results/1", Role::Viewer),
+        ("/results/1/workbook.xlsx", Role::Viewer),
+        ("/plans", Role::Viewer),
+        ("/plans/1", Role::Viewer),
+    ];
+    let (jar, _) = t.session("vic").await;
+    for (path, needs) in pages {
+        let (status, headers, _) = t
+            .send(Request::get(path).body(Body::empty()).unwrap())
+            .await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{path}");
+        assert_eq!(headers[header::LOCATION], "/signin");
+        let (status, _, _) = t.send(get_with_cookie(path, &jar)).await;
+        let expected = if needs > Role::Viewer {
+            vec![403]
+        } else {
+            vec![200, 404]
+        };
+        assert!(expected.contains(&status.as_u16()), "{path}: {status}");
+    }
+    // The pages' script is served from here (no CDN), for the CSP's 'self'.
+    let (status, headers, js) = t
+        .send(Request::get("/static/app.js").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/javascript")
+    );
+    assert!(js.contains("/api/v1/runs/"));
 }
 
 #[tokio::test]
@@ -283,44 +293,6 @@ async fn unknown_paths_are_404() {
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(body.contains("<html lang=\"en\">"));
-}
-
-fn set_cookie(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .map(|v| v.to_str().unwrap().to_string())
-        .find(|c| c.starts_with(&format!("{name}=")))
-}
-
-fn cookie_value(set_cookie: &str) -> &str {
-    set_cookie
-        .split(';')
-        .next()
-        .unwrap()
-        .split_once('=')
-        .unwrap()
-        .1
-}
-
-fn hidden_csrf(html: &str) -> String {
-    let at = html.find("name=\"csrf\" value=\"").expect("a CSRF field") + 19;
-    html[at..at + 64].to_string()
-}
-
-fn get_with_cookie(path: &str, cookie: &str) -> Request<Body> {
-    Request::get(path)
-        .header(header::COOKIE, cookie)
-        .body(Body::empty())
-        .unwrap()
-}
-
-fn form(path: &str, cookie: &str, body: &str) -> Request<Body> {
-    Request::post(path)
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header(header::COOKIE, cookie)
-        .body(Body::from(body.to_string()))
-        .unwrap()
 }
 
 #[tokio::test]

@@ -91,7 +91,56 @@ impl TextColumn {
     }
 }
 
+/// A number cell a type guess may read as a number: no leading zero before another digit
+/// (`007` and `01` are codes), no leading `+`, no spaces, and finite.
+fn plain_number(cell: &str) -> Option<f64> {
+    let digits = cell.strip_prefix('-').unwrap_or(cell);
+    let b = digits.as_bytes();
+    if b.is_empty()
+        || !b[0].is_ascii_digit()
+        || (b[0] == b'0' && b.len() > 1 && b[1].is_ascii_digit())
+    {
+        return None;
+    }
+    cell.parse::<f64>().ok().filter(|x| x.is_finite())
+}
+
 impl Column {
+    /// The column with its type guessed from its text: whole numbers become
+    /// [`Column::Integer`], other numbers [`Column::Number`], everything else stays text.
+    /// Missing tokens ([`is_missing_token`]) become missing values; a column with a code like
+    /// `01` anywhere, or only missing cells, stays text, so codes keep their exact text.
+    /// Columns that are not text are returned as they are.
+    pub fn infer(self) -> Column {
+        let Column::Text(text) = &self else {
+            return self;
+        };
+        let mut whole = true;
+        let mut values = Vec::with_capacity(text.len());
+        let mut any = false;
+        for row in 0..text.len() {
+            let cell = text.get(row);
+            if is_missing_token(cell) {
+                values.push(None);
+                continue;
+            }
+            let Some(x) = plain_number(cell) else {
+                return self;
+            };
+            any = true;
+            whole &= !cell.contains(['.', 'e', 'E']) && x.abs() < 9.0e15;
+            values.push(Some(x));
+        }
+        if !any {
+            return self;
+        }
+        if whole {
+            Column::Integer(values.into_iter().map(|v| v.map(|x| x as i64)).collect())
+        } else {
+            Column::Number(values)
+        }
+    }
+
     /// A text column from strings.
     pub fn from_strings<S: AsRef<str>>(cells: impl IntoIterator<Item = S>) -> Column {
         let mut col = TextColumn::default();
@@ -205,5 +254,42 @@ impl Column {
             Column::Integer(v) => Column::Integer(rows.iter().map(|&r| v[r]).collect()),
             Column::Boolean(v) => Column::Boolean(rows.iter().map(|&r| v[r]).collect()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn infer_reads_numbers_and_keeps_codes() {
+        let col = |cells: &[&str]| Column::from_strings(cells.iter().copied()).infer();
+        assert_eq!(
+            col(&["1", "10", "", "-3"]),
+            Column::Integer(vec![Some(1), Some(10), None, Some(-3)])
+        );
+        assert_eq!(
+            col(&["1.5", "2", "NA"]),
+            Column::Number(vec![Some(1.5), Some(2.0), None])
+        );
+        assert_eq!(
+            col(&["0", "0.25"]),
+            Column::Number(vec![Some(0.0), Some(0.25)])
+        );
+        // Codes and labels stay text.
+        for cells in [
+            &["01", "2"][..],
+            &["A", "1"],
+            &["+1"],
+            &["1 "],
+            &["", "NA"],
+            &["inf"],
+            &["1e400"],
+        ] {
+            assert!(matches!(col(cells), Column::Text(_)), "{cells:?}");
+        }
+        // Columns that are not text are untouched.
+        let b = Column::Boolean(vec![Some(true)]);
+        assert_eq!(b.clone().infer(), b);
     }
 }

@@ -18,7 +18,7 @@ pub use column::{Column, is_missing_token};
 pub use error::TableError;
 pub use format::{Format, format_number};
 pub use read::{read, read_csv_bytes};
-pub use write::{CsvStream, write, write_bytes, write_csv_to, write_text};
+pub use write::{CsvStream, write, write_bytes, write_csv_to, write_json_to, write_text};
 
 use std::borrow::Cow;
 
@@ -157,6 +157,13 @@ impl Table {
             out.push(name, self.column(name)?.take(rows))?;
         }
         Ok(out)
+    }
+
+    /// The table with every text column's type guessed ([`Column::infer`]): what a CSV upload
+    /// becomes before it is stored typed, as Parquet.
+    pub fn infer_types(mut self) -> Table {
+        self.columns = self.columns.into_iter().map(Column::infer).collect();
+        self
     }
 
     /// A new table with the given rows of this one, in that order.

@@ -38,7 +38,7 @@ pub fn write(table: &Table, path: &Path, format: Option<Format>) -> Result<(), T
         }
         Format::Json => {
             let mut out = std::io::BufWriter::new(tmp.as_file_mut());
-            write_json(table, &mut out).map_err(io)?;
+            write_json_to(table, &mut out).map_err(io)?;
             out.flush().map_err(io)
         }
         Format::Parquet => write_parquet(table, tmp.as_file_mut(), path),
@@ -275,7 +275,11 @@ fn write_csv(table: &Table, out: &mut impl Write) -> csv::Result<()> {
     Ok(())
 }
 
-fn write_json(table: &Table, out: &mut impl Write) -> std::io::Result<()> {
+/// Writes a table as a JSON array of row objects (numbers as numbers, missing as null).
+///
+/// # Errors
+/// The writer's.
+pub fn write_json_to(table: &Table, out: &mut impl Write) -> std::io::Result<()> {
     out.write_all(b"[")?;
     for row in 0..table.n_rows() {
         let mut obj = serde_json::Map::new();

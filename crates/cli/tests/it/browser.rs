@@ -1,6 +1,8 @@
-//! The HTML report of `levelfield demo` opened in a real headless Chromium, driven by chromedriver
-//! over the W3C WebDriver protocol: no console errors, every chart drawn at a visible size beside
-//! its data table, and a full-page screenshot kept under the target directory for a human to look at.
+//! Real headless Chromium, driven by chromedriver over the W3C WebDriver protocol. The HTML
+//! report of `levelfield demo`: no console errors, every chart drawn at a visible size beside its
+//! data table, and a full-page screenshot kept under the target directory for a human to look at.
+//! The web app end to end: sign in, upload synthetic data, run the `pcref` profile with live
+//! progress, see a chart on the dashboard, download the workbook.
 
 use std::{
     fs,
@@ -51,7 +53,7 @@ fn demo_report_renders_in_chromium() {
     assert!(report.is_file(), "{} was not written", report.display());
     let demo_took = started.elapsed();
 
-    let browser = Browser::start();
+    let browser = Browser::start(None);
     browser.open(&file_url(&report));
 
     // The screenshot first, so that it is there to look at when a check below fails.
@@ -161,6 +163,107 @@ fn demo_report_renders_in_chromium() {
     );
 }
 
+#[test]
+fn web_app_sign_in_upload_run_chart_and_workbook_in_chromium() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let synth = tmp.path().join("synth");
+    let made = Command::new(env!("CARGO_BIN_EXE_levelfield"))
+        .args(["synth", "--rows", "20000", "--areas", "8", "--out"])
+        .arg(&synth)
+        .output()
+        .expect("levelfield runs");
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let data = tmp.path().join("data");
+    let user = crate::serve::create_user(&data, "ana", "analyst", crate::serve::PASSWORD);
+    assert!(
+        user.status.success(),
+        "{}",
+        String::from_utf8_lossy(&user.stderr)
+    );
+    let server = crate::serve::start(&data);
+    let base = server.1.clone();
+    let downloads = tmp.path().join("downloads");
+    fs::create_dir(&downloads).expect("downloads dir");
+    let browser = Browser::start(Some(&downloads));
+
+    // Sign in.
+    browser.open(&format!("{base}/signin"));
+    browser.type_into("#username", "ana");
+    browser.type_into("#password", crate::serve::PASSWORD);
+    browser.click("form[action='/signin'] button");
+    browser.wait_for_text("Signed in as", 20);
+
+    // Upload the synthetic events and population through the form; each is checked first.
+    for file in ["events.parquet", "population.csv"] {
+        browser.open(&format!("{base}/datasets"));
+        let path = synth.join(file);
+        browser.type_into("#file", path.to_str().expect("utf-8 path"));
+        browser.click("form[action='/datasets'] button");
+        browser.wait_for_text("Stored as dataset", 60);
+        assert!(browser.page_text().contains(file));
+    }
+
+    // Run pcref: the run's page follows its progress, then links to the results.
+    browser.open(&format!("{base}/runs"));
+    browser.click("form[data-spec='pcref'] button");
+    browser.wait_for_text("See the results", 180);
+    browser.click("a[href^='/results/']");
+    browser.wait_for_text("Download:", 30);
+
+    // The dashboard shows the report's charts, drawn at a visible size.
+    let sizes = browser.script(
+        "return Array.from(document.querySelectorAll('figure.chart svg'))\
+            .map(s => { const r = s.getBoundingClientRect(); return [r.width, r.height]; })",
+    );
+    let sizes = sizes.as_array().expect("sizes");
+    assert!(!sizes.is_empty(), "no chart on the dashboard");
+    assert!(
+        sizes
+            .iter()
+            .all(|s| s[0].as_f64() > Some(100.0) && s[1].as_f64() > Some(50.0)),
+        "charts drawn too small: {sizes:?}"
+    );
+    let png = browser.full_page_png();
+    let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("browser/dashboard.png");
+    fs::create_dir_all(shot.parent().unwrap()).expect("screenshot dir");
+    fs::write(&shot, &png).expect("write screenshot");
+    println!("screenshot: {}", shot.display());
+    let severe = browser.severe_entries();
+    assert!(
+        severe.is_empty(),
+        "console errors:\n{}",
+        pretty_entries(&severe)
+    );
+
+    // Download the workbook.
+    browser.click("a[href$='workbook.xlsx']");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let workbook = loop {
+        let done = fs::read_dir(&downloads)
+            .expect("downloads")
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .find(|p| p.extension().is_some_and(|e| e == "xlsx"));
+        if let Some(p) = done {
+            break p;
+        }
+        assert!(Instant::now() < deadline, "no workbook downloaded in 60 s");
+        thread::sleep(Duration::from_millis(200));
+    };
+    let bytes = fs::read(&workbook).expect("workbook");
+    assert!(
+        bytes.starts_with(b"PK") && bytes.len() > 10_000,
+        "{} is not a workbook",
+        workbook.display()
+    );
+    drop(browser);
+    drop(server);
+}
+
 /// A chromedriver process with one Chromium session. Dropping it ends the session and the
 /// processes, also when an assertion has failed.
 struct Browser {
@@ -174,7 +277,8 @@ struct Browser {
 }
 
 impl Browser {
-    fn start() -> Browser {
+    /// A browser; downloads go to `downloads` when given.
+    fn start(downloads: Option<&Path>) -> Browser {
         let chromedriver = find_program(&["chromedriver"], "/usr/bin/chromedriver");
         let chromium = find_program(&["chromium", "chromium-browser"], "/usr/bin/chromium");
         let scratch = tempfile::tempdir().expect("temp dir");
@@ -214,7 +318,7 @@ impl Browser {
                     profile,
                     _scratch: scratch,
                 };
-                browser.new_session(&chromium);
+                browser.new_session(&chromium, downloads);
                 return browser;
             }
             let _ = driver.kill();
@@ -228,10 +332,16 @@ impl Browser {
         );
     }
 
-    fn new_session(&mut self, chromium: &Path) {
+    fn new_session(&mut self, chromium: &Path, downloads: Option<&Path>) {
         let mut args: Vec<String> = CHROMIUM_ARGS.iter().map(|a| a.to_string()).collect();
         args.push(format!("--user-data-dir={}", self.profile.display()));
-        let options = json!({"binary": chromium, "args": args});
+        let mut options = json!({"binary": chromium, "args": args});
+        if let Some(dir) = downloads {
+            options["prefs"] = json!({
+                "download.default_directory": dir,
+                "download.prompt_for_download": false,
+            });
+        }
         let caps = json!({"capabilities": {"alwaysMatch": {
             "browserName": "chrome",
             "goog:chromeOptions": options,
@@ -247,6 +357,88 @@ impl Browser {
             });
         let id = value["sessionId"].as_str().expect("session id");
         self.session = Some(id.to_string());
+        if let Some(dir) = downloads {
+            // Headless Chromium takes downloads only when told where, by the protocol too.
+            let allow = json!({"cmd": "Browser.setDownloadBehavior", "params": {
+                "behavior": "allow", "downloadPath": dir}});
+            if let Err(e) = self.session_request("POST", "goog/cdp/execute", Some(allow)) {
+                eprintln!("Browser.setDownloadBehavior: {e}; relying on the download prefs");
+            }
+        }
+    }
+
+    /// The element `css` selects (the first); fails naming the selector and the page.
+    fn find(&self, css: &str) -> Value {
+        let found = self
+            .session_request(
+                "POST",
+                "element",
+                Some(json!({"using": "css selector", "value": css})),
+            )
+            .unwrap_or_else(|e| panic!("no `{css}` on {}: {e}", self.page_text()));
+        json!({ ELEMENT_KEY: found[ELEMENT_KEY] })
+    }
+
+    fn element_id(element: &Value) -> String {
+        element[ELEMENT_KEY]
+            .as_str()
+            .expect("element id")
+            .to_string()
+    }
+
+    /// Types `text` into the element `css` selects (for a file input: the file's path).
+    fn type_into(&self, css: &str, text: &str) {
+        let id = Browser::element_id(&self.find(css));
+        self.cmd(
+            "POST",
+            &format!("element/{id}/value"),
+            json!({ "text": text }),
+        );
+    }
+
+    /// Clicks the element `css` selects.
+    fn click(&self, css: &str) {
+        let id = Browser::element_id(&self.find(css));
+        self.cmd("POST", &format!("element/{id}/click"), json!({}));
+    }
+
+    /// The visible text of the page.
+    fn page_text(&self) -> String {
+        self.session_request(
+            "POST",
+            "execute/sync",
+            Some(json!({"script": "return document.body ? document.body.innerText : ''", "args": []})),
+        )
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+    }
+
+    /// Waits until the page's text contains `text`; fails after `secs` seconds with the text.
+    fn wait_for_text(&self, text: &str, secs: u64) {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            let page = self.page_text();
+            if page.contains(text) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "`{text}` did not appear in {secs} s; the page says:\n{page}"
+            );
+            thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    /// The console's SEVERE entries so far.
+    fn severe_entries(&self) -> Vec<Value> {
+        let log = self.cmd("POST", "se/log", json!({"type": "browser"}));
+        log.as_array()
+            .expect("log entries")
+            .iter()
+            .filter(|e| e["level"] == "SEVERE")
+            .cloned()
+            .collect()
     }
 
     /// Navigates and waits for the page to load (the default page-load strategy, "normal").

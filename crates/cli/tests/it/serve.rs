@@ -1,5 +1,6 @@
 //! `levelfield admin create-user` and `levelfield serve` as processes: accounts made from the
-//! command line, the server on a real loopback socket, and a restart keeping the store.
+//! command line, the server on a real loopback socket, a restart keeping the store, and a
+//! `kill -9` in the middle of a run.
 
 use std::{
     io::Write,
@@ -11,9 +12,9 @@ use std::{
 
 use serde_json::{Value, json};
 
-const PASSWORD: &str = "a long enough password";
+pub(crate) const PASSWORD: &str = "a long enough password";
 
-fn create_user(data: &Path, username: &str, role: &str, password: &str) -> Output {
+pub(crate) fn create_user(data: &Path, username: &str, role: &str, password: &str) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_levelfield"))
         .args(["admin", "create-user", "--data-dir"])
         .arg(data)
@@ -35,7 +36,7 @@ fn free_port() -> u16 {
 }
 
 /// The server process, killed when dropped.
-struct Server(Child, String);
+pub(crate) struct Server(pub(crate) Child, pub(crate) String);
 
 impl Drop for Server {
     fn drop(&mut self) {
@@ -44,7 +45,7 @@ impl Drop for Server {
     }
 }
 
-fn start(data: &Path) -> Server {
+pub(crate) fn start(data: &Path) -> Server {
     let port = free_port();
     let child = Command::new(env!("CARGO_BIN_EXE_levelfield"))
         .args(["serve", "--data-dir"])
@@ -132,4 +133,152 @@ fn accounts_from_the_command_line_and_the_api_on_a_socket() {
         .call()
         .unwrap();
     assert_eq!(res.status().as_u16(), 200);
+}
+
+fn token(server: &Server, user: &str) -> String {
+    let (status, body) = post_json(
+        &format!("{}/api/v1/tokens", server.1),
+        &json!({"username": user, "password": PASSWORD}),
+    );
+    assert_eq!(status, 201, "{body}");
+    body["token"].as_str().unwrap().to_string()
+}
+
+fn get(server: &Server, path: &str, token: &str) -> (u16, Vec<u8>) {
+    let mut res = agent()
+        .get(&format!("{}{path}", server.1))
+        .header("Authorization", &format!("Bearer {token}"))
+        .call()
+        .unwrap();
+    let status = res.status().as_u16();
+    (status, res.body_mut().read_to_vec().unwrap_or_default())
+}
+
+fn get_json(server: &Server, path: &str, token: &str) -> Value {
+    let (status, body) = get(server, path, token);
+    assert_eq!(status, 200, "{path}");
+    serde_json::from_slice(&body).unwrap()
+}
+
+fn upload(server: &Server, token: &str, file: &Path) {
+    let name = file.file_name().unwrap().to_str().unwrap();
+    let mut res = agent()
+        .post(&format!("{}/api/v1/datasets?name={name}", server.1))
+        .header("Authorization", &format!("Bearer {token}"))
+        .send(std::fs::read(file).unwrap())
+        .unwrap();
+    let status = res.status().as_u16();
+    assert_eq!(status, 201, "{}", res.body_mut().read_to_string().unwrap());
+}
+
+fn start_run(server: &Server, token: &str) -> i64 {
+    let mut res = agent()
+        .post(&format!("{}/api/v1/runs", server.1))
+        .header("Authorization", &format!("Bearer {token}"))
+        .header("Content-Type", "application/json")
+        .send(json!({"spec": "pcref"}).to_string())
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 202);
+    let run: Value = serde_json::from_str(&res.body_mut().read_to_string().unwrap()).unwrap();
+    run["id"].as_i64().unwrap()
+}
+
+fn wait_for(server: &Server, token: &str, id: i64, until: &[&str]) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(300);
+    loop {
+        let run = get_json(server, &format!("/api/v1/runs/{id}"), token);
+        if until.contains(&run["status"].as_str().unwrap()) {
+            return run;
+        }
+        assert!(Instant::now() < deadline, "run {id} stuck: {run}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+fn folder_names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn a_run_killed_mid_way_is_marked_failed_on_restart_and_earlier_results_stay() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let synth = tmp.path().join("synth");
+    let o = Command::new(env!("CARGO_BIN_EXE_levelfield"))
+        .args(["synth", "--rows", "600000", "--areas", "30", "--out"])
+        .arg(&synth)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        create_user(&data, "ana", "analyst", PASSWORD)
+            .status
+            .success()
+    );
+
+    let server = start(&data);
+    let ana = token(&server, "ana");
+    upload(&server, &ana, &synth.join("events.parquet"));
+    upload(&server, &ana, &synth.join("population.csv"));
+    let first = start_run(&server, &ana);
+    assert_eq!(
+        wait_for(&server, &ana, first, &["done", "failed"])["status"],
+        "done"
+    );
+    let (status, workbook) = get(&server, &format!("/results/{first}/workbook.xlsx"), &ana);
+    assert_eq!(status, 200);
+
+    // The second run is killed (SIGKILL) while it runs.
+    let second = start_run(&server, &ana);
+    let run = wait_for(&server, &ana, second, &["running", "done", "failed"]);
+    assert_eq!(
+        run["status"], "running",
+        "the run ended before it could be killed: {run}"
+    );
+    let mut server = server;
+    server.0.kill().unwrap();
+    server.0.wait().unwrap();
+    drop(server);
+
+    let server = start(&data);
+    let run = get_json(&server, &format!("/api/v1/runs/{second}"), &ana);
+    assert_eq!(run["status"], "failed", "{run}");
+    assert!(
+        run["message"]
+            .as_str()
+            .unwrap()
+            .contains("stopped during the run")
+    );
+    // Earlier results are intact, byte for byte; the killed run left nothing behind.
+    let (status, again) = get(&server, &format!("/results/{first}/workbook.xlsx"), &ana);
+    assert_eq!((status, again == workbook), (200, true));
+    assert_eq!(get(&server, &format!("/results/{second}"), &ana).0, 404);
+    assert_eq!(
+        folder_names(&data.join("results")),
+        vec![format!("run-{first}")]
+    );
+    assert!(folder_names(&data.join("tmp")).is_empty());
+    // The store is consistent, and the worker takes new runs.
+    let db = rusqlite::Connection::open(data.join("levelfield.sqlite3")).unwrap();
+    let check: String = db
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
+    let fk: i64 = db
+        .query_row("SELECT COUNT(*) FROM pragma_foreign_key_check", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(fk, 0);
+    drop(db);
+    let third = start_run(&server, &ana);
+    assert_eq!(
+        wait_for(&server, &ana, third, &["done", "failed"])["status"],
+        "done"
+    );
 }

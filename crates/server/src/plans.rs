@@ -1,0 +1,453 @@
+//! Action plans: a target on an indicator for one group in one area, set against a run's
+//! results, with an owner and a status. Everyone signed in sees them; analysts make and
+//! update them. Each plan's page shows the latest published value beside its target.
+
+use axum::{
+    Form, Json,
+    extract::{Path as UrlPath, State},
+    http::{HeaderMap, Method, StatusCode},
+    response::{Html, IntoResponse, Redirect, Response},
+};
+use serde::Deserialize;
+
+use crate::{
+    app::{ApiError, AppState, Principal, require},
+    auth::Role,
+    catalogue::{NewPlan, PLAN_STATUSES, Plan},
+    pages::{self, check_csrf, csrf_field, esc, layout, signed_in},
+};
+
+/// A new plan, as the API and the form send it.
+#[derive(Debug, Deserialize)]
+pub struct PlanRequest {
+    /// Title.
+    pub title: String,
+    /// The run whose results it is set against.
+    #[serde(default)]
+    pub run_id: Option<i64>,
+    /// Indicator id.
+    pub indicator_id: String,
+    /// Area code.
+    #[serde(default)]
+    pub area_code: String,
+    /// Dimension label.
+    #[serde(default)]
+    pub dimension: String,
+    /// Group label.
+    #[serde(default)]
+    pub group: String,
+    /// Baseline value.
+    #[serde(default)]
+    pub baseline: Option<f64>,
+    /// Target value.
+    pub target: f64,
+    /// Target period.
+    pub target_period: String,
+    /// Owner.
+    pub owner: String,
+}
+
+/// A change of status.
+#[derive(Debug, Deserialize)]
+pub struct PlanUpdate {
+    /// One of the statuses.
+    pub status: String,
+    /// Notes.
+    #[serde(default)]
+    pub notes: String,
+}
+
+fn invalid(m: String) -> ApiError {
+    ApiError(StatusCode::UNPROCESSABLE_ENTITY, m)
+}
+
+fn text(field: &str, value: &str, max: usize, required: bool) -> Result<String, ApiError> {
+    let v = value.trim();
+    if required && v.is_empty() {
+        return Err(invalid(format!("`{field}` is required")));
+    }
+    if v.chars().count() > max || v.chars().any(char::is_control) {
+        return Err(invalid(format!(
+            "`{field}`: at most {max} characters, no control characters"
+        )));
+    }
+    Ok(v.to_string())
+}
+
+fn check(state: &AppState, r: &PlanRequest) -> Result<NewPlan, ApiError> {
+    if !r.target.is_finite() || r.baseline.is_some_and(|b| !b.is_finite()) {
+        return Err(invalid("`target` and `baseline` must be numbers".into()));
+    }
+    if let Some(run) = r.run_id
+        && state.store().run_results(run)?.is_none()
+    {
+        return Err(invalid(format!(
+            "`run_id`: run {run} has no results; set plans against a finished run"
+        )));
+    }
+    Ok(NewPlan {
+        title: text("title", &r.title, 200, true)?,
+        run_id: r.run_id,
+        indicator_id: text("indicator_id", &r.indicator_id, 100, true)?,
+        area_code: text("area_code", &r.area_code, 100, false)?,
+        dimension: text("dimension", &r.dimension, 100, false)?,
+        group: text("group", &r.group, 200, false)?,
+        baseline: r.baseline,
+        target: r.target,
+        target_period: text("target_period", &r.target_period, 50, true)?,
+        owner: text("owner", &r.owner, 200, true)?,
+    })
+}
+
+fn check_update(u: &PlanUpdate) -> Result<(), ApiError> {
+    if !PLAN_STATUSES.contains(&u.status.as_str()) {
+        return Err(invalid(format!(
+            "`status`: use one of {}",
+            PLAN_STATUSES.join(", ")
+        )));
+    }
+    text("notes", &u.notes, 4000, false).map(|_| ())
+}
+
+fn not_found(id: i64) -> ApiError {
+    ApiError(StatusCode::NOT_FOUND, format!("no plan {id}"))
+}
+
+/// `GET /api/v1/plans` (viewer).
+pub async fn api_list(
+    State(state): State<AppState>,
+    method: Method,
+    headers: HeaderMap,
+) -> Result<Json<Vec<Plan>>, ApiError> {
+    require(&state, &method, &headers, Role::Viewer)?;
+    Ok(Json(state.store().plans()?))
+}
+
+/// `POST /api/v1/plans` (analyst): 201 with the plan.
+pub async fn api_create(
+    State(state): State<AppState>,
+    method: Method,
+    headers: HeaderMap,
+    Json(body): Json<PlanRequest>,
+) -> Result<(StatusCode, Json<Plan>), ApiError> {
+    let p = require(&state, &method, &headers, Role::Analyst)?;
+    let plan = check(&state, &body)?;
+    let id = state.store().create_plan(p.user.id, &plan)?;
+    let plan = state.store().plan(id)?.ok_or_else(|| not_found(id))?;
+    Ok((StatusCode::CREATED, Json(plan)))
+}
+
+/// `GET /api/v1/plans/{id}` (viewer).
+pub async fn api_get(
+    State(state): State<AppState>,
+    method: Method,
+    headers: HeaderMap,
+    UrlPath(id): UrlPath<i64>,
+) -> Result<Json<Plan>, ApiError> {
+    require(&state, &method, &headers, Role::Viewer)?;
+    state
+        .store()
+        .plan(id)?
+        .map(Json)
+        .ok_or_else(|| not_found(id))
+}
+
+/// `PATCH /api/v1/plans/{id}` (analyst): a new status and notes.
+pub async fn api_update(
+    State(state): State<AppState>,
+    method: Method,
+    headers: HeaderMap,
+    UrlPath(id): UrlPath<i64>,
+    Json(body): Json<PlanUpdate>,
+) -> Result<Json<Plan>, ApiError> {
+    let p = require(&state, &method, &headers, Role::Analyst)?;
+    check_update(&body)?;
+    state.store().plan(id)?.ok_or_else(|| not_found(id))?;
+    state
+        .store()
+        .update_plan(p.user.id, id, &body.status, body.notes.trim())?;
+    state
+        .store()
+        .plan(id)?
+        .map(Json)
+        .ok_or_else(|| not_found(id))
+}
+
+fn plan_form(p: &Principal, runs: &[(i64, String)]) -> String {
+    let mut run_options = String::from("<option value=\"\">None</option>");
+    for (id, spec) in runs {
+        run_options.push_str(&format!(
+            "<option value=\"{id}\">Run {id}: {}</option>",
+            esc(spec)
+        ));
+    }
+    format!(
+        "<form method=\"post\" action=\"/plans\">{}\
+<label for=\"p-title\">Title</label><input id=\"p-title\" name=\"title\" required maxlength=\"200\">\
+<label for=\"p-run\">Results it is set against</label><select id=\"p-run\" name=\"run_id\">{run_options}</select>\
+<label for=\"p-ind\">Indicator id</label><input id=\"p-ind\" name=\"indicator_id\" required>\
+<label for=\"p-area\">Area code</label><input id=\"p-area\" name=\"area_code\">\
+<label for=\"p-dim\">Dimension</label><input id=\"p-dim\" name=\"dimension\">\
+<label for=\"p-group\">Group</label><input id=\"p-group\" name=\"group\">\
+<label for=\"p-base\">Baseline value</label><input id=\"p-base\" name=\"baseline\" inputmode=\"decimal\">\
+<label for=\"p-target\">Target value</label><input id=\"p-target\" name=\"target\" inputmode=\"decimal\" required>\
+<label for=\"p-period\">Target period</label><input id=\"p-period\" name=\"target_period\" required>\
+<label for=\"p-owner\">Owner</label><input id=\"p-owner\" name=\"owner\" required>\
+<button type=\"submit\">Add the plan</button></form>",
+        csrf_field(p)
+    )
+}
+
+/// `GET /plans` (viewer): plans, and the form for analysts.
+pub async fn page_list(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let p = match signed_in(&state, &headers, Role::Viewer) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let (plans, runs) = match (state.store().plans(), state.store().runs()) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(e), _) | (_, Err(e)) => return ApiError::from(e).into_response(),
+    };
+    let mut body = String::new();
+    if plans.is_empty() {
+        body.push_str("<p>No action plans yet.</p>");
+    } else {
+        body.push_str("<table class=\"list\"><thead><tr><th scope=\"col\">Plan</th><th scope=\"col\">Indicator</th><th scope=\"col\">Group</th><th scope=\"col\">Target</th><th scope=\"col\">By</th><th scope=\"col\">Owner</th><th scope=\"col\">Status</th></tr></thead><tbody>");
+        for plan in &plans {
+            body.push_str(&format!(
+                "<tr><td><a href=\"/plans/{}\">{}</a></td><td>{}</td><td>{} {}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                plan.id,
+                esc(&plan.title),
+                esc(&plan.indicator_id),
+                esc(&plan.dimension),
+                esc(&plan.group),
+                plan.target,
+                esc(&plan.target_period),
+                esc(&plan.owner),
+                esc(&plan.status)
+            ));
+        }
+        body.push_str("</tbody></table>");
+    }
+    if p.user.role >= Role::Analyst {
+        let done: Vec<(i64, String)> = runs
+            .iter()
+            .filter(|r| r.status == "done")
+            .map(|r| (r.id, r.spec.clone()))
+            .collect();
+        body.push_str("<h2>New plan</h2>");
+        body.push_str(&plan_form(&p, &done));
+    }
+    Html(layout("Action plans", Some(&p), "", &body)).into_response()
+}
+
+/// The plan form's fields (numbers as text, checked here).
+#[derive(Debug, Deserialize)]
+pub struct PlanForm {
+    csrf: String,
+    title: String,
+    #[serde(default)]
+    run_id: String,
+    indicator_id: String,
+    #[serde(default)]
+    area_code: String,
+    #[serde(default)]
+    dimension: String,
+    #[serde(default)]
+    group: String,
+    #[serde(default)]
+    baseline: String,
+    target: String,
+    target_period: String,
+    owner: String,
+}
+
+fn number(field: &str, v: &str) -> Result<Option<f64>, ApiError> {
+    let v = v.trim();
+    if v.is_empty() {
+        return Ok(None);
+    }
+    v.parse::<f64>()
+        .ok()
+        .filter(|x| x.is_finite())
+        .map(Some)
+        .ok_or_else(|| invalid(format!("`{field}`: `{v}` is not a number")))
+}
+
+fn form_error(p: &Principal, e: ApiError) -> Response {
+    pages::status_page(
+        e.0,
+        "Not saved",
+        Some(p),
+        &format!(
+            "<p class=\"error\" role=\"alert\">{}</p><p><a href=\"/plans\">Back to action plans</a></p>",
+            esc(&e.1)
+        ),
+    )
+}
+
+/// `POST /plans` (analyst).
+pub async fn page_create(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<PlanForm>,
+) -> Response {
+    let p = match signed_in(&state, &headers, Role::Analyst) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    if let Err(r) = check_csrf(&p, &form.csrf) {
+        return r;
+    }
+    let made = (|| {
+        let target = number("target", &form.target)?
+            .ok_or_else(|| invalid("`target` is required".into()))?;
+        let request = PlanRequest {
+            title: form.title.clone(),
+            run_id: number("run_id", &form.run_id)?.map(|x| x as i64),
+            indicator_id: form.indicator_id.clone(),
+            area_code: form.area_code.clone(),
+            dimension: form.dimension.clone(),
+            group: form.group.clone(),
+            baseline: number("baseline", &form.baseline)?,
+            target,
+            target_period: form.target_period.clone(),
+            owner: form.owner.clone(),
+        };
+        let plan = check(&state, &request)?;
+        Ok::<_, ApiError>(state.store().create_plan(p.user.id, &plan)?)
+    })();
+    match made {
+        Ok(id) => Redirect::to(&format!("/plans/{id}")).into_response(),
+        Err(e) => form_error(&p, e),
+    }
+}
+
+/// The latest published value of a plan's indicator, area, dimension and group in its run.
+async fn latest(state: &AppState, plan: &Plan) -> Option<(String, f64)> {
+    let run = plan.run_id?;
+    let data = crate::results::data_of(state, run).await.ok()?;
+    let area = if plan.area_code.is_empty() {
+        data.comparator_code()
+    } else {
+        plan.area_code.clone()
+    };
+    data.estimates
+        .iter()
+        .filter(|e| {
+            e.indicator_id == plan.indicator_id
+                && e.area_code == area
+                && (plan.dimension.is_empty() && e.dimension == "Overall"
+                    || e.dimension == plan.dimension && e.group == plan.group)
+        })
+        .filter_map(|e| e.value.map(|v| (e.period.clone(), v)))
+        .max_by(|a, b| a.0.cmp(&b.0))
+}
+
+/// `GET /plans/{id}` (viewer).
+pub async fn page_get(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    UrlPath(id): UrlPath<i64>,
+) -> Response {
+    let p = match signed_in(&state, &headers, Role::Viewer) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let plan = match state.store().plan(id) {
+        Ok(Some(plan)) => plan,
+        Ok(None) => {
+            return pages::status_page(
+                StatusCode::NOT_FOUND,
+                "Not found",
+                Some(&p),
+                "<p>No such plan.</p>",
+            );
+        }
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    let now = match latest(&state, &plan).await {
+        Some((period, v)) => format!("{v:.1} in {}", esc(&period)),
+        None => "not published in the results it was set against".into(),
+    };
+    let mut body = format!(
+        "<dl><dt>Indicator</dt><dd>{}</dd><dt>Area</dt><dd>{}</dd><dt>Group</dt><dd>{} {}</dd><dt>Baseline</dt><dd>{}</dd><dt>Target</dt><dd>{} by {}</dd><dt>Latest value</dt><dd>{now}</dd><dt>Owner</dt><dd>{}</dd><dt>Status</dt><dd>{}</dd><dt>Notes</dt><dd>{}</dd><dt>Last changed</dt><dd>{}</dd></dl>",
+        esc(&plan.indicator_id),
+        esc(if plan.area_code.is_empty() {
+            "the comparator"
+        } else {
+            &plan.area_code
+        }),
+        esc(&plan.dimension),
+        esc(&plan.group),
+        plan.baseline
+            .map(|b| b.to_string())
+            .unwrap_or_else(|| "not given".into()),
+        plan.target,
+        esc(&plan.target_period),
+        esc(&plan.owner),
+        esc(&plan.status),
+        esc(&plan.notes),
+        pages::when(plan.updated_at)
+    );
+    if let Some(run) = plan.run_id {
+        body.push_str(&format!(
+            "<p><a href=\"/results/{run}?indicator={}\">The results it was set against</a></p>",
+            esc(&plan.indicator_id)
+        ));
+    }
+    if p.user.role >= Role::Analyst {
+        let mut options = String::new();
+        for s in PLAN_STATUSES {
+            let sel = if s == plan.status { " selected" } else { "" };
+            options.push_str(&format!("<option{sel}>{s}</option>"));
+        }
+        body.push_str(&format!(
+            "<h2>Update</h2><form method=\"post\" action=\"/plans/{id}\">{}<label for=\"u-status\">Status</label><select id=\"u-status\" name=\"status\">{options}</select><label for=\"u-notes\">Notes</label><textarea id=\"u-notes\" name=\"notes\" rows=\"4\">{}</textarea><button type=\"submit\">Save</button></form>",
+            csrf_field(&p),
+            esc(&plan.notes)
+        ));
+    }
+    Html(layout(&plan.title, Some(&p), "", &body)).into_response()
+}
+
+/// The update form's fields.
+#[derive(Debug, Deserialize)]
+pub struct UpdateForm {
+    csrf: String,
+    status: String,
+    #[serde(default)]
+    notes: String,
+}
+
+/// `POST /plans/{id}` (analyst).
+pub async fn page_update(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    UrlPath(id): UrlPath<i64>,
+    Form(form): Form<UpdateForm>,
+) -> Response {
+    let p = match signed_in(&state, &headers, Role::Analyst) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    if let Err(r) = check_csrf(&p, &form.csrf) {
+        return r;
+    }
+    let update = PlanUpdate {
+        status: form.status,
+        notes: form.notes,
+    };
+    let done = (|| {
+        check_update(&update)?;
+        state.store().plan(id)?.ok_or_else(|| not_found(id))?;
+        state
+            .store()
+            .update_plan(p.user.id, id, &update.status, update.notes.trim())?;
+        Ok::<_, ApiError>(())
+    })();
+    match done {
+        Ok(()) => Redirect::to(&format!("/plans/{id}")).into_response(),
+        Err(e) => form_error(&p, e),
+    }
+}
