@@ -1,6 +1,6 @@
 //! Datasets: an upload (CSV, Parquet or XLSX) is streamed to a temporary file, read, checked
 //! and reported on; only a dataset without errors is stored, typed, as Parquet under the data
-//! folder. The pages and the API share [`receive`] and [`validate`].
+//! folder. The pages and the API share `receive` and [`validate`].
 
 use std::{collections::HashSet, io::Write, path::Path};
 

@@ -393,7 +393,7 @@ fn run_forms(p: &Principal, datasets: &[Dataset]) -> String {
         ));
     }
     out.push_str(&format!(
-        "<h3>Your own spec</h3><p>Paste a spec in TOML (see docs/PROFILES.md). Each file it names binds to the newest dataset of that name.</p><form method=\"post\" action=\"/runs\">{}<label for=\"toml\">Spec</label><textarea id=\"toml\" name=\"toml\" rows=\"14\"></textarea><button type=\"submit\">Run this spec</button></form>",
+        "<h3>Your own spec</h3><p>Paste a spec in TOML (see docs/PROFILE-SPEC.md). Each file it names binds to the newest dataset of that name.</p><form method=\"post\" action=\"/runs\">{}<label for=\"toml\">Spec</label><textarea id=\"toml\" name=\"toml\" rows=\"14\"></textarea><button type=\"submit\">Run this spec</button></form>",
         csrf_field(p)
     ));
     out
