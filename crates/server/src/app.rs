@@ -9,7 +9,8 @@ use std::{
 
 use axum::{
     Form, Json, Router,
-    extract::{DefaultBodyLimit, MatchedPath, Request, State},
+    extract::{DefaultBodyLimit, FromRequestParts, MatchedPath, Request, State},
+    http::request::Parts,
     http::{HeaderMap, HeaderValue, Method, StatusCode, header},
     middleware::{self, Next},
     response::{Html, IntoResponse, Redirect, Response},
@@ -21,7 +22,7 @@ use serde_json::json;
 use crate::{
     auth::{self, Limiter, Role},
     datasets, pages,
-    pages::{esc, layout},
+    pages::{Admin, Viewer, esc, layout},
     plans,
     results::{self, Cache},
     runs::{self, Worker},
@@ -160,6 +161,7 @@ pub fn app(state: AppState) -> Router {
         .route("/results/{id}/{file}", get(results::download))
         .route("/plans", get(plans::page_list).post(plans::page_create))
         .route("/plans/{id}", get(plans::page_get).post(plans::page_update))
+        .route("/users", get(users_page).post(users_add))
         .merge(api)
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(max_body))
@@ -184,15 +186,34 @@ fn needed_role(method: &Method, route: &str) -> Option<Role> {
 async fn api_guard(
     State(state): State<AppState>,
     route: MatchedPath,
-    request: Request,
+    mut request: Request,
     next: Next,
 ) -> Response {
-    if let Some(role) = needed_role(request.method(), route.as_str())
-        && let Err(e) = require(&state, request.method(), request.headers(), role)
-    {
-        return e.into_response();
+    if let Some(role) = needed_role(request.method(), route.as_str()) {
+        match require(&state, request.method(), request.headers(), role) {
+            Ok(p) => {
+                request.extensions_mut().insert(p);
+            }
+            Err(e) => return e.into_response(),
+        }
     }
     next.run(request).await
+}
+
+/// The user of an API request, as the guard authenticated it and checked its role: what an
+/// API handler takes instead of checking credentials itself.
+pub struct ApiUser(pub Principal);
+
+impl FromRequestParts<AppState> for ApiUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<ApiUser, ApiError> {
+        parts
+            .extensions
+            .remove::<Principal>()
+            .map(ApiUser)
+            .ok_or_else(unauthorised)
+    }
 }
 
 /// Headers on every response: no framing, no sniffing, no referrer, and a content security
@@ -252,6 +273,7 @@ fn unauthorised() -> ApiError {
 }
 
 /// How a request was authenticated.
+#[derive(Clone)]
 pub struct Principal {
     /// The user.
     pub user: User,
@@ -531,11 +553,7 @@ async fn signout(
 }
 
 /// `GET /`: the signed-in home page: what the user can do, and the newest results.
-async fn home(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let p = match pages::signed_in(&state, &headers, Role::Viewer) {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
+async fn home(State(state): State<AppState>, Viewer(p): Viewer) -> Response {
     let runs = match state.store().runs() {
         Ok(r) => r,
         Err(e) => return ApiError::from(e).into_response(),
@@ -603,21 +621,15 @@ async fn create_token(
 }
 
 /// `GET /api/v1/me`.
-async fn me(
-    State(state): State<AppState>,
-    method: Method,
-    headers: HeaderMap,
-) -> Result<Json<User>, ApiError> {
-    Ok(Json(require(&state, &method, &headers, Role::Viewer)?.user))
+async fn me(ApiUser(p): ApiUser) -> Json<User> {
+    Json(p.user)
 }
 
 /// `GET /api/v1/users` (admin).
 async fn list_users(
     State(state): State<AppState>,
-    method: Method,
-    headers: HeaderMap,
+    ApiUser(_): ApiUser,
 ) -> Result<Json<Vec<User>>, ApiError> {
-    require(&state, &method, &headers, Role::Admin)?;
     Ok(Json(state.store().users()?))
 }
 
@@ -629,14 +641,8 @@ pub struct NewUser {
     role: String,
 }
 
-/// `POST /api/v1/users` (admin).
-async fn create_user(
-    State(state): State<AppState>,
-    method: Method,
-    headers: HeaderMap,
-    Json(body): Json<NewUser>,
-) -> Result<(StatusCode, Json<User>), ApiError> {
-    let admin = require(&state, &method, &headers, Role::Admin)?;
+/// Checks and adds a user for `admin`: the API and the users page share it.
+async fn add_user(state: &AppState, admin: &User, body: NewUser) -> Result<User, ApiError> {
     let invalid = |m: String| ApiError(StatusCode::UNPROCESSABLE_ENTITY, m);
     auth::check_username(&body.username).map_err(|e| invalid(e.to_string()))?;
     let role = Role::parse(&body.role).ok_or_else(|| {
@@ -650,18 +656,85 @@ async fn create_user(
         .await
         .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
         .map_err(|e| invalid(e.to_string()))?;
-    let user = state
+    Ok(state
         .store()
-        .create_user(&body.username, &hash, role, Some(admin.user.id))?;
+        .create_user(&body.username, &hash, role, Some(admin.id))?)
+}
+
+/// `POST /api/v1/users` (admin).
+async fn create_user(
+    State(state): State<AppState>,
+    ApiUser(admin): ApiUser,
+    Json(body): Json<NewUser>,
+) -> Result<(StatusCode, Json<User>), ApiError> {
+    let user = add_user(&state, &admin.user, body).await?;
     Ok((StatusCode::CREATED, Json(user)))
+}
+
+/// `GET /users` (admin): the users, and a form to add one.
+async fn users_page(State(state): State<AppState>, Admin(p): Admin) -> Response {
+    let users = match state.store().users() {
+        Ok(u) => u,
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    let mut body = String::from(
+        "<table class=\"list\"><thead><tr><th scope=\"col\">User</th><th scope=\"col\">Role</th></tr></thead><tbody>",
+    );
+    for u in &users {
+        body.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td></tr>",
+            esc(&u.username),
+            u.role.as_str()
+        ));
+    }
+    body.push_str(&format!(
+        "</tbody></table><h2>Add a user</h2><form method=\"post\" action=\"/users\">{}<label for=\"u-name\">Username</label><input id=\"u-name\" name=\"username\" required autocomplete=\"off\"><label for=\"u-role\">Role</label><select id=\"u-role\" name=\"role\"><option>viewer</option><option>analyst</option><option>admin</option></select><label for=\"u-pass\">Password (at least 12 characters)</label><input id=\"u-pass\" name=\"password\" type=\"password\" required minlength=\"12\" autocomplete=\"new-password\"><button type=\"submit\">Add the user</button></form>",
+        pages::csrf_field(&p)
+    ));
+    Html(layout("Users", Some(&p), "", &body)).into_response()
+}
+
+/// The users page's form.
+#[derive(Deserialize)]
+pub struct UserForm {
+    csrf: String,
+    username: String,
+    password: String,
+    role: String,
+}
+
+/// `POST /users` (admin).
+async fn users_add(
+    State(state): State<AppState>,
+    Admin(p): Admin,
+    Form(form): Form<UserForm>,
+) -> Response {
+    if let Err(r) = pages::check_csrf(&p, &form.csrf) {
+        return r;
+    }
+    let body = NewUser {
+        username: form.username,
+        password: form.password,
+        role: form.role,
+    };
+    match add_user(&state, &p.user, body).await {
+        Ok(_) => Redirect::to("/users").into_response(),
+        Err(ApiError(status, message)) => pages::status_page(
+            status,
+            "The user was not added",
+            Some(&p),
+            &format!(
+                "<p class=\"error\" role=\"alert\">{}</p><p><a href=\"/users\">Back to users</a></p>",
+                esc(&message)
+            ),
+        ),
+    }
 }
 
 /// `GET /api/v1/audit` (admin).
 async fn audit(
     State(state): State<AppState>,
-    method: Method,
-    headers: HeaderMap,
+    ApiUser(_): ApiUser,
 ) -> Result<Json<Vec<crate::store::AuditEntry>>, ApiError> {
-    require(&state, &method, &headers, Role::Admin)?;
     Ok(Json(state.store().audit_log()?))
 }

@@ -7,7 +7,7 @@ use std::{collections::HashSet, io::Write, path::Path};
 use axum::{
     Json,
     extract::{FromRequest, Multipart, Path as UrlPath, Query, Request, State},
-    http::{HeaderMap, Method, StatusCode, header},
+    http::{StatusCode, header},
     response::{Html, IntoResponse, Response},
 };
 use http_body_util::BodyExt;
@@ -15,10 +15,9 @@ use levelfield_table::{Column, Format, Table};
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    app::{ApiError, AppState, Principal, require},
-    auth::Role,
+    app::{ApiError, ApiUser, AppState, Principal},
     catalogue::Dataset,
-    pages::{self, check_csrf, csrf_field, esc, layout, signed_in},
+    pages::{self, Analyst, check_csrf, csrf_field, esc, layout},
 };
 
 /// What the checks found in an upload.
@@ -471,9 +470,9 @@ async fn upload(
 pub async fn api_upload(
     State(state): State<AppState>,
     Query(query): Query<UploadQuery>,
+    ApiUser(p): ApiUser,
     request: Request,
 ) -> Result<Response, ApiError> {
-    let p = require(&state, request.method(), request.headers(), Role::Analyst)?;
     let report = upload(&state, &p, request, &query, false).await?;
     let status = if !report.errors.is_empty() {
         StatusCode::UNPROCESSABLE_ENTITY
@@ -488,21 +487,17 @@ pub async fn api_upload(
 /// `GET /api/v1/datasets` (analyst).
 pub async fn api_list(
     State(state): State<AppState>,
-    method: Method,
-    headers: HeaderMap,
+    ApiUser(_): ApiUser,
 ) -> Result<Json<Vec<Dataset>>, ApiError> {
-    require(&state, &method, &headers, Role::Analyst)?;
     Ok(Json(state.store().datasets()?))
 }
 
 /// `GET /api/v1/datasets/{id}` (analyst).
 pub async fn api_get(
     State(state): State<AppState>,
-    method: Method,
-    headers: HeaderMap,
+    ApiUser(_): ApiUser,
     UrlPath(id): UrlPath<i64>,
 ) -> Result<Json<Dataset>, ApiError> {
-    require(&state, &method, &headers, Role::Analyst)?;
     state
         .store()
         .dataset(id)?
@@ -572,11 +567,7 @@ fn upload_form(p: &Principal) -> String {
 }
 
 /// `GET /datasets` (analyst): the datasets and the upload form.
-pub async fn page_list(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let p = match signed_in(&state, &headers, Role::Analyst) {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
+pub async fn page_list(State(state): State<AppState>, Analyst(p): Analyst) -> Response {
     let datasets = match state.store().datasets() {
         Ok(d) => d,
         Err(e) => return ApiError::from(e).into_response(),
@@ -607,11 +598,11 @@ pub async fn page_list(State(state): State<AppState>, headers: HeaderMap) -> Res
 }
 
 /// `POST /datasets` (analyst): upload from the page; answers with the validation report.
-pub async fn page_upload(State(state): State<AppState>, request: Request) -> Response {
-    let p = match signed_in(&state, request.headers(), Role::Analyst) {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
+pub async fn page_upload(
+    State(state): State<AppState>,
+    Analyst(p): Analyst,
+    request: Request,
+) -> Response {
     match upload(&state, &p, request, &UploadQuery::default(), true).await {
         Ok(v) => {
             let status = if v.errors.is_empty() {
@@ -642,13 +633,9 @@ pub async fn page_upload(State(state): State<AppState>, request: Request) -> Res
 /// `GET /datasets/{id}` (analyst): a dataset's validation report.
 pub async fn page_get(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Analyst(p): Analyst,
     UrlPath(id): UrlPath<i64>,
 ) -> Response {
-    let p = match signed_in(&state, &headers, Role::Analyst) {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
     match state.store().dataset(id) {
         Ok(Some(d)) => {
             let v: Validation = serde_json::from_value(d.report.clone()).unwrap_or_default();

@@ -2,7 +2,8 @@
 //! the pages use, and the checks every page makes (signed in, role, CSRF on forms).
 
 use axum::{
-    http::{HeaderMap, StatusCode, header},
+    extract::FromRequestParts,
+    http::{HeaderMap, StatusCode, header, request::Parts},
     response::{Html, IntoResponse, Redirect, Response},
 };
 
@@ -67,6 +68,9 @@ pub fn layout(title: &str, who: Option<&Principal>, extra_style: &str, body: &st
                 );
             }
             links.push_str("<a href=\"/plans\">Action plans</a>");
+            if p.user.role >= Role::Admin {
+                links.push_str("<a href=\"/users\">Users</a>");
+            }
             let csrf = p.csrf().unwrap_or_default();
             format!(
                 "<nav class=\"bar\" aria-label=\"Main\"><strong>levelfield</strong>{links}<form method=\"post\" action=\"/signout\"><input type=\"hidden\" name=\"csrf\" value=\"{}\"><span>{} ({}) </span><button type=\"submit\">Sign out</button></form></nav>",
@@ -117,6 +121,39 @@ pub fn signed_in(state: &AppState, headers: &HeaderMap, role: Role) -> Result<Pr
         ));
     }
     Ok(p)
+}
+
+/// The signed-in user of a page open to every role (else the sign-in redirect).
+pub struct Viewer(pub Principal);
+
+/// The signed-in user of a page for analysts and admins (else the sign-in redirect or 403).
+pub struct Analyst(pub Principal);
+
+/// The signed-in user of a page for admins (else the sign-in redirect or 403).
+pub struct Admin(pub Principal);
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Admin, Response> {
+        signed_in(state, &parts.headers, Role::Admin).map(Admin)
+    }
+}
+
+impl FromRequestParts<AppState> for Viewer {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Viewer, Response> {
+        signed_in(state, &parts.headers, Role::Viewer).map(Viewer)
+    }
+}
+
+impl FromRequestParts<AppState> for Analyst {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Analyst, Response> {
+        signed_in(state, &parts.headers, Role::Analyst).map(Analyst)
+    }
 }
 
 /// Checks a form's CSRF field against the session's token (a bearer-token request carries no

@@ -5,16 +5,16 @@
 use axum::{
     Form, Json,
     extract::{Path as UrlPath, State},
-    http::{HeaderMap, Method, StatusCode},
+    http::StatusCode,
     response::{Html, IntoResponse, Redirect, Response},
 };
 use serde::Deserialize;
 
 use crate::{
-    app::{ApiError, AppState, Principal, require},
+    app::{ApiError, ApiUser, AppState, Principal},
     auth::Role,
     catalogue::{NewPlan, PLAN_STATUSES, Plan},
-    pages::{self, check_csrf, csrf_field, esc, layout, signed_in},
+    pages::{self, Analyst, Viewer, check_csrf, csrf_field, esc, layout},
 };
 
 /// A new plan, as the API and the form send it.
@@ -116,21 +116,17 @@ fn not_found(id: i64) -> ApiError {
 /// `GET /api/v1/plans` (viewer).
 pub async fn api_list(
     State(state): State<AppState>,
-    method: Method,
-    headers: HeaderMap,
+    ApiUser(_): ApiUser,
 ) -> Result<Json<Vec<Plan>>, ApiError> {
-    require(&state, &method, &headers, Role::Viewer)?;
     Ok(Json(state.store().plans()?))
 }
 
 /// `POST /api/v1/plans` (analyst): 201 with the plan.
 pub async fn api_create(
     State(state): State<AppState>,
-    method: Method,
-    headers: HeaderMap,
+    ApiUser(p): ApiUser,
     Json(body): Json<PlanRequest>,
 ) -> Result<(StatusCode, Json<Plan>), ApiError> {
-    let p = require(&state, &method, &headers, Role::Analyst)?;
     let plan = check(&state, &body)?;
     let id = state.store().create_plan(p.user.id, &plan)?;
     let plan = state.store().plan(id)?.ok_or_else(|| not_found(id))?;
@@ -140,11 +136,9 @@ pub async fn api_create(
 /// `GET /api/v1/plans/{id}` (viewer).
 pub async fn api_get(
     State(state): State<AppState>,
-    method: Method,
-    headers: HeaderMap,
+    ApiUser(_): ApiUser,
     UrlPath(id): UrlPath<i64>,
 ) -> Result<Json<Plan>, ApiError> {
-    require(&state, &method, &headers, Role::Viewer)?;
     state
         .store()
         .plan(id)?
@@ -155,12 +149,10 @@ pub async fn api_get(
 /// `PATCH /api/v1/plans/{id}` (analyst): a new status and notes.
 pub async fn api_update(
     State(state): State<AppState>,
-    method: Method,
-    headers: HeaderMap,
+    ApiUser(p): ApiUser,
     UrlPath(id): UrlPath<i64>,
     Json(body): Json<PlanUpdate>,
 ) -> Result<Json<Plan>, ApiError> {
-    let p = require(&state, &method, &headers, Role::Analyst)?;
     check_update(&body)?;
     state.store().plan(id)?.ok_or_else(|| not_found(id))?;
     state
@@ -199,11 +191,7 @@ fn plan_form(p: &Principal, runs: &[(i64, String)]) -> String {
 }
 
 /// `GET /plans` (viewer): plans, and the form for analysts.
-pub async fn page_list(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let p = match signed_in(&state, &headers, Role::Viewer) {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
+pub async fn page_list(State(state): State<AppState>, Viewer(p): Viewer) -> Response {
     let (plans, runs) = match (state.store().plans(), state.store().runs()) {
         (Ok(a), Ok(b)) => (a, b),
         (Err(e), _) | (_, Err(e)) => return ApiError::from(e).into_response(),
@@ -289,13 +277,9 @@ fn form_error(p: &Principal, e: ApiError) -> Response {
 /// `POST /plans` (analyst).
 pub async fn page_create(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Analyst(p): Analyst,
     Form(form): Form<PlanForm>,
 ) -> Response {
-    let p = match signed_in(&state, &headers, Role::Analyst) {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
     if let Err(r) = check_csrf(&p, &form.csrf) {
         return r;
     }
@@ -347,13 +331,9 @@ async fn latest(state: &AppState, plan: &Plan) -> Option<(String, f64)> {
 /// `GET /plans/{id}` (viewer).
 pub async fn page_get(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Viewer(p): Viewer,
     UrlPath(id): UrlPath<i64>,
 ) -> Response {
-    let p = match signed_in(&state, &headers, Role::Viewer) {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
     let plan = match state.store().plan(id) {
         Ok(Some(plan)) => plan,
         Ok(None) => {
@@ -423,14 +403,10 @@ pub struct UpdateForm {
 /// `POST /plans/{id}` (analyst).
 pub async fn page_update(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Analyst(p): Analyst,
     UrlPath(id): UrlPath<i64>,
     Form(form): Form<UpdateForm>,
 ) -> Response {
-    let p = match signed_in(&state, &headers, Role::Analyst) {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
     if let Err(r) = check_csrf(&p, &form.csrf) {
         return r;
     }

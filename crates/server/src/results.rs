@@ -12,16 +12,15 @@ use std::{
 use axum::{
     Json,
     extract::{Path as UrlPath, Query, State},
-    http::{HeaderMap, HeaderValue, Method, StatusCode, header},
+    http::{HeaderValue, StatusCode, header},
     response::{Html, IntoResponse, Response},
 };
 use levelfield_report::{Meta, ProfileData, html::View};
 use serde::Deserialize;
 
 use crate::{
-    app::{ApiError, AppState, require},
-    auth::Role,
-    pages::{self, esc, layout, signed_in},
+    app::{ApiError, ApiUser, AppState},
+    pages::{self, Viewer, esc, layout},
 };
 
 /// The metadata file in a results folder.
@@ -307,11 +306,7 @@ fn dashboard(id: i64, data: &ProfileData, f: &Filter) -> String {
 }
 
 /// `GET /results` (viewer): finished runs.
-pub async fn page_list(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let p = match signed_in(&state, &headers, Role::Viewer) {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
+pub async fn page_list(State(state): State<AppState>, Viewer(p): Viewer) -> Response {
     let runs = match state.store().runs() {
         Ok(r) => r,
         Err(e) => return ApiError::from(e).into_response(),
@@ -339,14 +334,10 @@ pub async fn page_list(State(state): State<AppState>, headers: HeaderMap) -> Res
 /// `GET /results/{id}` (viewer): the dashboard.
 pub async fn page_get(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Viewer(p): Viewer,
     UrlPath(id): UrlPath<i64>,
     Query(filter): Query<Filter>,
 ) -> Response {
-    let p = match signed_in(&state, &headers, Role::Viewer) {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
     let key = format!("{id}?{}", filter.query());
     let content = match state.results().page(&key) {
         Some(c) => c,
@@ -391,14 +382,10 @@ fn attachment(content_type: &'static str, name: &str, bytes: Vec<u8>) -> Respons
 /// `workbook.xlsx` or `report.html`.
 pub async fn download(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Viewer(p): Viewer,
     UrlPath((id, file)): UrlPath<(i64, String)>,
     Query(filter): Query<Filter>,
 ) -> Response {
-    let p = match signed_in(&state, &headers, Role::Viewer) {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
     let folder = match state.store().run_results(id) {
         Ok(Some(f)) => f,
         Ok(None) => {
@@ -499,11 +486,9 @@ pub async fn download(
 /// `GET /api/v1/results/{id}/{table}` (viewer): one of the run's tables as JSON rows.
 pub async fn api_table(
     State(state): State<AppState>,
-    method: Method,
-    headers: HeaderMap,
+    ApiUser(_): ApiUser,
     UrlPath((id, stem)): UrlPath<(i64, String)>,
 ) -> Result<Response, ApiError> {
-    require(&state, &method, &headers, Role::Viewer)?;
     if !TABLES.contains(&stem.as_str()) {
         return Err(ApiError(
             StatusCode::NOT_FOUND,
@@ -526,11 +511,9 @@ pub async fn api_table(
 /// `GET /api/v1/results/{id}` (viewer): the run's metadata (`profile.json`).
 pub async fn api_meta(
     State(state): State<AppState>,
-    method: Method,
-    headers: HeaderMap,
+    ApiUser(_): ApiUser,
     UrlPath(id): UrlPath<i64>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    require(&state, &method, &headers, Role::Viewer)?;
     let data = data_of(&state, id).await?;
     Ok(Json(
         serde_json::from_str(&data.meta.to_json()).unwrap_or_default(),

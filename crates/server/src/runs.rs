@@ -12,7 +12,7 @@ use std::{
 use axum::{
     Form, Json,
     extract::{Path as UrlPath, State},
-    http::{HeaderMap, Method, StatusCode},
+    http::StatusCode,
     response::{Html, IntoResponse, Redirect, Response},
 };
 use levelfield_engine::pipeline::{self, STAGES};
@@ -21,10 +21,9 @@ use levelfield_report::ProfileData;
 use serde::Deserialize;
 
 use crate::{
-    app::{ApiError, AppState, Principal, require},
-    auth::Role,
+    app::{ApiError, ApiUser, AppState, Principal},
     catalogue::{Dataset, Run},
-    pages::{self, check_csrf, csrf_field, esc, layout, signed_in},
+    pages::{self, Analyst, Viewer, check_csrf, csrf_field, esc, layout},
 };
 
 /// Stages a run reports: the pipeline's and the writing of its results.
@@ -263,11 +262,9 @@ fn start(state: &AppState, p: &Principal, request: &RunRequest) -> Result<i64, A
 /// `POST /api/v1/runs` (analyst): 202 with the run.
 pub async fn api_start(
     State(state): State<AppState>,
-    method: Method,
-    headers: HeaderMap,
+    ApiUser(p): ApiUser,
     Json(body): Json<RunRequest>,
 ) -> Result<(StatusCode, Json<Run>), ApiError> {
-    let p = require(&state, &method, &headers, Role::Analyst)?;
     let id = start(&state, &p, &body)?;
     let run = state.store().run(id)?.ok_or_else(|| not_found(id))?;
     Ok((StatusCode::ACCEPTED, Json(run)))
@@ -280,21 +277,17 @@ fn not_found(id: i64) -> ApiError {
 /// `GET /api/v1/runs` (viewer).
 pub async fn api_list(
     State(state): State<AppState>,
-    method: Method,
-    headers: HeaderMap,
+    ApiUser(_): ApiUser,
 ) -> Result<Json<Vec<Run>>, ApiError> {
-    require(&state, &method, &headers, Role::Viewer)?;
     Ok(Json(state.store().runs()?))
 }
 
 /// `GET /api/v1/runs/{id}` (viewer): status and progress.
 pub async fn api_get(
     State(state): State<AppState>,
-    method: Method,
-    headers: HeaderMap,
+    ApiUser(_): ApiUser,
     UrlPath(id): UrlPath<i64>,
 ) -> Result<Json<Run>, ApiError> {
-    require(&state, &method, &headers, Role::Viewer)?;
     state
         .store()
         .run(id)?
@@ -400,11 +393,7 @@ fn run_forms(p: &Principal, datasets: &[Dataset]) -> String {
 }
 
 /// `GET /runs` (analyst): start a run; the list of runs.
-pub async fn page_list(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let p = match signed_in(&state, &headers, Role::Analyst) {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
+pub async fn page_list(State(state): State<AppState>, Analyst(p): Analyst) -> Response {
     let (datasets, runs) = match (state.store().datasets(), state.store().runs()) {
         (Ok(d), Ok(r)) => (d, r),
         (Err(e), _) | (_, Err(e)) => return ApiError::from(e).into_response(),
@@ -420,13 +409,9 @@ pub async fn page_list(State(state): State<AppState>, headers: HeaderMap) -> Res
 /// `POST /runs` (analyst): queues the run and shows its page.
 pub async fn page_start(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Analyst(p): Analyst,
     Form(form): Form<RunForm>,
 ) -> Response {
-    let p = match signed_in(&state, &headers, Role::Analyst) {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
     if let Err(r) = check_csrf(&p, &form.csrf) {
         return r;
     }
@@ -458,13 +443,9 @@ pub async fn page_start(
 /// `GET /runs/{id}` (viewer): a run's status, with live progress while it runs.
 pub async fn page_get(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Viewer(p): Viewer,
     UrlPath(id): UrlPath<i64>,
 ) -> Response {
-    let p = match signed_in(&state, &headers, Role::Viewer) {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
     let run = match state.store().run(id) {
         Ok(Some(r)) => r,
         Ok(None) => {

@@ -151,6 +151,7 @@ async fn pages_send_strangers_to_sign_in_and_refuse_the_wrong_role() {
         ("/results/1/workbook.xlsx", Role::Viewer),
         ("/plans", Role::Viewer),
         ("/plans/1", Role::Viewer),
+        ("/users", Role::Admin),
     ];
     let (jar, _) = t.session("vic").await;
     for (path, needs) in pages {
@@ -179,6 +180,35 @@ async fn pages_send_strangers_to_sign_in_and_refuse_the_wrong_role() {
             .starts_with("text/javascript")
     );
     assert!(js.contains("/api/v1/runs/"));
+}
+
+#[tokio::test]
+async fn admins_add_users_on_the_users_page() {
+    let t = setup();
+    let (jar, csrf) = t.session("admin").await;
+    let (status, _, html) = t.send(get_with_cookie("/users", &jar)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("<td>vic</td><td>viewer</td>"));
+    let body = |c: &str| {
+        format!("username=new.analyst&role=analyst&password=a+long+enough+password&csrf={c}")
+    };
+    let (status, _, _) = t.send(form("/users", &jar, &body("0"))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, html) = t
+        .send(form(
+            "/users",
+            &jar,
+            &format!("username=x&role=analyst&password=short&csrf={csrf}"),
+        ))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("at least 12 characters"), "{html}");
+    let (status, _, _) = t.send(form("/users", &jar, &body(&csrf))).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let _ = t.token("new.analyst").await;
+    let (ajar, acsrf) = t.session("ana").await;
+    let (status, _, _) = t.send(form("/users", &ajar, &body(&acsrf))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
 }
 
 #[tokio::test]

@@ -282,6 +282,50 @@ async fn uploads_are_checked_before_anything_is_stored() {
     assert_eq!(uploads, 4);
 }
 
+/// A request body that sends a part of a file and then fails, as a client that goes away does.
+struct CutOff(bool);
+
+impl http_body::Body for CutOff {
+    type Data = axum::body::Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        if self.0 {
+            return std::task::Poll::Ready(Some(Err(std::io::Error::other(
+                "the client went away",
+            ))));
+        }
+        self.0 = true;
+        let part = axum::body::Bytes::from_static(b"period,age\n2024-25,34\n2024-25,");
+        std::task::Poll::Ready(Some(Ok(http_body::Frame::data(part))))
+    }
+}
+
+#[tokio::test]
+async fn an_upload_cut_off_half_way_leaves_nothing_behind() {
+    let t = setup();
+    let ana = t.token("ana").await;
+    let request = Request::post("/api/v1/datasets?name=half.csv")
+        .header(header::AUTHORIZATION, format!("Bearer {ana}"))
+        .body(Body::new(CutOff(false)))
+        .unwrap();
+    let (status, _, body) = t.send(request).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body.contains("cut off"));
+    assert!(tmp_is_empty(&t));
+    let (_, list) = t.json("GET", "/api/v1/datasets", Some(&ana), None).await;
+    assert_eq!(list, json!([]));
+    assert!(
+        std::fs::read_dir(t.state.data_dir().join("datasets"))
+            .unwrap()
+            .next()
+            .is_none()
+    );
+}
+
 #[tokio::test]
 async fn a_run_binds_datasets_and_publishes_results_viewers_can_see() {
     let t = setup();
