@@ -415,22 +415,7 @@ pub fn funnel_plot(
         y1: y_hi.min(u_hi + span * 0.6),
     };
     y_axis(&mut svg, &f, y_label);
-    for t in ticks(f.x0, f.x1) {
-        let _ = write!(
-            svg,
-            r##"<text x="{:.1}" y="{:.1}" text-anchor="middle" font-size="10" fill="#333333">{}</text>"##,
-            f.x(t),
-            HEIGHT - BOTTOM + 16.0,
-            fmt_tick(t)
-        );
-    }
-    let _ = write!(
-        svg,
-        r##"<text x="{:.1}" y="{:.1}" text-anchor="middle" fill="#333333">{}</text>"##,
-        (LEFT + WIDTH - RIGHT) / 2.0,
-        HEIGHT - 12.0,
-        esc(x_label)
-    );
+    x_axis(&mut svg, &f, x_label);
     let clip = |v: f64| v.clamp(f.y0, f.y1);
     let n_levels = limits.first().map_or(0, |l| l.1.len());
     for k in 0..n_levels {
@@ -453,13 +438,44 @@ pub fn funnel_plot(
         None,
         1.2,
     );
-    // Label at most the eight outliers farthest from the target, so labels stay legible; the
-    // rest are named in their point's tooltip and in the data table.
+    unit_points(&mut svg, &f, units, |u| (u.value - target).abs());
+    document(HEIGHT, title, &desc, &svg)
+}
+
+/// The x axis: ticks below the plot and its label.
+fn x_axis(svg: &mut String, f: &Frame, label: &str) {
+    for t in ticks(f.x0, f.x1) {
+        let _ = write!(
+            svg,
+            r##"<text x="{:.1}" y="{:.1}" text-anchor="middle" font-size="10" fill="#333333">{}</text>"##,
+            f.x(t),
+            HEIGHT - BOTTOM + 16.0,
+            fmt_tick(t)
+        );
+    }
+    let _ = write!(
+        svg,
+        r##"<text x="{:.1}" y="{:.1}" text-anchor="middle" fill="#333333">{}</text>"##,
+        (LEFT + WIDTH - RIGHT) / 2.0,
+        HEIGHT - 12.0,
+        esc(label)
+    );
+}
+
+/// Units as points at (size, value), outliers enlarged in orange; at most the eight outliers
+/// with the largest `distance` are labelled, so labels stay legible (the rest are named in
+/// their point's tooltip and in the data table). Values are clipped to the frame.
+fn unit_points(
+    svg: &mut String,
+    f: &Frame,
+    units: &[FunnelUnit],
+    distance: impl Fn(&FunnelUnit) -> f64,
+) {
     let mut far: Vec<(usize, f64)> = units
         .iter()
         .enumerate()
         .filter(|(_, u)| u.outlier)
-        .map(|(k, u)| (k, (u.value - target).abs()))
+        .map(|(k, u)| (k, distance(u)))
         .collect();
     far.sort_by(|a, b| b.1.total_cmp(&a.1));
     let labelled: Vec<usize> = far.iter().take(MAX_FUNNEL_LABELS).map(|x| x.0).collect();
@@ -469,7 +485,7 @@ pub fn funnel_plot(
         } else {
             (BLUE, 3.5)
         };
-        let (cx, cy) = (f.x(u.size), f.y(clip(u.value)));
+        let (cx, cy) = (f.x(u.size), f.y(u.value.clamp(f.y0, f.y1)));
         let _ = write!(
             svg,
             r##"<circle cx="{cx:.1}" cy="{cy:.1}" r="{r}" fill="{colour}"><title>{}: {}</title></circle>"##,
@@ -486,6 +502,70 @@ pub fn funnel_plot(
             );
         }
     }
+}
+
+/// A scatter chart of units: the determinant (`size`) across, the indicator (`value`) up, the
+/// fitted line `(intercept, slope)` over the units' range, and the units the line fits worst
+/// (`outlier`) enlarged and labelled, at most eight.
+pub fn scatter(
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    units: &[FunnelUnit],
+    line: Option<(f64, f64)>,
+) -> String {
+    let mut svg = String::new();
+    let n_out = units.iter().filter(|u| u.outlier).count();
+    let fitted = |x: f64| line.map(|(a, b)| a + b * x);
+    let desc = match line {
+        Some((a, b)) => format!(
+            "Scatter chart of {} units with the fitted line y = {} + {} x; {n_out} unit(s) lie far from the line.",
+            units.len(),
+            fmt_tick(a),
+            fmt_tick(b)
+        ),
+        None => format!("Scatter chart of {} units.", units.len()),
+    };
+    let finite = units
+        .iter()
+        .filter(|u| u.size.is_finite() && u.value.is_finite());
+    let (x_lo, x_hi) = finite
+        .clone()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), u| {
+            (a.min(u.size), b.max(u.size))
+        });
+    let (y_lo, y_hi) = finite
+        .clone()
+        .map(|u| u.value)
+        .chain([x_lo, x_hi].into_iter().filter_map(fitted))
+        .filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+            (a.min(v), b.max(v))
+        });
+    if !x_lo.is_finite() || !y_lo.is_finite() {
+        return document(HEIGHT, title, &desc, &svg);
+    }
+    let (xs, ys) = ((x_hi - x_lo).max(1e-9), (y_hi - y_lo).max(1e-9));
+    let f = Frame {
+        x0: x_lo - xs * 0.05,
+        x1: x_hi + xs * 0.05,
+        y0: y_lo - ys * 0.08,
+        y1: y_hi + ys * 0.08,
+    };
+    y_axis(&mut svg, &f, y_label);
+    x_axis(&mut svg, &f, x_label);
+    if let (Some(y0), Some(y1)) = (fitted(x_lo), fitted(x_hi)) {
+        polyline(
+            &mut svg,
+            &[(f.x(x_lo), f.y(y0)), (f.x(x_hi), f.y(y1))],
+            "#000000",
+            None,
+            1.5,
+        );
+    }
+    unit_points(&mut svg, &f, units, |u| {
+        fitted(u.size).map_or(0.0, |y| (u.value - y).abs())
+    });
     document(HEIGHT, title, &desc, &svg)
 }
 

@@ -45,6 +45,10 @@ pub enum Command {
     Synth(SynthArgs),
     /// Renders a profile folder as a self-contained HTML report and an XLSX workbook.
     Report(ReportArgs),
+    /// The association across areas between an area-level determinant (a file's column; a
+    /// Fingertips download works as it is) and an indicator of a profile: population-weighted
+    /// regression with intervals, correlation, and the areas the line fits worst.
+    Associate(AssociateArgs),
     /// The demo: NHS England's published Mental Health Act figures as tables, report and workbook.
     Demo(DemoArgs),
     /// Runs the web app: sign-in, roles and the JSON API under /api/v1.
@@ -101,6 +105,43 @@ pub struct ReportArgs {
     /// The HTML file to write (default: DIR/report.html); the workbook goes beside it as .xlsx.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+}
+
+/// Options for `levelfield associate`.
+#[derive(Debug, Args, Clone)]
+pub struct AssociateArgs {
+    /// The folder `levelfield profile --out` wrote.
+    #[arg(long, value_name = "DIR")]
+    pub profile: PathBuf,
+    /// The indicator's id.
+    #[arg(long, value_name = "ID")]
+    pub indicator: String,
+    /// The period of the indicator (default: the latest with area estimates).
+    #[arg(long, value_name = "PERIOD")]
+    pub period: Option<String>,
+    /// The determinant: a CSV, Parquet or XLSX file with an `area_code` (or Fingertips'
+    /// `Area Code`) column, and the column of values, as FILE:COLUMN.
+    #[arg(long, value_name = "FILE:COL")]
+    pub determinant: String,
+    /// The determinant's name in outputs, with its unit (default: the column's name).
+    #[arg(long, value_name = "TEXT")]
+    pub name: Option<String>,
+    /// The period of a Fingertips determinant (`Time period`; default: its latest).
+    #[arg(long, value_name = "PERIOD")]
+    pub determinant_period: Option<String>,
+    /// Keep only the determinant's rows where COLUMN equals VALUE (repeatable), e.g. Sex=Persons.
+    #[arg(long, value_name = "COL=VALUE")]
+    pub determinant_filter: Vec<String>,
+    /// Write the fit (one row) to this file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Write each area's values, fitted value and studentised residual (the layout of a
+    /// profile's associations.csv, so the report shows it when placed in the profile folder).
+    #[arg(long, value_name = "FILE")]
+    pub points: Option<PathBuf>,
+    /// Draw the scatter chart with the fitted line as an SVG file.
+    #[arg(long, value_name = "FILE")]
+    pub svg: Option<PathBuf>,
 }
 
 /// Options for `levelfield demo`.

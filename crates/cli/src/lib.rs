@@ -6,6 +6,7 @@
 #![deny(missing_docs)]
 
 mod args;
+mod associate;
 mod equity;
 mod error;
 mod funnel;
@@ -37,6 +38,7 @@ pub fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Check(args) => profile::check(&args),
         Command::Synth(args) => profile::synth(&args),
         Command::Report(args) => report::run(&args),
+        Command::Associate(args) => associate::run(&args),
         Command::Demo(args) => report::demo(&args),
         Command::Serve(args) => serve::serve(&args),
         Command::Admin(command) => serve::admin(&command),

@@ -18,12 +18,13 @@ pub(crate) const REPORT_FILE: &str = "report.html";
 /// The workbook's file name inside an output folder.
 pub(crate) const WORKBOOK_FILE: &str = "workbook.xlsx";
 
-const STEMS: [&str; 5] = [
+const STEMS: [&str; 6] = [
     "estimates",
     "comparisons",
     "inequality",
     "trends",
     "data_quality",
+    "associations",
 ];
 
 impl From<levelfield_report::ReportError> for CommandError {

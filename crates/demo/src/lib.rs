@@ -171,6 +171,48 @@ fn sources() -> Result<Vec<SourceMeta>, DemoError> {
         .collect())
 }
 
+/// The determinant the demo relates to detentions across ICBs.
+pub const DETERMINANT: &str = "Black share of the population (%)";
+
+/// The association across ICBs between the share of the population in the Black group (from
+/// the populations the published counts and rates imply) and the overall detention rate.
+fn determinants(data: &mut ProfileData, id: &str, period: &str) {
+    let denominator = |area: &str, dimension: &str, group: &str| {
+        data.estimates
+            .iter()
+            .find(|e| {
+                e.indicator_id == id
+                    && e.period == period
+                    && e.area_code == area
+                    && e.dimension == dimension
+                    && e.group == group
+            })
+            .and_then(|e| e.denominator)
+    };
+    let mut shares = std::collections::BTreeMap::new();
+    for e in data
+        .estimates
+        .iter()
+        .filter(|e| e.indicator_id == id && e.area_code != ENGLAND && e.dimension == OVERALL)
+    {
+        if let (Some(black), Some(all)) = (
+            denominator(&e.area_code, ETHNICITY, "Black or Black British"),
+            e.denominator,
+        ) && all > 0.0
+        {
+            shares.insert(e.area_code.clone(), 100.0 * black / all);
+        }
+    }
+    data.associations = levelfield_report::associate::rows(
+        data,
+        id,
+        period,
+        DETERMINANT,
+        "the populations implied by NHS England's published ICB counts and crude rates, MHA Statistics 2023-24",
+        &shares,
+    );
+}
+
 /// "NHS NORTH EAST LONDON INTEGRATED CARE BOARD" → "NHS North East London ICB".
 pub fn tidy_name(name: &str) -> String {
     let name = name.replace("INTEGRATED CARE BOARD", "ICB");
@@ -924,6 +966,7 @@ pub fn profile() -> Result<ProfileData, DemoError> {
         .into();
     }
 
+    determinants(&mut b.data, id.0, period);
     trends(&mut b, &headlines, &england);
     quality(&mut b.data, &england);
     Ok(b.data)

@@ -165,6 +165,30 @@ pub struct QualityRow {
     pub percent_recorded: Option<f64>,
 }
 
+/// One area of an association between an area-level determinant and an indicator: the
+/// input of [`crate::associate`], which fits the line at render time.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AssociationRow {
+    /// Indicator id.
+    pub indicator_id: String,
+    /// The determinant's name (with its unit).
+    pub determinant: String,
+    /// Period of the indicator.
+    pub period: String,
+    /// Area code.
+    pub area_code: String,
+    /// Area name.
+    pub area_name: String,
+    /// The determinant's value in the area.
+    pub determinant_value: Option<f64>,
+    /// The indicator's value in the area.
+    pub value: Option<f64>,
+    /// The area's weight (its population, the indicator's denominator).
+    pub weight: Option<f64>,
+    /// Where the determinant comes from.
+    pub source: String,
+}
+
 /// A whole profile: its description and its rows.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ProfileData {
@@ -180,6 +204,8 @@ pub struct ProfileData {
     pub trends: Vec<TrendRow>,
     /// Data quality.
     pub quality: Vec<QualityRow>,
+    /// Areas of associations with determinants.
+    pub associations: Vec<AssociationRow>,
 }
 
 /// Lower and upper limit columns.
@@ -452,6 +478,34 @@ impl ProfileData {
                 });
             }
         }
+        if let Some(t) = find("associations") {
+            let r = Reader {
+                table: t,
+                stem: "associations",
+            };
+            let id = r.text("indicator_id", true)?;
+            let determinant = r.text("determinant", true)?;
+            let period = r.text("period", false)?;
+            let area = r.text("area_code", true)?;
+            let name = r.text("area_name", false)?;
+            let x = r.numbers("determinant_value")?;
+            let y = r.numbers("value")?;
+            let w = r.numbers("weight")?;
+            let source = r.text("source", false)?;
+            for i in 0..t.n_rows() {
+                data.associations.push(AssociationRow {
+                    indicator_id: id[i].clone(),
+                    determinant: determinant[i].clone(),
+                    period: period[i].clone(),
+                    area_code: area[i].clone(),
+                    area_name: name[i].clone(),
+                    determinant_value: x[i],
+                    value: y[i],
+                    weight: w[i],
+                    source: source[i].clone(),
+                });
+            }
+        }
         Ok(data)
     }
 
@@ -564,6 +618,21 @@ impl ProfileData {
         num(&mut t, "unrecognised", d, |r| r.unrecognised);
         num(&mut t, "percent_recorded", d, |r| r.percent_recorded);
         out.push(("data_quality", t));
+
+        let a = &self.associations;
+        if !a.is_empty() {
+            let mut t = Table::with_rows(a.len());
+            text(&mut t, "indicator_id", a, |r| &r.indicator_id);
+            text(&mut t, "determinant", a, |r| &r.determinant);
+            text(&mut t, "period", a, |r| &r.period);
+            text(&mut t, "area_code", a, |r| &r.area_code);
+            text(&mut t, "area_name", a, |r| &r.area_name);
+            num(&mut t, "determinant_value", a, |r| r.determinant_value);
+            num(&mut t, "value", a, |r| r.value);
+            num(&mut t, "weight", a, |r| r.weight);
+            text(&mut t, "source", a, |r| &r.source);
+            out.push(("associations", t));
+        }
         out
     }
 

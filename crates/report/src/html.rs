@@ -94,6 +94,10 @@ pub fn render(data: &ProfileData) -> String {
     if focus.is_some() {
         out.push_str("<li><a href=\"#spine\">Areas against the comparator</a></li>\n");
     }
+    let associations = crate::associate::fit(data);
+    if !associations.is_empty() {
+        out.push_str("<li><a href=\"#determinants\">Determinants across areas</a></li>\n");
+    }
     if !data.quality.is_empty() {
         out.push_str("<li><a href=\"#quality\">Data quality</a></li>\n");
     }
@@ -106,6 +110,7 @@ pub fn render(data: &ProfileData) -> String {
     if let Some(area) = focus {
         spine_section(&mut out, data, &area);
     }
+    determinants_section(&mut out, data, &associations);
     quality_section(&mut out, data);
     methods_section(&mut out, data);
     out.push_str("</main>\n<footer>\n");
@@ -963,6 +968,125 @@ fn spine_section(out: &mut String, data: &ProfileData, area: &str) {
         &table,
         None,
     );
+    out.push_str("</section>\n");
+}
+
+fn determinants_section(
+    out: &mut String,
+    data: &ProfileData,
+    associations: &[crate::associate::Association],
+) {
+    if associations.is_empty() {
+        return;
+    }
+    out.push_str("<section id=\"determinants\" aria-labelledby=\"determinants-h\">\n<h2 id=\"determinants-h\">Determinants across areas</h2>\n");
+    let _ = writeln!(out, "<p>{}</p>", esc(crate::associate::CAVEAT));
+    for (k, a) in associations.iter().enumerate() {
+        let name = indicator_name(data, &a.indicator_id);
+        let unit = unit(data, &a.indicator_id);
+        let _ = writeln!(
+            out,
+            "<h3>{} and {}, {}</h3>",
+            esc(&name),
+            esc(&lowercase_first(&a.determinant)),
+            esc(&a.period)
+        );
+        let Some(fit) = &a.fit else {
+            let _ = writeln!(
+                out,
+                "<p>Too few areas with both values ({}) to fit a line.</p>",
+                a.units.len()
+            );
+            continue;
+        };
+        let r_ci = fit
+            .correlation_interval
+            .map(|c| format!(" (95% CI {} to {})", fixed(c.lower, 2), fixed(c.upper, 2)))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "<p>Across {} areas, weighted by population, each 1 more of {} goes with <strong>{} {}</strong> (95% CI {} to {}) on average. Correlation r = {}{r_ci}; R² = {}.{}</p>",
+            fit.n,
+            esc(&lowercase_first(&a.determinant)),
+            fixed(fit.slope, 2),
+            esc(&unit),
+            fixed(fit.slope_interval.lower, 2),
+            fixed(fit.slope_interval.upper, 2),
+            fixed(fit.correlation, 2),
+            fixed(fit.r_squared, 2),
+            if a.left_out > 0 {
+                format!(" {} area(s) without both values are left out.", a.left_out)
+            } else {
+                String::new()
+            }
+        );
+        let units: Vec<levelfield_chart::FunnelUnit> = a
+            .units
+            .iter()
+            .map(|u| levelfield_chart::FunnelUnit {
+                label: u.name.clone(),
+                size: u.x,
+                value: u.y,
+                outlier: u.outlier,
+            })
+            .collect();
+        let svg = levelfield_chart::scatter(
+            &format!("{} areas, {}", a.units.len(), a.period),
+            &a.determinant,
+            &unit,
+            &units,
+            Some((fit.intercept, fit.slope)),
+        );
+        let rows: Vec<Vec<String>> = a
+            .units
+            .iter()
+            .map(|u| {
+                vec![
+                    u.name.clone(),
+                    fixed(u.x, 2),
+                    fixed(u.y, 1),
+                    number(u.weight),
+                    fixed(u.fitted, 1),
+                    fixed(u.studentised, 2),
+                ]
+            })
+            .collect();
+        let table = html_table(
+            &format!(
+                "{name} and {}, by area, {}",
+                lowercase_first(&a.determinant),
+                a.period
+            ),
+            &[
+                "Area",
+                "Determinant",
+                "Value",
+                "Weight",
+                "Fitted",
+                "Studentised residual",
+            ],
+            &[false, true, true, true, true, true],
+            &rows,
+        );
+        let note = format!(
+            "Weighted least squares (weights: each area's population); intervals from Student's t with {} degrees of freedom, and Fisher's z for r. Areas whose studentised residual exceeds {} in size are marked and labelled. Determinant: {}.",
+            fit.n - 2,
+            crate::associate::OUTLIER,
+            a.source
+        );
+        figure(
+            out,
+            &format!("fig-det-{k}-{}", slug(&a.indicator_id)),
+            &format!(
+                "{name} against {}, {}: each area, with the population-weighted line",
+                lowercase_first(&a.determinant),
+                a.period
+            ),
+            &svg,
+            &table,
+            Some(&note),
+        );
+    }
     out.push_str("</section>\n");
 }
 

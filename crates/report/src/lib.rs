@@ -9,6 +9,7 @@
 
 #![deny(missing_docs)]
 
+pub mod associate;
 pub mod data;
 pub mod fmt;
 pub mod funnel;

@@ -30,12 +30,13 @@ pub const REPORT_FILE: &str = "report.html";
 /// The workbook's file name in a results folder.
 pub const WORKBOOK_FILE: &str = "workbook.xlsx";
 /// The tables of a results folder, by stem.
-pub const TABLES: [&str; 5] = [
+pub const TABLES: [&str; 6] = [
     "estimates",
     "comparisons",
     "inequality",
     "trends",
     "data_quality",
+    "associations",
 ];
 
 /// Bounded caches of parsed results and rendered pages, oldest out first.

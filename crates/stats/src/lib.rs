@@ -20,6 +20,7 @@
 //! | [`funnel`] | funnel limits: PHE's (inverted Wilson, Poisson) and FunnelPlotR's over-dispersion |
 //! | [`spc`] | XmR, p- and u-charts with the Making Data Count rules, variation and assurance |
 //! | [`inequality`] | summary measures across groups: D, R, PAR, PAF, BGV, distances, TI, MLD, ACI, RCI, SII, RII |
+//! | [`regression`] | weighted least squares across areas with intervals, weighted correlation, studentised residuals |
 //!
 //! Results are [`Estimate`]s: a value, one [`Interval`] per requested [`ConfidenceLevel`], the
 //! [`Method`] used and, when something could not be estimated, a [`Note`] saying why. Degenerate
@@ -52,6 +53,7 @@ pub mod poisson;
 pub mod proportion;
 pub mod quantile;
 pub mod rate;
+pub mod regression;
 pub mod sii;
 pub mod simulation;
 pub mod spc;

@@ -1,5 +1,6 @@
 //! Integration tests of the `levelfield` binary: one test binary for every suite.
 
+mod associate;
 mod browser;
 mod charts;
 mod equity;
