@@ -49,6 +49,9 @@ pub enum Command {
     /// Fingertips download works as it is) and an indicator of a profile: population-weighted
     /// regression with intervals, correlation, and the areas the line fits worst.
     Associate(AssociateArgs),
+    /// Action plans: targets on a profile's indicators judged period by period from the data.
+    #[command(subcommand)]
+    Plan(PlanCommand),
     /// The demo: NHS England's published Mental Health Act figures as tables, report and workbook.
     Demo(DemoArgs),
     /// Runs the web app: sign-in, roles and the JSON API under /api/v1.
@@ -103,6 +106,31 @@ pub struct ReportArgs {
     #[arg(long, value_name = "DIR")]
     pub profile: PathBuf,
     /// The HTML file to write (default: DIR/report.html); the workbook goes beside it as .xlsx.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+/// `levelfield plan` subcommands.
+#[derive(Debug, Subcommand, Clone)]
+pub enum PlanCommand {
+    /// Judges every target of a plan in every period of a profile: met, on track, off track or
+    /// not yet assessable, with the reasoning.
+    Assess(PlanAssessArgs),
+    /// Prints the built-in PCREF plan template (TOML) to copy and edit.
+    Template,
+}
+
+/// Options for `levelfield plan assess`.
+#[derive(Debug, Args, Clone)]
+pub struct PlanAssessArgs {
+    /// The plan (TOML; see docs/ACTION-PLANS.md, or `levelfield plan template`).
+    #[arg(long, value_name = "FILE")]
+    pub plan: PathBuf,
+    /// The folder `levelfield profile --out` wrote.
+    #[arg(long, value_name = "DIR")]
+    pub profile: PathBuf,
+    /// Write the judgements here (CSV, Parquet, XLSX or JSON by extension) instead of standard
+    /// output; as DIR/plan_assessment.csv they appear in the profile's report.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
 }

@@ -11,6 +11,7 @@ mod equity;
 mod error;
 mod funnel;
 mod output;
+mod plan;
 mod profile;
 mod report;
 mod serve;
@@ -39,6 +40,7 @@ pub fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Synth(args) => profile::synth(&args),
         Command::Report(args) => report::run(&args),
         Command::Associate(args) => associate::run(&args),
+        Command::Plan(command) => plan::run(&command),
         Command::Demo(args) => report::demo(&args),
         Command::Serve(args) => serve::serve(&args),
         Command::Admin(command) => serve::admin(&command),

@@ -18,13 +18,14 @@ pub(crate) const REPORT_FILE: &str = "report.html";
 /// The workbook's file name inside an output folder.
 pub(crate) const WORKBOOK_FILE: &str = "workbook.xlsx";
 
-const STEMS: [&str; 6] = [
+const STEMS: [&str; 7] = [
     "estimates",
     "comparisons",
     "inequality",
     "trends",
     "data_quality",
     "associations",
+    "plan_assessment",
 ];
 
 impl From<levelfield_report::ReportError> for CommandError {

@@ -189,6 +189,41 @@ pub struct AssociationRow {
     pub source: String,
 }
 
+/// One target of an action plan judged in one period ([`crate::plan`]).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PlanRow {
+    /// The action's id.
+    pub action_id: String,
+    /// The action.
+    pub action: String,
+    /// Its owner.
+    pub owner: String,
+    /// The target in words.
+    pub target: String,
+    /// Indicator id.
+    pub indicator_id: String,
+    /// Period judged.
+    pub period: String,
+    /// The target's deadline.
+    pub deadline: String,
+    /// met, on track, off track or not yet assessable.
+    pub verdict: String,
+    /// The value in the period.
+    pub value: Option<f64>,
+    /// Its lower 95 % limit.
+    pub lower: Option<f64>,
+    /// Its upper 95 % limit.
+    pub upper: Option<f64>,
+    /// The trend projected to the deadline.
+    pub projected: Option<f64>,
+    /// Its lower 95 % limit.
+    pub projected_lower: Option<f64>,
+    /// Its upper 95 % limit.
+    pub projected_upper: Option<f64>,
+    /// Why, with the numbers.
+    pub reasoning: String,
+}
+
 /// A whole profile: its description and its rows.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ProfileData {
@@ -206,6 +241,8 @@ pub struct ProfileData {
     pub quality: Vec<QualityRow>,
     /// Areas of associations with determinants.
     pub associations: Vec<AssociationRow>,
+    /// Action plans' targets judged period by period.
+    pub plan: Vec<PlanRow>,
 }
 
 /// Lower and upper limit columns.
@@ -506,6 +543,55 @@ impl ProfileData {
                 });
             }
         }
+        if let Some(t) = find("plan_assessment") {
+            let r = Reader {
+                table: t,
+                stem: "plan_assessment",
+            };
+            let text = |name: &str| r.text(name, false);
+            let (action_id, action, owner, target) = (
+                text("action_id")?,
+                text("action")?,
+                text("owner")?,
+                text("target")?,
+            );
+            let (indicator, period, deadline, verdict) = (
+                text("indicator_id")?,
+                text("period")?,
+                text("deadline")?,
+                r.text("verdict", true)?,
+            );
+            let reasoning = text("reasoning")?;
+            let (value, lower, upper) = (
+                r.numbers("value")?,
+                r.numbers("lower_ci_95_0")?,
+                r.numbers("upper_ci_95_0")?,
+            );
+            let (projected, pl, pu) = (
+                r.numbers("projected")?,
+                r.numbers("projected_lower_95")?,
+                r.numbers("projected_upper_95")?,
+            );
+            for i in 0..t.n_rows() {
+                data.plan.push(PlanRow {
+                    action_id: action_id[i].clone(),
+                    action: action[i].clone(),
+                    owner: owner[i].clone(),
+                    target: target[i].clone(),
+                    indicator_id: indicator[i].clone(),
+                    period: period[i].clone(),
+                    deadline: deadline[i].clone(),
+                    verdict: verdict[i].clone(),
+                    value: value[i],
+                    lower: lower[i],
+                    upper: upper[i],
+                    projected: projected[i],
+                    projected_lower: pl[i],
+                    projected_upper: pu[i],
+                    reasoning: reasoning[i].clone(),
+                });
+            }
+        }
         Ok(data)
     }
 
@@ -632,6 +718,27 @@ impl ProfileData {
             num(&mut t, "weight", a, |r| r.weight);
             text(&mut t, "source", a, |r| &r.source);
             out.push(("associations", t));
+        }
+
+        let p = &self.plan;
+        if !p.is_empty() {
+            let mut t = Table::with_rows(p.len());
+            text(&mut t, "action_id", p, |r| &r.action_id);
+            text(&mut t, "action", p, |r| &r.action);
+            text(&mut t, "owner", p, |r| &r.owner);
+            text(&mut t, "target", p, |r| &r.target);
+            text(&mut t, "indicator_id", p, |r| &r.indicator_id);
+            text(&mut t, "period", p, |r| &r.period);
+            text(&mut t, "deadline", p, |r| &r.deadline);
+            text(&mut t, "verdict", p, |r| &r.verdict);
+            num(&mut t, "value", p, |r| r.value);
+            num(&mut t, "lower_ci_95_0", p, |r| r.lower);
+            num(&mut t, "upper_ci_95_0", p, |r| r.upper);
+            num(&mut t, "projected", p, |r| r.projected);
+            num(&mut t, "projected_lower_95", p, |r| r.projected_lower);
+            num(&mut t, "projected_upper_95", p, |r| r.projected_upper);
+            text(&mut t, "reasoning", p, |r| &r.reasoning);
+            out.push(("plan_assessment", t));
         }
         out
     }

@@ -95,6 +95,9 @@ pub fn render(data: &ProfileData) -> String {
         out.push_str("<li><a href=\"#spine\">Areas against the comparator</a></li>\n");
     }
     let associations = crate::associate::fit(data);
+    if !data.plan.is_empty() {
+        out.push_str("<li><a href=\"#plans\">Action plans</a></li>\n");
+    }
     if !associations.is_empty() {
         out.push_str("<li><a href=\"#determinants\">Determinants across areas</a></li>\n");
     }
@@ -110,6 +113,7 @@ pub fn render(data: &ProfileData) -> String {
     if let Some(area) = focus {
         spine_section(&mut out, data, &area);
     }
+    plan_section(&mut out, data);
     determinants_section(&mut out, data, &associations);
     quality_section(&mut out, data);
     methods_section(&mut out, data);
@@ -969,6 +973,46 @@ fn spine_section(out: &mut String, data: &ProfileData, area: &str) {
         None,
     );
     out.push_str("</section>\n");
+}
+
+/// The latest judgement of each action plan target, with its reasoning; the history of every
+/// period is in the workbook.
+fn plan_section(out: &mut String, data: &ProfileData) {
+    if data.plan.is_empty() {
+        return;
+    }
+    out.push_str("<section id=\"plans\" aria-labelledby=\"plans-h\">\n<h2 id=\"plans-h\">Action plans</h2>\n<p>Each target judged in the latest period with a judgement: <strong>met</strong> with 95% confidence, <strong>on track</strong> (the trend so far, projected to the deadline, reaches it), <strong>off track</strong>, or <strong>not yet assessable</strong> (suppressed, or too few periods). Every period's judgement is in the workbook's Action plans sheet.</p>\n");
+    let mut latest: Vec<&crate::data::PlanRow> = Vec::new();
+    for r in &data.plan {
+        match latest
+            .iter_mut()
+            .find(|l| l.action_id == r.action_id && l.target == r.target)
+        {
+            Some(l) if r.period >= l.period => *l = r,
+            Some(_) => {}
+            None => latest.push(r),
+        }
+    }
+    let rows: Vec<Vec<String>> = latest
+        .iter()
+        .map(|r| {
+            vec![
+                r.action.clone(),
+                r.owner.clone(),
+                r.target.clone(),
+                r.deadline.clone(),
+                r.verdict.clone(),
+                r.reasoning.clone(),
+            ]
+        })
+        .collect();
+    out.push_str(&html_table(
+        "Action plan targets, latest judgement",
+        &["Action", "Owner", "Target", "Deadline", "Judgement", "Why"],
+        &[false; 6],
+        &rows,
+    ));
+    out.push_str("\n</section>\n");
 }
 
 fn determinants_section(

@@ -15,6 +15,7 @@ pub mod fmt;
 pub mod funnel;
 pub mod html;
 pub mod meta;
+pub mod plan;
 pub mod summary;
 mod workbook;
 

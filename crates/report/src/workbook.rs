@@ -7,7 +7,7 @@ use rust_xlsxwriter::{Format, FormatAlign, Url, Workbook, Worksheet, XlsxError};
 use crate::{ReportError, data::ProfileData, summary};
 
 /// What each table sheet holds, for the contents sheet.
-const SHEETS: [(&str, &str, &str); 5] = [
+const SHEETS: [(&str, &str, &str); 7] = [
     (
         "estimates",
         "Estimates",
@@ -32,6 +32,16 @@ const SHEETS: [(&str, &str, &str); 5] = [
         "data_quality",
         "Data quality",
         "How completely each field was recorded.",
+    ),
+    (
+        "associations",
+        "Determinants",
+        "Each area's determinant value and indicator value, for the associations across areas.",
+    ),
+    (
+        "plan_assessment",
+        "Action plans",
+        "Each action plan target judged in each period: met, on track, off track or not yet assessable, with the reasoning.",
     ),
 ];
 
@@ -184,11 +194,9 @@ pub fn workbook(data: &ProfileData) -> Result<Vec<u8>, ReportError> {
     let mut entries: Vec<(&str, &str, usize)> =
         vec![("Summary", "The largest gaps and the trends, in words.", 0)];
     for (stem, name, what) in SHEETS {
-        let n = tables
-            .iter()
-            .find(|(s, _)| *s == stem)
-            .map_or(0, |(_, t)| t.n_rows());
-        entries.push((name, what, n));
+        if let Some((_, t)) = tables.iter().find(|(s, _)| *s == stem) {
+            entries.push((name, what, t.n_rows()));
+        }
     }
     entries.push((
         "Notes",

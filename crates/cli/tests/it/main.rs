@@ -6,6 +6,7 @@ mod charts;
 mod equity;
 mod errors;
 mod formats;
+mod plan;
 mod profile;
 mod properties;
 mod reference;
