@@ -8,6 +8,7 @@ use axum::{
     http::StatusCode,
     response::{Html, IntoResponse, Redirect, Response},
 };
+use levelfield_report::data::PlanRow;
 use serde::Deserialize;
 
 use crate::{
@@ -307,8 +308,12 @@ pub async fn page_create(
     }
 }
 
-/// The latest published value of a plan's indicator, area, dimension and group in its run.
-async fn latest(state: &AppState, plan: &Plan) -> Option<(String, f64)> {
+/// The latest published value of a plan's indicator, area, dimension and group in its run,
+/// and the target judged from the run's data (`levelfield_report::plan`): the target is to
+/// reach `target` by `target_period`, downwards when the baseline (else the latest value) is
+/// above it.
+async fn judged(state: &AppState, plan: &Plan) -> Option<((String, f64), PlanRow)> {
+    use levelfield_report::plan::{Action, Kind, Target, assess_target};
     let run = plan.run_id?;
     let data = crate::results::data_of(state, run).await.ok()?;
     let area = if plan.area_code.is_empty() {
@@ -316,7 +321,8 @@ async fn latest(state: &AppState, plan: &Plan) -> Option<(String, f64)> {
     } else {
         plan.area_code.clone()
     };
-    data.estimates
+    let latest = data
+        .estimates
         .iter()
         .filter(|e| {
             e.indicator_id == plan.indicator_id
@@ -325,7 +331,31 @@ async fn latest(state: &AppState, plan: &Plan) -> Option<(String, f64)> {
                     || e.dimension == plan.dimension && e.group == plan.group)
         })
         .filter_map(|e| e.value.map(|v| (e.period.clone(), v)))
-        .max_by(|a, b| a.0.cmp(&b.0))
+        .max_by(|a, b| a.0.cmp(&b.0))?;
+    let downwards = plan.baseline.unwrap_or(latest.1) > plan.target;
+    let grouped = !plan.dimension.is_empty();
+    let target = Target {
+        kind: Kind::Level,
+        indicator: plan.indicator_id.clone(),
+        area: Some(area),
+        dimension: grouped.then(|| plan.dimension.clone()),
+        group: grouped.then(|| plan.group.clone()),
+        measure: None,
+        below: downwards.then_some(plan.target),
+        above: (!downwards).then_some(plan.target),
+        direction: None,
+        by: None,
+    };
+    let action = Action {
+        id: plan.id.to_string(),
+        title: plan.title.clone(),
+        owner: plan.owner.clone(),
+        start: String::new(),
+        deadline: plan.target_period.clone(),
+        targets: Vec::new(),
+    };
+    let row = assess_target(&action, &target, &data).pop()?;
+    Some((latest, row))
 }
 
 /// `GET /plans/{id}` (viewer).
@@ -346,12 +376,22 @@ pub async fn page_get(
         }
         Err(e) => return ApiError::from(e).into_response(),
     };
-    let now = match latest(&state, &plan).await {
-        Some((period, v)) => format!("{v:.1} in {}", esc(&period)),
-        None => "not published in the results it was set against".into(),
+    let (now, judgement) = match judged(&state, &plan).await {
+        Some(((period, v), row)) => (
+            format!("{v:.1} in {}", esc(&period)),
+            format!(
+                "<strong>{}</strong>. {}",
+                esc(&row.verdict),
+                esc(&row.reasoning)
+            ),
+        ),
+        None => (
+            "not published in the results it was set against".into(),
+            "not yet assessable: no published values".into(),
+        ),
     };
     let mut body = format!(
-        "<dl><dt>Indicator</dt><dd>{}</dd><dt>Area</dt><dd>{}</dd><dt>Group</dt><dd>{} {}</dd><dt>Baseline</dt><dd>{}</dd><dt>Target</dt><dd>{} by {}</dd><dt>Latest value</dt><dd>{now}</dd><dt>Owner</dt><dd>{}</dd><dt>Status</dt><dd>{}</dd><dt>Notes</dt><dd>{}</dd><dt>Last changed</dt><dd>{}</dd></dl>",
+        "<dl><dt>Indicator</dt><dd>{}</dd><dt>Area</dt><dd>{}</dd><dt>Group</dt><dd>{} {}</dd><dt>Baseline</dt><dd>{}</dd><dt>Target</dt><dd>{} by {}</dd><dt>Latest value</dt><dd>{now}</dd><dt>Judged from the data</dt><dd>{judgement}</dd><dt>Owner</dt><dd>{}</dd><dt>Status</dt><dd>{}</dd><dt>Notes</dt><dd>{}</dd><dt>Last changed</dt><dd>{}</dd></dl>",
         esc(&plan.indicator_id),
         esc(if plan.area_code.is_empty() {
             "the comparator"
