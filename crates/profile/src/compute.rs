@@ -1403,60 +1403,8 @@ pub fn derive(spec: &Spec, profile: &mut Profile) {
             );
             continue;
         }
-        let (worse, better) = inequality::extreme_pair(&ineq, dimension, polarity);
-        let pair = format!("{} vs {}", names[worse], names[better]);
-        push(
-            "D",
-            Some(inequality::difference(&ineq[worse], &ineq[better])),
-            "analytic (normal)",
-            pair.clone(),
-        );
-        push(
-            "R",
-            Some(inequality::ratio(&ineq[worse], &ineq[better])),
-            "analytic (log scale)",
-            pair,
-        );
-        let best = inequality::best_group(&ineq, dimension, polarity);
-        if let Ok((par, paf)) = inequality::population_attributable(&ineq, best, polarity) {
-            let text = format!("best group: {}", names[best]);
-            push("PAR", Some(par), "delta method", text.clone());
-            push("PAF", Some(paf), "delta method", text);
-        }
-        if ineq.len() > 2 && dimension == DimensionType::Unordered {
-            if let Ok(bgv) = inequality::between_group_variance(&ineq) {
-                push("BGV", Some(bgv), "analytic (delta method)", String::new());
-            }
-            if let Ok((ti, mld)) = inequality::theil_and_mld(&ineq) {
-                push("TI", Some(ti), "delta method (×1000 scale)", String::new());
-                push(
-                    "MLD",
-                    Some(mld),
-                    "delta method (×1000 scale)",
-                    String::new(),
-                );
-            }
-        }
-        if ineq.len() > 2
-            && dimension == DimensionType::Ordered
-            && let Ok(g) = inequality::gradient_measures(&ineq, None)
-        {
-            {
-                push("SII", Some(g.sii), "exact (linear in values)", "fitted least deprived minus most deprived: negative when values are higher in more deprived areas".into());
-                push(
-                    "RII",
-                    Some(g.rii),
-                    "delta method (log scale)",
-                    String::new(),
-                );
-                push(
-                    "ACI",
-                    Some(g.aci),
-                    "exact (linear in values)",
-                    String::new(),
-                );
-                push("RCI", Some(g.rci), "delta method", String::new());
-            }
+        for m in inequality::summaries(&ineq, &names, dimension, polarity) {
+            push(m.measure, Some(m.value), m.method, m.detail);
         }
     }
     // Trends: one SPC chart per series with enough periods.

@@ -44,6 +44,83 @@ pub enum DimensionType {
     Unordered,
 }
 
+/// One summary measure of a dimension's groups, as a profile reports it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Summary {
+    /// Its short name: D, R, PAR, PAF, BGV, TI, MLD, SII, RII, ACI or RCI.
+    pub measure: &'static str,
+    /// The value and its standard error.
+    pub value: Measure,
+    /// How its interval is made.
+    pub method: &'static str,
+    /// The groups it compares, or how to read it.
+    pub detail: String,
+}
+
+/// Every summary measure a profile reports for the groups of one dimension (at least two,
+/// each with a positive population): D and R between the extreme pair ([`extreme_pair`]),
+/// PAR and PAF against the best group, and with more than two groups BGV, TI and MLD
+/// (unordered dimensions) or SII, RII, ACI and RCI (ordered ones). `names` label the groups
+/// in the details. Measures that cannot be computed are left out.
+pub fn summaries(
+    groups: &[Group],
+    names: &[&str],
+    dimension: DimensionType,
+    polarity: Polarity,
+) -> Vec<Summary> {
+    let mut out = Vec::new();
+    if groups.len() < 2 {
+        return out;
+    }
+    let mut push = |measure, value, method, detail: String| {
+        out.push(Summary {
+            measure,
+            value,
+            method,
+            detail,
+        });
+    };
+    let (worse, better) = extreme_pair(groups, dimension, polarity);
+    let pair = format!("{} vs {}", names[worse], names[better]);
+    push(
+        "D",
+        difference(&groups[worse], &groups[better]),
+        "analytic (normal)",
+        pair.clone(),
+    );
+    push(
+        "R",
+        ratio(&groups[worse], &groups[better]),
+        "analytic (log scale)",
+        pair,
+    );
+    let best = best_group(groups, dimension, polarity);
+    if let Ok((par, paf)) = population_attributable(groups, best, polarity) {
+        let text = format!("best group: {}", names[best]);
+        push("PAR", par, "delta method", text.clone());
+        push("PAF", paf, "delta method", text);
+    }
+    if groups.len() > 2 && dimension == DimensionType::Unordered {
+        if let Ok(bgv) = between_group_variance(groups) {
+            push("BGV", bgv, "analytic (delta method)", String::new());
+        }
+        if let Ok((ti, mld)) = theil_and_mld(groups) {
+            push("TI", ti, "delta method (×1000 scale)", String::new());
+            push("MLD", mld, "delta method (×1000 scale)", String::new());
+        }
+    }
+    if groups.len() > 2
+        && dimension == DimensionType::Ordered
+        && let Ok(g) = gradient_measures(groups, None)
+    {
+        push("SII", g.sii, "exact (linear in values)", "fitted least deprived minus most deprived: negative when values are higher in more deprived areas".into());
+        push("RII", g.rii, "delta method (log scale)", String::new());
+        push("ACI", g.aci, "exact (linear in values)", String::new());
+        push("RCI", g.rci, "delta method", String::new());
+    }
+    out
+}
+
 /// The value of one measure and, where exact or delta-method, its standard error.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Measure {
