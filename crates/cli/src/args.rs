@@ -49,6 +49,9 @@ pub enum Command {
     /// Fingertips download works as it is) and an indicator of a profile: population-weighted
     /// regression with intervals, correlation, and the areas the line fits worst.
     Associate(AssociateArgs),
+    /// Hidden need: how every estimate, gap and inequality measure of a profile moves if an
+    /// assumed share of some groups' need is outside the data, with bounds and tipping points.
+    Sensitivity(SensitivityArgs),
     /// Action plans: targets on a profile's indicators judged period by period from the data.
     #[command(subcommand)]
     Plan(PlanCommand),
@@ -106,6 +109,21 @@ pub struct ReportArgs {
     #[arg(long, value_name = "DIR")]
     pub profile: PathBuf,
     /// The HTML file to write (default: DIR/report.html); the workbook goes beside it as .xlsx.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+/// Options for `levelfield sensitivity`.
+#[derive(Debug, Args, Clone)]
+pub struct SensitivityArgs {
+    /// The folder `levelfield profile --out` wrote.
+    #[arg(long, value_name = "DIR")]
+    pub profile: PathBuf,
+    /// The assumptions (TOML; see docs/HIDDEN-NEED.md).
+    #[arg(long, value_name = "FILE")]
+    pub assumptions: PathBuf,
+    /// Write the results here (CSV, Parquet, XLSX or JSON by extension) instead of standard
+    /// output.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
 }

@@ -14,6 +14,7 @@ mod output;
 mod plan;
 mod profile;
 mod report;
+mod sensitivity;
 mod serve;
 mod spc;
 pub mod stats;
@@ -41,6 +42,7 @@ pub fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Report(args) => report::run(&args),
         Command::Associate(args) => associate::run(&args),
         Command::Plan(command) => plan::run(&command),
+        Command::Sensitivity(args) => sensitivity::run(&args),
         Command::Demo(args) => report::demo(&args),
         Command::Serve(args) => serve::serve(&args),
         Command::Admin(command) => serve::admin(&command),

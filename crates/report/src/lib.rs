@@ -16,6 +16,7 @@ pub mod funnel;
 pub mod html;
 pub mod meta;
 pub mod plan;
+pub mod sensitivity;
 pub mod summary;
 mod workbook;
 

@@ -11,6 +11,7 @@ mod profile;
 mod properties;
 mod reference;
 mod report;
+mod sensitivity;
 mod serve;
 mod support;
 mod suppress;

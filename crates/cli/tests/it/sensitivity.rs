@@ -1,0 +1,114 @@
+//! `levelfield sensitivity` on a synthetic profile: zero hidden need reproduces the observed
+//! figures, a range gives bounds around them, and mistakes are named.
+
+use std::fs;
+
+use crate::support::{levelfield, number, read_csv, run_ok};
+
+#[test]
+fn hidden_need_moves_figures_within_bounds_and_zero_changes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let synth = tmp.path().join("synth");
+    let profile = tmp.path().join("profile");
+    run_ok(&[
+        "synth",
+        "--rows",
+        "40000",
+        "--areas",
+        "4",
+        "--out",
+        synth.to_str().unwrap(),
+    ]);
+    run_ok(&[
+        "profile",
+        "--spec",
+        synth.join("profile.toml").to_str().unwrap(),
+        "--out",
+        profile.to_str().unwrap(),
+        "--quiet",
+    ]);
+    let estimates = read_csv(&profile.join("estimates.csv"));
+    let (dimension, group) = estimates
+        .iter()
+        .find(|r| r["dimension"].starts_with("IMD") && r["group"].contains("least deprived"))
+        .map(|r| (r["dimension"].clone(), r["group"].clone()))
+        .expect("an IMD dimension");
+    let write = |name: &str, hidden: &str| {
+        let path = tmp.path().join(name);
+        fs::write(
+            &path,
+            format!(
+                "name = \"private therapy\"\n[[assumption]]\ndimension = \"{dimension}\"\ngroup = \"{group}\"\nhidden = {hidden}\nindicators = [\"access\", \"recovery\"]\nreason = \"more private therapy in the least deprived areas\"\n"
+            ),
+        )
+        .unwrap();
+        path
+    };
+    let sens = |assumptions: &std::path::Path| {
+        let out = tmp.path().join("sens.csv");
+        run_ok(&[
+            "sensitivity",
+            "--profile",
+            profile.to_str().unwrap(),
+            "--assumptions",
+            assumptions.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        read_csv(&out)
+    };
+    let zero = sens(&write("zero.toml", "0.0"));
+    assert!(zero.iter().any(|r| r["figure"] == "estimate"));
+    assert!(zero.iter().any(|r| r["figure"] == "ratio"));
+    assert!(zero.iter().any(|r| r["figure"] == "SII"));
+    for r in &zero {
+        assert!(r["scenario"].starts_with("assumption:"));
+        assert_eq!(r["assumed"], r["observed"], "{r:?}");
+        assert_eq!(r["bound_low"], r["observed"]);
+        assert_eq!(r["bound_high"], r["observed"]);
+    }
+    let range = sens(&write("range.toml", "[0.1, 0.3]"));
+    assert_eq!(range.len(), zero.len());
+    for r in range.iter().filter(|r| r["figure"] == "estimate") {
+        let (obs, lo, hi) = (
+            number(&r["observed"]).unwrap(),
+            number(&r["bound_low"]).unwrap(),
+            number(&r["bound_high"]).unwrap(),
+        );
+        assert!(
+            (lo - obs / 0.9).abs() < 1e-6 * obs && (hi - obs / 0.7).abs() < 1e-6 * obs,
+            "{r:?}"
+        );
+    }
+    assert!(
+        range
+            .iter()
+            .any(|r| r["figure"] == "ratio" && r["conclusion"].contains("observed:")),
+        "comparisons say what flips them"
+    );
+    // A share of 1 or more is refused; so are names that match nothing.
+    let o = levelfield(&[
+        "sensitivity",
+        "--profile",
+        profile.to_str().unwrap(),
+        "--assumptions",
+        write("bad.toml", "[0.5, 1.2]").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("fractions from 0"));
+    let nothing = tmp.path().join("nothing.toml");
+    fs::write(
+        &nothing,
+        "name = \"x\"\n[[assumption]]\ndimension = \"Nope\"\ngroup = \"1\"\nhidden = 0.2\n",
+    )
+    .unwrap();
+    let o = levelfield(&[
+        "sensitivity",
+        "--profile",
+        profile.to_str().unwrap(),
+        "--assumptions",
+        nothing.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("labels of estimates.csv"));
+}
