@@ -50,7 +50,7 @@ fn the_demo_report_relates_detentions_to_an_area_determinant_across_icbs() {
         fit.n
     );
     println!(
-        "slope {:.3} ({:.3} to {:.3}), r {:.2}",
-        fit.slope, fit.slope_interval.lower, fit.slope_interval.upper, fit.correlation
+        "slope {:.3} ({:.3} to {:.3}), r {:.2}, n {}",
+        fit.slope, fit.slope_interval.lower, fit.slope_interval.upper, fit.correlation, fit.n
     );
 }
