@@ -77,42 +77,11 @@ pub(crate) fn run(args: &AssociateArgs) -> Result<(), CommandError> {
         levelfield_table::write(&points(&data, a), path, None).map_err(CommandError::Write)?;
     }
     if let Some(path) = &args.svg {
-        let units: Vec<levelfield_chart::FunnelUnit> = a
-            .units
-            .iter()
-            .map(|u| levelfield_chart::FunnelUnit {
-                label: u.name.clone(),
-                size: u.x,
-                value: u.y,
-                outlier: u.outlier,
-            })
-            .collect();
-        let fit = a.fit.as_ref().map(|f| (f.intercept, f.slope));
-        let svg = levelfield_chart::scatter(
-            &format!(
-                "{} against {name}, {period}",
-                data.indicator_name(&args.indicator)
-            ),
-            &name,
-            &data.indicator_name(&args.indicator),
-            &units,
-            fit,
-        );
+        let name_of = data.indicator_name(&args.indicator);
+        let svg = a.chart(&format!("{name_of} against {name}, {period}"), &name_of);
         levelfield_table::write_text(path, &svg).map_err(CommandError::Write)?;
     }
-    let summary = summary(a);
-    match &args.out {
-        Some(path) => levelfield_table::write(&summary, path, None).map_err(CommandError::Write),
-        None => {
-            let mut out = std::io::stdout().lock();
-            levelfield_table::write_csv_to(&summary, &mut out).map_err(|e| {
-                CommandError::Write(levelfield_table::TableError::Io {
-                    path: "standard output".into(),
-                    source: e,
-                })
-            })
-        }
-    }
+    crate::output::emit_to(&summary(a), args.out.as_deref())
 }
 
 fn file_name(path: &str) -> String {

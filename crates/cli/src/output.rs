@@ -141,17 +141,12 @@ pub(crate) fn push_column(keys: &mut Table, name: &str, col: Column) -> Result<(
     keys.push(name, col).map_err(CommandError::from)
 }
 
-/// Writes the results where `common` says: a file (atomically) or standard output as CSV.
-pub(crate) fn emit(table: &Table, common: &CommonArgs) -> Result<(), CommandError> {
-    let format = common.format.as_deref().and_then(Format::from_name);
-    match &common.output {
-        Some(path) => levelfield_table::write(table, path, format).map_err(CommandError::Write),
+/// Writes a table to `path` (atomically, the format by its extension) or, without one, to
+/// standard output as CSV.
+pub(crate) fn emit_to(table: &Table, path: Option<&std::path::Path>) -> Result<(), CommandError> {
+    match path {
+        Some(path) => levelfield_table::write(table, path, None).map_err(CommandError::Write),
         None => {
-            if matches!(format, Some(f) if f != Format::Csv) {
-                return Err(CommandError::Input(
-                    "--format other than csv needs --output FILE (binary formats are not written to the terminal)".into(),
-                ));
-            }
             let stdout = std::io::stdout();
             let mut lock = stdout.lock();
             match levelfield_table::write_csv_to(table, &mut lock) {
@@ -163,6 +158,22 @@ pub(crate) fn emit(table: &Table, common: &CommonArgs) -> Result<(), CommandErro
                     source: e,
                 })),
             }
+        }
+    }
+}
+
+/// Writes the results where `common` says: a file (atomically) or standard output as CSV.
+pub(crate) fn emit(table: &Table, common: &CommonArgs) -> Result<(), CommandError> {
+    let format = common.format.as_deref().and_then(Format::from_name);
+    match &common.output {
+        Some(path) => levelfield_table::write(table, path, format).map_err(CommandError::Write),
+        None => {
+            if matches!(format, Some(f) if f != Format::Csv) {
+                return Err(CommandError::Input(
+                    "--format other than csv needs --output FILE (binary formats are not written to the terminal)".into(),
+                ));
+            }
+            emit_to(table, None)
         }
     }
 }

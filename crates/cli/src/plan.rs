@@ -32,18 +32,7 @@ fn assess(args: &PlanAssessArgs) -> Result<(), CommandError> {
         .find(|(s, _)| *s == "plan_assessment")
         .map(|(_, t)| t)
         .unwrap_or_default();
-    match &args.out {
-        Some(path) => levelfield_table::write(&table, path, None).map_err(CommandError::Write)?,
-        None => {
-            let mut out = std::io::stdout().lock();
-            levelfield_table::write_csv_to(&table, &mut out).map_err(|e| {
-                CommandError::Write(levelfield_table::TableError::Io {
-                    path: "standard output".into(),
-                    source: e,
-                })
-            })?;
-        }
-    }
+    crate::output::emit_to(&table, args.out.as_deref())?;
     // The latest judgement of each target, for the terminal.
     let mut seen: Vec<(&str, &str)> = Vec::new();
     for r in data.plan.iter().rev() {

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use levelfield_report::{Meta, ProfileData};
+use levelfield_report::{Meta, ProfileData, data::TABLES as STEMS};
 use levelfield_table::{Format, write, write_bytes, write_text};
 
 use crate::{
@@ -17,16 +17,6 @@ pub(crate) const META_FILE: &str = "profile.json";
 pub(crate) const REPORT_FILE: &str = "report.html";
 /// The workbook's file name inside an output folder.
 pub(crate) const WORKBOOK_FILE: &str = "workbook.xlsx";
-
-const STEMS: [&str; 7] = [
-    "estimates",
-    "comparisons",
-    "inequality",
-    "trends",
-    "data_quality",
-    "associations",
-    "plan_assessment",
-];
 
 impl From<levelfield_report::ReportError> for CommandError {
     fn from(e: levelfield_report::ReportError) -> CommandError {

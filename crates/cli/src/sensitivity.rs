@@ -20,18 +20,7 @@ pub(crate) fn run(args: &SensitivityArgs) -> Result<(), CommandError> {
         )));
     }
     let table = to_table(&assumptions.name, &rows);
-    match &args.out {
-        Some(path) => levelfield_table::write(&table, path, None).map_err(CommandError::Write)?,
-        None => {
-            let mut out = std::io::stdout().lock();
-            levelfield_table::write_csv_to(&table, &mut out).map_err(|e| {
-                CommandError::Write(levelfield_table::TableError::Io {
-                    path: "standard output".into(),
-                    source: e,
-                })
-            })?;
-        }
-    }
+    crate::output::emit_to(&table, args.out.as_deref())?;
     let flips = rows
         .iter()
         .filter(|r| r.tipping_point.is_some_and(|t| t < 0.5))

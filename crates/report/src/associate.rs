@@ -64,6 +64,29 @@ pub struct Association {
     pub fit: Option<Fit>,
 }
 
+impl Association {
+    /// The scatter chart of the areas with the fitted line, the poorly fitted areas labelled.
+    pub fn chart(&self, title: &str, y_label: &str) -> String {
+        let units: Vec<levelfield_chart::FunnelUnit> = self
+            .units
+            .iter()
+            .map(|u| levelfield_chart::FunnelUnit {
+                label: u.name.clone(),
+                size: u.x,
+                value: u.y,
+                outlier: u.outlier,
+            })
+            .collect();
+        levelfield_chart::scatter(
+            title,
+            &self.determinant,
+            y_label,
+            &units,
+            self.fit.as_ref().map(|f| (f.intercept, f.slope)),
+        )
+    }
+}
+
 /// Fits every association in `data`, one per indicator, determinant and period, in the order
 /// they first appear. Areas without a value, a determinant value or a positive weight are
 /// counted as left out.

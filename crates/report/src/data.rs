@@ -224,6 +224,17 @@ pub struct PlanRow {
     pub reasoning: String,
 }
 
+/// The tables of a profile folder, by file stem, in the order they are written.
+pub const TABLES: [&str; 7] = [
+    "estimates",
+    "comparisons",
+    "inequality",
+    "trends",
+    "data_quality",
+    "associations",
+    "plan_assessment",
+];
+
 /// A whole profile: its description and its rows.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ProfileData {

@@ -1064,23 +1064,7 @@ fn determinants_section(
                 String::new()
             }
         );
-        let units: Vec<levelfield_chart::FunnelUnit> = a
-            .units
-            .iter()
-            .map(|u| levelfield_chart::FunnelUnit {
-                label: u.name.clone(),
-                size: u.x,
-                value: u.y,
-                outlier: u.outlier,
-            })
-            .collect();
-        let svg = levelfield_chart::scatter(
-            &format!("{} areas, {}", a.units.len(), a.period),
-            &a.determinant,
-            &unit,
-            &units,
-            Some((fit.intercept, fit.slope)),
-        );
+        let svg = a.chart(&format!("{} areas, {}", a.units.len(), a.period), &unit);
         let rows: Vec<Vec<String>> = a
             .units
             .iter()

@@ -30,15 +30,7 @@ pub const REPORT_FILE: &str = "report.html";
 /// The workbook's file name in a results folder.
 pub const WORKBOOK_FILE: &str = "workbook.xlsx";
 /// The tables of a results folder, by stem.
-pub const TABLES: [&str; 7] = [
-    "estimates",
-    "comparisons",
-    "inequality",
-    "trends",
-    "data_quality",
-    "associations",
-    "plan_assessment",
-];
+pub use levelfield_report::data::TABLES;
 
 /// Bounded caches of parsed results and rendered pages, oldest out first.
 pub struct Cache {

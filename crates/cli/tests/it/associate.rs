@@ -3,30 +3,12 @@
 
 use std::fs;
 
-use crate::support::{levelfield, number, read_csv, run_csv, run_ok};
+use crate::support::{levelfield, number, read_csv, run_csv, run_ok, synthetic_profile};
 
 #[test]
 fn a_fingertips_download_as_determinant_fits_across_areas_and_joins_the_report() {
     let tmp = tempfile::tempdir().unwrap();
-    let synth = tmp.path().join("synth");
-    let profile = tmp.path().join("profile");
-    run_ok(&[
-        "synth",
-        "--rows",
-        "30000",
-        "--areas",
-        "12",
-        "--out",
-        synth.to_str().unwrap(),
-    ]);
-    run_ok(&[
-        "profile",
-        "--spec",
-        synth.join("profile.toml").to_str().unwrap(),
-        "--out",
-        profile.to_str().unwrap(),
-        "--quiet",
-    ]);
+    let profile = synthetic_profile(tmp.path(), 30000, 12);
     // A Fingertips download: two periods, a category row and two sexes per area, which the
     // command narrows to the latest period's Persons row without a category.
     let mut csv = String::from(

@@ -3,30 +3,12 @@
 
 use std::fs;
 
-use crate::support::{levelfield, read_csv, run_ok};
+use crate::support::{levelfield, read_csv, run_ok, synthetic_profile};
 
 #[test]
 fn the_pcref_template_is_judged_period_by_period_and_reported() {
     let tmp = tempfile::tempdir().unwrap();
-    let synth = tmp.path().join("synth");
-    let profile = tmp.path().join("profile");
-    run_ok(&[
-        "synth",
-        "--rows",
-        "60000",
-        "--areas",
-        "6",
-        "--out",
-        synth.to_str().unwrap(),
-    ]);
-    run_ok(&[
-        "profile",
-        "--spec",
-        synth.join("profile.toml").to_str().unwrap(),
-        "--out",
-        profile.to_str().unwrap(),
-        "--quiet",
-    ]);
+    let profile = synthetic_profile(tmp.path(), 60000, 6);
     let template = run_ok(&["plan", "template"]).stdout;
     let plan = tmp.path().join("plan.toml");
     fs::write(&plan, &template).unwrap();

@@ -3,30 +3,12 @@
 
 use std::fs;
 
-use crate::support::{levelfield, number, read_csv, run_ok};
+use crate::support::{levelfield, number, read_csv, run_ok, synthetic_profile};
 
 #[test]
 fn hidden_need_moves_figures_within_bounds_and_zero_changes_nothing() {
     let tmp = tempfile::tempdir().unwrap();
-    let synth = tmp.path().join("synth");
-    let profile = tmp.path().join("profile");
-    run_ok(&[
-        "synth",
-        "--rows",
-        "40000",
-        "--areas",
-        "4",
-        "--out",
-        synth.to_str().unwrap(),
-    ]);
-    run_ok(&[
-        "profile",
-        "--spec",
-        synth.join("profile.toml").to_str().unwrap(),
-        "--out",
-        profile.to_str().unwrap(),
-        "--quiet",
-    ]);
+    let profile = synthetic_profile(tmp.path(), 40000, 4);
     let estimates = read_csv(&profile.join("estimates.csv"));
     let (dimension, group) = estimates
         .iter()

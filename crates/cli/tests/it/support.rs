@@ -99,3 +99,27 @@ pub fn assert_close(what: &str, actual: Option<f64>, expected: Option<f64>, rel:
         _ => panic!("{what}: got {actual:?}, expected {expected:?}"),
     }
 }
+
+/// A profile of synthetic data (`levelfield synth` then `levelfield profile`) in `dir/profile`.
+pub fn synthetic_profile(dir: &Path, rows: u32, areas: u32) -> PathBuf {
+    let synth = dir.join("synth");
+    let profile = dir.join("profile");
+    run_ok(&[
+        "synth",
+        "--rows",
+        &rows.to_string(),
+        "--areas",
+        &areas.to_string(),
+        "--out",
+        synth.to_str().unwrap(),
+    ]);
+    run_ok(&[
+        "profile",
+        "--spec",
+        synth.join("profile.toml").to_str().unwrap(),
+        "--out",
+        profile.to_str().unwrap(),
+        "--quiet",
+    ]);
+    profile
+}
