@@ -74,9 +74,15 @@ pub struct Plan {
     pub dimension: String,
     /// Group label.
     pub group: String,
+    /// `level`, `gap` or `direction`.
+    pub kind: String,
+    /// For gaps: `ratio` or `difference` to the reference group.
+    pub measure: String,
+    /// For directions: `decreasing`, `increasing` or `narrowing`.
+    pub direction: String,
     /// The value when the plan was made.
     pub baseline: Option<f64>,
-    /// The value aimed for.
+    /// The value aimed for (not used by direction targets).
     pub target: f64,
     /// The period by which.
     pub target_period: String,
@@ -114,6 +120,12 @@ pub struct NewPlan {
     pub dimension: String,
     /// Group label.
     pub group: String,
+    /// `level`, `gap` or `direction`.
+    pub kind: String,
+    /// `ratio`, `difference` or empty.
+    pub measure: String,
+    /// `decreasing`, `increasing`, `narrowing` or empty.
+    pub direction: String,
     /// Baseline value.
     pub baseline: Option<f64>,
     /// Target value.
@@ -173,7 +185,7 @@ fn run_row(r: &Row) -> rusqlite::Result<Run> {
     })
 }
 
-const PLAN_SQL: &str = "SELECT id, title, run_id, indicator_id, area_code, dimension, group_label, baseline, target, target_period, owner, status, notes, updated_at FROM action_plans";
+const PLAN_SQL: &str = "SELECT id, title, run_id, indicator_id, area_code, dimension, group_label, baseline, target, target_period, owner, status, notes, updated_at, kind, measure, direction FROM action_plans";
 
 fn plan_row(r: &Row) -> rusqlite::Result<Plan> {
     Ok(Plan {
@@ -191,6 +203,9 @@ fn plan_row(r: &Row) -> rusqlite::Result<Plan> {
         status: r.get(11)?,
         notes: r.get(12)?,
         updated_at: r.get(13)?,
+        kind: r.get(14)?,
+        measure: r.get(15)?,
+        direction: r.get(16)?,
     })
 }
 
@@ -425,9 +440,9 @@ impl Store {
     pub fn create_plan(&self, user: i64, p: &NewPlan) -> Result<i64, StoreError> {
         self.audited(user, "create plan", &p.title, |tx| {
             tx.execute(
-                "INSERT INTO action_plans (title, run_id, indicator_id, area_code, dimension, group_label, baseline, target, target_period, owner, status, created_by, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'not started', ?11, ?12, ?12)",
-                params![p.title, p.run_id, p.indicator_id, p.area_code, p.dimension, p.group, p.baseline, p.target, p.target_period, p.owner, user, now()],
+                "INSERT INTO action_plans (title, run_id, indicator_id, area_code, dimension, group_label, baseline, target, target_period, owner, status, created_by, created_at, updated_at, kind, measure, direction)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'not started', ?11, ?12, ?12, ?13, ?14, ?15)",
+                params![p.title, p.run_id, p.indicator_id, p.area_code, p.dimension, p.group, p.baseline, p.target, p.target_period, p.owner, user, now(), p.kind, p.measure, p.direction],
             )?;
             Ok(tx.last_insert_rowid())
         })

@@ -6,6 +6,8 @@
 //! (`openapi`). This is the only crate that knows HTTP; [`serve`] binds and runs it.
 
 #![deny(missing_docs)]
+// The OpenAPI document is one `json!` literal, deeper than the default limit.
+#![recursion_limit = "256"]
 
 pub mod app;
 pub mod auth;

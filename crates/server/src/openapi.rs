@@ -62,7 +62,8 @@ pub fn document() -> Value {
                 "Plan": {"type": "object", "properties": {
                     "id": {"type": "integer"}, "title": {"type": "string"}, "run_id": {"type": ["integer", "null"]},
                     "indicator_id": {"type": "string"}, "area_code": {"type": "string"}, "dimension": {"type": "string"},
-                    "group": {"type": "string"}, "baseline": {"type": ["number", "null"]}, "target": {"type": "number"},
+                    "group": {"type": "string"}, "kind": {"type": "string"}, "measure": {"type": "string"}, "direction": {"type": "string"},
+                    "baseline": {"type": ["number", "null"]}, "target": {"type": "number"},
                     "target_period": {"type": "string"}, "owner": {"type": "string"},
                     "status": {"type": "string", "enum": crate::catalogue::PLAN_STATUSES}, "notes": {"type": "string"}, "updated_at": {"type": "integer"}
                 }},
@@ -162,9 +163,12 @@ pub fn document() -> Value {
                 "post": {
                     "summary": "Add an action plan (analyst)",
                     "requestBody": {"required": true, "content": {"application/json": {"schema": {
-                        "type": "object", "required": ["title", "indicator_id", "target", "target_period", "owner"],
+                        "type": "object", "required": ["title", "indicator_id", "target_period", "owner"],
                         "properties": {
                             "title": {"type": "string"}, "run_id": {"type": "integer"}, "indicator_id": {"type": "string"},
+                            "kind": {"type": "string", "enum": ["level", "gap", "direction"], "default": "level"},
+                            "measure": {"type": "string", "enum": ["ratio", "difference"], "description": "gaps and narrowing: to the reference group"},
+                            "direction": {"type": "string", "enum": ["decreasing", "increasing", "narrowing"]},
                             "area_code": {"type": "string"}, "dimension": {"type": "string"}, "group": {"type": "string"},
                             "baseline": {"type": "number"}, "target": {"type": "number"}, "target_period": {"type": "string"}, "owner": {"type": "string"}
                         }

@@ -37,11 +37,21 @@ pub struct PlanRequest {
     /// Group label.
     #[serde(default)]
     pub group: String,
+    /// `level` (default), `gap` (to the reference group) or `direction`.
+    #[serde(default)]
+    pub kind: String,
+    /// For gaps and narrowing: `ratio` (default) or `difference`.
+    #[serde(default)]
+    pub measure: String,
+    /// For direction targets: `decreasing`, `increasing` or `narrowing`.
+    #[serde(default)]
+    pub direction: String,
     /// Baseline value.
     #[serde(default)]
     pub baseline: Option<f64>,
-    /// Target value.
-    pub target: f64,
+    /// Target value (level and gap targets).
+    #[serde(default)]
+    pub target: Option<f64>,
     /// Target period.
     pub target_period: String,
     /// Owner.
@@ -76,9 +86,47 @@ fn text(field: &str, value: &str, max: usize, required: bool) -> Result<String, 
 }
 
 fn check(state: &AppState, r: &PlanRequest) -> Result<NewPlan, ApiError> {
-    if !r.target.is_finite() || r.baseline.is_some_and(|b| !b.is_finite()) {
+    let kind = if r.kind.is_empty() {
+        "level"
+    } else {
+        r.kind.as_str()
+    };
+    if !["level", "gap", "direction"].contains(&kind) {
+        return Err(invalid("`kind`: use level, gap or direction".into()));
+    }
+    if !["", "ratio", "difference"].contains(&r.measure.as_str()) {
+        return Err(invalid("`measure`: use ratio or difference".into()));
+    }
+    if !["", "decreasing", "increasing", "narrowing"].contains(&r.direction.as_str()) {
+        return Err(invalid(
+            "`direction`: use decreasing, increasing or narrowing".into(),
+        ));
+    }
+    if kind == "direction" && r.direction.is_empty() {
+        return Err(invalid("a direction target gives `direction`".into()));
+    }
+    if (kind == "gap" || r.direction == "narrowing")
+        && (r.dimension.trim().is_empty() || r.group.trim().is_empty())
+    {
+        return Err(invalid("a gap is a group's against its dimension's reference group: give `dimension` and `group`".into()));
+    }
+    let target = match (kind, r.target) {
+        ("direction", t) => t.unwrap_or(0.0),
+        (_, Some(t)) => t,
+        (_, None) => {
+            return Err(invalid(
+                "`target` is required for level and gap targets".into(),
+            ));
+        }
+    };
+    if !target.is_finite() || r.baseline.is_some_and(|b| !b.is_finite()) {
         return Err(invalid("`target` and `baseline` must be numbers".into()));
     }
+    let measure = if r.measure.is_empty() && (kind == "gap" || r.direction == "narrowing") {
+        "ratio".to_string()
+    } else {
+        r.measure.clone()
+    };
     if let Some(run) = r.run_id
         && state.store().run_results(run)?.is_none()
     {
@@ -93,8 +141,11 @@ fn check(state: &AppState, r: &PlanRequest) -> Result<NewPlan, ApiError> {
         area_code: text("area_code", &r.area_code, 100, false)?,
         dimension: text("dimension", &r.dimension, 100, false)?,
         group: text("group", &r.group, 200, false)?,
+        kind: kind.into(),
+        measure,
+        direction: r.direction.clone(),
         baseline: r.baseline,
-        target: r.target,
+        target,
         target_period: text("target_period", &r.target_period, 50, true)?,
         owner: text("owner", &r.owner, 200, true)?,
     })
@@ -182,8 +233,11 @@ fn plan_form(p: &Principal, runs: &[(i64, String)]) -> String {
 <label for=\"p-area\">Area code</label><input id=\"p-area\" name=\"area_code\">\
 <label for=\"p-dim\">Dimension</label><input id=\"p-dim\" name=\"dimension\">\
 <label for=\"p-group\">Group</label><input id=\"p-group\" name=\"group\">\
+<label for=\"p-kind\">Kind of target</label><select id=\"p-kind\" name=\"kind\"><option value=\"level\">level: the group's value</option><option value=\"gap\">gap: the group against its reference group</option><option value=\"direction\">direction: the trend</option></select>\
+<label for=\"p-measure\">Gap measured as</label><select id=\"p-measure\" name=\"measure\"><option value=\"\">(level targets)</option><option value=\"ratio\">ratio</option><option value=\"difference\">difference</option></select>\
+<label for=\"p-dir\">Direction</label><select id=\"p-dir\" name=\"direction\"><option value=\"\">(level and gap targets)</option><option>decreasing</option><option>increasing</option><option>narrowing</option></select>\
 <label for=\"p-base\">Baseline value</label><input id=\"p-base\" name=\"baseline\" inputmode=\"decimal\">\
-<label for=\"p-target\">Target value</label><input id=\"p-target\" name=\"target\" inputmode=\"decimal\" required>\
+<label for=\"p-target\">Target value (level and gap targets)</label><input id=\"p-target\" name=\"target\" inputmode=\"decimal\">\
 <label for=\"p-period\">Target period</label><input id=\"p-period\" name=\"target_period\" required>\
 <label for=\"p-owner\">Owner</label><input id=\"p-owner\" name=\"owner\" required>\
 <button type=\"submit\">Add the plan</button></form>",
@@ -245,7 +299,14 @@ pub struct PlanForm {
     #[serde(default)]
     group: String,
     #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    measure: String,
+    #[serde(default)]
+    direction: String,
+    #[serde(default)]
     baseline: String,
+    #[serde(default)]
     target: String,
     target_period: String,
     owner: String,
@@ -285,8 +346,6 @@ pub async fn page_create(
         return r;
     }
     let made = (|| {
-        let target = number("target", &form.target)?
-            .ok_or_else(|| invalid("`target` is required".into()))?;
         let request = PlanRequest {
             title: form.title.clone(),
             run_id: number("run_id", &form.run_id)?.map(|x| x as i64),
@@ -294,8 +353,11 @@ pub async fn page_create(
             area_code: form.area_code.clone(),
             dimension: form.dimension.clone(),
             group: form.group.clone(),
+            kind: form.kind.clone(),
+            measure: form.measure.clone(),
+            direction: form.direction.clone(),
             baseline: number("baseline", &form.baseline)?,
-            target,
+            target: number("target", &form.target)?,
             target_period: form.target_period.clone(),
             owner: form.owner.clone(),
         };
@@ -308,42 +370,39 @@ pub async fn page_create(
     }
 }
 
-/// The latest published value of a plan's indicator, area, dimension and group in its run,
-/// and the target judged from the run's data (`levelfield_report::plan`): the target is to
-/// reach `target` by `target_period`, downwards when the baseline (else the latest value) is
-/// above it.
+/// The plan judged from its run's data (`levelfield_report::plan`), with the latest published
+/// value it follows. A level or gap target is reached downwards when the baseline (else the
+/// latest value) is above it.
 async fn judged(state: &AppState, plan: &Plan) -> Option<((String, f64), PlanRow)> {
-    use levelfield_report::plan::{Action, Kind, Target, assess_target};
+    use levelfield_report::plan::{Action, Kind, Measure, Target, Way, assess_target};
     let run = plan.run_id?;
     let data = crate::results::data_of(state, run).await.ok()?;
-    let area = if plan.area_code.is_empty() {
-        data.comparator_code()
-    } else {
-        plan.area_code.clone()
-    };
-    let latest = data
-        .estimates
-        .iter()
-        .filter(|e| {
-            e.indicator_id == plan.indicator_id
-                && e.area_code == area
-                && (plan.dimension.is_empty() && e.dimension == "Overall"
-                    || e.dimension == plan.dimension && e.group == plan.group)
-        })
-        .filter_map(|e| e.value.map(|v| (e.period.clone(), v)))
-        .max_by(|a, b| a.0.cmp(&b.0))?;
-    let downwards = plan.baseline.unwrap_or(latest.1) > plan.target;
     let grouped = !plan.dimension.is_empty();
-    let target = Target {
-        kind: Kind::Level,
+    let measure = match plan.measure.as_str() {
+        "ratio" => Some(Measure::Ratio),
+        "difference" => Some(Measure::Difference),
+        _ => None,
+    };
+    let mut target = Target {
+        kind: match plan.kind.as_str() {
+            "gap" => Kind::Gap,
+            "direction" => Kind::Direction,
+            _ => Kind::Level,
+        },
         indicator: plan.indicator_id.clone(),
-        area: Some(area),
+        area: (!plan.area_code.is_empty()).then(|| plan.area_code.clone()),
         dimension: grouped.then(|| plan.dimension.clone()),
         group: grouped.then(|| plan.group.clone()),
-        measure: None,
-        below: downwards.then_some(plan.target),
-        above: (!downwards).then_some(plan.target),
-        direction: None,
+        measure,
+        // Provisional: the first pass only reads the values.
+        below: Some(plan.target),
+        above: None,
+        direction: match plan.direction.as_str() {
+            "decreasing" => Some(Way::Decreasing),
+            "increasing" => Some(Way::Increasing),
+            "narrowing" => Some(Way::Narrowing),
+            _ => None,
+        },
         by: None,
     };
     let action = Action {
@@ -354,6 +413,19 @@ async fn judged(state: &AppState, plan: &Plan) -> Option<((String, f64), PlanRow
         deadline: plan.target_period.clone(),
         targets: Vec::new(),
     };
+    // The series' latest value decides the side of a target without a baseline.
+    let rows = assess_target(&action, &target, &data);
+    let latest = rows
+        .iter()
+        .rev()
+        .find_map(|r| r.value.map(|v| (r.period.clone(), v)))?;
+    if target.kind == Kind::Direction {
+        target.below = None;
+    } else {
+        let downwards = plan.baseline.unwrap_or(latest.1) > plan.target;
+        target.below = downwards.then_some(plan.target);
+        target.above = (!downwards).then_some(plan.target);
+    }
     let row = assess_target(&action, &target, &data).pop()?;
     Some((latest, row))
 }
@@ -391,7 +463,13 @@ pub async fn page_get(
         ),
     };
     let mut body = format!(
-        "<dl><dt>Indicator</dt><dd>{}</dd><dt>Area</dt><dd>{}</dd><dt>Group</dt><dd>{} {}</dd><dt>Baseline</dt><dd>{}</dd><dt>Target</dt><dd>{} by {}</dd><dt>Latest value</dt><dd>{now}</dd><dt>Judged from the data</dt><dd>{judgement}</dd><dt>Owner</dt><dd>{}</dd><dt>Status</dt><dd>{}</dd><dt>Notes</dt><dd>{}</dd><dt>Last changed</dt><dd>{}</dd></dl>",
+        "<dl><dt>Kind</dt><dd>{}</dd><dt>Indicator</dt><dd>{}</dd><dt>Area</dt><dd>{}</dd><dt>Group</dt><dd>{} {}</dd><dt>Baseline</dt><dd>{}</dd><dt>Target</dt><dd>{} by {}</dd><dt>Latest value</dt><dd>{now}</dd><dt>Judged from the data</dt><dd>{judgement}</dd><dt>Owner</dt><dd>{}</dd><dt>Status</dt><dd>{}</dd><dt>Notes</dt><dd>{}</dd><dt>Last changed</dt><dd>{}</dd></dl>",
+        esc(
+            &format!("{} {} {}", plan.kind, plan.measure, plan.direction)
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
         esc(&plan.indicator_id),
         esc(if plan.area_code.is_empty() {
             "the comparator"

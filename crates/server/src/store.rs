@@ -43,7 +43,7 @@ pub enum StoreError {
 /// The schema, one migration per version; applied in order, each in its own transaction, with
 /// SQLite's `user_version` recording how far a database has come. Never edit a shipped
 /// migration: add the next one.
-const MIGRATIONS: [&str; 2] = [
+const MIGRATIONS: [&str; 3] = [
     r#"
 CREATE TABLE users (
     id INTEGER PRIMARY KEY,
@@ -137,6 +137,11 @@ CREATE TABLE action_plans (
     created_at INTEGER NOT NULL,
     updated_at INTEGER NOT NULL
 );
+"#,
+    r#"
+ALTER TABLE action_plans ADD COLUMN kind TEXT NOT NULL DEFAULT 'level' CHECK (kind IN ('level', 'gap', 'direction'));
+ALTER TABLE action_plans ADD COLUMN measure TEXT NOT NULL DEFAULT '' CHECK (measure IN ('', 'ratio', 'difference'));
+ALTER TABLE action_plans ADD COLUMN direction TEXT NOT NULL DEFAULT '' CHECK (direction IN ('', 'decreasing', 'increasing', 'narrowing'));
 "#,
 ];
 

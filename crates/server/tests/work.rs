@@ -569,6 +569,57 @@ async fn a_run_binds_datasets_and_publishes_results_viewers_can_see() {
         page.contains("Latest value</dt><dd>") && !page.contains("not published"),
         "{page}"
     );
+    // Judged from the run's data, with the reasoning.
+    assert!(
+        page.contains("Judged from the data</dt><dd><strong>"),
+        "{page}"
+    );
+    assert!(
+        ["met", "on track", "off track", "not yet assessable"]
+            .iter()
+            .any(|v| page.contains(&format!("<strong>{v}</strong>"))),
+        "{page}"
+    );
+    // Gap and direction targets, judged from the comparisons; mistakes refused.
+    let gap = json!({"title": "Access gap", "run_id": id, "kind": "gap", "indicator_id": "access", "dimension": "Ethnic group (NHS 5 groups)", "group": "Black or Black British", "target": 1.2, "target_period": "2026-27", "owner": "lead"});
+    let (status, made) = t.json("POST", "/api/v1/plans", Some(&ana), Some(gap)).await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+    assert_eq!(
+        (made["kind"].as_str(), made["measure"].as_str()),
+        (Some("gap"), Some("ratio"))
+    );
+    let (_, _, page) = t.send(get(format!("/plans/{}", made["id"]))).await;
+    assert!(
+        page.contains("Judged from the data</dt><dd><strong>"),
+        "{page}"
+    );
+    let narrowing = json!({"title": "Narrowing", "run_id": id, "kind": "direction", "direction": "narrowing", "measure": "difference", "indicator_id": "access", "dimension": "Ethnic group (NHS 5 groups)", "group": "Black or Black British", "target_period": "2026-27", "owner": "lead"});
+    let (status, made) = t
+        .json("POST", "/api/v1/plans", Some(&ana), Some(narrowing))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+    for (bad, says) in [
+        (json!({"kind": "wish"}), "`kind`"),
+        (
+            json!({"kind": "gap", "dimension": ""}),
+            "give `dimension` and `group`",
+        ),
+        (json!({"kind": "direction"}), "gives `direction`"),
+        (
+            json!({"kind": "level", "target": null}),
+            "`target` is required",
+        ),
+    ] {
+        let mut body = json!({"title": "x", "indicator_id": "access", "target": 1.0, "target_period": "2026-27", "owner": "o"});
+        for (k, v) in bad.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        let (status, err) = t
+            .json("POST", "/api/v1/plans", Some(&ana), Some(body))
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+        assert!(err["error"].as_str().unwrap().contains(says), "{err}");
+    }
     let (status, _, _) = t
         .send(form(
             &format!("/plans/{pid}"),
