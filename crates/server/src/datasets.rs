@@ -281,10 +281,13 @@ impl Upload {
     fn new(state: &AppState, name: &str) -> Result<Upload, ApiError> {
         let name = clean_name(name).map_err(|m| ApiError(StatusCode::UNPROCESSABLE_ENTITY, m))?;
         let ext = format_of(&name).map(|(e, _)| e).unwrap_or("csv");
+        let tmp = state.data_dir().join("tmp");
+        std::fs::create_dir_all(&tmp)
+            .map_err(|e| internal(&format!("cannot create {}: {e}", tmp.display())))?;
         let file = tempfile::Builder::new()
             .prefix("upload-")
             .suffix(&format!(".{ext}"))
-            .tempfile_in(state.data_dir().join("tmp"))
+            .tempfile_in(&tmp)
             .map_err(|e| internal(&format!("cannot create a temporary file: {e}")))?;
         Ok(Upload {
             file,
@@ -413,7 +416,10 @@ fn check_and_store(
         return Ok(report);
     };
     let file = format!("ds-{}.parquet", &crate::auth::random_token()[..24]);
-    let path = state.data_dir().join("datasets").join(&file);
+    let folder = state.data_dir().join("datasets");
+    std::fs::create_dir_all(&folder)
+        .map_err(|e| internal(&format!("cannot create {}: {e}", folder.display())))?;
+    let path = folder.join(&file);
     levelfield_table::write(&table, &path, Some(Format::Parquet))
         .map_err(|e| internal(&format!("cannot store the dataset: {e}")))?;
     let recorded = state.store().add_dataset(
