@@ -93,6 +93,17 @@ pub enum Way {
     Narrowing,
 }
 
+impl Way {
+    /// Its name in a plan file.
+    pub fn label(self) -> &'static str {
+        match self {
+            Way::Decreasing => "decreasing",
+            Way::Increasing => "increasing",
+            Way::Narrowing => "narrowing",
+        }
+    }
+}
+
 /// One target.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -155,25 +166,30 @@ impl Target {
             (Some(d), Some(g)) => format!(" for {g} ({d})"),
             _ => String::new(),
         };
-        let what = match (self.kind, self.measure.unwrap_or_default()) {
-            (Kind::Level, _) => format!("{}{who}", self.indicator),
-            (_, Measure::Ratio) if self.kind == Kind::Gap || self.measure.is_some() => {
+        let what = match (self.on_gap(), self.measure.unwrap_or_default()) {
+            (false, _) => format!("{}{who}", self.indicator),
+            (true, Measure::Ratio) => {
                 format!("{} ratio to the reference group{who}", self.indicator)
             }
-            (_, Measure::Difference) if self.kind == Kind::Gap || self.measure.is_some() => {
+            (true, Measure::Difference) => {
                 format!(
                     "{} difference from the reference group{who}",
                     self.indicator
                 )
             }
-            _ => format!("{}{who}", self.indicator),
         };
         match (self.below, self.above, self.direction) {
             (Some(b), _, _) => format!("{what} below {b}"),
             (_, Some(a), _) => format!("{what} above {a}"),
-            (_, _, Some(w)) => format!("{what} {}", format!("{w:?}").to_lowercase()),
+            (_, _, Some(w)) => format!("{what} {}", w.label()),
             _ => what,
         }
+    }
+
+    /// Whether the target follows a gap to the reference group (a gap target, or a direction
+    /// with a measure) rather than a level.
+    fn on_gap(&self) -> bool {
+        self.kind == Kind::Gap || self.measure.is_some()
     }
 
     fn problems(&self, action: &str, k: usize) -> Vec<String> {
@@ -196,8 +212,7 @@ impl Target {
             }
             _ => {}
         }
-        let gap = self.kind == Kind::Gap || self.measure.is_some();
-        if gap && (self.dimension.is_none() || self.group.is_none()) {
+        if self.on_gap() && (self.dimension.is_none() || self.group.is_none()) {
             out.push(format!("{at}: a gap needs `dimension` and `group`"));
         }
         if self.dimension.is_some() != self.group.is_some() {
@@ -262,8 +277,7 @@ fn series(target: &Target, data: &ProfileData) -> Vec<Point> {
         .area
         .clone()
         .unwrap_or_else(|| data.comparator_code());
-    let gap = target.kind == Kind::Gap || target.measure.is_some();
-    let mut out: Vec<Point> = if gap {
+    let mut out: Vec<Point> = if target.on_gap() {
         let (d, g) = (
             target.dimension.as_deref().unwrap_or(""),
             target.group.as_deref().unwrap_or(""),
@@ -320,24 +334,44 @@ fn fmt(v: f64) -> String {
     crate::fmt::fixed(v, if v.abs() >= 10.0 { 1 } else { 2 })
 }
 
+/// The latest published value a target follows: (period, value).
+pub fn latest_value(target: &Target, data: &ProfileData) -> Option<(String, f64)> {
+    series(target, data)
+        .into_iter()
+        .rev()
+        .find_map(|(p, v)| v.map(|(v, _, _)| (p, v)))
+}
+
 /// Judges one target in every period of its series.
 pub fn assess_target(action: &Action, target: &Target, data: &ProfileData) -> Vec<PlanRow> {
     let deadline = target.by.clone().unwrap_or_else(|| action.deadline.clone());
-    let t_deadline = period_time(&deadline).unwrap_or(f64::INFINITY);
+    let base = PlanRow {
+        action_id: action.id.clone(),
+        action: action.title.clone(),
+        owner: action.owner.clone(),
+        target: target.describe(),
+        indicator_id: target.indicator.clone(),
+        deadline: deadline.clone(),
+        ..PlanRow::default()
+    };
+    let unassessable = |reasoning: String| PlanRow {
+        verdict: "not yet assessable".into(),
+        reasoning,
+        ..base.clone()
+    };
+    let Some(t_deadline) = period_time(&deadline) else {
+        return vec![unassessable(format!(
+            "The deadline `{deadline}` is not a period label such as 2027-28, so no trend can be projected to it."
+        ))];
+    };
     let level = ConfidenceLevel::new(0.95).expect("95 % is accepted");
     let points = series(target, data);
     let wanted_down = matches!(target.direction, Some(Way::Decreasing | Way::Narrowing));
     let mut out = Vec::new();
     for (i, (period, here)) in points.iter().enumerate() {
         let mut row = PlanRow {
-            action_id: action.id.clone(),
-            action: action.title.clone(),
-            owner: action.owner.clone(),
-            target: target.describe(),
-            indicator_id: target.indicator.clone(),
             period: period.clone(),
-            deadline: deadline.clone(),
-            ..PlanRow::default()
+            ..base.clone()
         };
         let Some((v, l, u)) = *here else {
             row.verdict = "not yet assessable".into();
@@ -376,7 +410,7 @@ pub fn assess_target(action: &Action, target: &Target, data: &ProfileData) -> Ve
         // The trend, with time measured from the deadline, so the intercept is the projection.
         let fit = (known.len() >= 3)
             .then(|| {
-                let x: Vec<f64> = known.iter().map(|k| k.0 - t_deadline.min(1e6)).collect();
+                let x: Vec<f64> = known.iter().map(|k| k.0 - t_deadline).collect();
                 let y: Vec<f64> = known.iter().map(|k| k.1).collect();
                 let w: Vec<f64> = known.iter().map(|k| k.2).collect();
                 weighted_least_squares(&x, &y, &w, level).ok()
@@ -439,8 +473,7 @@ pub fn assess_target(action: &Action, target: &Target, data: &ProfileData) -> Ve
                 }
             }
             Kind::Direction => {
-                let way =
-                    format!("{:?}", target.direction.unwrap_or(Way::Decreasing)).to_lowercase();
+                let way = target.direction.unwrap_or(Way::Decreasing).label();
                 let Some(f) = &fit else {
                     row.verdict = "not yet assessable".into();
                     row.reasoning = format!(
@@ -485,17 +518,9 @@ pub fn assess_target(action: &Action, target: &Target, data: &ProfileData) -> Ve
         out.push(row);
     }
     if out.is_empty() {
-        out.push(PlanRow {
-            action_id: action.id.clone(),
-            action: action.title.clone(),
-            owner: action.owner.clone(),
-            target: target.describe(),
-            indicator_id: target.indicator.clone(),
-            deadline,
-            verdict: "not yet assessable".into(),
-            reasoning: "The profile has no values for this target: check its indicator, area, dimension and group.".into(),
-            ..PlanRow::default()
-        });
+        out.push(unassessable(
+            "The profile has no values for this target: check its indicator, area, dimension and group.".into(),
+        ));
     }
     out
 }

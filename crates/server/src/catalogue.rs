@@ -62,32 +62,9 @@ pub struct Run {
 pub struct Plan {
     /// Its id.
     pub id: i64,
-    /// Title.
-    pub title: String,
-    /// The run whose results it was set against.
-    pub run_id: Option<i64>,
-    /// Indicator id.
-    pub indicator_id: String,
-    /// Area code.
-    pub area_code: String,
-    /// Dimension label.
-    pub dimension: String,
-    /// Group label.
-    pub group: String,
-    /// `level`, `gap` or `direction`.
-    pub kind: String,
-    /// For gaps: `ratio` or `difference` to the reference group.
-    pub measure: String,
-    /// For directions: `decreasing`, `increasing` or `narrowing`.
-    pub direction: String,
-    /// The value when the plan was made.
-    pub baseline: Option<f64>,
-    /// The value aimed for (not used by direction targets).
-    pub target: f64,
-    /// The period by which.
-    pub target_period: String,
-    /// Who owns it.
-    pub owner: String,
+    /// What was set: title, indicator, group, target, owner…
+    #[serde(flatten)]
+    pub spec: NewPlan,
     /// One of [`PLAN_STATUSES`].
     pub status: String,
     /// Notes.
@@ -105,8 +82,8 @@ pub const PLAN_STATUSES: [&str; 5] = [
     "stopped",
 ];
 
-/// A new plan's fields.
-#[derive(Clone, Debug)]
+/// What a plan sets: its fields when it is made.
+#[derive(Clone, Debug, Serialize)]
 pub struct NewPlan {
     /// Title.
     pub title: String,
@@ -190,22 +167,24 @@ const PLAN_SQL: &str = "SELECT id, title, run_id, indicator_id, area_code, dimen
 fn plan_row(r: &Row) -> rusqlite::Result<Plan> {
     Ok(Plan {
         id: r.get(0)?,
-        title: r.get(1)?,
-        run_id: r.get(2)?,
-        indicator_id: r.get(3)?,
-        area_code: r.get(4)?,
-        dimension: r.get(5)?,
-        group: r.get(6)?,
-        baseline: r.get(7)?,
-        target: r.get(8)?,
-        target_period: r.get(9)?,
-        owner: r.get(10)?,
+        spec: NewPlan {
+            title: r.get(1)?,
+            run_id: r.get(2)?,
+            indicator_id: r.get(3)?,
+            area_code: r.get(4)?,
+            dimension: r.get(5)?,
+            group: r.get(6)?,
+            baseline: r.get(7)?,
+            target: r.get(8)?,
+            target_period: r.get(9)?,
+            owner: r.get(10)?,
+            kind: r.get(14)?,
+            measure: r.get(15)?,
+            direction: r.get(16)?,
+        },
         status: r.get(11)?,
         notes: r.get(12)?,
         updated_at: r.get(13)?,
-        kind: r.get(14)?,
-        measure: r.get(15)?,
-        direction: r.get(16)?,
     })
 }
 

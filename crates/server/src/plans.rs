@@ -122,6 +122,12 @@ fn check(state: &AppState, r: &PlanRequest) -> Result<NewPlan, ApiError> {
     if !target.is_finite() || r.baseline.is_some_and(|b| !b.is_finite()) {
         return Err(invalid("`target` and `baseline` must be numbers".into()));
     }
+    if levelfield_report::plan::period_time(&r.target_period).is_none() {
+        return Err(invalid(format!(
+            "`target_period`: `{}` is not a period label such as 2027-28, 2027 or 2027 Q4",
+            r.target_period
+        )));
+    }
     let measure = if r.measure.is_empty() && (kind == "gap" || r.direction == "narrowing") {
         "ratio".to_string()
     } else {
@@ -260,13 +266,13 @@ pub async fn page_list(State(state): State<AppState>, Viewer(p): Viewer) -> Resp
             body.push_str(&format!(
                 "<tr><td><a href=\"/plans/{}\">{}</a></td><td>{}</td><td>{} {}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 plan.id,
-                esc(&plan.title),
-                esc(&plan.indicator_id),
-                esc(&plan.dimension),
-                esc(&plan.group),
-                plan.target,
-                esc(&plan.target_period),
-                esc(&plan.owner),
+                esc(&plan.spec.title),
+                esc(&plan.spec.indicator_id),
+                esc(&plan.spec.dimension),
+                esc(&plan.spec.group),
+                plan.spec.target,
+                esc(&plan.spec.target_period),
+                esc(&plan.spec.owner),
                 esc(&plan.status)
             ));
         }
@@ -374,30 +380,31 @@ pub async fn page_create(
 /// value it follows. A level or gap target is reached downwards when the baseline (else the
 /// latest value) is above it.
 async fn judged(state: &AppState, plan: &Plan) -> Option<((String, f64), PlanRow)> {
-    use levelfield_report::plan::{Action, Kind, Measure, Target, Way, assess_target};
-    let run = plan.run_id?;
+    use levelfield_report::plan::{
+        Action, Kind, Measure, Target, Way, assess_target, latest_value,
+    };
+    let run = plan.spec.run_id?;
     let data = crate::results::data_of(state, run).await.ok()?;
-    let grouped = !plan.dimension.is_empty();
-    let measure = match plan.measure.as_str() {
+    let grouped = !plan.spec.dimension.is_empty();
+    let measure = match plan.spec.measure.as_str() {
         "ratio" => Some(Measure::Ratio),
         "difference" => Some(Measure::Difference),
         _ => None,
     };
     let mut target = Target {
-        kind: match plan.kind.as_str() {
+        kind: match plan.spec.kind.as_str() {
             "gap" => Kind::Gap,
             "direction" => Kind::Direction,
             _ => Kind::Level,
         },
-        indicator: plan.indicator_id.clone(),
-        area: (!plan.area_code.is_empty()).then(|| plan.area_code.clone()),
-        dimension: grouped.then(|| plan.dimension.clone()),
-        group: grouped.then(|| plan.group.clone()),
+        indicator: plan.spec.indicator_id.clone(),
+        area: (!plan.spec.area_code.is_empty()).then(|| plan.spec.area_code.clone()),
+        dimension: grouped.then(|| plan.spec.dimension.clone()),
+        group: grouped.then(|| plan.spec.group.clone()),
         measure,
-        // Provisional: the first pass only reads the values.
-        below: Some(plan.target),
+        below: None,
         above: None,
-        direction: match plan.direction.as_str() {
+        direction: match plan.spec.direction.as_str() {
             "decreasing" => Some(Way::Decreasing),
             "increasing" => Some(Way::Increasing),
             "narrowing" => Some(Way::Narrowing),
@@ -407,24 +414,18 @@ async fn judged(state: &AppState, plan: &Plan) -> Option<((String, f64), PlanRow
     };
     let action = Action {
         id: plan.id.to_string(),
-        title: plan.title.clone(),
-        owner: plan.owner.clone(),
+        title: plan.spec.title.clone(),
+        owner: plan.spec.owner.clone(),
         start: String::new(),
-        deadline: plan.target_period.clone(),
+        deadline: plan.spec.target_period.clone(),
         targets: Vec::new(),
     };
-    // The series' latest value decides the side of a target without a baseline.
-    let rows = assess_target(&action, &target, &data);
-    let latest = rows
-        .iter()
-        .rev()
-        .find_map(|r| r.value.map(|v| (r.period.clone(), v)))?;
-    if target.kind == Kind::Direction {
-        target.below = None;
-    } else {
-        let downwards = plan.baseline.unwrap_or(latest.1) > plan.target;
-        target.below = downwards.then_some(plan.target);
-        target.above = (!downwards).then_some(plan.target);
+    let latest = latest_value(&target, &data)?;
+    if target.kind != Kind::Direction {
+        // The target is reached downwards when the baseline (else the latest value) is above it.
+        let downwards = plan.spec.baseline.unwrap_or(latest.1) > plan.spec.target;
+        target.below = downwards.then_some(plan.spec.target);
+        target.above = (!downwards).then_some(plan.spec.target);
     }
     let row = assess_target(&action, &target, &data).pop()?;
     Some((latest, row))
@@ -464,34 +465,36 @@ pub async fn page_get(
     };
     let mut body = format!(
         "<dl><dt>Kind</dt><dd>{}</dd><dt>Indicator</dt><dd>{}</dd><dt>Area</dt><dd>{}</dd><dt>Group</dt><dd>{} {}</dd><dt>Baseline</dt><dd>{}</dd><dt>Target</dt><dd>{} by {}</dd><dt>Latest value</dt><dd>{now}</dd><dt>Judged from the data</dt><dd>{judgement}</dd><dt>Owner</dt><dd>{}</dd><dt>Status</dt><dd>{}</dd><dt>Notes</dt><dd>{}</dd><dt>Last changed</dt><dd>{}</dd></dl>",
-        esc(
-            &format!("{} {} {}", plan.kind, plan.measure, plan.direction)
-                .split_whitespace()
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        esc(&plan.indicator_id),
-        esc(if plan.area_code.is_empty() {
+        esc(&format!(
+            "{} {} {}",
+            plan.spec.kind, plan.spec.measure, plan.spec.direction
+        )
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(", ")),
+        esc(&plan.spec.indicator_id),
+        esc(if plan.spec.area_code.is_empty() {
             "the comparator"
         } else {
-            &plan.area_code
+            &plan.spec.area_code
         }),
-        esc(&plan.dimension),
-        esc(&plan.group),
-        plan.baseline
+        esc(&plan.spec.dimension),
+        esc(&plan.spec.group),
+        plan.spec
+            .baseline
             .map(|b| b.to_string())
             .unwrap_or_else(|| "not given".into()),
-        plan.target,
-        esc(&plan.target_period),
-        esc(&plan.owner),
+        plan.spec.target,
+        esc(&plan.spec.target_period),
+        esc(&plan.spec.owner),
         esc(&plan.status),
         esc(&plan.notes),
         pages::when(plan.updated_at)
     );
-    if let Some(run) = plan.run_id {
+    if let Some(run) = plan.spec.run_id {
         body.push_str(&format!(
             "<p><a href=\"/results/{run}?indicator={}\">The results it was set against</a></p>",
-            esc(&plan.indicator_id)
+            esc(&plan.spec.indicator_id)
         ));
     }
     if p.user.role >= Role::Analyst {
@@ -506,7 +509,7 @@ pub async fn page_get(
             esc(&plan.notes)
         ));
     }
-    Html(layout(&plan.title, Some(&p), "", &body)).into_response()
+    Html(layout(&plan.spec.title, Some(&p), "", &body)).into_response()
 }
 
 /// The update form's fields.

@@ -609,6 +609,7 @@ async fn a_run_binds_datasets_and_publishes_results_viewers_can_see() {
             json!({"kind": "level", "target": null}),
             "`target` is required",
         ),
+        (json!({"target_period": "soon"}), "`target_period`"),
     ] {
         let mut body = json!({"title": "x", "indicator_id": "access", "target": 1.0, "target_period": "2026-27", "owner": "o"});
         for (k, v) in bad.as_object().unwrap() {
