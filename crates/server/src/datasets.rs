@@ -110,24 +110,27 @@ fn missing(column: &Column, row: usize) -> bool {
     }
 }
 
-/// A check of the values of a column with a known role: `Err` names the first few values it
-/// does not accept.
+/// Whether a value is one a column of a known role accepts.
 type ValueCheck = fn(&str) -> bool;
 
+fn ethnic_code_or_label(v: &str) -> bool {
+    levelfield_model::ethnicity::category(v).is_ok()
+        || levelfield_model::ethnicity::BroadGroup::parse_label(v).is_ok()
+}
+
+/// The columns the built-in specs read by default, what each holds, and its check.
 fn known_roles() -> [(&'static str, &'static str, ValueCheck); 6] {
     [
         (
             "ethnic_category",
             "an NHS ethnic category code (A–S, Z, 99)",
-            |v| {
-                levelfield_model::ethnicity::category(v).is_ok()
-                    || levelfield_model::ethnicity::BroadGroup::parse_label(v).is_ok()
-            },
+            ethnic_code_or_label,
         ),
-        ("ethnic_group", "an ethnic group label or NHS code", |v| {
-            levelfield_model::ethnicity::category(v).is_ok()
-                || levelfield_model::ethnicity::BroadGroup::parse_label(v).is_ok()
-        }),
+        (
+            "ethnic_group",
+            "an ethnic group label or NHS code",
+            ethnic_code_or_label,
+        ),
         (
             "sex",
             "a sex or gender code (1, 2, 3, 4, 9, X, Z) or label",

@@ -96,11 +96,11 @@ pub fn prepare_folders(data_dir: &Path, store: &Store) -> Result<(), ServeError>
     make(data_dir.join("datasets"))?;
     make(data_dir.join("results"))?;
     let keep = store.results_folders()?;
-    for stray in runs::stray_results(&data_dir.join("results"), &keep) {
+    for stray in runs::strays(&data_dir.join("results"), &keep) {
         let _ = std::fs::remove_dir_all(&stray);
     }
     let files = store.dataset_files()?;
-    for stray in runs::stray_results(&data_dir.join("datasets"), &files) {
+    for stray in runs::strays(&data_dir.join("datasets"), &files) {
         let _ = std::fs::remove_file(&stray);
     }
     Ok(())

@@ -35,7 +35,7 @@ pub use levelfield_report::data::TABLES;
 /// Bounded caches of parsed results and rendered pages, oldest out first.
 pub struct Cache {
     data: Mutex<Bounded<i64, Arc<ProfileData>>>,
-    pages: Mutex<Bounded<String, Arc<String>>>,
+    pages: Mutex<Bounded<String, Arc<(String, String)>>>,
 }
 
 struct Bounded<K, V> {
@@ -89,14 +89,14 @@ impl Cache {
         self.data.lock().unwrap_or_else(|p| p.into_inner()).get(&id)
     }
 
-    fn page(&self, key: &str) -> Option<Arc<String>> {
+    fn page(&self, key: &str) -> Option<Arc<(String, String)>> {
         self.pages
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .get(&key.to_string())
     }
 
-    fn insert_page(&self, key: String, page: Arc<String>) {
+    fn insert_page(&self, key: String, page: Arc<(String, String)>) {
         self.pages
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -353,12 +353,12 @@ pub async fn page_get(
             } else {
                 data.meta.title.clone()
             };
-            let c = Arc::new(format!("{}\u{0}{}", title, dashboard(id, &data, &filter)));
+            let c = Arc::new((title, dashboard(id, &data, &filter)));
             state.results().insert_page(key, c.clone());
             c
         }
     };
-    let (title, body) = content.split_once('\u{0}').unwrap_or(("Results", &content));
+    let (title, body) = (&content.0, &content.1);
     Html(layout(title, Some(&p), levelfield_report::html::CSS, body)).into_response()
 }
 

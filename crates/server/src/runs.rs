@@ -488,9 +488,10 @@ pub async fn page_get(
     Html(layout(&format!("Run {id}"), Some(&p), "", &body)).into_response()
 }
 
-/// The folders under `results/` that no finished run owns, and partial ones: removed at
-/// start-up, so a run cut off half-way leaves nothing behind.
-pub fn stray_results(dir: &Path, keep: &[String]) -> Vec<PathBuf> {
+/// The entries of `dir` not named in `keep`: at start-up, results folders no finished run owns
+/// (partial ones included) and dataset files no record refers to, removed so that a run or an
+/// upload cut off half-way leaves nothing behind.
+pub fn strays(dir: &Path, keep: &[String]) -> Vec<PathBuf> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Vec::new();
     };
