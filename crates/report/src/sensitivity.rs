@@ -157,6 +157,15 @@ fn share(a: &Assumptions, indicator: &str, dimension: &str, group: &str, end: us
         })
 }
 
+/// The least and greatest of some values.
+fn extent(values: impl IntoIterator<Item = f64>) -> (f64, f64) {
+    values
+        .into_iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+            (a.min(v), b.max(v))
+        })
+}
+
 fn scale(v: (f64, Option<f64>, Option<f64>), k: f64) -> (f64, Option<f64>, Option<f64>) {
     (v.0 * k, v.1.map(|x| x * k), v.2.map(|x| x * k))
 }
@@ -233,11 +242,7 @@ pub fn run(a: &Assumptions, data: &ProfileData) -> Vec<Row> {
             let obs = (ratio, c.ratio_lower, c.ratio_upper);
             let k = |eg, er| (1.0 - h(r, er)) / (1.0 - h(g, eg));
             let corners = [k(0, 0), k(0, 2), k(2, 0), k(2, 2)].map(|k| ratio * k);
-            let (lo, hi) = corners
-                .iter()
-                .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
-                    (a.min(*v), b.max(*v))
-                });
+            let (lo, hi) = extent(corners);
             let (conclusion, tipping_point) = match (c.ratio_lower, c.ratio_upper) {
                 (Some(l), Some(u)) => {
                     let said = if l > 1.0 {
@@ -314,16 +319,12 @@ pub fn run(a: &Assumptions, data: &ProfileData) -> Vec<Row> {
             }
             let (kg, kr) = (1.0 / (1.0 - h(g, eg_end)), 1.0 / (1.0 - h(r, er_end)));
             let d = vg * kg - vr * kr;
-            let half =
-                1.959_963_984_540_054 * ((se(eg) * kg).powi(2) + (se(er) * kr).powi(2)).sqrt();
+            let half = levelfield_stats::dist::qnorm(0.975)
+                * ((se(eg) * kg).powi(2) + (se(er) * kr).powi(2)).sqrt();
             (d, Some(d - half), Some(d + half))
         };
         let corners = [at(0, 0), at(0, 2), at(2, 0), at(2, 2)];
-        let (lo, hi) = corners
-            .iter()
-            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
-                (a.min(v.0), b.max(v.0))
-            });
+        let (lo, hi) = extent(corners.iter().map(|c| c.0));
         out.push(Row {
             figure: "difference".into(),
             indicator_id: c.indicator_id.clone(),
@@ -428,11 +429,7 @@ pub fn run(a: &Assumptions, data: &ProfileData) -> Vec<Row> {
         let Some(central) = value_at(&|_| 1) else {
             continue;
         };
-        let (lo, hi) = values
-            .iter()
-            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
-                (a.min(*v), b.max(*v))
-            });
+        let (lo, hi) = extent(values);
         out.push(Row {
             figure: q.measure.clone(),
             indicator_id: q.indicator_id.clone(),
@@ -601,8 +598,6 @@ mod tests {
                     0
                 }
             };
-            let start = verdict(l * (1.0 - other), u * (1.0 - other));
-            let _ = start;
             let base = verdict(l, u);
             let mut found = None;
             let mut h = 0.0;
