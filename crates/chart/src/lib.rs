@@ -654,6 +654,39 @@ mod tests {
     }
 
     #[test]
+    fn scatter_draws_the_line_over_the_units_and_labels_the_worst_fitted() {
+        let units: Vec<FunnelUnit> = (0..12)
+            .map(|i| FunnelUnit {
+                label: format!("Area {i}"),
+                size: f64::from(i),
+                value: 10.0 + 2.0 * f64::from(i) + if i == 5 { 9.0 } else { 0.0 },
+                outlier: i == 5,
+            })
+            .collect();
+        let svg = scatter(
+            "Rate & score",
+            "IMD score",
+            "per 100,000",
+            &units,
+            Some((10.0, 2.0)),
+        );
+        check::assert_well_formed(&svg);
+        check::assert_labelled(&svg, "Rate &amp; score");
+        assert!(
+            svg.contains("fitted line y = 10 + 2 x; 1 unit(s) lie far"),
+            "{svg}"
+        );
+        // One line, from the least to the greatest determinant value.
+        assert_eq!(svg.matches("<polyline").count(), 1);
+        assert_eq!(svg.matches("<circle").count(), 12);
+        assert!(svg.contains(">Area 5</text>") && !svg.contains(">Area 4</text>"));
+        // Without a fit: points only.
+        let bare = scatter("S", "x", "y", &units, None);
+        assert_eq!(bare.matches("<polyline").count(), 0);
+        assert!(bare.contains("Scatter chart of 12 units."));
+    }
+
+    #[test]
     fn spc_chart_is_accessible_and_self_contained() {
         let pts: Vec<SpcPoint> = (0..20)
             .map(|i| SpcPoint {

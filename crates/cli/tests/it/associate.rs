@@ -3,7 +3,7 @@
 
 use std::fs;
 
-use crate::support::{levelfield, number, read_csv, run_csv, run_ok, synthetic_profile};
+use crate::support::{levelfield, number, read_csv, report_page, run_csv, synthetic_profile};
 
 #[test]
 fn a_fingertips_download_as_determinant_fits_across_areas_and_joins_the_report() {
@@ -79,15 +79,7 @@ fn a_fingertips_download_as_determinant_fits_across_areas_and_joins_the_report()
 
     // Placed in the profile folder, the association appears in the report.
     fs::copy(&points, profile.join("associations.csv")).unwrap();
-    let html = tmp.path().join("report.html");
-    run_ok(&[
-        "report",
-        "--profile",
-        profile.to_str().unwrap(),
-        "--out",
-        html.to_str().unwrap(),
-    ]);
-    let page = fs::read_to_string(&html).unwrap();
+    let page = report_page(&profile, tmp.path());
     assert!(page.contains("Determinants across areas") && page.contains("IMD 2019 score"));
 
     // Mistakes are named: no column, no FILE:COL, an unknown indicator.

@@ -3,7 +3,7 @@
 
 use std::fs;
 
-use crate::support::{levelfield, read_csv, run_ok, synthetic_profile};
+use crate::support::{levelfield, read_csv, report_page, run_ok, synthetic_profile};
 
 #[test]
 fn the_pcref_template_is_judged_period_by_period_and_reported() {
@@ -51,16 +51,8 @@ fn the_pcref_template_is_judged_period_by_period_and_reported() {
     );
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert!(stderr.contains("detentions:"), "{stderr}");
-    // In the profile folder, the judgements are in the report and the workbook.
-    let html = tmp.path().join("report.html");
-    run_ok(&[
-        "report",
-        "--profile",
-        profile.to_str().unwrap(),
-        "--out",
-        html.to_str().unwrap(),
-    ]);
-    let page = fs::read_to_string(&html).unwrap();
+    // In the profile folder, the judgements are in the report.
+    let page = report_page(&profile, tmp.path());
     assert!(page.contains("id=\"plans\"") && page.contains("Director of Nursing"));
 
     // A plan with mistakes is refused with each one named.

@@ -123,3 +123,16 @@ pub fn synthetic_profile(dir: &Path, rows: u32, areas: u32) -> PathBuf {
     ]);
     profile
 }
+
+/// Renders a profile folder with `levelfield report` into `dir/report.html`; the page's text.
+pub fn report_page(profile: &Path, dir: &Path) -> String {
+    let html = dir.join("report.html");
+    run_ok(&[
+        "report",
+        "--profile",
+        profile.to_str().unwrap(),
+        "--out",
+        html.to_str().unwrap(),
+    ]);
+    std::fs::read_to_string(&html).expect("the report")
+}
