@@ -62,6 +62,69 @@ pub enum Command {
     /// Manages the web app's accounts.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Runs an Apache DataFusion Ballista scheduler or executor for `profile --cluster`
+    /// (needs a build with the `distributed` feature; see docs/SCALING.md).
+    #[command(subcommand)]
+    Cluster(ClusterCommand),
+}
+
+/// `levelfield cluster` subcommands.
+#[derive(Debug, Subcommand, Clone)]
+pub enum ClusterCommand {
+    /// The scheduler: takes each profile's aggregation plan and hands its tasks to executors.
+    Scheduler(SchedulerArgs),
+    /// An executor: reads its share of the files and aggregates it.
+    Executor(ExecutorArgs),
+}
+
+/// Options for `levelfield cluster scheduler`.
+#[derive(Debug, Args, Clone)]
+pub struct SchedulerArgs {
+    /// The address to listen on; 0.0.0.0 for every interface (then set --external-host).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
+    pub bind: String,
+    /// The port clients (`df://HOST:PORT`) and executors connect to.
+    #[arg(long, value_name = "PORT", default_value_t = 50050)]
+    pub port: u16,
+    /// The host name executors and clients reach this scheduler by (default: --bind).
+    #[arg(long, value_name = "HOST")]
+    pub external_host: Option<String>,
+    /// Seconds without a heartbeat after which an executor is lost and its tasks run again
+    /// elsewhere.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub executor_timeout: u64,
+}
+
+/// Options for `levelfield cluster executor`.
+#[derive(Debug, Args, Clone)]
+pub struct ExecutorArgs {
+    /// The scheduler, HOST:PORT.
+    #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:50050")]
+    pub scheduler: String,
+    /// The address to listen on; 0.0.0.0 for every interface (then set --external-host).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
+    pub bind: String,
+    /// The host name others reach this executor by (default: --bind).
+    #[arg(long, value_name = "HOST")]
+    pub external_host: Option<String>,
+    /// The Arrow Flight port: other executors and clients fetch shuffle data and results
+    /// from it (the executor asks the scheduler for tasks; the scheduler never connects to it).
+    #[arg(long, value_name = "PORT", default_value_t = 50051)]
+    pub port: u16,
+    /// Tasks run at once (0: one per core).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub concurrent_tasks: usize,
+    /// Where shuffle files are kept (default: levelfield-executor-PORT in the temporary folder).
+    #[arg(long, value_name = "DIR")]
+    pub work_dir: Option<PathBuf>,
+    /// The executor's memory pool in MiB (default: 70 % of the machine's memory); set it when
+    /// several executors share a machine.
+    #[arg(long, value_name = "MIB")]
+    pub memory_mb: Option<u64>,
+    /// Seconds between heartbeats to the scheduler (keep it well under the scheduler's
+    /// --executor-timeout).
+    #[arg(long, value_name = "SECONDS", default_value_t = 5)]
+    pub heartbeat: u64,
 }
 
 /// Options for `levelfield serve`.
@@ -225,6 +288,10 @@ pub struct ProfileArgs {
     /// Also write report.html and workbook.xlsx into the output folder.
     #[arg(long)]
     pub report: bool,
+    /// Aggregate on an Apache DataFusion Ballista cluster, `df://HOST:PORT` (overrides the
+    /// spec's `[execution] cluster`); needs a build with the `distributed` feature.
+    #[arg(long, value_name = "df://HOST:PORT")]
+    pub cluster: Option<String>,
 }
 
 /// Options for `levelfield check`.
@@ -253,6 +320,9 @@ pub struct SynthArgs {
     /// Write the events as CSV instead of Parquet.
     #[arg(long)]
     pub csv: bool,
+    /// Split the events into N files in the folder `events/` (the same rows as one file).
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
+    pub files: u16,
     /// The folder to write `events.parquet`, `population.csv` and `profile.toml` into.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,

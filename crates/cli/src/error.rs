@@ -16,6 +16,10 @@ pub enum CommandError {
     /// Writing the results failed; nothing was left at the output path.
     #[error("could not write the results: {0}")]
     Write(TableError),
+    /// The run failed for a reason outside the input (a cluster lost or out of reach); nothing
+    /// was written.
+    #[error("{0}")]
+    Failed(String),
 }
 
 impl CommandError {
@@ -23,7 +27,7 @@ impl CommandError {
     pub fn exit_code(&self) -> u8 {
         match self {
             CommandError::Input(_) | CommandError::Read(_) => 2,
-            CommandError::Write(_) => 1,
+            CommandError::Write(_) | CommandError::Failed(_) => 1,
         }
     }
 }

@@ -46,5 +46,6 @@ pub fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Demo(args) => report::demo(&args),
         Command::Serve(args) => serve::serve(&args),
         Command::Admin(command) => serve::admin(&command),
+        Command::Cluster(command) => profile::cluster(&command),
     }
 }

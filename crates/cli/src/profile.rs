@@ -1,6 +1,6 @@
-//! `levelfield profile`, `check` and `synth`: the spec is read, the engine aggregates the
-//! source, the profile crate computes and protects, and the tables are written into the output
-//! folder all at once.
+//! `levelfield profile`, `check`, `synth` and `cluster`: the spec is read, the engine
+//! aggregates the source (here or on a cluster), the profile crate computes and protects, and
+//! the tables are written into the output folder all at once.
 
 use std::{
     io::IsTerminal,
@@ -15,7 +15,7 @@ use levelfield_table::{Format, write};
 
 use crate::{
     CommandError,
-    args::{CheckArgs, ProfileArgs, SynthArgs},
+    args::{CheckArgs, ClusterCommand, ProfileArgs, SynthArgs},
 };
 
 impl From<ProfileError> for CommandError {
@@ -26,7 +26,10 @@ impl From<ProfileError> for CommandError {
 
 impl From<levelfield_engine::EngineError> for CommandError {
     fn from(e: levelfield_engine::EngineError) -> CommandError {
-        CommandError::Input(e.to_string())
+        match e {
+            levelfield_engine::EngineError::Cluster(_) => CommandError::Failed(e.to_string()),
+            e => CommandError::Input(e.to_string()),
+        }
     }
 }
 
@@ -62,7 +65,12 @@ fn progress(quiet: bool, stages: u64) -> ProgressBar {
 /// `levelfield profile`.
 pub(crate) fn run(args: &ProfileArgs) -> Result<(), CommandError> {
     let bar = progress(args.quiet, u64::from(STAGES) + 1);
-    let spec = load_spec(&args.spec, args.data.as_deref())?;
+    let mut spec = load_spec(&args.spec, args.data.as_deref())?;
+    if let Some(url) = &args.cluster {
+        levelfield_profile::spec::Execution::check_cluster(url)
+            .map_err(|e| CommandError::Input(e.replace("[execution] cluster", "--cluster")))?;
+        spec.execution.cluster = Some(url.clone());
+    }
     let run = pipeline::run(&spec, &mut |stage| {
         bar.set_position(u64::from(stage.index()));
         bar.set_message(stage.label());
@@ -222,8 +230,81 @@ pub(crate) fn synth(args: &SynthArgs) -> Result<(), CommandError> {
         seed: args.seed,
         areas: args.areas,
         csv: args.csv,
+        files: usize::from(args.files),
     };
     levelfield_synth::generate(&options, &args.out)
         .map_err(|e| CommandError::Input(e.to_string()))?;
     Ok(())
+}
+
+/// `levelfield cluster scheduler|executor`: Ballista's scheduler or executor in this process,
+/// until it is stopped.
+pub(crate) fn cluster(command: &ClusterCommand) -> Result<(), CommandError> {
+    use levelfield_engine::cluster;
+    #[cfg(feature = "distributed")]
+    cluster_log::init();
+    match command {
+        ClusterCommand::Scheduler(a) => cluster::scheduler(&cluster::SchedulerOptions {
+            bind: a.bind.clone(),
+            port: a.port,
+            external_host: a.external_host.clone(),
+            executor_timeout_secs: a.executor_timeout,
+        })?,
+        ClusterCommand::Executor(a) => cluster::executor(&cluster::ExecutorOptions {
+            scheduler: a.scheduler.clone(),
+            bind: a.bind.clone(),
+            external_host: a.external_host.clone(),
+            port: a.port,
+            concurrent_tasks: a.concurrent_tasks,
+            work_dir: a.work_dir.clone(),
+            memory_mb: a.memory_mb,
+            heartbeat_secs: a.heartbeat,
+        })?,
+    }
+    Ok(())
+}
+
+/// The scheduler's and executors' log on standard error: Ballista's own messages (jobs,
+/// tasks, executors joining and lost) at `info` and above, everything else at `warn`;
+/// `LEVELFIELD_LOG=debug` (or `warn`, `error`, `trace`) changes the level of Ballista's.
+#[cfg(feature = "distributed")]
+mod cluster_log {
+    use log::{LevelFilter, Log, Metadata, Record};
+
+    struct Stderr {
+        ballista: LevelFilter,
+    }
+
+    impl Log for Stderr {
+        fn enabled(&self, m: &Metadata) -> bool {
+            let limit = if m.target().starts_with("ballista") {
+                self.ballista
+            } else {
+                LevelFilter::Warn
+            };
+            m.level() <= limit
+        }
+
+        fn log(&self, r: &Record) {
+            if self.enabled(r.metadata()) {
+                let secs = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0.0, |d| d.as_secs_f64());
+                eprintln!("{secs:.3} {} {}: {}", r.level(), r.target(), r.args());
+            }
+        }
+
+        fn flush(&self) {}
+    }
+
+    pub(super) fn init() {
+        let ballista = std::env::var("LEVELFIELD_LOG")
+            .ok()
+            .and_then(|v| v.parse::<LevelFilter>().ok())
+            .unwrap_or(LevelFilter::Info);
+        let logger = Box::leak(Box::new(Stderr { ballista }));
+        if log::set_logger(logger).is_ok() {
+            log::set_max_level(ballista.max(LevelFilter::Warn));
+        }
+    }
 }

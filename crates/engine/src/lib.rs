@@ -65,6 +65,9 @@ pub enum EngineError {
         /// The message.
         message: String,
     },
+    /// The cluster could not be reached, or lost the query: nothing was computed.
+    #[error("cluster: {0}")]
+    Cluster(String),
     /// The spec, or the data it reads, stops the profile.
     #[error(transparent)]
     Profile(#[from] levelfield_profile::ProfileError),
@@ -73,6 +76,7 @@ pub enum EngineError {
     Table(#[from] levelfield_table::TableError),
 }
 
+pub mod cluster;
 pub mod pipeline;
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -82,10 +86,10 @@ fn runtime() -> tokio::runtime::Runtime {
         .expect("a tokio runtime starts")
 }
 
-/// A session: DataFusion's defaults, a larger batch (fewer, fuller vectors for the hash
-/// aggregation), and any `DATAFUSION_*` environment variables (e.g.
+/// The session settings: DataFusion's defaults, a larger batch (fewer, fuller vectors for the
+/// hash aggregation), and any `DATAFUSION_*` environment variables (e.g.
 /// `DATAFUSION_EXECUTION_TARGET_PARTITIONS`) on top, so a deployment can tune the engine.
-fn context() -> SessionContext {
+fn config() -> SessionConfig {
     let mut config = SessionConfig::new().with_batch_size(64 * 1024);
     if let Ok(from_env) = SessionConfig::from_env() {
         if std::env::var_os("DATAFUSION_EXECUTION_BATCH_SIZE").is_none() {
@@ -94,7 +98,12 @@ fn context() -> SessionContext {
             config = from_env;
         }
     }
-    SessionContext::new_with_config(config)
+    config
+}
+
+/// A session in this process.
+fn context() -> SessionContext {
+    SessionContext::new_with_config(config())
 }
 
 fn data_type(t: ColumnType) -> DataType {
@@ -134,7 +143,7 @@ async fn open_typed(
             });
         }
     }
-    if matches!(Format::from_path(path), Ok(Format::Csv)) {
+    if matches!(source_format(path), Ok((Format::Csv, _))) {
         let schema = Schema::new(
             df.schema()
                 .fields()
@@ -169,13 +178,7 @@ async fn open(
         path: name.clone(),
         message: e.to_string(),
     };
-    if !path.is_file() {
-        return Err(EngineError::Read {
-            path: name.clone(),
-            message: "no such file; check the path in the spec (relative paths start at the spec's folder)".into(),
-        });
-    }
-    let format = Format::from_path(path).map_err(|e| read_err(&e))?;
+    let (format, extension) = source_format(path)?;
     let text = path.to_str().ok_or_else(|| EngineError::Read {
         path: name.clone(),
         message: "the path is not valid UTF-8".into(),
@@ -184,7 +187,7 @@ async fn open(
         Format::Csv => {
             let mut options = CsvReadOptions::new()
                 .has_header(true)
-                .file_extension(extension(path));
+                .file_extension(extension);
             if let Some(schema) = schema {
                 options = options.schema(schema);
             }
@@ -193,7 +196,7 @@ async fn open(
         Format::Parquet => ctx
             .read_parquet(
                 text,
-                ParquetReadOptions::default().file_extension(extension(path)),
+                ParquetReadOptions::default().file_extension(extension),
             )
             .await
             .map_err(|e| read_err(&e)),
@@ -209,12 +212,61 @@ async fn open(
     }
 }
 
-fn extension(path: &Path) -> &'static str {
-    match path.extension().and_then(|e| e.to_str()) {
-        Some(e) if e.eq_ignore_ascii_case("csv") => ".csv",
-        Some(e) if e.eq_ignore_ascii_case("parquet") => ".parquet",
-        Some(e) if e.eq_ignore_ascii_case("pq") => ".pq",
-        _ => "",
+/// The format of a source and the file extension DataFusion lists it by. A source is a file,
+/// or a folder of CSV or Parquet files of one format and one set of columns (read as one
+/// table, as a cluster's executors read the parts of a large extract).
+fn source_format(path: &Path) -> Result<(Format, &'static str), EngineError> {
+    let name = path.display().to_string();
+    let extension = |p: &Path| match p.extension().and_then(|e| e.to_str()) {
+        Some(e) if e.eq_ignore_ascii_case("csv") => Some((Format::Csv, ".csv")),
+        Some(e) if e.eq_ignore_ascii_case("parquet") => Some((Format::Parquet, ".parquet")),
+        Some(e) if e.eq_ignore_ascii_case("pq") => Some((Format::Parquet, ".pq")),
+        _ => None,
+    };
+    if path.is_dir() {
+        let entries = std::fs::read_dir(path).map_err(|e| EngineError::Read {
+            path: name.clone(),
+            message: e.to_string(),
+        })?;
+        let mut found: Vec<(Format, &'static str)> = Vec::new();
+        for entry in entries.flatten() {
+            let p = entry.path();
+            match extension(&p) {
+                Some(f) if p.is_file() && !found.contains(&f) => found.push(f),
+                _ => {}
+            }
+        }
+        return match found.as_slice() {
+            [one] => Ok(*one),
+            [] => Err(EngineError::Read {
+                path: name,
+                message: "the folder has no .csv or .parquet files; a folder source is the parts of one table".into(),
+            }),
+            _ => Err(EngineError::Read {
+                path: name,
+                message: format!(
+                    "the folder mixes {}; keep the parts of one table in one format",
+                    found.iter().map(|(_, e)| format!("*{e}")).collect::<Vec<_>>().join(" and ")
+                ),
+            }),
+        };
+    }
+    if !path.is_file() {
+        return Err(EngineError::Read {
+            path: name,
+            message: "no such file; check the path in the spec (relative paths start at the spec's folder)".into(),
+        });
+    }
+    match Format::from_path(path) {
+        Ok(Format::Xlsx) => Ok((Format::Xlsx, "")),
+        Ok(_) => extension(path).ok_or_else(|| EngineError::Read {
+            path: name,
+            message: "give a .csv, .parquet or .xlsx file".into(),
+        }),
+        Err(e) => Err(EngineError::Read {
+            path: name,
+            message: e.to_string(),
+        }),
     }
 }
 
@@ -403,18 +455,54 @@ fn role_name(role: Role) -> &'static str {
     }
 }
 
-/// Runs a request: group the file by its keys and sum the measures.
+/// Runs a request here: group the file by its keys and sum the measures.
 ///
 /// # Errors
 /// [`EngineError`] naming the file, and the expression or column at fault.
 pub fn aggregate(request: &Request) -> Result<Strata, EngineError> {
-    runtime().block_on(aggregate_async(request))
+    aggregate_on(request, None)
 }
 
-async fn aggregate_async(request: &Request) -> Result<Strata, EngineError> {
+/// Runs a request here (`cluster` is `None`) or on the Ballista cluster whose scheduler is at
+/// `cluster` (`df://HOST:PORT`): the same plan either way; on a cluster the executors read the
+/// files and only the strata come back.
+///
+/// # Errors
+/// As [`aggregate`]; [`EngineError::Cluster`] when the scheduler cannot be reached or the
+/// query is lost, and [`EngineError::Read`] for a source a cluster cannot read (XLSX).
+pub fn aggregate_on(request: &Request, cluster: Option<&str>) -> Result<Strata, EngineError> {
+    runtime().block_on(async {
+        let ctx = match cluster {
+            None => context(),
+            Some(url) => {
+                let mut files = vec![request.path.as_path()];
+                for (_, source) in &request.keys {
+                    if let KeySource::Lookup { file, .. } = source {
+                        files.push(file);
+                    }
+                }
+                for file in files {
+                    if let (Format::Xlsx, _) = source_format(file)? {
+                        return Err(EngineError::Read {
+                            path: file.display().to_string(),
+                            message: "a cluster's executors read CSV or Parquet files, not XLSX: save the sheet as CSV, or run without a cluster".into(),
+                        });
+                    }
+                }
+                cluster::connect(url, config()).await?
+            }
+        };
+        aggregate_async(&ctx, request, cluster).await
+    })
+}
+
+async fn aggregate_async(
+    ctx: &SessionContext,
+    request: &Request,
+    cluster: Option<&str>,
+) -> Result<Strata, EngineError> {
     let path = request.path.display().to_string();
-    let ctx = context();
-    let mut df = open_typed(&ctx, &request.path, &request.types).await?;
+    let mut df = open_typed(ctx, &request.path, &request.types).await?;
     for (_, source) in &request.keys {
         if let KeySource::Lookup {
             column,
@@ -423,7 +511,7 @@ async fn aggregate_async(request: &Request) -> Result<Strata, EngineError> {
             value,
         } = source
         {
-            df = join_lookup(&ctx, df, column, file, key, value).await?;
+            df = join_lookup(ctx, df, column, file, key, value).await?;
         }
     }
     let names: Vec<String> = df
@@ -488,7 +576,16 @@ async fn aggregate_async(request: &Request) -> Result<Strata, EngineError> {
             message: format!("{message}; check the indicator expressions and column types"),
         }
     })?;
-    let mut stream = df.execute_stream().await.map_err(query_err)?;
+    // Once planned, a failure on a cluster is the cluster's (an executor lost, the scheduler
+    // gone), not the data's.
+    let run_err = |e: datafusion::error::DataFusionError| match cluster {
+        Some(url) => EngineError::Cluster(format!(
+            "the aggregation of {path} failed on {url}: {}; nothing was written. Check that the scheduler and its executors are running (levelfield cluster scheduler|executor) and see the scheduler's log",
+            first_line(&e.to_string())
+        )),
+        None => query_err(e),
+    };
+    let mut stream = df.execute_stream().await.map_err(run_err)?;
     let n_keys = request.keys.len();
     let mut interners: Vec<Interner> = (0..n_keys).map(|_| Interner::default()).collect();
     let mut strata = Strata {
@@ -500,7 +597,7 @@ async fn aggregate_async(request: &Request) -> Result<Strata, EngineError> {
         values: vec![Vec::new(); request.measures.len()],
     };
     while let Some(batch) = stream.next().await {
-        let batch = batch.map_err(query_err)?;
+        let batch = batch.map_err(run_err)?;
         for (k, interner) in interners.iter_mut().enumerate() {
             let array = cast(batch.column(k), &DataType::Utf8).map_err(|e| EngineError::Query {
                 path: path.clone(),

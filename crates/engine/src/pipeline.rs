@@ -80,7 +80,7 @@ pub fn prepare(
     let columns = crate::columns(&source.path)?;
     let (request, layout) = plan(spec, &columns)?;
     on_stage(Stage::Aggregate);
-    let strata = crate::aggregate(&request)?;
+    let strata = crate::aggregate_on(&request, spec.execution.cluster.as_deref())?;
     on_stage(Stage::Population);
     let population = match &spec.population {
         Some(p) => {

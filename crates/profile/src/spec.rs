@@ -52,6 +52,43 @@ pub struct Spec {
     /// What to do with codes no lookup knows.
     #[serde(default)]
     pub validation: Validation,
+    /// Where the aggregation runs: here (default) or on a cluster.
+    #[serde(default)]
+    pub execution: Execution,
+}
+
+/// Where the heavy stage (reading and aggregating record-level rows to strata) runs.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Execution {
+    /// An Apache DataFusion Ballista scheduler, `df://HOST:PORT`. Its executors read the
+    /// source files (at the same paths) and only the strata come back; everything after the
+    /// aggregation runs here. Needs a build with the `distributed` feature.
+    pub cluster: Option<String>,
+}
+
+impl Execution {
+    /// Checks a cluster address: `df://HOST:PORT`, a host name and a port from 1 to 65535.
+    ///
+    /// # Errors
+    /// A sentence saying what to write instead.
+    pub fn check_cluster(url: &str) -> Result<(), String> {
+        let bad = || {
+            format!(
+                "[execution] cluster `{url}` is not a scheduler address: write `df://HOST:PORT`, e.g. `df://10.0.0.5:50050`"
+            )
+        };
+        let rest = url.strip_prefix("df://").ok_or_else(bad)?;
+        let (host, port) = rest.rsplit_once(':').ok_or_else(bad)?;
+        let valid_host = !host.is_empty()
+            && host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
+        match port.parse::<u16>() {
+            Ok(p) if p > 0 && valid_host => Ok(()),
+            _ => Err(bad()),
+        }
+    }
 }
 
 fn default_confidence() -> Vec<f64> {
@@ -643,6 +680,14 @@ impl Spec {
         }
         if let Err(e) = self.disclosure.rule() {
             out.push(e.to_string());
+        }
+        if let Some(Err(e)) = self
+            .execution
+            .cluster
+            .as_deref()
+            .map(Execution::check_cluster)
+        {
+            out.push(e);
         }
         let events = match (&self.events, &self.counts) {
             (Some(_), Some(_)) => {

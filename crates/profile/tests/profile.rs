@@ -287,6 +287,41 @@ numerator = "a"
     }
 }
 
+#[test]
+fn a_cluster_address_is_checked_when_the_spec_is_read() {
+    let with = |cluster: &str| {
+        Spec::parse(
+            &format!("{SPEC}\n[execution]\ncluster = \"{cluster}\"\n"),
+            "s.toml",
+            Path::new("."),
+        )
+    };
+    let remote = with("df://10.0.0.5:50050").unwrap();
+    assert_eq!(
+        remote.execution.cluster.as_deref(),
+        Some("df://10.0.0.5:50050")
+    );
+    with("df://scheduler.internal:30050").unwrap();
+    for bad in [
+        "10.0.0.5:50050",
+        "df://10.0.0.5",
+        "df://:50050",
+        "df://host:0",
+        "df://host:99999",
+        "df://a b:1",
+    ] {
+        let err = with(bad).unwrap_err().to_string();
+        assert!(
+            err.contains(&format!("[execution] cluster `{bad}`")) && err.contains("df://HOST:PORT"),
+            "{bad}: {err}"
+        );
+    }
+    assert!(
+        spec(SPEC).execution.cluster.is_none(),
+        "runs here by default"
+    );
+}
+
 fn random_profile_spec(rule: &str) -> Spec {
     spec(&SPEC.replace("rule = \"none\"", rule))
 }

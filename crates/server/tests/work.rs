@@ -23,6 +23,7 @@ fn synthetic(rows: u64) -> tempfile::TempDir {
             seed: 11,
             areas: 4,
             csv: false,
+            files: 1,
         },
         dir.path(),
     )

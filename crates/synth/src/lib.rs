@@ -48,6 +48,10 @@ pub struct Options {
     pub areas: usize,
     /// Write the events as CSV instead of Parquet.
     pub csv: bool,
+    /// Split the events into this many files of about equal size, in the folder `events/`
+    /// (as a cluster's executors read them); 1 writes a single `events.parquet`. The rows are
+    /// the same, in the same order, whatever the split.
+    pub files: usize,
 }
 
 impl Default for Options {
@@ -57,6 +61,7 @@ impl Default for Options {
             seed: 7,
             areas: 20,
             csv: false,
+            files: 1,
         }
     }
 }
@@ -211,7 +216,8 @@ pub fn area_code(i: usize) -> String {
     format!("SYN{:03}", i + 1)
 }
 
-/// Writes `events.parquet` (or `events.csv`), `population.csv` and `profile.toml` into `dir`.
+/// Writes `events.parquet` (or `events.csv`, or the folder `events/` of
+/// [`Options::files`] parts), `population.csv` and `profile.toml` into `dir`.
 ///
 /// # Errors
 /// [`SynthError::Write`] naming the file that could not be written.
@@ -265,13 +271,27 @@ pub fn generate(options: &Options, dir: &Path) -> Result<(), SynthError> {
                 .collect()
         })
         .collect();
-    let events_path = dir.join(if options.csv {
-        "events.csv"
+    let ext = if options.csv { "csv" } else { "parquet" };
+    let files = options.files.max(1);
+    let (events_path, parts) = if files == 1 {
+        (dir.join(format!("events.{ext}")), None)
     } else {
-        "events.parquet"
-    });
+        // Parts are written into a folder of their own, renamed into place when all are done.
+        let parts = dir.join("events.partial");
+        if parts.exists() {
+            std::fs::remove_dir_all(&parts).map_err(|e| err(&parts, &e))?;
+        }
+        std::fs::create_dir(&parts).map_err(|e| err(&parts, &e))?;
+        (dir.join("events"), Some(parts))
+    };
+    let part_path = |k: usize| match &parts {
+        Some(p) => p.join(format!("part-{k:05}.{ext}")),
+        None => events_path.clone(),
+    };
+    let per_file = options.rows.div_ceil(files as u64).max(1);
+    let mut part = 0;
     let mut sink =
-        EventSink::create(&events_path, options.csv).map_err(|e| err(&events_path, &e))?;
+        EventSink::create(&part_path(part), options.csv).map_err(|e| err(&part_path(part), &e))?;
     let mut batch = EventBatch::default();
     const BATCH: u64 = 256 * 1024;
     for row in 0..options.rows {
@@ -341,11 +361,25 @@ pub fn generate(options: &Options, dir: &Path) -> Result<(), SynthError> {
             tt_recovered,
             days,
         });
-        if batch.len() as u64 == BATCH || row + 1 == options.rows {
-            sink.write(&mut batch).map_err(|e| err(&events_path, &e))?;
+        let part_full = (row + 1) % per_file == 0;
+        if batch.len() as u64 == BATCH || row + 1 == options.rows || part_full {
+            sink.write(&mut batch)
+                .map_err(|e| err(&part_path(part), &e))?;
+        }
+        if part_full && row + 1 < options.rows {
+            sink.finish().map_err(|e| err(&part_path(part), &e))?;
+            part += 1;
+            sink = EventSink::create(&part_path(part), options.csv)
+                .map_err(|e| err(&part_path(part), &e))?;
         }
     }
-    sink.finish().map_err(|e| err(&events_path, &e))?;
+    sink.finish().map_err(|e| err(&part_path(part), &e))?;
+    if let Some(parts) = &parts {
+        if events_path.exists() {
+            std::fs::remove_dir_all(&events_path).map_err(|e| err(&events_path, &e))?;
+        }
+        std::fs::rename(parts, &events_path).map_err(|e| err(&events_path, &e))?;
+    }
 
     let spec_path = dir.join("profile.toml");
     let spec = profile_toml(&events_path);

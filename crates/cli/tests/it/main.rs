@@ -3,6 +3,8 @@
 mod associate;
 mod browser;
 mod charts;
+#[cfg(feature = "distributed")]
+mod cluster;
 mod equity;
 mod errors;
 mod formats;

@@ -267,6 +267,160 @@ fn events_and_the_same_data_as_counts_give_the_same_profile() {
     );
 }
 
+/// Runs the spec in `data` into `out`, with extra arguments.
+fn profile(data: &Path, out: &Path, extra: &[&str]) {
+    let spec = data.join("profile.toml");
+    let mut args = vec![
+        "profile",
+        "--quiet",
+        "--spec",
+        spec.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    run_ok(&args);
+}
+
+/// Asserts that two profile folders hold the same tables, byte for byte.
+pub(crate) fn assert_same_tables(a: &Path, b: &Path) {
+    for stem in TABLES {
+        let x = fs::read_to_string(a.join(format!("{stem}.csv"))).unwrap();
+        let y = fs::read_to_string(b.join(format!("{stem}.csv"))).unwrap();
+        assert!(x.lines().count() > 10, "{stem} is nearly empty");
+        assert!(
+            x == y,
+            "{stem}.csv differs between {} and {}",
+            a.display(),
+            b.display()
+        );
+    }
+}
+
+#[test]
+fn a_folder_of_parts_gives_the_profile_of_the_one_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (one, parts, csv_parts) = (
+        tmp.path().join("one"),
+        tmp.path().join("parts"),
+        tmp.path().join("csv-parts"),
+    );
+    synth(&one, "40000", &["--areas", "4"]);
+    synth(&parts, "40000", &["--areas", "4", "--files", "4"]);
+    synth(
+        &csv_parts,
+        "40000",
+        &["--areas", "4", "--files", "3", "--csv"],
+    );
+    let names = |dir: &Path| {
+        let mut v: Vec<String> = fs::read_dir(dir.join("events"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(
+        names(&parts),
+        [
+            "part-00000.parquet",
+            "part-00001.parquet",
+            "part-00002.parquet",
+            "part-00003.parquet"
+        ]
+    );
+    assert_eq!(
+        names(&csv_parts),
+        ["part-00000.csv", "part-00001.csv", "part-00002.csv"]
+    );
+    // The parts hold the rows of the one file, split in order.
+    let lines: usize = names(&csv_parts)
+        .iter()
+        .map(|n| {
+            fs::read_to_string(csv_parts.join("events").join(n))
+                .unwrap()
+                .lines()
+                .count()
+                - 1
+        })
+        .sum();
+    assert_eq!(lines, 40000);
+    for d in [&one, &parts, &csv_parts] {
+        profile(d, &d.join("out"), &[]);
+    }
+    assert_same_tables(&one.join("out"), &parts.join("out"));
+    assert_same_tables(&one.join("out"), &csv_parts.join("out"));
+
+    // A folder that mixes formats is refused, naming the folder; nothing is written.
+    fs::copy(
+        csv_parts.join("events/part-00000.csv"),
+        parts.join("events/extra.csv"),
+    )
+    .unwrap();
+    let out = parts.join("again");
+    let run = levelfield(&[
+        "profile",
+        "--quiet",
+        "--spec",
+        parts.join("profile.toml").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("events: cannot be read: the folder mixes"),
+        "{err}"
+    );
+    assert!(!out.exists());
+}
+
+#[test]
+fn a_cluster_address_is_checked_and_an_absent_scheduler_reported_at_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    synth(d, "2000", &["--areas", "2"]);
+    let out = d.join("out");
+    let spec = d.join("profile.toml");
+    let run = |cluster: &str| {
+        levelfield(&[
+            "profile",
+            "--quiet",
+            "--spec",
+            spec.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--cluster",
+            cluster,
+        ])
+    };
+    let bad = run("127.0.0.1:50050");
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert_eq!(bad.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(
+            "--cluster `127.0.0.1:50050` is not a scheduler address: write `df://HOST:PORT`"
+        ),
+        "{err}"
+    );
+    // Nothing listens on a port that was free a moment ago. With or without the
+    // `distributed` feature, the run stops before reading any data, and writes nothing.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("df://127.0.0.1:{port}");
+    let absent = run(&url);
+    let err = String::from_utf8_lossy(&absent.stderr);
+    assert_eq!(absent.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(&format!("cluster: cannot reach the scheduler at {url}")),
+        "{err}"
+    );
+    assert!(!out.exists());
+}
+
 #[test]
 fn check_lists_spec_problems_and_profile_leaves_no_output() {
     let tmp = tempfile::tempdir().unwrap();
