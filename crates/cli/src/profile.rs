@@ -67,7 +67,7 @@ pub(crate) fn run(args: &ProfileArgs) -> Result<(), CommandError> {
     let bar = progress(args.quiet, u64::from(STAGES) + 1);
     let mut spec = load_spec(&args.spec, args.data.as_deref())?;
     if let Some(url) = &args.cluster {
-        levelfield_profile::spec::Execution::check_cluster(url)
+        levelfield_profile::spec::Execution::cluster_address(url)
             .map_err(|e| CommandError::Input(e.replace("[execution] cluster", "--cluster")))?;
         spec.execution.cluster = Some(url.clone());
     }

@@ -56,7 +56,7 @@ pub struct ExecutorOptions {
 #[cfg(not(feature = "distributed"))]
 const NOT_BUILT: &str = "this levelfield was built without the `distributed` feature: build it with `cargo build --release -p levelfield --features distributed`, or run without a cluster";
 
-/// Splits `HOST:PORT` (what follows `df://` in a cluster address).
+/// Splits an executor's `--scheduler HOST:PORT`.
 fn host_port(address: &str) -> Result<(String, u16), EngineError> {
     let bad = || {
         EngineError::Cluster(format!(
@@ -96,13 +96,9 @@ pub(crate) async fn connect(
     url: &str,
     config: SessionConfig,
 ) -> Result<SessionContext, EngineError> {
-    let address = url.strip_prefix("df://").ok_or_else(|| {
-        EngineError::Cluster(format!(
-            "`{url}` is not a scheduler address: write df://HOST:PORT"
-        ))
-    })?;
-    let (host, port) = host_port(address)?;
-    reachable(url, &host, port).await?;
+    let (host, port) =
+        levelfield_profile::spec::Execution::cluster_address(url).map_err(EngineError::Cluster)?;
+    reachable(url, host, port).await?;
     remote(url, config).await
 }
 

@@ -68,11 +68,12 @@ pub struct Execution {
 }
 
 impl Execution {
-    /// Checks a cluster address: `df://HOST:PORT`, a host name and a port from 1 to 65535.
+    /// Reads a cluster address, `df://HOST:PORT` (a host name and a port from 1 to 65535),
+    /// into its host and port.
     ///
     /// # Errors
     /// A sentence saying what to write instead.
-    pub fn check_cluster(url: &str) -> Result<(), String> {
+    pub fn cluster_address(url: &str) -> Result<(&str, u16), String> {
         let bad = || {
             format!(
                 "[execution] cluster `{url}` is not a scheduler address: write `df://HOST:PORT`, e.g. `df://10.0.0.5:50050`"
@@ -85,7 +86,7 @@ impl Execution {
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
         match port.parse::<u16>() {
-            Ok(p) if p > 0 && valid_host => Ok(()),
+            Ok(p) if p > 0 && valid_host => Ok((host, p)),
             _ => Err(bad()),
         }
     }
@@ -685,7 +686,7 @@ impl Spec {
             .execution
             .cluster
             .as_deref()
-            .map(Execution::check_cluster)
+            .map(Execution::cluster_address)
         {
             out.push(e);
         }
