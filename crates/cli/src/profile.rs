@@ -12,6 +12,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use levelfield_engine::pipeline::{self, STAGES};
 use levelfield_profile::{ProfileError, Spec, output};
 use levelfield_table::{Format, write};
+use rayon::prelude::*;
 
 use crate::{
     CommandError,
@@ -100,17 +101,21 @@ pub(crate) fn run(args: &ProfileArgs) -> Result<(), CommandError> {
     };
     let meta = meta.to_json();
     write_folder(&args.out, |dir| {
-        for (stem, table) in &tables.tables {
-            for f in &formats {
-                let ext = match f {
-                    Format::Csv => "csv",
-                    Format::Parquet => "parquet",
-                    Format::Xlsx => "xlsx",
-                    Format::Json => "json",
-                };
-                write(table, &dir.join(format!("{stem}.{ext}")), Some(*f))?;
-            }
-        }
+        // Every table in every format is its own file: they are written on every core.
+        let files: Vec<_> = tables
+            .tables
+            .iter()
+            .flat_map(|(stem, table)| formats.iter().map(move |f| (*stem, table, *f)))
+            .collect();
+        files.into_par_iter().try_for_each(|(stem, table, f)| {
+            let ext = match f {
+                Format::Csv => "csv",
+                Format::Parquet => "parquet",
+                Format::Xlsx => "xlsx",
+                Format::Json => "json",
+            };
+            write(table, &dir.join(format!("{stem}.{ext}")), Some(f))
+        })?;
         if let Some(t) = &fingertips {
             write(t, &dir.join("fingertips.csv"), Some(Format::Csv))?;
         }

@@ -8,15 +8,16 @@
 
 #![deny(missing_docs)]
 
-use std::{collections::HashMap, path::Path, sync::Arc};
+use std::{path::Path, sync::Arc};
 
 use datafusion::{
     arrow::{
         array::{
-            Array, ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray,
+            Array, ArrayRef, AsArray, BooleanArray, Float64Array, Int64Array, RecordBatch,
+            StringArray,
         },
         compute::cast,
-        datatypes::{DataType, Field, Schema},
+        datatypes::{DataType, Field, Int64Type, Schema},
     },
     common::ScalarValue,
     dataframe::DataFrame,
@@ -30,6 +31,7 @@ use levelfield_profile::strata::{
     ColumnType, KeyColumn, KeySource, Measure, Request, Role, Strata,
 };
 use levelfield_table::{Column, Format, Table};
+use rustc_hash::FxHashMap;
 
 /// Why the engine could not answer.
 #[derive(Debug, thiserror::Error)]
@@ -599,36 +601,13 @@ async fn aggregate_async(
     while let Some(batch) = stream.next().await {
         let batch = batch.map_err(run_err)?;
         for (k, interner) in interners.iter_mut().enumerate() {
-            let array = cast(batch.column(k), &DataType::Utf8).map_err(|e| EngineError::Query {
-                path: path.clone(),
-                message: e.to_string(),
-            })?;
-            let array = array
-                .as_any()
-                .downcast_ref::<StringArray>()
-                .expect("cast to Utf8 gives a StringArray");
             let (_, col) = &mut strata.keys[k];
-            col.codes.reserve(array.len());
-            for i in 0..array.len() {
-                let code = if array.is_null(i) {
-                    *interner.null.get_or_insert_with(|| {
-                        col.dictionary.push(None);
-                        (col.dictionary.len() - 1) as u32
-                    })
-                } else {
-                    let value = array.value(i);
-                    match interner.values.get(value) {
-                        Some(c) => *c,
-                        None => {
-                            let c = col.dictionary.len() as u32;
-                            col.dictionary.push(Some(value.to_string()));
-                            interner.values.insert(value.to_string(), c);
-                            c
-                        }
-                    }
-                };
-                col.codes.push(code);
-            }
+            interner
+                .intern(batch.column(k), col)
+                .map_err(|e| EngineError::Query {
+                    path: path.clone(),
+                    message: e.to_string(),
+                })?;
         }
         for (m, values) in strata.values.iter_mut().enumerate() {
             let array = cast(batch.column(n_keys + m), &DataType::Float64).map_err(|e| {
@@ -660,11 +639,79 @@ async fn aggregate_async(
     Ok(strata)
 }
 
-/// Dictionary codes of one key column's values.
+/// Dictionary codes of one key column's values: text as it is, integers by value (their
+/// dictionary text is the number, as a cast to text writes it), anything else as its text.
 #[derive(Default)]
 struct Interner {
-    values: HashMap<String, u32>,
+    text: FxHashMap<String, u32>,
+    integers: FxHashMap<i64, u32>,
     null: Option<u32>,
+}
+
+impl Interner {
+    /// Appends the code of every value of `array` to `col`, growing its dictionary.
+    fn intern(
+        &mut self,
+        array: &ArrayRef,
+        col: &mut KeyColumn,
+    ) -> Result<(), datafusion::arrow::error::ArrowError> {
+        col.codes.reserve(array.len());
+        match array.data_type() {
+            DataType::Utf8View => self.texts(array.as_string_view().iter(), col),
+            DataType::Utf8 => self.texts(array.as_string::<i32>().iter(), col),
+            DataType::LargeUtf8 => self.texts(array.as_string::<i64>().iter(), col),
+            // Every value of these fits an i64 (a UInt64 may not, and goes as text).
+            DataType::Int8
+            | DataType::Int16
+            | DataType::Int32
+            | DataType::Int64
+            | DataType::UInt8
+            | DataType::UInt16
+            | DataType::UInt32 => {
+                let array = cast(array, &DataType::Int64)?;
+                for value in array.as_primitive::<Int64Type>().iter() {
+                    let code = match value {
+                        None => self.null_code(col),
+                        Some(v) => *self.integers.entry(v).or_insert_with(|| {
+                            col.dictionary.push(Some(v.to_string()));
+                            (col.dictionary.len() - 1) as u32
+                        }),
+                    };
+                    col.codes.push(code);
+                }
+            }
+            _ => {
+                let array = cast(array, &DataType::Utf8)?;
+                self.texts(array.as_string::<i32>().iter(), col);
+            }
+        }
+        Ok(())
+    }
+
+    fn texts<'a>(&mut self, values: impl Iterator<Item = Option<&'a str>>, col: &mut KeyColumn) {
+        for value in values {
+            let code = match value {
+                None => self.null_code(col),
+                Some(v) => match self.text.get(v) {
+                    Some(c) => *c,
+                    None => {
+                        let c = col.dictionary.len() as u32;
+                        col.dictionary.push(Some(v.to_string()));
+                        self.text.insert(v.to_string(), c);
+                        c
+                    }
+                },
+            };
+            col.codes.push(code);
+        }
+    }
+
+    fn null_code(&mut self, col: &mut KeyColumn) -> u32 {
+        *self.null.get_or_insert_with(|| {
+            col.dictionary.push(None);
+            (col.dictionary.len() - 1) as u32
+        })
+    }
 }
 
 fn first_line(text: &str) -> String {

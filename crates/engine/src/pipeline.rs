@@ -20,7 +20,8 @@ pub enum Stage {
     Plan,
     /// The DataFusion aggregation to strata.
     Aggregate,
-    /// Reading the population file.
+    /// Reading the population file (begun beside the aggregation; this stage is the wait for
+    /// whatever of it is left).
     Population,
     /// Estimates, benchmarks and data quality.
     Estimate,
@@ -80,16 +81,28 @@ pub fn prepare(
     let columns = crate::columns(&source.path)?;
     let (request, layout) = plan(spec, &columns)?;
     on_stage(Stage::Aggregate);
-    let strata = crate::aggregate_on(&request, spec.execution.cluster.as_deref())?;
-    on_stage(Stage::Population);
-    let population = match &spec.population {
-        Some(p) => {
-            let table = levelfield_table::read(&p.path)?;
-            Some(Population::from_table(&table, &p.columns)?)
-        }
-        None => None,
-    };
-    Ok((layout, strata, population))
+    // The population is read on a thread of its own while the aggregation runs: the
+    // aggregation leaves a core idle while it plans and while its groups are collected.
+    let (strata, population) = std::thread::scope(|scope| {
+        let population = scope.spawn(|| -> Result<Option<Population>, EngineError> {
+            match &spec.population {
+                Some(p) => {
+                    let table = levelfield_table::read(&p.path)?;
+                    Ok(Some(Population::from_table(&table, &p.columns)?))
+                }
+                None => Ok(None),
+            }
+        });
+        let strata = crate::aggregate_on(&request, spec.execution.cluster.as_deref());
+        on_stage(Stage::Population);
+        let population = population
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (strata, population)
+    });
+    // The source's errors first, as when the two were read one after the other.
+    let strata = strata?;
+    Ok((layout, strata, population?))
 }
 
 /// Runs the whole profile: [`prepare`], then estimates, disclosure control, the derived

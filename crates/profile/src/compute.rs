@@ -5,7 +5,14 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use levelfield_model::{age::Scheme, deprivation::imd_decile, ethnicity::BroadGroup};
+use rayon::prelude::*;
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use levelfield_model::{
+    age::Scheme,
+    deprivation::imd_decile,
+    ethnicity::{BroadGroup, CATEGORIES},
+};
 use levelfield_stats::{
     ConfidenceLevel, Estimate, Method, Note,
     compare::{self, Benchmark, Comparison},
@@ -201,15 +208,49 @@ fn pack(period: usize, area: u32, dim: usize, group: u8) -> u64 {
     (period as u64) << 40 | u64::from(area) << 20 | (dim as u64) << 8 | u64::from(group)
 }
 
-/// Sums of measures by cell, laid out densely: group (all dimensions' groups in a row) ×
-/// period × area slot (the areas, then the all-areas total). Cells are addressed by packed keys
+/// Where a cell lies in a dense grid: group (all dimensions' groups in a row) × period × area
+/// slot (the areas, then the all-areas total). Each dimension's cells are one contiguous run.
+#[derive(Clone, Debug)]
+struct Shape {
+    offsets: Vec<usize>,
+    sizes: Vec<usize>,
+    n_periods: usize,
+    n_areas: usize,
+}
+
+impl Shape {
+    fn cells(&self) -> usize {
+        self.sizes.iter().sum::<usize>() * self.n_periods * (self.n_areas + 1)
+    }
+    fn index(&self, key: u64) -> usize {
+        let period = (key >> 40) as usize;
+        let area = ((key >> 20) & 0xF_FFFF) as u32;
+        let dim = ((key >> 8) & 0xFFF) as usize;
+        let group = (key & 0xFF) as usize;
+        let slot = if area == ALL_AREAS {
+            self.n_areas
+        } else {
+            area as usize
+        };
+        ((self.offsets[dim] + group) * self.n_periods + period) * (self.n_areas + 1) + slot
+    }
+    /// The cells of each dimension, as `(first, count)`.
+    fn runs(&self) -> Vec<(usize, usize)> {
+        let per_group = self.n_periods * (self.n_areas + 1);
+        self.offsets
+            .iter()
+            .zip(&self.sizes)
+            .map(|(o, s)| (o * per_group, s * per_group))
+            .collect()
+    }
+}
+
+/// Sums of measures by cell, laid out densely ([`Shape`]). Cells are addressed by packed keys
 /// ([`pack`]); a dense array is far faster than hashing for the millions of additions a large
 /// profile makes.
 struct Grid {
     n: usize,
-    offsets: Vec<usize>,
-    n_periods: usize,
-    n_areas: usize,
+    shape: Shape,
     values: Vec<f64>,
     present: Vec<bool>,
 }
@@ -230,7 +271,13 @@ impl Grid {
             offsets.push(total);
             total += size;
         }
-        let cells = total * n_periods * (n_areas + 1);
+        let shape = Shape {
+            offsets,
+            sizes: dim_sizes.to_vec(),
+            n_periods,
+            n_areas,
+        };
+        let cells = shape.cells();
         if cells.saturating_mul(n.max(1)) > Grid::MAX_VALUES {
             return Err(ProfileError::Data(format!(
                 "{n_periods} periods × {n_areas} areas × {total} groups is more than one profile holds; split the profile by period or region"
@@ -238,36 +285,79 @@ impl Grid {
         }
         Ok(Grid {
             n,
-            offsets,
-            n_periods,
-            n_areas,
+            shape,
             values: vec![0.0; cells * n],
             present: vec![false; cells],
         })
     }
     fn index(&self, key: u64) -> usize {
-        let period = (key >> 40) as usize;
-        let area = ((key >> 20) & 0xF_FFFF) as u32;
-        let dim = ((key >> 8) & 0xFFF) as usize;
-        let group = (key & 0xFF) as usize;
-        let slot = if area == ALL_AREAS {
-            self.n_areas
-        } else {
-            area as usize
-        };
-        ((self.offsets[dim] + group) * self.n_periods + period) * (self.n_areas + 1) + slot
-    }
-    fn add(&mut self, key: u64, values: impl Iterator<Item = f64>) {
-        let i = self.index(key);
-        self.present[i] = true;
-        let n = self.n;
-        for (slot, v) in self.values[i * n..(i + 1) * n].iter_mut().zip(values) {
-            *slot += v;
-        }
+        self.shape.index(key)
     }
     fn get(&self, key: u64) -> Option<&[f64]> {
         let i = self.index(key);
         self.present[i].then(|| &self.values[i * self.n..(i + 1) * self.n])
+    }
+    /// One part per dimension, each free to fill on its own thread.
+    fn parts(&mut self) -> Vec<Part<'_>> {
+        let mut values = self.values.as_mut_slice();
+        let mut present = self.present.as_mut_slice();
+        self.shape
+            .runs()
+            .into_iter()
+            .map(|(first, count)| {
+                let (v, rest) = std::mem::take(&mut values).split_at_mut(count * self.n);
+                values = rest;
+                let (p, rest) = std::mem::take(&mut present).split_at_mut(count);
+                present = rest;
+                Part {
+                    first,
+                    n: self.n,
+                    values: v,
+                    present: p,
+                }
+            })
+            .collect()
+    }
+}
+
+/// One dimension's cells of a [`Grid`].
+struct Part<'a> {
+    first: usize,
+    n: usize,
+    values: &'a mut [f64],
+    present: &'a mut [bool],
+}
+
+impl Part<'_> {
+    /// Adds each run of `slots` cells' first `slots − 1` (the areas) into its last (all areas).
+    fn total_areas(&mut self, slots: usize) {
+        let n = self.n;
+        for (values, present) in self
+            .values
+            .chunks_exact_mut(slots * n)
+            .zip(self.present.chunks_exact_mut(slots))
+        {
+            let (areas, total) = values.split_at_mut((slots - 1) * n);
+            for area in areas.chunks_exact(n) {
+                for (t, v) in total.iter_mut().zip(area) {
+                    *t += v;
+                }
+            }
+            let (areas, total) = present.split_at_mut(slots - 1);
+            total[0] |= areas.iter().any(|p| *p);
+        }
+    }
+
+    /// Adds measure `m`'s `value(m)` for every measure to the cell at grid index `i`.
+    fn add(&mut self, i: usize, value: impl Fn(usize) -> f64) {
+        let i = i - self.first;
+        self.present[i] = true;
+        for (m, slot) in self.values[i * self.n..(i + 1) * self.n]
+            .iter_mut()
+            .enumerate()
+        {
+            *slot += value(m);
+        }
     }
 }
 
@@ -296,18 +386,136 @@ impl StdGrid {
     fn at(&self, cell: usize, band: u8, slot: usize) -> usize {
         ((cell * self.n_bands + band as usize) * 3 + slot) * self.n
     }
-    fn add(&mut self, cell: usize, band: u8, slot: usize, values: impl Iterator<Item = f64>) {
-        let i = self.at(cell, band, slot);
-        for (x, v) in self.values[i..i + self.n].iter_mut().zip(values) {
-            *x += v;
-        }
-    }
     fn get(&self, cell: usize, band: u8, slot: usize, m: usize) -> f64 {
         if self.n == 0 {
             return 0.0;
         }
         self.values[self.at(cell, band, slot) + m]
     }
+    /// One part per dimension of `shape`, each free to fill on its own thread.
+    fn parts(&mut self, shape: &Shape) -> Vec<StdPart<'_>> {
+        let per_cell = self.n_bands * 3 * self.n;
+        let mut values = self.values.as_mut_slice();
+        shape
+            .runs()
+            .into_iter()
+            .map(|(first, count)| {
+                let take = if values.is_empty() {
+                    0
+                } else {
+                    count * per_cell
+                };
+                let (v, rest) = std::mem::take(&mut values).split_at_mut(take);
+                values = rest;
+                StdPart {
+                    first,
+                    n: self.n,
+                    n_bands: self.n_bands,
+                    values: v,
+                }
+            })
+            .collect()
+    }
+}
+
+/// One dimension's cells of a [`StdGrid`].
+struct StdPart<'a> {
+    first: usize,
+    n: usize,
+    n_bands: usize,
+    values: &'a mut [f64],
+}
+
+impl StdPart<'_> {
+    /// As [`Part::total_areas`], for every age band and sex slot of the cells.
+    fn total_areas(&mut self, slots: usize) {
+        let block = self.n_bands * 3 * self.n;
+        if block == 0 {
+            return;
+        }
+        for values in self.values.chunks_exact_mut(slots * block) {
+            let (areas, total) = values.split_at_mut((slots - 1) * block);
+            for area in areas.chunks_exact(block) {
+                for (t, v) in total.iter_mut().zip(area) {
+                    *t += v;
+                }
+            }
+        }
+    }
+
+    fn add(&mut self, cell: usize, band: u8, slot: usize, value: impl Fn(usize) -> f64) {
+        let i = (((cell - self.first) * self.n_bands + band as usize) * 3 + slot) * self.n;
+        for (k, x) in self.values[i..i + self.n].iter_mut().enumerate() {
+            *x += value(k);
+        }
+    }
+}
+
+/// `FILE: row N` in a message, written only when a message is.
+struct RowAt<'a>(&'a str, usize);
+
+impl std::fmt::Display for RowAt<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: row {}", self.0, self.1)
+    }
+}
+
+/// A stratum or population row with its cell coordinates decoded.
+#[derive(Clone, Copy)]
+struct Placed {
+    row: usize,
+    period: usize,
+    area: u32,
+    codes: Codes,
+}
+
+/// Sums placed rows into every dimension's cells (and, for standardised indicators, their
+/// age × sex cells), one dimension per thread. A row is added to its area's cell only, in row
+/// order; each all-areas cell is then the sum of its areas' cells, which halves the additions
+/// and is exact for counts (whole numbers below 2^53 add exactly in any order). `value(row, m)`
+/// is measure `m` of a row, `std_value(row, k)` the `k`th standardised measure, `std_slot` the
+/// sex slot of a row's codes. Returns, per dimension, which groups had any row.
+#[allow(clippy::too_many_arguments)]
+fn spread(
+    cells: &mut Grid,
+    std_cells: &mut StdGrid,
+    dims: &[Option<DimensionKind>],
+    n_bands: usize,
+    placed: &[Placed],
+    value: impl Fn(usize, usize) -> f64 + Sync,
+    std_value: Option<&(dyn Fn(usize, usize) -> f64 + Sync)>,
+    std_slot: impl Fn(Codes) -> usize + Sync,
+) -> Vec<Vec<bool>> {
+    let shape = cells.shape.clone();
+    let parts: Vec<_> = cells
+        .parts()
+        .into_iter()
+        .zip(std_cells.parts(&shape))
+        .enumerate()
+        .collect();
+    parts
+        .into_par_iter()
+        .map(|(d, (mut part, mut std_part))| {
+            let kind = dims[d];
+            let mut seen = vec![false; shape.sizes[d]];
+            for p in placed {
+                let g = group_of(kind, p.codes, n_bands);
+                seen[g as usize] = true;
+                let i = shape.index(pack(p.period, p.area, d, g));
+                part.add(i, |m| value(p.row, m));
+                if let Some(std_value) = std_value
+                    && p.codes.age != AGE_NOT_KNOWN
+                {
+                    std_part.add(i, p.codes.age, std_slot(p.codes), |k| std_value(p.row, k));
+                }
+            }
+            // The all-areas cells are the sums of the areas' (exact for counts, in any order).
+            let slots = shape.n_areas + 1;
+            part.total_areas(slots);
+            std_part.total_areas(slots);
+            seen
+        })
+        .collect()
 }
 
 /// The standardisation slot of a sex code: male, female, or any other.
@@ -445,21 +653,21 @@ pub fn compute(
     }
     let periods = sorted_dictionary(period_key.dictionary.iter().flatten().cloned());
     let area_key = key(Role::Area);
-    let mut area_values: Vec<String> = area_key
-        .map(|k| k.dictionary.iter().flatten().cloned().collect())
+    let mut area_values: FxHashSet<&str> = area_key
+        .map(|k| k.dictionary.iter().flatten().map(String::as_str).collect())
         .unwrap_or_default();
     if area_key.is_some()
         && let Some(p) = population
     {
-        area_values.extend(p.rows.iter().map(|r| r.area.clone()));
+        area_values.extend(p.rows.iter().map(|r| r.area.as_str()));
     }
-    let areas = sorted_dictionary(area_values.into_iter());
-    let period_index: HashMap<&str, usize> = periods
+    let areas = sorted_dictionary(area_values.into_iter().map(str::to_string));
+    let period_index: FxHashMap<&str, usize> = periods
         .iter()
         .enumerate()
         .map(|(i, p)| (p.as_str(), i))
         .collect();
-    let area_index: HashMap<&str, u32> = areas
+    let area_index: FxHashMap<&str, u32> = areas
         .iter()
         .enumerate()
         .map(|(i, a)| (a.as_str(), i as u32))
@@ -550,14 +758,32 @@ pub fn compute(
             })
         })
         .collect();
+    // Broad groups decoded once per category.
+    let broad_by_category: Vec<u8> = (0..CATEGORIES.len())
+        .map(|c| broad_of(c as u8, spec.lookups.placements()))
+        .collect();
+    // Areas decoded once per dictionary value too.
+    let area_of: Option<Vec<Option<u32>>> = area_key.map(|k| {
+        k.dictionary
+            .iter()
+            .map(|a| a.as_deref().map(|a| area_index[a]))
+            .collect()
+    });
+    let present = [
+        key(Role::Ethnicity).is_some(),
+        key(Role::AgeBand).is_some(),
+        key(Role::Sex).is_some(),
+        key(Role::Imd).is_some(),
+    ];
     let mut negative = Vec::new();
+    let mut placed = Vec::with_capacity(strata.len());
     for row in 0..strata.len() {
         let Some(period) = period_of[period_key.codes[row] as usize] else {
             continue;
         };
-        let area = match area_key {
-            Some(k) => match k.value(row) {
-                Some(a) => area_index[a],
+        let area = match (&area_of, area_key) {
+            (Some(area_of), Some(k)) => match area_of[k.codes[row] as usize] {
+                Some(a) => a,
                 None => {
                     diagnostics.push(Diagnostic {
                         error: true,
@@ -568,7 +794,7 @@ pub fn compute(
                     continue;
                 }
             },
-            None => ALL_AREAS,
+            _ => ALL_AREAS,
         };
         for (m, values) in strata.values.iter().enumerate() {
             if values[row] < 0.0 && negative.len() < 20 {
@@ -591,17 +817,11 @@ pub fn compute(
         }
         let codes = Codes {
             ethnicity: code[0],
-            broad: broad_of(code[0], spec.lookups.placements()),
+            broad: broad_by_category[code[0] as usize],
             age: code[1],
             sex: code[2],
             imd: code[3],
         };
-        let present = [
-            key(Role::Ethnicity).is_some(),
-            key(Role::AgeBand).is_some(),
-            key(Role::Sex).is_some(),
-            key(Role::Imd).is_some(),
-        ];
         for field in 0..4 {
             if !present[field] {
                 continue;
@@ -630,26 +850,25 @@ pub fn compute(
                 }
             }
         }
-        let values = || strata.values.iter().map(move |v| v[row]);
-        for (d, kind) in dims.iter().enumerate() {
-            let g = group_of(*kind, codes, n_bands);
-            for a in [area, ALL_AREAS] {
-                let cell = pack(period, a, d, g);
-                cells.add(cell, values());
-                if standardised && codes.age != AGE_NOT_KNOWN {
-                    std_cells.add(
-                        cells.index(cell),
-                        codes.age,
-                        sex_slot(codes.sex),
-                        std_measures.iter().map(|&m| strata.values[m][row]),
-                    );
-                }
-                if area == ALL_AREAS {
-                    break;
-                }
-            }
-        }
+        placed.push(Placed {
+            row,
+            period,
+            area,
+            codes,
+        });
     }
+    let std_value = |row: usize, k: usize| strata.values[std_measures[k]][row];
+    spread(
+        &mut cells,
+        &mut std_cells,
+        &dims,
+        n_bands,
+        &placed,
+        |row, m| strata.values[m][row],
+        standardised.then_some(&std_value as &(dyn Fn(usize, usize) -> f64 + Sync)),
+        |codes| sex_slot(codes.sex),
+    );
+    drop(placed);
     for (m, v) in &negative {
         diagnostics.push(Diagnostic {
             error: true,
@@ -678,7 +897,7 @@ pub fn compute(
     let mut pop_ethnicity = PopEthnicity::Absent;
     // The groups the population file has at all: events in a group it never has (non-binary,
     // when populations are by male and female) get a note, not an error.
-    let mut pop_groups: std::collections::HashSet<(usize, u8)> = std::collections::HashSet::new();
+    let mut pop_groups: Vec<Vec<bool>> = dim_sizes.iter().map(|&n| vec![false; n]).collect();
     let pop_roles: Vec<Role> = population.map(|p| p.roles.clone()).unwrap_or_default();
     let pop_has_role = |r: Role| pop_roles.contains(&r);
     if let Some(pop) = population {
@@ -693,11 +912,13 @@ pub fn compute(
                 PopEthnicity::Broad
             };
         }
-        let mut seen: HashMap<(usize, u32, Codes), usize> = HashMap::new();
-        let mut cache: HashMap<(usize, String), (u8, bool)> = HashMap::new();
+        let mut seen: FxHashMap<(usize, u32, Codes), usize> = FxHashMap::default();
+        let mut cache: [FxHashMap<String, (u8, bool)>; 4] = Default::default();
+        let mut ethnic_cache: FxHashMap<String, Result<(u8, u8), String>> = FxHashMap::default();
+        let mut placed = Vec::with_capacity(pop.rows.len());
         let mut missing_periods: BTreeMap<String, usize> = BTreeMap::new();
-        for r in &pop.rows {
-            let at = format!("{}: row {}", pop.file, r.row + 1);
+        for (row, r) in pop.rows.iter().enumerate() {
+            let at = RowAt(&pop.file, r.row + 1);
             let Some(&period) = period_index.get(r.period.as_str()) else {
                 *missing_periods.entry(r.period.clone()).or_default() += 1;
                 continue;
@@ -717,28 +938,36 @@ pub fn compute(
                 });
                 continue;
             }
-            let (ethnicity, broad) = match pop_ethnicity {
-                PopEthnicity::Absent => (ETH_NOT_KNOWN, 6),
-                PopEthnicity::Codes => {
-                    let e =
-                        ethnic_index(r.ethnicity.as_deref().unwrap_or("")).unwrap_or(ETH_NOT_KNOWN);
-                    (e, broad_of(e, spec.lookups.placements()))
-                }
-                PopEthnicity::Broad => {
-                    let label = r.ethnicity.as_deref().unwrap_or("");
-                    match BroadGroup::parse_label(label) {
-                        Ok(g) => (
-                            ETH_NOT_KNOWN,
-                            BROAD.iter().position(|b| *b == g).unwrap_or(6) as u8,
-                        ),
-                        Err(e) => {
-                            diagnostics.push(Diagnostic {
-                                error: true,
-                                message: format!("{at}, column `ethnicity`: {e}"),
-                            });
-                            continue;
+            let label = r.ethnicity.as_deref().unwrap_or("");
+            let decoded = match ethnic_cache.get(label) {
+                Some(decoded) => decoded,
+                None => {
+                    let decoded = match pop_ethnicity {
+                        PopEthnicity::Absent => Ok((ETH_NOT_KNOWN, 6)),
+                        PopEthnicity::Codes => {
+                            let e = ethnic_index(label).unwrap_or(ETH_NOT_KNOWN);
+                            Ok((e, broad_by_category[e as usize]))
                         }
-                    }
+                        PopEthnicity::Broad => BroadGroup::parse_label(label)
+                            .map(|g| {
+                                (
+                                    ETH_NOT_KNOWN,
+                                    BROAD.iter().position(|b| *b == g).unwrap_or(6) as u8,
+                                )
+                            })
+                            .map_err(|e| e.to_string()),
+                    };
+                    ethnic_cache.entry(label.to_string()).or_insert(decoded)
+                }
+            };
+            let (ethnicity, broad) = match decoded {
+                Ok(codes) => *codes,
+                Err(e) => {
+                    diagnostics.push(Diagnostic {
+                        error: true,
+                        message: format!("{at}, column `ethnicity`: {e}"),
+                    });
+                    continue;
                 }
             };
             let mut decoded = [AGE_NOT_KNOWN, SEX_NOT_KNOWN, IMD_NOT_KNOWN];
@@ -752,9 +981,14 @@ pub fn compute(
             .enumerate()
             {
                 let Some(text) = text else { continue };
-                let (code, unknown) = *cache
-                    .entry((field, text.clone()))
-                    .or_insert_with(|| mapper.decode(field, Some(text)));
+                let (code, unknown) = match cache[field].get(text.as_str()) {
+                    Some(decoded) => *decoded,
+                    None => {
+                        let decoded = mapper.decode(field, Some(text));
+                        cache[field].insert(text.clone(), decoded);
+                        decoded
+                    }
+                };
                 if unknown {
                     diagnostics.push(Diagnostic {
                         error: true,
@@ -787,26 +1021,25 @@ pub fn compute(
                 });
                 continue;
             }
-            for (d, kind) in dims.iter().enumerate() {
-                let g = group_of(*kind, codes, n_bands);
-                pop_groups.insert((d, g));
-                for a in [area, ALL_AREAS] {
-                    let cell = pack(period, a, d, g);
-                    pop_cells.add(cell, std::iter::once(r.population));
-                    if standardised && age != AGE_NOT_KNOWN {
-                        let slot = if pop_has_role(Role::Sex) {
-                            sex_slot(sex)
-                        } else {
-                            0
-                        };
-                        pop_std.add(cells.index(cell), age, slot, std::iter::once(r.population));
-                    }
-                    if area == ALL_AREAS {
-                        break;
-                    }
-                }
-            }
+            placed.push(Placed {
+                row,
+                period,
+                area,
+                codes,
+            });
         }
+        let by_sex = pop_has_role(Role::Sex);
+        let std_value = |row: usize, _: usize| pop.rows[row].population;
+        pop_groups = spread(
+            &mut pop_cells,
+            &mut pop_std,
+            &dims,
+            n_bands,
+            &placed,
+            |row, _| pop.rows[row].population,
+            standardised.then_some(&std_value as &(dyn Fn(usize, usize) -> f64 + Sync)),
+            |codes| if by_sex { sex_slot(codes.sex) } else { 0 },
+        );
         for (p, n) in missing_periods {
             diagnostics.push(Diagnostic {
                 error: false,
@@ -935,218 +1168,222 @@ pub fn compute(
     let std_population = |cell: u64, band: u8, sex: u8| -> f64 {
         pop_std.get(cells.index(cell), band, sex_slot(sex), 0)
     };
-    let mut estimates = Vec::new();
-    let mut problems = Vec::new();
-    for (i, ind) in spec.indicators.iter().enumerate() {
+    // One (indicator, dimension) block of cells: blocks are independent, so they run on every
+    // core and are put back in order — the same rows, in the same order, as one pass.
+    let block = |i: usize, d: usize| -> Result<(Vec<EstimateRow>, Vec<String>), ProfileError> {
+        let ind = &spec.indicators[i];
         let l = &layout.indicators[i];
+        let kind = &dims[d];
         let multiplier = ind.multiplier();
-        for (d, kind) in dims.iter().enumerate() {
-            for (period, period_label) in periods.iter().enumerate() {
-                for &area in &area_list {
-                    for (g, group) in dim_groups[d].iter().enumerate() {
-                        let cell = pack(period, area, d, g as u8);
-                        let sums = cells.get(cell);
-                        let pop = pop_cells.get(cell).map(|v| v[0]);
-                        // Skip cells with neither events nor population (e.g. not-known groups
-                        // that never occur).
-                        // (Event-based statistics need events; rates also show zero-event groups
-                        // that have a population.)
-                        if sums.is_none() && (pop.is_none() || !ind.uses_population()) {
-                            continue;
-                        }
-                        let zero = vec![0.0; n_measures];
-                        let sums = sums.unwrap_or(&zero);
-                        let numerator = l.numerator.map(|m| sums[m]);
-                        let mut notes = Vec::new();
-                        let (denominator, estimate) = match ind.statistic {
-                            Statistic::Proportion => {
-                                let x = numerator.unwrap_or(0.0);
-                                let n = l.denominator.map_or(0.0, |m| sums[m]);
-                                if x > n {
-                                    problems.push(format!(
+        let zero = vec![0.0; n_measures];
+        let mut estimates = Vec::new();
+        let mut problems = Vec::new();
+        for (period, period_label) in periods.iter().enumerate() {
+            for &area in &area_list {
+                for (g, group) in dim_groups[d].iter().enumerate() {
+                    let cell = pack(period, area, d, g as u8);
+                    let sums = cells.get(cell);
+                    let pop = pop_cells.get(cell).map(|v| v[0]);
+                    // Skip cells with neither events nor population (e.g. not-known groups
+                    // that never occur).
+                    // (Event-based statistics need events; rates also show zero-event groups
+                    // that have a population.)
+                    if sums.is_none() && (pop.is_none() || !ind.uses_population()) {
+                        continue;
+                    }
+                    let sums = sums.unwrap_or(&zero);
+                    let numerator = l.numerator.map(|m| sums[m]);
+                    let mut notes = Vec::new();
+                    let (denominator, estimate) = match ind.statistic {
+                        Statistic::Proportion => {
+                            let x = numerator.unwrap_or(0.0);
+                            let n = l.denominator.map_or(0.0, |m| sums[m]);
+                            if x > n {
+                                problems.push(format!(
                                         "indicator `{}`, {} {}, {} {}: numerator {x} is above denominator {n}; a proportion's numerator must be part of its denominator — check the two conditions",
                                         ind.id, period_label, area_name(&areas, area, spec), dims_label(*kind), group.label
                                     ));
-                                    continue;
-                                }
-                                let e = if n > 0.0 {
-                                    proportion::proportion(x, n, &levels, multiplier)
-                                        .map_err(|e| ProfileError::Data(e.to_string()))?
-                                } else {
-                                    notes.push("denominator is zero: not estimated".into());
-                                    Estimate::withheld(
-                                        levels.len(),
-                                        Method::Wilson,
-                                        Note::MissingDenominator,
-                                    )
-                                };
-                                (Some(n), e)
+                                continue;
                             }
-                            Statistic::Rate => {
-                                let x = numerator.unwrap_or(0.0);
-                                let e = match (pop, pop_by(*kind) && group.recorded) {
-                                    (Some(n), true) if n > 0.0 => {
-                                        rate::crude_rate(x, n, &levels, multiplier)
-                                            .map_err(|e| ProfileError::Data(e.to_string()))?
-                                    }
-                                    (_, available) => {
-                                        notes.push(no_population(available, *kind, group));
-                                        if available
-                                            && x > 0.0
-                                            && group.recorded
-                                            && pop_groups.contains(&(d, g as u8))
-                                        {
-                                            problems.push(format!(
+                            let e = if n > 0.0 {
+                                proportion::proportion(x, n, &levels, multiplier)
+                                    .map_err(|e| ProfileError::Data(e.to_string()))?
+                            } else {
+                                notes.push("denominator is zero: not estimated".into());
+                                Estimate::withheld(
+                                    levels.len(),
+                                    Method::Wilson,
+                                    Note::MissingDenominator,
+                                )
+                            };
+                            (Some(n), e)
+                        }
+                        Statistic::Rate => {
+                            let x = numerator.unwrap_or(0.0);
+                            let e = match (pop, pop_by(*kind) && group.recorded) {
+                                (Some(n), true) if n > 0.0 => {
+                                    rate::crude_rate(x, n, &levels, multiplier)
+                                        .map_err(|e| ProfileError::Data(e.to_string()))?
+                                }
+                                (_, available) => {
+                                    notes.push(no_population(available, *kind, group));
+                                    if available && x > 0.0 && group.recorded && pop_groups[d][g] {
+                                        problems.push(format!(
                                                 "indicator `{}`, {} {}, {} {}: {x} events but no population; add the population rows for this stratum",
                                                 ind.id, period_label, area_name(&areas, area, spec), dims_label(*kind), group.label
                                             ));
-                                        }
-                                        Estimate::withheld(
-                                            levels.len(),
-                                            Method::Exact,
-                                            Note::MissingDenominator,
-                                        )
                                     }
+                                    Estimate::withheld(
+                                        levels.len(),
+                                        Method::Exact,
+                                        Note::MissingDenominator,
+                                    )
+                                }
+                            };
+                            (pop.filter(|_| pop_by(*kind) && group.recorded), e)
+                        }
+                        Statistic::Dsr | Statistic::Isr => {
+                            let x = numerator.unwrap_or(0.0);
+                            if !(pop_by(*kind) && group.recorded) || pop.is_none() {
+                                notes.push(no_population(pop_by(*kind), *kind, group));
+                                (
+                                    None,
+                                    Estimate::withheld(
+                                        levels.len(),
+                                        Method::Dobson,
+                                        Note::MissingDenominator,
+                                    ),
+                                )
+                            } else {
+                                let m = l.numerator.unwrap_or(0);
+                                let mut excluded = 0.0;
+                                let mut dsr = DsrAccumulator::default();
+                                let mut isr = IsrAccumulator::default();
+                                for band in 0..n_bands as u8 {
+                                    for (sex, gender) in GENDERS.iter().enumerate() {
+                                        let sex = sex as u8;
+                                        if pop_sex && !gender.in_standard_population() {
+                                            continue;
+                                        }
+                                        if !pop_sex && sex > 0 {
+                                            continue;
+                                        }
+                                        let events = std_events(cell, band, sex, m);
+                                        let p = std_population(cell, band, sex);
+                                        if p <= 0.0 {
+                                            excluded += events;
+                                            continue;
+                                        }
+                                        if ind.statistic == Statistic::Dsr {
+                                            let w = match ind.standard.unwrap_or(Standard::Esp2013)
+                                            {
+                                                Standard::Esp2013 => ESP2013[band as usize],
+                                                Standard::Total => std_population(
+                                                    pack(period, ALL_AREAS, 0, 0),
+                                                    band,
+                                                    sex,
+                                                ),
+                                            };
+                                            dsr.add(Stratum::independent(events, p, w))
+                                                .map_err(|e| ProfileError::Data(e.to_string()))?;
+                                        } else {
+                                            let all = pack(period, ALL_AREAS, 0, 0);
+                                            let ref_events = std_events(all, band, sex, m);
+                                            let ref_pop = std_population(all, band, sex);
+                                            if ref_pop > 0.0 {
+                                                isr.add(
+                                                    Some(events),
+                                                    Some(p),
+                                                    Some(ref_events),
+                                                    ref_pop,
+                                                )
+                                                .map_err(|e| ProfileError::Data(e.to_string()))?;
+                                            }
+                                        }
+                                    }
+                                }
+                                let standard_x = if ind.statistic == Statistic::Dsr {
+                                    dsr.total_count
+                                } else {
+                                    isr.observed
                                 };
-                                (pop.filter(|_| pop_by(*kind) && group.recorded), e)
-                            }
-                            Statistic::Dsr | Statistic::Isr => {
-                                let x = numerator.unwrap_or(0.0);
-                                if !(pop_by(*kind) && group.recorded) || pop.is_none() {
-                                    notes.push(no_population(pop_by(*kind), *kind, group));
-                                    (
-                                        None,
+                                let unstandardised = x - standard_x - excluded;
+                                if excluded + unstandardised > 0.0 {
+                                    notes.push(
+                                            "events with age or sex not known, or in an age-sex stratum without population, are not in the standardised value (see data_quality.csv)".into(),
+                                        );
+                                }
+                                let e = if ind.statistic == Statistic::Dsr {
+                                    if dsr.total_standard_population > 0.0 {
+                                        dsr.estimate(&levels, multiplier)
+                                            .map_err(|e| ProfileError::Data(e.to_string()))?
+                                    } else {
                                         Estimate::withheld(
                                             levels.len(),
                                             Method::Dobson,
                                             Note::MissingDenominator,
-                                        ),
-                                    )
+                                        )
+                                    }
                                 } else {
-                                    let m = l.numerator.unwrap_or(0);
-                                    let mut excluded = 0.0;
-                                    let mut dsr = DsrAccumulator::default();
-                                    let mut isr = IsrAccumulator::default();
-                                    for band in 0..n_bands as u8 {
-                                        for (sex, gender) in GENDERS.iter().enumerate() {
-                                            let sex = sex as u8;
-                                            if pop_sex && !gender.in_standard_population() {
-                                                continue;
-                                            }
-                                            if !pop_sex && sex > 0 {
-                                                continue;
-                                            }
-                                            let events = std_events(cell, band, sex, m);
-                                            let p = std_population(cell, band, sex);
-                                            if p <= 0.0 {
-                                                excluded += events;
-                                                continue;
-                                            }
-                                            if ind.statistic == Statistic::Dsr {
-                                                let w =
-                                                    match ind.standard.unwrap_or(Standard::Esp2013)
-                                                    {
-                                                        Standard::Esp2013 => ESP2013[band as usize],
-                                                        Standard::Total => std_population(
-                                                            pack(period, ALL_AREAS, 0, 0),
-                                                            band,
-                                                            sex,
-                                                        ),
-                                                    };
-                                                dsr.add(Stratum::independent(events, p, w))
-                                                    .map_err(|e| {
-                                                        ProfileError::Data(e.to_string())
-                                                    })?;
-                                            } else {
-                                                let all = pack(period, ALL_AREAS, 0, 0);
-                                                let ref_events = std_events(all, band, sex, m);
-                                                let ref_pop = std_population(all, band, sex);
-                                                if ref_pop > 0.0 {
-                                                    isr.add(
-                                                        Some(events),
-                                                        Some(p),
-                                                        Some(ref_events),
-                                                        ref_pop,
-                                                    )
-                                                    .map_err(|e| {
-                                                        ProfileError::Data(e.to_string())
-                                                    })?;
-                                                }
-                                            }
-                                        }
-                                    }
-                                    let standard_x = if ind.statistic == Statistic::Dsr {
-                                        dsr.total_count
-                                    } else {
-                                        isr.observed
-                                    };
-                                    let unstandardised = x - standard_x - excluded;
-                                    if excluded + unstandardised > 0.0 {
-                                        notes.push(
-                                            "events with age or sex not known, or in an age-sex stratum without population, are not in the standardised value (see data_quality.csv)".into(),
-                                        );
-                                    }
-                                    let e = if ind.statistic == Statistic::Dsr {
-                                        if dsr.total_standard_population > 0.0 {
-                                            dsr.estimate(&levels, multiplier)
-                                                .map_err(|e| ProfileError::Data(e.to_string()))?
-                                        } else {
-                                            Estimate::withheld(
-                                                levels.len(),
-                                                Method::Dobson,
-                                                Note::MissingDenominator,
-                                            )
-                                        }
-                                    } else {
-                                        isr.ratio(&levels, multiplier)
-                                            .map_err(|e| ProfileError::Data(e.to_string()))?
-                                    };
-                                    (pop, e)
-                                }
+                                    isr.ratio(&levels, multiplier)
+                                        .map_err(|e| ProfileError::Data(e.to_string()))?
+                                };
+                                (pop, e)
                             }
-                            Statistic::Mean => {
-                                let [c, s, q] = l.mean.unwrap_or([0, 0, 0]);
-                                let acc =
-                                    MeanAccumulator::from_sums(sums[c] as u64, sums[s], sums[q]);
-                                (None, acc.estimate(&levels))
-                            }
-                        };
-                        let numerator = match ind.statistic {
-                            Statistic::Mean => l.mean.map(|[c, _, _]| sums[c]),
-                            _ => numerator,
-                        };
-                        if notes.is_empty()
-                            && let Some(n) = &estimate.note
-                        {
-                            // Stats' notes may quote a count; a profile publishes counts only
-                            // through disclosure control.
-                            notes.push(match n {
+                        }
+                        Statistic::Mean => {
+                            let [c, s, q] = l.mean.unwrap_or([0, 0, 0]);
+                            let acc = MeanAccumulator::from_sums(sums[c] as u64, sums[s], sums[q]);
+                            (None, acc.estimate(&levels))
+                        }
+                    };
+                    let numerator = match ind.statistic {
+                        Statistic::Mean => l.mean.map(|[c, _, _]| sums[c]),
+                        _ => numerator,
+                    };
+                    if notes.is_empty()
+                        && let Some(n) = &estimate.note
+                    {
+                        // Stats' notes may quote a count; a profile publishes counts only
+                        // through disclosure control.
+                        notes.push(match n {
                                 Note::TooFewEvents { minimum, .. } => format!(
                                     "fewer than {minimum} events: value and limits not published (too few for a standardised rate)"
                                 ),
                                 Note::MissingValues { .. } => "some values missing: mean not estimated".into(),
                                 other => other.to_string(),
                             });
-                        }
-                        estimates.push(EstimateRow {
-                            indicator: i,
-                            period,
-                            area,
-                            dimension: d,
-                            group: g,
-                            numerator,
-                            denominator,
-                            estimate,
-                            notes,
-                            benchmark: None,
-                            hidden: false,
-                            published_numerator: numerator,
-                            published_denominator: denominator,
-                        });
                     }
+                    estimates.push(EstimateRow {
+                        indicator: i,
+                        period,
+                        area,
+                        dimension: d,
+                        group: g,
+                        numerator,
+                        denominator,
+                        estimate,
+                        notes,
+                        benchmark: None,
+                        hidden: false,
+                        published_numerator: numerator,
+                        published_denominator: denominator,
+                    });
                 }
             }
         }
+        Ok((estimates, problems))
+    };
+    let blocks: Vec<(usize, usize)> = (0..spec.indicators.len())
+        .flat_map(|i| (0..dims.len()).map(move |d| (i, d)))
+        .collect();
+    let blocks: Vec<_> = blocks.into_par_iter().map(|(i, d)| block(i, d)).collect();
+    let mut estimates = Vec::new();
+    let mut problems = Vec::new();
+    for b in blocks {
+        let (e, p) = b?;
+        estimates.extend(e);
+        problems.extend(p);
     }
     if !problems.is_empty() {
         let more = problems.len().saturating_sub(20);
@@ -1291,19 +1528,34 @@ fn se_of(e: &Estimate, levels: &[ConfidenceLevel]) -> Option<f64> {
 /// Adds comparisons, inequality measures and trends; rows whose groups are hidden by disclosure
 /// control are left out or marked (call after [`crate::disclose::protect`]).
 pub fn derive(spec: &Spec, profile: &mut Profile) {
-    let levels = profile.levels.clone();
+    let (gaps, trends) = rayon::join(|| gaps(spec, profile), || trends(spec, profile));
+    for (comparisons, inequality) in gaps {
+        profile.comparisons.extend(comparisons);
+        profile.inequality.extend(inequality);
+    }
+    profile.trends.extend(trends);
+}
+
+/// Comparisons with the reference group and inequality measures, one table (indicator,
+/// period, area, dimension) at a time, the tables on every core and in order.
+fn gaps(spec: &Spec, profile: &Profile) -> Vec<(Vec<ComparisonRow>, Vec<InequalityRow>)> {
+    let levels = &profile.levels;
     // Index estimates by (indicator, period, area, dimension) → rows.
     let mut tables: BTreeMap<(usize, usize, u32, usize), Vec<usize>> = BTreeMap::new();
     for (k, e) in profile.estimates.iter().enumerate() {
-        tables
-            .entry((e.indicator, e.period, e.area, e.dimension))
-            .or_default()
-            .push(k);
-    }
-    for (&(i, period, area, d), rows) in &tables {
-        if d == 0 {
-            continue;
+        if e.dimension != 0 {
+            tables
+                .entry((e.indicator, e.period, e.area, e.dimension))
+                .or_default()
+                .push(k);
         }
+    }
+    let tables: Vec<_> = tables.into_iter().collect();
+    tables
+        .into_par_iter()
+        .map(|((i, period, area, d), rows)| {
+            let mut comparisons = Vec::new();
+            let mut inequality = Vec::new();
         let ind = &spec.indicators[i];
         let multiplier = ind.multiplier();
         let kind = profile.dimensions[d].expect("dimension");
@@ -1328,9 +1580,9 @@ pub fn derive(spec: &Spec, profile: &mut Profile) {
                         "not published: the reference group's count is hidden by disclosure control"
                             .into(),
                     ),
-                    Some(refe) => compare_rows(ind.statistic, e, refe, &levels, multiplier),
+                    Some(refe) => compare_rows(ind.statistic, e, refe, levels, multiplier),
                 };
-                profile.comparisons.push(ComparisonRow {
+                comparisons.push(ComparisonRow {
                     indicator: i,
                     period,
                     area,
@@ -1356,7 +1608,7 @@ pub fn derive(spec: &Spec, profile: &mut Profile) {
             .filter_map(|(_, e)| {
                 Some(IneqGroup {
                     value: e.estimate.value?,
-                    se: se_of(&e.estimate, &levels).unwrap_or(0.0),
+                    se: se_of(&e.estimate, levels).unwrap_or(0.0),
                     population: e.denominator.unwrap_or(0.0),
                 })
             })
@@ -1382,7 +1634,7 @@ pub fn derive(spec: &Spec, profile: &mut Profile) {
             } else {
                 detail
             };
-            profile.inequality.push(InequalityRow {
+            inequality.push(InequalityRow {
                 indicator: i,
                 period,
                 area,
@@ -1401,22 +1653,46 @@ pub fn derive(spec: &Spec, profile: &mut Profile) {
                 "",
                 "needs at least two groups with values and denominators".into(),
             );
-            continue;
+        } else {
+            for m in inequality::summaries(&ineq, &names, dimension, polarity) {
+                // A ratio to a zero value, or the logarithm of one (MLD), is not a number:
+                // published as not defined, never as NaN or infinity.
+                let mut value = m.value;
+                if value.value.is_finite() {
+                    value.se = value.se.filter(|se| se.is_finite());
+                    push(m.measure, Some(value), m.method, m.detail);
+                } else {
+                    push(
+                        m.measure,
+                        None,
+                        m.method,
+                        "not defined for these values: a group's value is zero where the measure divides by it or takes its logarithm".into(),
+                    );
+                }
+            }
         }
-        for m in inequality::summaries(&ineq, &names, dimension, polarity) {
-            push(m.measure, Some(m.value), m.method, m.detail);
-        }
-    }
-    // Trends: one SPC chart per series with enough periods.
+        (comparisons, inequality)
+        })
+        .collect()
+}
+
+/// Trends: one SPC chart per series (indicator, area, dimension, group) with enough periods,
+/// the series on every core and in order.
+fn trends(spec: &Spec, profile: &Profile) -> Vec<TrendRow> {
     let n_periods = profile.periods.len();
-    if n_periods >= spec.trends.min_periods {
-        let mut series: BTreeMap<(usize, u32, usize, usize), Vec<Option<usize>>> = BTreeMap::new();
-        for (k, e) in profile.estimates.iter().enumerate() {
-            series
-                .entry((e.indicator, e.area, e.dimension, e.group))
-                .or_insert_with(|| vec![None; n_periods])[e.period] = Some(k);
-        }
-        for ((i, area, d, g), ks) in series {
+    if n_periods < spec.trends.min_periods {
+        return Vec::new();
+    }
+    let mut series: BTreeMap<(usize, u32, usize, usize), Vec<Option<usize>>> = BTreeMap::new();
+    for (k, e) in profile.estimates.iter().enumerate() {
+        series
+            .entry((e.indicator, e.area, e.dimension, e.group))
+            .or_insert_with(|| vec![None; n_periods])[e.period] = Some(k);
+    }
+    let series: Vec<_> = series.into_iter().collect();
+    series
+        .into_par_iter()
+        .flat_map_iter(|((i, area, d, g), ks)| {
             let values: Vec<Option<f64>> = ks
                 .iter()
                 .map(|k| {
@@ -1427,7 +1703,7 @@ pub fn derive(spec: &Spec, profile: &mut Profile) {
                 })
                 .collect();
             if values.iter().flatten().count() < spec.trends.min_periods {
-                continue;
+                return Vec::new();
             }
             let config = SpcConfig {
                 improvement: match spec.indicators[i].polarity.polarity() {
@@ -1440,8 +1716,11 @@ pub fn derive(spec: &Spec, profile: &mut Profile) {
             };
             let chart = spc::spc(&values, None, &config);
             let variation = chart.variation.label();
-            for (period, point) in chart.points.into_iter().enumerate() {
-                profile.trends.push(TrendRow {
+            chart
+                .points
+                .into_iter()
+                .enumerate()
+                .map(|(period, point)| TrendRow {
                     indicator: i,
                     area,
                     dimension: d,
@@ -1449,10 +1728,10 @@ pub fn derive(spec: &Spec, profile: &mut Profile) {
                     period,
                     point,
                     variation,
-                });
-            }
-        }
-    }
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect()
 }
 
 fn compare_rows(

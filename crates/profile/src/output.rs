@@ -3,6 +3,7 @@
 
 use levelfield_stats::{ConfidenceLevel, Interval};
 use levelfield_table::{Column, Table};
+use rayon::prelude::*;
 
 use crate::{
     compute::{ALL_AREAS, Profile, area_name},
@@ -69,19 +70,41 @@ impl Builder {
     }
 }
 
-/// Lays a protected profile out as tables.
+/// Lays a protected profile out as tables, each built on its own core where there is one.
 pub fn tables(spec: &Spec, p: &Profile) -> Tables {
-    let area_code = |a: u32| {
-        if a == ALL_AREAS {
-            spec.areas.total_code.clone()
-        } else {
-            p.areas[a as usize].clone()
-        }
-    };
-    let dim_label = |d: usize| p.dimensions[d].map_or("Overall", |k| k.label());
-    let mut out = Vec::new();
+    type Layout = fn(&Spec, &Profile) -> Table;
+    let layouts: [(&'static str, Layout); 5] = [
+        ("estimates", estimates),
+        ("comparisons", comparisons),
+        ("inequality", inequality),
+        ("trends", trends),
+        ("data_quality", data_quality),
+    ];
+    let tables = layouts
+        .par_iter()
+        .map(|(stem, layout)| (*stem, layout(spec, p)))
+        .collect();
+    Tables { tables }
+}
 
-    // estimates
+/// An area's code, or the comparator's for all areas.
+fn code_of_area(spec: &Spec, p: &Profile, a: u32) -> String {
+    if a == ALL_AREAS {
+        spec.areas.total_code.clone()
+    } else {
+        p.areas[a as usize].clone()
+    }
+}
+
+/// A dimension's label, `Overall` for none.
+fn dimension_label(p: &Profile, d: usize) -> &'static str {
+    p.dimensions[d].map_or("Overall", |k| k.label())
+}
+
+/// `estimates`: one row per indicator × period × area × dimension × group.
+fn estimates(spec: &Spec, p: &Profile) -> Table {
+    let area_code = |a: u32| code_of_area(spec, p, a);
+    let dim_label = |d: usize| dimension_label(p, d);
     let e = &p.estimates;
     let mut b = Builder::new(e.len());
     b.text(
@@ -144,9 +167,13 @@ pub fn tables(spec: &Spec, p: &Profile) -> Tables {
     b.boolean("suppressed", e.iter().map(|r| r.hidden));
     b.text("note", e.iter().map(|r| r.notes.join("; ")));
     b.text("disclosure_rule", e.iter().map(|_| p.rule.as_str()));
-    out.push(("estimates", b.table));
+    b.table
+}
 
-    // comparisons
+/// `comparisons`: each group against its reference.
+fn comparisons(spec: &Spec, p: &Profile) -> Table {
+    let area_code = |a: u32| code_of_area(spec, p, a);
+    let dim_label = |d: usize| dimension_label(p, d);
     let c = &p.comparisons;
     let mut b = Builder::new(c.len());
     b.text(
@@ -206,9 +233,13 @@ pub fn tables(spec: &Spec, p: &Profile) -> Tables {
             .map(|r| r.comparison.as_ref().err().cloned().unwrap_or_default()),
     );
     b.text("disclosure_rule", c.iter().map(|_| p.rule.as_str()));
-    out.push(("comparisons", b.table));
+    b.table
+}
 
-    // inequality
+/// `inequality`: the summary measures of each table of groups.
+fn inequality(spec: &Spec, p: &Profile) -> Table {
+    let area_code = |a: u32| code_of_area(spec, p, a);
+    let dim_label = |d: usize| dimension_label(p, d);
     let q = &p.inequality;
     let mut b = Builder::new(q.len());
     b.text(
@@ -238,9 +269,13 @@ pub fn tables(spec: &Spec, p: &Profile) -> Tables {
     b.text("method", q.iter().map(|r| r.method));
     b.text("detail", q.iter().map(|r| &r.detail));
     b.text("disclosure_rule", q.iter().map(|_| p.rule.as_str()));
-    out.push(("inequality", b.table));
+    b.table
+}
 
-    // trends
+/// `trends`: the SPC points of each series.
+fn trends(spec: &Spec, p: &Profile) -> Table {
+    let area_code = |a: u32| code_of_area(spec, p, a);
+    let dim_label = |d: usize| dimension_label(p, d);
     let t = &p.trends;
     let mut b = Builder::new(t.len());
     b.text(
@@ -271,9 +306,12 @@ pub fn tables(spec: &Spec, p: &Profile) -> Tables {
     b.text("point_type", t.iter().map(|r| r.point.point_type.label()));
     b.text("series_variation", t.iter().map(|r| r.variation));
     b.text("disclosure_rule", t.iter().map(|_| p.rule.as_str()));
-    out.push(("trends", b.table));
+    b.table
+}
 
-    // data quality
+/// `data_quality`: recording completeness by area, period and field.
+fn data_quality(spec: &Spec, p: &Profile) -> Table {
+    let area_code = |a: u32| code_of_area(spec, p, a);
     let d = &p.quality;
     let mut b = Builder::new(d.len());
     b.text("area_code", d.iter().map(|r| area_code(r.area)));
@@ -293,8 +331,7 @@ pub fn tables(spec: &Spec, p: &Profile) -> Tables {
     );
     b.text("unrecognised_codes", d.iter().map(|r| &r.codes));
     b.text("disclosure_rule", d.iter().map(|_| p.rule.as_str()));
-    out.push(("data_quality", b.table));
-    Tables { tables: out }
+    b.table
 }
 
 /// The Fingertips download header (API `all_data/csv`), 26 columns.

@@ -326,6 +326,21 @@ fn random_profile_spec(rule: &str) -> Spec {
     spec(&SPEC.replace("rule = \"none\"", rule))
 }
 
+/// The areas and ethnic codes of the random tables.
+const AREAS: [&str; 4] = ["E1", "E2", "E3", "E4"];
+const CODES: [&str; 5] = ["A", "H", "M", "D", "S"];
+
+/// 10,000 people in each broad group of each area of the random tables.
+fn random_population() -> Population {
+    let mut rows = Vec::new();
+    for a in AREAS {
+        for g in ["White", "Asian", "Black", "Mixed", "Other"] {
+            rows.push((a, g, 10_000.0));
+        }
+    }
+    population(&rows)
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(600))]
 
@@ -345,20 +360,12 @@ proptest! {
         ][rule_index];
         let spec = random_profile_spec(text);
         let (_, layout) = plan(&spec, &columns()).unwrap();
-        let codes = ["A", "H", "M", "D", "S"];
-        let areas = ["E1", "E2", "E3", "E4"];
         let rows: Vec<(&str, &str, [f64; 4])> = counts
             .iter()
-            .map(|&(a, g, x)| (areas[a as usize], codes[g], [f64::from(x), f64::from(x), f64::from(x) * 2.0, f64::from(x)]))
+            .map(|&(a, g, x)| (AREAS[a as usize], CODES[g], [f64::from(x), f64::from(x), f64::from(x) * 2.0, f64::from(x)]))
             .collect();
         let s = strata(&rows);
-        let mut pops = Vec::new();
-        for a in areas {
-            for g in ["White", "Asian", "Black", "Mixed", "Other"] {
-                pops.push((a, g, 10_000.0));
-            }
-        }
-        let p = levelfield_profile::run(&spec, &layout, &s, Some(&population(&pops))).unwrap();
+        let p = levelfield_profile::run(&spec, &layout, &s, Some(&random_population())).unwrap();
         for e in &p.estimates {
             if let Some(x) = e.published_numerator {
                 prop_assert!(levelfield_profile::disclose::obeys(&rule, x), "published {x}");
@@ -546,4 +553,55 @@ rule = "none"
     let p = levelfield_profile::run(&spec, &layout, &strata, Some(&pop)).unwrap();
     let v = p.estimates[0].estimate.value.unwrap();
     assert!((v - by_age).abs() < 1e-9, "{v} vs {by_age}");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// The order of the strata does not change the profile (the cells are filled a dimension
+    /// per thread), each all-areas count, summed from the areas' cells, is the sum of the
+    /// areas' counts, and no inequality measure is published as NaN or infinity (all-zero
+    /// counts make ratios and logarithms undefined).
+    #[test]
+    fn strata_order_does_not_matter_and_all_areas_are_the_sum_of_the_areas(
+        counts in proptest::collection::vec((0u32..4, 0usize..5, 0u32..40, 0u32..40), 1..40),
+        seed in any::<u64>(),
+    ) {
+        let spec = spec(SPEC);
+        let (_, layout) = plan(&spec, &columns()).unwrap();
+        let rows: Vec<(&str, &str, [f64; 4])> = counts
+            .iter()
+            .map(|&(a, g, x, y)| {
+                let (x, y) = (f64::from(x), f64::from(y));
+                (AREAS[a as usize], CODES[g], [x + y, x, x + y, y])
+            })
+            .collect();
+        // Fisher–Yates with a small LCG, so the permutation comes from the seed.
+        let mut shuffled = rows.clone();
+        let mut state = seed | 1;
+        for i in (1..shuffled.len()).rev() {
+            state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            shuffled.swap(i, (state >> 33) as usize % (i + 1));
+        }
+        let pop = random_population();
+        let one = levelfield_profile::run(&spec, &layout, &strata(&rows), Some(&pop)).unwrap();
+        let two = levelfield_profile::run(&spec, &layout, &strata(&shuffled), Some(&pop)).unwrap();
+        prop_assert_eq!(&one, &two);
+        for m in one.inequality.iter().filter_map(|r| r.value) {
+            prop_assert!(m.value.is_finite() && m.se.is_none_or(f64::is_finite), "{m:?}");
+        }
+        for total in one.estimates.iter().filter(|e| e.area == ALL_AREAS) {
+            let sum: f64 = one
+                .estimates
+                .iter()
+                .filter(|e| {
+                    e.area != ALL_AREAS
+                        && (e.indicator, e.period, e.dimension, e.group)
+                            == (total.indicator, total.period, total.dimension, total.group)
+                })
+                .filter_map(|e| e.numerator)
+                .sum();
+            prop_assert_eq!(total.numerator.unwrap_or(0.0), sum);
+        }
+    }
 }

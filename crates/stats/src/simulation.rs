@@ -48,29 +48,8 @@ pub fn item_seed(seed: u64, index: u64) -> u64 {
 /// Runs `work` on every item index `0..n` across the machine's cores and returns the results in
 /// index order. Items must not depend on each other (each takes its own [`item_seed`]).
 pub fn par_map<T: Send>(n: usize, work: impl Fn(usize) -> T + Sync) -> Vec<T> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |t| t.get())
-        .min(n.max(1));
-    if threads <= 1 {
-        return (0..n).map(work).collect();
-    }
-    let chunk = n.div_ceil(threads);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..threads)
-            .map(|t| {
-                let work = &work;
-                scope.spawn(move || {
-                    (t * chunk..((t + 1) * chunk).min(n))
-                        .map(work)
-                        .collect::<Vec<T>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().expect("worker thread panicked"))
-            .collect()
-    })
+    use rayon::prelude::*;
+    (0..n).into_par_iter().map(&work).collect()
 }
 
 /// The 0-based index of the draw PHE reads as the `q` percentile of `n` sorted draws:
