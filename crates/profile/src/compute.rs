@@ -1655,20 +1655,7 @@ fn gaps(spec: &Spec, profile: &Profile) -> Vec<(Vec<ComparisonRow>, Vec<Inequali
             );
         } else {
             for m in inequality::summaries(&ineq, &names, dimension, polarity) {
-                // A ratio to a zero value, or the logarithm of one (MLD), is not a number:
-                // published as not defined, never as NaN or infinity.
-                let mut value = m.value;
-                if value.value.is_finite() {
-                    value.se = value.se.filter(|se| se.is_finite());
-                    push(m.measure, Some(value), m.method, m.detail);
-                } else {
-                    push(
-                        m.measure,
-                        None,
-                        m.method,
-                        "not defined for these values: a group's value is zero where the measure divides by it or takes its logarithm".into(),
-                    );
-                }
+                push(m.measure, m.value, m.method, m.detail);
             }
         }
         (comparisons, inequality)

@@ -404,8 +404,9 @@ pub fn run(a: &Assumptions, data: &ProfileData) -> Vec<Row> {
             let m = inequality::summaries(&gs, &names, dimension, polarity)
                 .into_iter()
                 .find(|m| m.measure == q.measure)?;
-            let (l, u) = m.value.interval(0.95).unzip();
-            Some((m.value.value, l, u))
+            let value = m.value?;
+            let (l, u) = value.interval(0.95).unzip();
+            Some((value.value, l, u))
         };
         let touched_groups: Vec<&str> = names
             .iter()
@@ -501,14 +502,15 @@ mod tests {
             .collect();
         let names: Vec<&str> = d.estimates.iter().map(|e| e.group.as_str()).collect();
         for m in inequality::summaries(&groups, &names, DimensionType::Ordered, Polarity::Adverse) {
-            let (l, u) = m.value.interval(0.95).unzip();
+            let value = m.value.expect("defined for these groups");
+            let (l, u) = value.interval(0.95).unzip();
             d.inequality.push(InequalityRow {
                 indicator_id: "acc".into(),
                 area_code: "ALL".into(),
                 period: "2024".into(),
                 dimension: "IMD".into(),
                 measure: m.measure.into(),
-                value: Some(m.value.value),
+                value: Some(value.value),
                 lower: l,
                 upper: u,
                 ..InequalityRow::default()

@@ -49,8 +49,9 @@ pub enum DimensionType {
 pub struct Summary {
     /// Its short name: D, R, PAR, PAF, BGV, TI, MLD, SII, RII, ACI or RCI.
     pub measure: &'static str,
-    /// The value and its standard error.
-    pub value: Measure,
+    /// The value and its standard error; `None` when the measure is not defined for these
+    /// values (`detail` then says why).
+    pub value: Option<Measure>,
     /// How its interval is made.
     pub method: &'static str,
     /// The groups it compares, or how to read it.
@@ -62,6 +63,11 @@ pub struct Summary {
 /// PAR and PAF against the best group, and with more than two groups BGV, TI and MLD
 /// (unordered dimensions) or SII, RII, ACI and RCI (ordered ones). `names` label the groups
 /// in the details. Measures that cannot be computed are left out.
+///
+/// Edge cases: a measure whose value is not a number — R against a group whose value is zero,
+/// MLD with a zero-valued group (the logarithm of zero) — comes out with no value and the
+/// reason in its detail, never as NaN or infinity; a standard error that is not finite is
+/// dropped (no interval).
 pub fn summaries(
     groups: &[Group],
     names: &[&str],
@@ -72,7 +78,16 @@ pub fn summaries(
     if groups.len() < 2 {
         return out;
     }
-    let mut push = |measure, value, method, detail: String| {
+    let mut push = |measure, value: Measure, method, detail: String| {
+        let (value, detail) = if value.value.is_finite() {
+            let se = value.se.filter(|se| se.is_finite());
+            (Some(Measure { se, ..value }), detail)
+        } else {
+            (
+                None,
+                "not defined for these values: a group's value is zero where the measure divides by it or takes its logarithm".to_string(),
+            )
+        };
         out.push(Summary {
             measure,
             value,
@@ -1020,6 +1035,36 @@ mod tests {
             value,
             se,
             population,
+        }
+    }
+
+    #[test]
+    fn measures_not_defined_for_zero_values_have_no_value_and_say_why() {
+        // Every group at zero: D is 0, but R divides by zero and MLD takes ln 0.
+        let zeros = [
+            group(0.0, 0.0, 100.0),
+            group(0.0, 0.0, 200.0),
+            group(0.0, 0.0, 300.0),
+        ];
+        let all = summaries(
+            &zeros,
+            &["a", "b", "c"],
+            DimensionType::Unordered,
+            Polarity::Adverse,
+        );
+        let find = |m: &str| all.iter().find(|s| s.measure == m).expect(m);
+        assert_eq!(find("D").value.map(|v| v.value), Some(0.0));
+        for m in ["R", "MLD"] {
+            assert!(find(m).value.is_none(), "{m}: {:?}", find(m));
+            assert!(find(m).detail.starts_with("not defined"), "{m}");
+        }
+        for s in &all {
+            if let Some(v) = s.value {
+                assert!(
+                    v.value.is_finite() && v.se.is_none_or(f64::is_finite),
+                    "{s:?}"
+                );
+            }
         }
     }
 
