@@ -400,12 +400,7 @@ impl StdGrid {
             .runs()
             .into_iter()
             .map(|(first, count)| {
-                let take = if values.is_empty() {
-                    0
-                } else {
-                    count * per_cell
-                };
-                let (v, rest) = std::mem::take(&mut values).split_at_mut(take);
+                let (v, rest) = std::mem::take(&mut values).split_at_mut(count * per_cell);
                 values = rest;
                 StdPart {
                     first,
