@@ -14,7 +14,10 @@ use std::{
     time::{Duration, Instant},
 };
 
-use crate::{profile::assert_same_tables, support::run_ok};
+use crate::{
+    profile::assert_same_tables,
+    support::{assert_ok, run_ok},
+};
 
 /// Ports handed out so far in this test process (each test's cluster takes its own), counted
 /// from a start that differs between processes.
@@ -165,12 +168,7 @@ fn profile(data: &Path, out: &Path, cluster: Option<&str>) -> Command {
 
 /// Runs a command and asserts it succeeded.
 fn succeeds(mut command: Command) {
-    let out = command.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&command.output().unwrap(), "levelfield profile");
 }
 
 #[test]

@@ -3,7 +3,7 @@
 
 use std::{collections::BTreeMap, fs, path::Path};
 
-use crate::support::{levelfield, number, read_csv, run_ok};
+use crate::support::{levelfield, number, read_csv, run_fails, run_ok};
 
 /// The tables every profile writes.
 const TABLES: [&str; 5] = [
@@ -358,16 +358,17 @@ fn a_folder_of_parts_gives_the_profile_of_the_one_file() {
     )
     .unwrap();
     let out = parts.join("again");
-    let run = levelfield(&[
-        "profile",
-        "--quiet",
-        "--spec",
-        parts.join("profile.toml").to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    let err = String::from_utf8_lossy(&run.stderr);
-    assert_eq!(run.status.code(), Some(2), "{err}");
+    let err = run_fails(
+        &[
+            "profile",
+            "--quiet",
+            "--spec",
+            parts.join("profile.toml").to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        2,
+    );
     assert!(
         err.contains("events: cannot be read: the folder mixes"),
         "{err}"
@@ -382,21 +383,22 @@ fn a_cluster_address_is_checked_and_an_absent_scheduler_reported_at_once() {
     synth(d, "2000", &["--areas", "2"]);
     let out = d.join("out");
     let spec = d.join("profile.toml");
-    let run = |cluster: &str| {
-        levelfield(&[
-            "profile",
-            "--quiet",
-            "--spec",
-            spec.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--cluster",
-            cluster,
-        ])
+    let run = |cluster: &str, code: i32| {
+        run_fails(
+            &[
+                "profile",
+                "--quiet",
+                "--spec",
+                spec.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+                "--cluster",
+                cluster,
+            ],
+            code,
+        )
     };
-    let bad = run("127.0.0.1:50050");
-    let err = String::from_utf8_lossy(&bad.stderr);
-    assert_eq!(bad.status.code(), Some(2), "{err}");
+    let err = run("127.0.0.1:50050", 2);
     assert!(
         err.contains(
             "--cluster `127.0.0.1:50050` is not a scheduler address: write `df://HOST:PORT`"
@@ -411,9 +413,7 @@ fn a_cluster_address_is_checked_and_an_absent_scheduler_reported_at_once() {
         .unwrap()
         .port();
     let url = format!("df://127.0.0.1:{port}");
-    let absent = run(&url);
-    let err = String::from_utf8_lossy(&absent.stderr);
-    assert_eq!(absent.status.code(), Some(1), "{err}");
+    let err = run(&url, 1);
     assert!(
         err.contains(&format!("cluster: cannot reach the scheduler at {url}")),
         "{err}"

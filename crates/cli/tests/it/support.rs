@@ -37,13 +37,26 @@ pub fn levelfield(args: &[&str]) -> Output {
 /// Runs `levelfield` and asserts success, showing its error output if it failed.
 pub fn run_ok(args: &[&str]) -> Output {
     let out = levelfield(args);
+    assert_ok(&out, &format!("levelfield {args:?}"));
+    out
+}
+
+/// Asserts that a finished `levelfield` process (`what`) succeeded, showing its error output
+/// if not.
+pub fn assert_ok(out: &Output, what: &str) {
     assert!(
         out.status.success(),
-        "levelfield {:?} failed: {}",
-        args,
+        "{what} failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    out
+}
+
+/// Runs `levelfield`, asserts that it exits with `code`, and returns its error output.
+pub fn run_fails(args: &[&str], code: i32) -> String {
+    let out = levelfield(args);
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(code), "levelfield {args:?}: {err}");
+    err
 }
 
 /// Runs `levelfield`, asserts success, and parses its CSV standard output.
