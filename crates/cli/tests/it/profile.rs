@@ -269,6 +269,12 @@ fn events_and_the_same_data_as_counts_give_the_same_profile() {
 
 /// Runs the spec in `data` into `out`, with extra arguments.
 fn profile(data: &Path, out: &Path, extra: &[&str]) {
+    profile_exits(data, out, extra, 0);
+}
+
+/// `levelfield profile --quiet` on the spec in `data`, writing to `out`: asserts its exit code
+/// (0 for success) and returns its error output.
+fn profile_exits(data: &Path, out: &Path, extra: &[&str], code: i32) -> String {
     let spec = data.join("profile.toml");
     let mut args = vec![
         "profile",
@@ -279,7 +285,11 @@ fn profile(data: &Path, out: &Path, extra: &[&str]) {
         out.to_str().unwrap(),
     ];
     args.extend_from_slice(extra);
-    run_ok(&args);
+    if code == 0 {
+        String::from_utf8_lossy(&run_ok(&args).stderr).into_owned()
+    } else {
+        run_fails(&args, code)
+    }
 }
 
 /// Asserts that two profile folders hold the same tables, byte for byte.
@@ -358,17 +368,7 @@ fn a_folder_of_parts_gives_the_profile_of_the_one_file() {
     )
     .unwrap();
     let out = parts.join("again");
-    let err = run_fails(
-        &[
-            "profile",
-            "--quiet",
-            "--spec",
-            parts.join("profile.toml").to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ],
-        2,
-    );
+    let err = profile_exits(&parts, &out, &[], 2);
     assert!(
         err.contains("events: cannot be read: the folder mixes"),
         "{err}"
@@ -382,22 +382,7 @@ fn a_cluster_address_is_checked_and_an_absent_scheduler_reported_at_once() {
     let d = tmp.path();
     synth(d, "2000", &["--areas", "2"]);
     let out = d.join("out");
-    let spec = d.join("profile.toml");
-    let run = |cluster: &str, code: i32| {
-        run_fails(
-            &[
-                "profile",
-                "--quiet",
-                "--spec",
-                spec.to_str().unwrap(),
-                "--out",
-                out.to_str().unwrap(),
-                "--cluster",
-                cluster,
-            ],
-            code,
-        )
-    };
+    let run = |cluster: &str, code: i32| profile_exits(d, &out, &["--cluster", cluster], code);
     let err = run("127.0.0.1:50050", 2);
     assert!(
         err.contains(
