@@ -5,10 +5,6 @@
 # or chromedriver is missing it installs them with apt-get (as root, else through sudo).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ ! -d ../shared/reference/phe ] && [ -z "${LEVELFIELD_SHARED:-}" ]; then
-  echo "reference data not found: put the shared/ folder beside this repository or set LEVELFIELD_SHARED" >&2
-  exit 2
-fi
 if [ ! -x /usr/bin/chromium ] || ! command -v chromedriver >/dev/null; then
   packages="chromium chromium-driver"
   if [ "$(id -u)" -eq 0 ]; then

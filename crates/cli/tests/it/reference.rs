@@ -620,7 +620,7 @@ fn life_expectancy_matches_phe_test_table() {
 /// `verification.csv` (half a unit in the last published decimal plus 1e-9 relative).
 #[test]
 fn fingertips_published_limits_reproduce() {
-    let dir = crate::support::shared().join("reference/fingertips");
+    let dir = crate::support::reference().join("fingertips");
     let verification = read_csv(&dir.join("verification.csv"));
     let indicators = read_csv(&dir.join("indicators.csv"));
     let multiplier: HashMap<&str, &str> = indicators

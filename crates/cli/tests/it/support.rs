@@ -1,5 +1,5 @@
 //! Helpers shared by the integration tests: running the binary, reading its CSV output, finding
-//! the shared reference data, comparing numbers.
+//! the reference data in `tests/reference`, comparing numbers.
 
 use std::{
     collections::HashMap,
@@ -7,22 +7,16 @@ use std::{
     process::{Command, Output},
 };
 
-/// The shared reference folder (`../shared` beside the repository, or `$LEVELFIELD_SHARED`).
-pub fn shared() -> PathBuf {
-    if let Ok(dir) = std::env::var("LEVELFIELD_SHARED") {
-        return PathBuf::from(dir);
-    }
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared")
+/// The reference data the tests check against (`tests/reference` in the repository: see its
+/// README for each file's source and licence).
+pub fn reference() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/reference")
 }
 
 /// A file of PHEindicatormethods reference data.
 pub fn phe(name: &str) -> PathBuf {
-    let path = shared().join("reference/phe").join(name);
-    assert!(
-        path.exists(),
-        "reference file {} not found; set LEVELFIELD_SHARED",
-        path.display()
-    );
+    let path = reference().join("phe").join(name);
+    assert!(path.exists(), "reference file {} not found", path.display());
     path
 }
 

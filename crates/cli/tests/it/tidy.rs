@@ -1,5 +1,6 @@
 //! Repository hygiene, checked as a test: every Rust file opens with a `//!` line saying what it
-//! owns, no test is ignored or expects a panic, and shipped data carries its attribution.
+//! owns, no test is ignored or expects a panic, nothing reaches outside the repository for test
+//! data, and shipped data carries its attribution.
 
 use std::path::{Path, PathBuf};
 
@@ -46,6 +47,53 @@ fn every_rust_file_opens_with_a_module_doc_and_nothing_is_ignored() {
             !text.contains(&should_panic),
             "{} uses should_panic",
             file.display()
+        );
+    }
+}
+
+/// Every file under `dir` (recursively, skipping build output and hidden folders).
+fn all_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        if path.is_dir() {
+            if name != "target" && !name.starts_with('.') {
+                all_files(&path, out);
+            }
+        } else {
+            out.push(path);
+        }
+    }
+}
+
+#[test]
+fn the_suite_reads_nothing_outside_the_repository() {
+    let mut files = Vec::new();
+    for dir in ["crates", "scripts", ".ci"] {
+        all_files(&repo().join(dir), &mut files);
+    }
+    assert!(files.len() > 10, "found only {} files", files.len());
+    // Spelt in pieces so this file does not match itself.
+    let outside = ["../", "shared"].concat();
+    let variable = ["LEVELFIELD_", "SHARED"].concat();
+    for file in files {
+        let Ok(text) = std::fs::read_to_string(&file) else {
+            continue;
+        };
+        assert!(
+            !text.contains(&outside) && !text.contains(&variable),
+            "{} reaches outside the repository; test data belongs in tests/reference",
+            file.display()
+        );
+    }
+    for file in [
+        "phe/expected_errors.csv",
+        "fingertips/verification.csv",
+        "README.md",
+    ] {
+        assert!(
+            repo().join("tests/reference").join(file).is_file(),
+            "{file}"
         );
     }
 }
