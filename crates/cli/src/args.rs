@@ -171,7 +171,9 @@ pub struct ReportArgs {
     /// The folder `levelfield profile --out` wrote (its tables and profile.json).
     #[arg(long, value_name = "DIR")]
     pub profile: PathBuf,
-    /// The HTML file to write (default: DIR/report.html); the workbook goes beside it as .xlsx.
+    /// The HTML file to write (default: DIR/report.html, with the workbook as
+    /// DIR/workbook.xlsx, the names `profile --report` and `demo` use); given a FILE, the
+    /// workbook goes beside it with the extension .xlsx.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
 }

@@ -154,7 +154,7 @@ fn summary(a: &Association) -> Table {
             opt(f.correlation_interval.map(|c| c.upper)),
         ),
         ("r_squared", num(f.r_squared)),
-        ("residual_sd", num(f.residual_sd)),
+        ("residual_sd", opt(a.residual_sd())),
         ("poorly_fitted_areas", text(&outliers.join("; "))),
         (
             "method",

@@ -430,7 +430,7 @@ fn measure_rows(
         Some(r.value - 1.0),
         pair,
     ));
-    let best = inequality::best_group(groups, dimension, polarity);
+    let best = inequality::best_group(groups, polarity);
     let (par, paf) = inequality::population_attributable(groups, best, polarity)?;
     let reference_text = format!("best group: {}", names[best]);
     out.push(analytic(

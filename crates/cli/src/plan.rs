@@ -25,6 +25,7 @@ fn assess(args: &PlanAssessArgs) -> Result<(), CommandError> {
         .map_err(|e| CommandError::Input(format!("{origin}: cannot be read: {e}")))?;
     let parsed = plan::parse(&text, &origin).map_err(CommandError::Input)?;
     let mut data = crate::report::read_profile(&args.profile)?;
+    plan::check_against(&parsed, &data, &origin).map_err(CommandError::Input)?;
     data.plan = plan::assess(&parsed, &data);
     let table = data
         .to_tables()

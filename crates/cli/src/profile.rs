@@ -37,6 +37,12 @@ impl From<levelfield_engine::EngineError> for CommandError {
 fn load_spec(name: &str, data: Option<&Path>) -> Result<Spec, CommandError> {
     let path = Path::new(name);
     if path.is_file() {
+        if let Some(dir) = data {
+            return Err(CommandError::Input(format!(
+                "--data {}: a spec file names its own data files (paths relative to {name}), so --data would be ignored; it is only for the built-in specs (pcref, triple-barrier). Drop --data, or edit the paths in the spec",
+                dir.display()
+            )));
+        }
         let text = std::fs::read_to_string(path)
             .map_err(|e| CommandError::Input(format!("{name}: cannot be read: {e}")))?;
         let base = path.parent().unwrap_or(Path::new("."));

@@ -24,7 +24,9 @@ impl From<levelfield_report::ReportError> for CommandError {
     }
 }
 
-/// Reads a profile folder: the tables (CSV, else Parquet, else XLSX) and `profile.json`.
+/// Reads a profile folder: the tables (CSV, else Parquet, else XLSX) and `profile.json`,
+/// either in the folder itself (`levelfield profile --out`) or in its `tables/` (`levelfield
+/// demo`).
 pub(crate) fn read_profile(dir: &Path) -> Result<ProfileData, CommandError> {
     if !dir.is_dir() {
         return Err(CommandError::Input(format!(
@@ -32,6 +34,17 @@ pub(crate) fn read_profile(dir: &Path) -> Result<ProfileData, CommandError> {
             dir.display()
         )));
     }
+    let has_estimates = |d: &Path| {
+        ["csv", "parquet", "xlsx"]
+            .iter()
+            .any(|ext| d.join(format!("estimates.{ext}")).is_file())
+    };
+    let nested = dir.join("tables");
+    let dir: &Path = if !has_estimates(dir) && has_estimates(&nested) {
+        &nested
+    } else {
+        dir
+    };
     let meta_path = dir.join(META_FILE);
     let meta = if meta_path.is_file() {
         let text = std::fs::read_to_string(&meta_path).map_err(|e| {
@@ -77,11 +90,15 @@ pub(crate) fn render(data: &ProfileData) -> Result<(String, Vec<u8>), CommandErr
 pub(crate) fn run(args: &ReportArgs) -> Result<(), CommandError> {
     let data = read_profile(&args.profile)?;
     let (html, xlsx) = render(&data)?;
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| args.profile.join(REPORT_FILE));
-    let book = out.with_extension("xlsx");
+    // Beside the tables, the same names as `profile --report` and `demo` write; a report
+    // written elsewhere takes its workbook's name from its own.
+    let (out, book) = match &args.out {
+        Some(out) => (out.clone(), out.with_extension("xlsx")),
+        None => (
+            args.profile.join(REPORT_FILE),
+            args.profile.join(WORKBOOK_FILE),
+        ),
+    };
     write_text(&out, &html).map_err(CommandError::Write)?;
     write_bytes(&book, &xlsx).map_err(CommandError::Write)?;
     println!("{}", out.display());

@@ -282,7 +282,9 @@ impl Builder {
         if r.notes.contains("UNCERTAIN") {
             notes.push("UNCERTAIN decile label in the source copy (see caveats)".into());
         }
-        if r.notes.contains("rounded") {
+        // The source notes rounding on every row of the ICB file, the national total's too;
+        // England's counts are exact.
+        if r.notes.contains("rounded") && area.0 != ENGLAND {
             notes.push("count rounded to the nearest 5 by NHS England".into());
         }
         let (value, lower, upper, method, suppressed) = match (r.numerator, r.denominator_implied) {
@@ -518,7 +520,7 @@ fn inequality_measures(
         "analytic (log scale)",
         pair,
     ));
-    let best = inequality::best_group(&groups, dim_type, Polarity::Adverse);
+    let best = inequality::best_group(&groups, Polarity::Adverse);
     if let Ok((par, paf)) = inequality::population_attributable(&groups, best, Polarity::Adverse) {
         let text = format!("best group: {}", names[best]);
         out.push(measure_row(&at, "PAR", par, "delta method", text.clone()));
@@ -864,11 +866,7 @@ pub fn profile() -> Result<ProfileData, DemoError> {
         .collect();
     imd.sort_by_key(|(d, _)| *d);
     for (d, r) in &imd {
-        let label = match d {
-            1 => "1 (most deprived)".to_string(),
-            10 => "10 (least deprived)".to_string(),
-            d => d.to_string(),
-        };
+        let label = levelfield_model::deprivation::decile_label(*d as u8);
         b.crude(id, eng, period, IMD, (&r.group, &label), *d == 10, r, "");
     }
     for r in england.iter().filter(|r| {
@@ -1144,9 +1142,9 @@ pub fn headlines(data: &ProfileData) -> Vec<String> {
         ));
     }
     if let (Some(c), Some(m), Some(l)) = (
-        ratio("detentions", IMD, "1 (most deprived)"),
-        value("detentions", IMD, "1 (most deprived)"),
-        value("detentions", IMD, "10 (least deprived)"),
+        ratio("detentions", IMD, "Decile 1 (most deprived)"),
+        value("detentions", IMD, "Decile 1 (most deprived)"),
+        value("detentions", IMD, "Decile 10 (least deprived)"),
     ) {
         out.push(format!(
             "People in the most deprived decile were detained at {} times the rate of those in the least deprived ({} against {} per 100,000; 95% CI {} to {}).",

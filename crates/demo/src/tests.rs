@@ -61,10 +61,12 @@ fn deprivation_ratio_is_about_3_5() {
         .comparisons
         .iter()
         .find(|c| {
-            c.indicator_id == "detentions" && c.dimension == IMD && c.group == "1 (most deprived)"
+            c.indicator_id == "detentions"
+                && c.dimension == IMD
+                && c.group == "Decile 1 (most deprived)"
         })
         .expect("comparison");
-    assert_eq!(c.reference_group, "10 (least deprived)");
+    assert_eq!(c.reference_group, "Decile 10 (least deprived)");
     assert_eq!(format!("{:.2}", c.ratio.unwrap()), "3.49");
     let sii = d
         .inequality
@@ -185,4 +187,19 @@ fn tables_round_trip_through_the_report_reader() {
         .collect();
     let back = ProfileData::from_tables(d.meta.clone(), &tables).unwrap();
     assert_eq!(back, d);
+}
+
+/// England's counts are exact: only sub-national rows say their count was rounded, though the
+/// source notes rounding on every row of the ICB file, the national total's too.
+#[test]
+fn only_sub_national_counts_are_noted_as_rounded() {
+    let d = data();
+    let england = estimate(&d, "detentions", OVERALL, "All people");
+    assert!(!england.note.contains("rounded"), "{}", england.note);
+    assert!(
+        d.estimates
+            .iter()
+            .any(|e| e.area_code != ENGLAND && e.note.contains("rounded to the nearest 5")),
+        "ICB rows keep the note"
+    );
 }

@@ -13,7 +13,7 @@ fn the_demo_report_is_self_contained_with_a_table_behind_every_chart() {
     for needle in [
         "3.54 times that of White",
         "7.07 times that of White",
-        "3.49 times that of 10 (least deprived)",
+        "3.49 times that of Decile 10 (least deprived)",
         "Contains public sector information licensed under the Open Government Licence v3.0.",
         "UNCERTAIN",
         "rounded to the nearest 5",

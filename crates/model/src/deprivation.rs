@@ -80,6 +80,26 @@ pub fn imd_decile(label: &str, bare: Direction) -> Result<u8, UnknownCode> {
 
 const ORDINALS: [&str; 5] = ["second", "third", "fourth", "fifth", "sixth"];
 
+/// The label of IMD decile `d` (1 = most deprived) in every table levelfield writes:
+/// `Decile 1 (most deprived)`, `Decile 2` … `Decile 10 (least deprived)`.
+pub fn decile_label(d: u8) -> String {
+    match d {
+        1 => "Decile 1 (most deprived)".into(),
+        10 => "Decile 10 (least deprived)".into(),
+        d => format!("Decile {d}"),
+    }
+}
+
+/// The label of IMD quintile `q` (1 = most deprived): `Quintile 1 (most deprived)` …
+/// `Quintile 5 (least deprived)`.
+pub fn quintile_label(q: u8) -> String {
+    match q {
+        1 => "Quintile 1 (most deprived)".into(),
+        5 => "Quintile 5 (least deprived)".into(),
+        q => format!("Quintile {q}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

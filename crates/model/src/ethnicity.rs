@@ -30,7 +30,9 @@ pub enum BroadGroup {
 }
 
 impl BroadGroup {
-    /// The label NHS England publishes.
+    /// The label levelfield publishes: NHS England's, with "Not stated" and "Not known" in
+    /// the sentence case every other dimension uses (NHS England writes "Not Stated" and "Not
+    /// Known"; either is read).
     pub fn label(self) -> &'static str {
         match self {
             BroadGroup::White => "White",
@@ -38,8 +40,8 @@ impl BroadGroup {
             BroadGroup::Asian => "Asian or Asian British",
             BroadGroup::Black => "Black or Black British",
             BroadGroup::Other => "Other Ethnic Groups",
-            BroadGroup::NotStated => "Not Stated",
-            BroadGroup::NotKnown => "Not Known",
+            BroadGroup::NotStated => "Not stated",
+            BroadGroup::NotKnown => "Not known",
         }
     }
 
@@ -71,7 +73,7 @@ impl BroadGroup {
                     code: label.trim().to_string(),
                     what: "ethnic group label",
                     hint: "use White, Mixed, Asian or Asian British, Black or Black British, \
-                           Other Ethnic Groups, Not Stated or Not Known",
+                           Other Ethnic Groups, Not stated or Not known",
                 });
             }
         })

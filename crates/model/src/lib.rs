@@ -7,6 +7,7 @@
 //! | [`deprivation`] | IMD decile labels in either direction to decile numbers (1 = most deprived) |
 //! | [`age`] | ages to ESP2013 19 bands, the NHS MHA 6 bands, or 5-year bands |
 //! | [`sex`] | MHSDS gender and sex codes |
+//! | [`period`] | period labels (`2024-25`, `2024 Q1`, `2024-06`) to times and lengths |
 //!
 //! Every lookup is versioned ([`LOOKUPS_VERSION`]) and names its source; nothing is dropped
 //! silently — codes for "not stated" and "not known" map to explicit groups that profiles report
@@ -17,6 +18,7 @@
 pub mod age;
 pub mod deprivation;
 pub mod ethnicity;
+pub mod period;
 pub mod sex;
 
 /// Version of the shipped lookups, recorded with every output that uses them.

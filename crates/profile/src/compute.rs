@@ -1083,7 +1083,9 @@ pub fn compute(
         });
     }
 
-    // Reference groups: the spec's, the natural one, or the largest denominator overall.
+    // Reference groups: the spec's, the natural one, or the largest denominator overall — but
+    // never for age: the largest band is no meaningful reference ("5-9 is 84 % lower than
+    // 50-54"), so age bands are compared only with a band the spec names.
     let mut references = vec![None];
     for (d, dim) in spec.dimensions.iter().enumerate() {
         let gs = &dim_groups[d + 1];
@@ -1110,6 +1112,7 @@ pub fn compute(
                 }
                 found
             }
+            None if dim.kind == DimensionKind::Age => None,
             None => default_reference(dim.kind).map(usize::from).or_else(|| {
                 (0..gs.len()).filter(|&g| gs[g].recorded).max_by(|&a, &b| {
                     let size = |g: usize| -> f64 {
@@ -1641,7 +1644,22 @@ fn gaps(spec: &Spec, profile: &Profile) -> Vec<(Vec<ComparisonRow>, Vec<Inequali
                 n_groups: ineq.len(),
             });
         };
-        if ineq.len() < 2 || ineq.iter().any(|g| g.population <= 0.0) {
+        // An ordered dimension's measures compare its ends (most against least deprived) and
+        // rank the groups between: with an end unpublished they would silently compare other
+        // groups (quintile 3 instead of 5), so they mean something else from area to area.
+        let ends_missing = dimension == DimensionType::Ordered && {
+            let recorded: Vec<usize> = (0..groups.len()).filter(|g| groups[*g].recorded).collect();
+            let published = |g: Option<&usize>| g.is_some_and(|g| used.iter().any(|(u, _)| u == g));
+            !published(recorded.first()) || !published(recorded.last())
+        };
+        if ends_missing {
+            push(
+                "D",
+                None,
+                "",
+                "withheld: the most or the least deprived group has no published value here, so the measures would compare other groups".into(),
+            );
+        } else if ineq.len() < 2 || ineq.iter().any(|g| g.population <= 0.0) {
             push(
                 "D",
                 None,

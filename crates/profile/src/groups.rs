@@ -3,6 +3,7 @@
 
 use levelfield_model::{
     age::Scheme,
+    deprivation::{decile_label, quintile_label},
     ethnicity::{BroadGroup, CATEGORIES, Placements, broad_group, category},
     sex::Gender,
 };
@@ -102,25 +103,11 @@ pub fn groups(kind: Option<DimensionKind>, scheme: Scheme) -> Vec<Group> {
             })
             .collect(),
         DimensionKind::ImdDecile => (1..=10)
-            .map(|d| {
-                let label = match d {
-                    1 => "Decile 1 (most deprived)".to_string(),
-                    10 => "Decile 10 (least deprived)".to_string(),
-                    d => format!("Decile {d}"),
-                };
-                group(d.to_string(), label, true)
-            })
+            .map(|d| group(d.to_string(), decile_label(d), true))
             .chain([group("Not known", "Not known", false)])
             .collect(),
         DimensionKind::ImdQuintile => (1..=5)
-            .map(|q| {
-                let label = match q {
-                    1 => "Quintile 1 (most deprived)".to_string(),
-                    5 => "Quintile 5 (least deprived)".to_string(),
-                    q => format!("Quintile {q}"),
-                };
-                group(q.to_string(), label, true)
-            })
+            .map(|q| group(q.to_string(), quintile_label(q), true))
             .chain([group("Not known", "Not known", false)])
             .collect(),
         DimensionKind::Age => scheme

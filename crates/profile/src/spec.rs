@@ -417,9 +417,9 @@ pub struct Dimension {
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, Hash)]
 #[serde(rename_all = "kebab-case")]
 pub enum DimensionKind {
-    /// NHS England's 5 broad ethnic groups (plus Not Stated, Not Known).
+    /// NHS England's 5 broad ethnic groups (plus Not stated, Not known).
     Ethnicity,
-    /// The 16 NHS ethnic categories (plus Not Stated, Not Known).
+    /// The 16 NHS ethnic categories (plus Not stated, Not known).
     EthnicityDetailed,
     /// IMD deciles, 1 most deprived.
     ImdDecile,

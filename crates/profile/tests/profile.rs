@@ -161,7 +161,7 @@ fn a_hand_checked_profile() {
     let b1 = find(0, "E1", 1, "Black or Black British");
     assert!((b1.estimate.value.unwrap() - 225.0).abs() < 1e-9);
     // Not stated: counted, no rate.
-    let z1 = find(0, "E1", 1, "Not Stated");
+    let z1 = find(0, "E1", 1, "Not stated");
     assert_eq!(z1.numerator, Some(5.0));
     assert_eq!(z1.estimate.value, None);
     assert!(z1.notes.join(" ").contains("not recorded"));

@@ -65,6 +65,27 @@ pub struct Association {
 }
 
 impl Association {
+    /// The typical distance of an area's value from the fitted line, in the indicator's own
+    /// units (a rate's "per 100,000", a percentage's points).
+    ///
+    /// # Method
+    /// The fit weights each area by its population, so its residual standard deviation `σ`
+    /// (at weight 1) is on the scale of one person, not of a rate; this is the weighted root
+    /// mean square residual instead.
+    ///
+    /// # Formula
+    /// `√(Σ wᵢeᵢ² / Σ wᵢ · n / (n − 2)) = σ / √w̄`, with `eᵢ` the residuals, `w̄` the mean weight
+    /// and `n − 2` the residual degrees of freedom.
+    ///
+    /// # Edge cases
+    /// `None` without a fit (fewer than three areas, or all at one determinant value).
+    pub fn residual_sd(&self) -> Option<f64> {
+        let fit = self.fit.as_ref()?;
+        let n = self.units.len() as f64;
+        let mean_weight = self.units.iter().map(|u| u.weight).sum::<f64>() / n;
+        (mean_weight > 0.0).then(|| fit.residual_sd / mean_weight.sqrt())
+    }
+
     /// The scatter chart of the areas with the fitted line, the poorly fitted areas labelled.
     pub fn chart(&self, title: &str, y_label: &str) -> String {
         let units: Vec<levelfield_chart::FunnelUnit> = self
@@ -341,6 +362,40 @@ mod tests {
             .collect();
         assert_eq!(outliers, ["E8"]);
         assert!(a.fit.as_ref().unwrap().slope > 0.0);
+    }
+
+    /// The residual SD is in the indicator's units: the plain residual SD when areas weigh
+    /// the same, and unchanged when every population is multiplied (the fit's own σ at unit
+    /// weight grows with the square root of the weights).
+    #[test]
+    fn the_residual_sd_is_on_the_indicators_scale() {
+        let fitted = |scale: f64| {
+            let mut data = ProfileData::default();
+            data.meta.comparator_code = "ALL".into();
+            let ys = [10.0, 12.5, 13.0, 17.0, 17.5, 21.0];
+            for (k, y) in ys.iter().enumerate() {
+                data.estimates
+                    .push(estimate(&format!("E{k}"), *y, 1000.0 * scale));
+            }
+            let values: BTreeMap<String, f64> =
+                (0..ys.len()).map(|k| (format!("E{k}"), k as f64)).collect();
+            data.associations = rows(&data, "det", "2024-25", "Score", "test", &values);
+            fit(&data).remove(0)
+        };
+        let a = fitted(1.0);
+        let n = a.units.len() as f64;
+        let plain = (a
+            .units
+            .iter()
+            .map(|u| (u.y - u.fitted).powi(2))
+            .sum::<f64>()
+            / (n - 2.0))
+            .sqrt();
+        let sd = a.residual_sd().unwrap();
+        assert!((sd - plain).abs() < 1e-12 * plain, "{sd} vs {plain}");
+        assert!(a.fit.as_ref().unwrap().residual_sd > 30.0 * plain);
+        let b = fitted(1000.0);
+        assert!((b.residual_sd().unwrap() - sd).abs() < 1e-9 * sd);
     }
 
     #[test]

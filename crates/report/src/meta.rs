@@ -68,6 +68,31 @@ pub struct SourceMeta {
     pub licence: String,
 }
 
+/// One line under a profile's title: `20 areas (ICB), 2021-22 Q1 to 2024-25 Q4, quarterly`.
+/// The area type is left out when it is the spec's default, which says no more than "areas".
+fn subtitle(
+    areas: usize,
+    area_type: &str,
+    first: &str,
+    last: &str,
+    span: Option<levelfield_model::period::Length>,
+) -> String {
+    let default = levelfield_profile::spec::Areas::default().area_type;
+    let mut out = format!("{areas} area{}", if areas == 1 { "" } else { "s" });
+    if !area_type.is_empty() && area_type != default {
+        out.push_str(&format!(" ({area_type})"));
+    }
+    if first == last {
+        out.push_str(&format!(", {first}"));
+    } else {
+        out.push_str(&format!(", {first} to {last}"));
+    }
+    if let Some(s) = span {
+        out.push_str(&format!(", {}", s.adjective()));
+    }
+    out
+}
+
 impl Meta {
     /// The indicator's description, or one made from its id.
     pub fn indicator(&self, id: &str) -> IndicatorMeta {
@@ -101,6 +126,11 @@ impl Meta {
     /// source.
     pub fn for_profile(spec: &Spec, profile: &Profile) -> Meta {
         use levelfield_profile::spec::{PolaritySpec, Statistic};
+        // A rate counts over its period: quarterly rates say "per quarter", never read as
+        // annual ones.
+        let span =
+            levelfield_model::period::Length::common(profile.periods.iter().map(String::as_str));
+        let per = span.map(|s| format!(" {}", s.per())).unwrap_or_default();
         let indicators = spec
             .indicators
             .iter()
@@ -110,7 +140,12 @@ impl Meta {
                     Statistic::Proportion if m == 100.0 => "%".to_string(),
                     Statistic::Isr if m == 100.0 => "ratio × 100 (100 = as expected)".to_string(),
                     Statistic::Mean => "mean".to_string(),
-                    _ => format!("per {}", crate::fmt::fixed(m, 0)),
+                    Statistic::Proportion | Statistic::Isr => {
+                        format!("per {}", crate::fmt::fixed(m, 0))
+                    }
+                    Statistic::Rate | Statistic::Dsr => {
+                        format!("per {} population{per}", crate::fmt::fixed(m, 0))
+                    }
                 };
                 IndicatorMeta {
                     id: i.id.clone(),
@@ -132,10 +167,12 @@ impl Meta {
         );
         Meta {
             title: spec.name.clone(),
-            subtitle: format!(
-                "{} {} area(s), {first} to {last}",
+            subtitle: subtitle(
                 profile.areas.len(),
-                spec.areas.area_type
+                &spec.areas.area_type,
+                &first,
+                &last,
+                span,
             ),
             comparator_code: spec.areas.total_code.clone(),
             comparator_name: spec.areas.total_name.clone(),
@@ -162,5 +199,39 @@ impl Meta {
                 .collect(),
             attribution: Vec::new(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use levelfield_model::period::Length;
+
+    #[test]
+    fn subtitles_count_areas_and_say_how_long_the_periods_are() {
+        assert_eq!(
+            subtitle(
+                20,
+                "Synthetic areas",
+                "2021 Q1",
+                "2024 Q4",
+                Some(Length::Quarter)
+            ),
+            "20 areas (Synthetic areas), 2021 Q1 to 2024 Q4, quarterly"
+        );
+        assert_eq!(
+            subtitle(
+                6,
+                "Areas in this profile",
+                "2023-24",
+                "2023-24",
+                Some(Length::Year)
+            ),
+            "6 areas, 2023-24, annual"
+        );
+        assert_eq!(
+            subtitle(1, "", "Baseline", "Now", None),
+            "1 area, Baseline to Now"
+        );
     }
 }

@@ -15,9 +15,23 @@
 //!   periods have values to fit a trend.
 //!
 //! Each verdict carries its reasoning in words, with the numbers behind it.
+//!
+//! **Repeated judgements.** A target is judged again every period, and each judgement is a new
+//! chance to call it met by chance alone: at 95 % each time, a target that never moves would be
+//! called met at least once in twelve quarters far more often than one time in twenty. So the
+//! k-th judgement of a target (k counts the periods judged so far) asks for a confidence of
+//! `1 − 0.05/(k(k + 1))`: 97.5 % the first time, 99.2 % the third, 99.97 % the twelfth.
+//! These error rates add up to less than 5 % however long the plan runs (`Σ 1/(k(k+1)) = 1`),
+//! so the chance that a target with no real change is ever called met stays under 5 % (the
+//! union bound: a family-wise error rate, as in alpha-spending rules for repeated looks at a
+//! trial). "On track" and "off track" are descriptive projections and keep 95 % intervals.
+//! Before any of this, [`check_against`] refuses a target whose indicator, area, dimension or
+//! group the profile does not have, so a typo is never mistaken for data still to come.
 
 use levelfield_stats::{ConfidenceLevel, regression::weighted_least_squares};
 use serde::Deserialize;
+
+use levelfield_model::period::Length;
 
 use crate::{ProfileData, data::PlanRow};
 
@@ -136,28 +150,14 @@ pub struct Target {
     /// Its own deadline (default: the action's).
     #[serde(default)]
     pub by: Option<String>,
+    /// The span a threshold on a rate counts over: `year` (the default), `quarter` or
+    /// `month`. It must be the length of the profile's periods: a quarterly rate is never
+    /// judged against an annual threshold.
+    #[serde(default)]
+    pub per: Option<String>,
 }
 
-/// The time of a period label in years: `2023-24` and `2023` → 2023, `2023-24 Q2` and
-/// `2023 Q2` → 2023.25, `2023-06` → 2023.42; `None` for a label without a leading year.
-pub fn period_time(label: &str) -> Option<f64> {
-    let t = label.trim();
-    let year: f64 = t.get(..4)?.parse::<u16>().ok()?.into();
-    let rest = &t[4..];
-    if let Some(q) = rest.find(['Q', 'q']) {
-        let n: f64 = rest[q + 1..].trim().get(..1)?.parse::<u8>().ok()?.into();
-        return Some(year + (n - 1.0) / 4.0);
-    }
-    if let Some(m) = rest.strip_prefix('-').filter(|m| m.len() == 2)
-        && let Ok(month) = m.parse::<u8>()
-        && (1..=12).contains(&month)
-        && u32::from(month) != (year as u32 + 1) % 100
-    {
-        // `2023-06` is a month; `2023-24` and `2011-12` are financial years.
-        return Some(year + (f64::from(month) - 1.0) / 12.0);
-    }
-    Some(year)
-}
+pub use levelfield_model::period::period_time;
 
 impl Target {
     /// The target in words.
@@ -178,12 +178,21 @@ impl Target {
                 )
             }
         };
+        let per = self
+            .span()
+            .map(|p| format!(" {}", p.per()))
+            .unwrap_or_default();
         match (self.below, self.above, self.direction) {
-            (Some(b), _, _) => format!("{what} below {b}"),
-            (_, Some(a), _) => format!("{what} above {a}"),
+            (Some(b), _, _) => format!("{what} below {b}{per}"),
+            (_, Some(a), _) => format!("{what} above {a}{per}"),
             (_, _, Some(w)) => format!("{what} {}", w.label()),
             _ => what,
         }
+    }
+
+    /// The span its threshold counts over, when `per` names one.
+    fn span(&self) -> Option<Length> {
+        self.per.as_deref().and_then(Length::from_word)
     }
 
     /// Whether the target follows a gap to the reference group (a gap target, or a direction
@@ -217,6 +226,13 @@ impl Target {
         }
         if self.dimension.is_some() != self.group.is_some() {
             out.push(format!("{at}: give `dimension` and `group` together"));
+        }
+        if let Some(per) = &self.per
+            && Length::from_word(per).is_none()
+        {
+            out.push(format!(
+                "{at}: `per = \"{per}\"`: write year, quarter or month"
+            ));
         }
         out
     }
@@ -342,6 +358,42 @@ pub fn latest_value(target: &Target, data: &ProfileData) -> Option<(String, f64)
         .find_map(|(p, v)| v.map(|(v, _, _)| (p, v)))
 }
 
+/// The confidence level for the `k`-th judgement of a target (`k` from 1): `1 − 0.05/(k(k+1))`,
+/// so that the chance of ever calling a target met by chance, over any number of periods,
+/// stays below 5 % (see the module documentation).
+///
+/// # Panics
+/// Never: the level lies in `[0.975, 1)` for every `k ≥ 1` (`k = 0` is taken as 1).
+pub fn judgement_level(k: usize) -> ConfidenceLevel {
+    let k = k.max(1) as f64;
+    // Past about k = 10⁷ the level rounds to 1; stop just below it.
+    let level = (1.0 - 0.05 / (k * (k + 1.0))).min(1.0 - 1e-15);
+    ConfidenceLevel::new(level).expect("levels from 0.975 to just below 1 are accepted")
+}
+
+/// `v`'s interval `(l, u)` at 95 % stretched by `factor` on each side, on the log scale when
+/// `log` (ratios), else as it is.
+fn stretched(v: f64, l: f64, u: f64, factor: f64, log: bool) -> (f64, f64) {
+    if log && v > 0.0 && l > 0.0 && u > 0.0 {
+        let (lv, ll, lu) = (v.ln(), l.ln(), u.ln());
+        (
+            (lv - factor * (lv - ll)).exp(),
+            (lv + factor * (lu - lv)).exp(),
+        )
+    } else {
+        (v - factor * (v - l), v + factor * (u - v))
+    }
+}
+
+/// A level as a percentage with as few decimals as keep it below 100: `99.2%`, `99.97%`.
+fn percent(level: ConfidenceLevel) -> String {
+    let p = 100.0 * level.fraction();
+    (1..6)
+        .map(|d| format!("{p:.d$}"))
+        .find(|text| text.parse::<f64>().is_ok_and(|x| x < 100.0))
+        .map_or_else(|| format!("{p}%"), |text| format!("{text}%"))
+}
+
 /// Judges one target in every period of its series.
 pub fn assess_target(action: &Action, target: &Target, data: &ProfileData) -> Vec<PlanRow> {
     let deadline = target.by.clone().unwrap_or_else(|| action.deadline.clone());
@@ -425,11 +477,25 @@ pub fn assess_target(action: &Action, target: &Target, data: &ProfileData) -> Ve
                     _ => continue,
                 };
                 let side = if below { "below" } else { "above" };
-                let met = if below { u < threshold } else { l > threshold };
+                // This is the k-th period judged: its interval is widened to the level that
+                // keeps the chance of a false "met" over all judgements below 5 %.
+                let k = points[..=i].iter().filter(|(_, x)| x.is_some()).count();
+                let strict = judgement_level(k);
+                let ratio_scale =
+                    target.on_gap() && target.measure.unwrap_or_default() == Measure::Ratio;
+                let (sl, su) = stretched(v, l, u, strict.z() / level.z(), ratio_scale);
+                let met = if below {
+                    su < threshold
+                } else {
+                    sl > threshold
+                };
                 if met {
                     row.verdict = "met".into();
                     row.reasoning = format!(
-                        "{now}: the whole 95% interval is {side} {}, so the target is met with 95% confidence.",
+                        "{now}: the whole {} interval ({} to {}) is {side} {}, so the target is met with 95% confidence across all {k} period(s) judged so far.",
+                        percent(strict),
+                        fmt(sl),
+                        fmt(su),
                         fmt(threshold)
                     );
                 } else if t_now >= t_deadline {
@@ -484,7 +550,19 @@ pub fn assess_target(action: &Action, target: &Target, data: &ProfileData) -> Ve
                     continue;
                 };
                 let (b, bl, bu) = (f.slope, f.slope_interval.lower, f.slope_interval.upper);
-                let confident = if wanted_down { bu < 0.0 } else { bl > 0.0 };
+                // The k-th trend judged (a trend needs 3 periods): "met" needs the slope's
+                // interval at the level that keeps the chance of a false "met" below 5 %.
+                let k = known.len() - 2;
+                let strict = judgement_level(k);
+                let (sl, su) = {
+                    let x: Vec<f64> = known.iter().map(|k| k.0 - t_deadline).collect();
+                    let y: Vec<f64> = known.iter().map(|k| k.1).collect();
+                    let w: Vec<f64> = known.iter().map(|k| k.2).collect();
+                    weighted_least_squares(&x, &y, &w, strict)
+                        .map(|g| (g.slope_interval.lower, g.slope_interval.upper))
+                        .unwrap_or((bl, bu))
+                };
+                let confident = if wanted_down { su < 0.0 } else { sl > 0.0 };
                 let right_way = if wanted_down { b < 0.0 } else { b > 0.0 };
                 let what = if target.direction == Some(Way::Narrowing) {
                     "the gap's distance from none"
@@ -506,9 +584,14 @@ pub fn assess_target(action: &Action, target: &Target, data: &ProfileData) -> Ve
                     fmt(bl),
                     fmt(bu),
                     if confident {
-                        format!("{way} with 95% confidence")
+                        format!(
+                            "{way} with 95% confidence across all {k} trend(s) judged so far (its {} interval is {} to {})",
+                            percent(strict),
+                            fmt(sl),
+                            fmt(su)
+                        )
                     } else if right_way {
-                        format!("{way}, but not yet beyond chance")
+                        format!("{way}, but not yet beyond chance over {k} judgement(s)")
                     } else {
                         format!("not {way}")
                     }
@@ -535,6 +618,155 @@ pub fn assess(plan: &Plan, data: &ProfileData) -> Vec<PlanRow> {
                 .flat_map(move |t| assess_target(a, t, data))
         })
         .collect()
+}
+
+/// Why a target's threshold cannot be judged against its indicator's values for the span it
+/// counts over: a threshold on a rate (a level, or a gap as a difference) is per year unless
+/// `per` says otherwise, and the profile's periods must be that long.
+fn span_problem(t: &Target, data: &ProfileData) -> Option<String> {
+    let on_rate_scale = match t.kind {
+        Kind::Level => true,
+        Kind::Gap => t.measure.unwrap_or_default() == Measure::Difference,
+        Kind::Direction => false,
+    };
+    let unit = data.meta.indicator(&t.indicator).unit;
+    if !on_rate_scale || !unit.starts_with("per ") {
+        return None;
+    }
+    let periods = data
+        .estimates
+        .iter()
+        .filter(|e| e.indicator_id == t.indicator)
+        .map(|e| e.period.as_str());
+    let length = Length::common(periods)?;
+    let wanted = t.span().unwrap_or(Length::Year);
+    (length != wanted).then(|| {
+        format!(
+            "`{}` is a rate {} over {} periods, but the threshold is {}: write `per = \"{}\"` with a threshold {} (or profile the data by {}s)",
+            t.indicator,
+            length.per(),
+            length.adjective(),
+            wanted.per(),
+            length.word(),
+            length.per(),
+            wanted.word()
+        )
+    })
+}
+
+/// Checks every target against the profile it is judged on: its indicator, area, dimension and
+/// group must be ones the profile has (a gap's group must also not be its dimension's
+/// reference group), so that a typo is an error and never a target "not yet assessable".
+///
+/// # Errors
+/// Every problem found, each naming the action, the target and the value, with the values the
+/// profile has (and the near match when only case or spacing differs).
+pub fn check_against(plan: &Plan, data: &ProfileData, origin: &str) -> Result<(), String> {
+    use std::collections::BTreeSet;
+    let mut problems = Vec::new();
+    let list = |set: &BTreeSet<&str>| {
+        let shown: Vec<&str> = set.iter().take(12).copied().collect();
+        let more = set.len().saturating_sub(shown.len());
+        let mut text = shown.join(", ");
+        if more > 0 {
+            text.push_str(&format!(" and {more} more"));
+        }
+        text
+    };
+    let unknown = |what: &str, value: &str, set: &BTreeSet<&str>| {
+        let squash = |s: &str| {
+            s.to_lowercase()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let near = set.iter().find(|c| squash(c) == squash(value));
+        match near {
+            Some(n) => format!("the profile has no {what} `{value}`: did you mean `{n}`?"),
+            None => format!(
+                "the profile has no {what} `{value}` (it has: {})",
+                list(set)
+            ),
+        }
+    };
+    let indicators: BTreeSet<&str> = data
+        .estimates
+        .iter()
+        .map(|e| e.indicator_id.as_str())
+        .collect();
+    for a in &plan.actions {
+        for (k, t) in a.targets.iter().enumerate() {
+            let at = format!("action `{}`, target {}", a.id, k + 1);
+            if !indicators.contains(t.indicator.as_str()) {
+                problems.push(format!(
+                    "{at}: {}",
+                    unknown("indicator", &t.indicator, &indicators)
+                ));
+                continue;
+            }
+            let rows: Vec<_> = data
+                .estimates
+                .iter()
+                .filter(|e| e.indicator_id == t.indicator)
+                .collect();
+            if let Some(area) = &t.area {
+                let areas: BTreeSet<&str> = rows.iter().map(|e| e.area_code.as_str()).collect();
+                if !areas.contains(area.as_str()) {
+                    problems.push(format!("{at}: {}", unknown("area code", area, &areas)));
+                    continue;
+                }
+            }
+            let (Some(d), Some(g)) = (&t.dimension, &t.group) else {
+                continue;
+            };
+            let dimensions: BTreeSet<&str> = rows.iter().map(|e| e.dimension.as_str()).collect();
+            if !dimensions.contains(d.as_str()) {
+                problems.push(format!(
+                    "{at}: {} for indicator `{}`",
+                    unknown("dimension", d, &dimensions),
+                    t.indicator
+                ));
+                continue;
+            }
+            let groups: BTreeSet<&str> = rows
+                .iter()
+                .filter(|e| e.dimension == *d)
+                .map(|e| e.group.as_str())
+                .collect();
+            if !groups.contains(g.as_str()) {
+                problems.push(format!(
+                    "{at}: {} in dimension `{d}`",
+                    unknown("group", g, &groups)
+                ));
+                continue;
+            }
+            if let Some(problem) = span_problem(t, data) {
+                problems.push(format!("{at}: {problem}"));
+            }
+            if t.on_gap() {
+                let references: BTreeSet<&str> = data
+                    .comparisons
+                    .iter()
+                    .filter(|c| c.indicator_id == t.indicator && c.dimension == *d)
+                    .map(|c| c.reference_group.as_str())
+                    .collect();
+                if references.len() == 1 && references.contains(g.as_str()) {
+                    problems.push(format!(
+                        "{at}: `{g}` is the reference group of `{d}`, so it has no gap to follow: name another group"
+                    ));
+                }
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{origin}: {} target(s) do not match the profile:\n  - {}",
+            problems.len(),
+            problems.join("\n  - ")
+        ))
+    }
 }
 
 #[cfg(test)]
@@ -726,14 +958,154 @@ mod tests {
         assert!(template.actions.len() >= 3);
     }
 
+    /// A target whose true value never moves is called met by chance in fewer than 5 % of
+    /// plans however many periods it is judged in (here 12 quarters), for a level at its
+    /// threshold and for a narrowing gap whose true ratio stays 2.5. At 95 % each period, a
+    /// third or more of such plans were called met at least once.
     #[test]
-    fn period_labels_become_times() {
-        assert_eq!(period_time("2023-24"), Some(2023.0));
-        assert_eq!(period_time("2023"), Some(2023.0));
-        assert_eq!(period_time("2023-24 Q3"), Some(2023.5));
-        assert_eq!(period_time("2023 Q1"), Some(2023.0));
-        assert_eq!(period_time("2023-04"), Some(2023.25));
-        assert_eq!(period_time("2011-12"), Some(2011.0));
-        assert_eq!(period_time("Q1 2023"), None);
+    fn repeated_judgements_of_a_target_that_does_not_move_are_rarely_met() {
+        use levelfield_stats::simulation::NormalStream;
+        let quarters: Vec<String> = (0..12)
+            .map(|q| format!("{}-{:02} Q{}", 2021 + q / 4, (22 + q / 4) % 100, q % 4 + 1))
+            .collect();
+        let level = plan("kind = \"level\"\nbelow = 100.0", "2030-31");
+        let narrowing = plan(
+            "kind = \"direction\"\nmeasure = \"ratio\"\ndirection = \"narrowing\"",
+            "2030-31",
+        );
+        let (plans, se) = (400, 5.0);
+        let mut ever_met = [0usize; 2];
+        let mut normal = NormalStream::new(20261204);
+        for _ in 0..plans {
+            let mut data = ProfileData::default();
+            data.meta.comparator_code = "ALL".into();
+            for p in &quarters {
+                // A level of exactly 100 (the threshold), measured with error.
+                let v = 100.0 + se * normal.next();
+                data.estimates.push(EstimateRow {
+                    indicator_id: "det".into(),
+                    area_code: "ALL".into(),
+                    period: p.clone(),
+                    dimension: "Ethnic group".into(),
+                    group: "Black".into(),
+                    value: Some(v),
+                    lower: Some(v - 1.959964 * se),
+                    upper: Some(v + 1.959964 * se),
+                    ..EstimateRow::default()
+                });
+                // A ratio of 2.5 with 10 % error on the log scale.
+                let r = (2.5f64.ln() + 0.1 * normal.next()).exp();
+                data.comparisons.push(ComparisonRow {
+                    indicator_id: "det".into(),
+                    area_code: "ALL".into(),
+                    period: p.clone(),
+                    dimension: "Ethnic group".into(),
+                    group: "Black".into(),
+                    reference_group: "White".into(),
+                    ratio: Some(r),
+                    ratio_lower: Some(r * (-1.959964 * 0.1f64).exp()),
+                    ratio_upper: Some(r * (1.959964 * 0.1f64).exp()),
+                    ..ComparisonRow::default()
+                });
+            }
+            for (k, target) in [&level, &narrowing].into_iter().enumerate() {
+                let v = verdicts(target, &data);
+                assert_eq!(v.len(), 12);
+                if v.iter().any(|v| v == "met") {
+                    ever_met[k] += 1;
+                }
+            }
+        }
+        for (what, n) in ["level", "narrowing"].iter().zip(ever_met) {
+            assert!(
+                n * 20 < plans,
+                "{what}: {n} of {plans} plans with no real change were called met"
+            );
+        }
+        // And a real change is still found: a level falling well below its threshold.
+        let falling = levels(
+            &[(
+                "Black",
+                &[Some(130.), Some(110.), Some(90.), Some(70.), Some(50.)],
+            )],
+            5.0,
+        );
+        assert_eq!(verdicts(&level, &falling)[4], "met");
+        let rows = assess(&level, &falling);
+        assert!(
+            rows[4].reasoning.contains("99.8% interval")
+                && rows[4].reasoning.contains("all 5 period(s) judged"),
+            "{}",
+            rows[4].reasoning
+        );
+    }
+
+    #[test]
+    fn judgement_levels_spend_five_percent_in_all() {
+        assert_eq!(judgement_level(1).fraction(), 0.975);
+        assert!((judgement_level(3).fraction() - (1.0 - 0.05 / 12.0)).abs() < 1e-15);
+        let spent: f64 = (1..100_000)
+            .map(|k| 1.0 - judgement_level(k).fraction())
+            .sum();
+        assert!(spent < 0.05 && spent > 0.0499, "{spent}");
+        assert!(judgement_level(usize::MAX).fraction() < 1.0);
+        assert_eq!(percent(judgement_level(1)), "97.5%");
+        assert_eq!(percent(judgement_level(12)), "99.97%");
+    }
+
+    #[test]
+    fn targets_the_profile_does_not_have_are_refused_by_name() {
+        let data = levels(
+            &[("Black", &[Some(200.); 5]), ("White", &[Some(100.); 5])],
+            5.0,
+        );
+        let with = |target: &str| {
+            parse(
+                &format!(
+                    "name = \"t\"\n[[action]]\nid = \"a\"\ntitle = \"A\"\nowner = \"O\"\ndeadline = \"2027-28\"\n[[action.target]]\n{target}\n"
+                ),
+                "test",
+            )
+            .unwrap()
+        };
+        let check = |target: &str| check_against(&with(target), &data, "plan.toml");
+        assert!(
+            check("kind = \"level\"\nindicator = \"det\"\ndimension = \"Ethnic group\"\ngroup = \"Black\"\nbelow = 1.0").is_ok()
+        );
+        for (target, needle) in [
+            (
+                "kind = \"level\"\nindicator = \"cto\"\nbelow = 1.0",
+                "no indicator `cto` (it has: det)",
+            ),
+            (
+                "kind = \"level\"\nindicator = \"det\"\narea = \"E99\"\nbelow = 1.0",
+                "no area code `E99` (it has: ALL)",
+            ),
+            (
+                "kind = \"level\"\nindicator = \"det\"\ndimension = \"Ethnicity\"\ngroup = \"Black\"\nbelow = 1.0",
+                "no dimension `Ethnicity`",
+            ),
+            (
+                "kind = \"level\"\nindicator = \"det\"\ndimension = \"Ethnic group\"\ngroup = \"Black British\"\nbelow = 1.0",
+                "no group `Black British` (it has: Black, White)",
+            ),
+            (
+                "kind = \"level\"\nindicator = \"det\"\ndimension = \"Ethnic group\"\ngroup = \"black \"\nbelow = 1.0",
+                "did you mean `Black`?",
+            ),
+        ] {
+            let err = check(target).unwrap_err();
+            assert!(
+                err.starts_with("plan.toml: 1 target(s)")
+                    && err.contains("action `a`, target 1")
+                    && err.contains(needle),
+                "{err}"
+            );
+        }
+        // A gap for the reference group itself follows nothing.
+        let mut data = data;
+        data.comparisons = ratios(&[2.0; 5]).comparisons;
+        let err = check_against(&with("kind = \"gap\"\nindicator = \"det\"\ndimension = \"Ethnic group\"\ngroup = \"White\"\nbelow = 1.5"), &data, "p").unwrap_err();
+        assert!(err.contains("`White` is the reference group"), "{err}");
     }
 }

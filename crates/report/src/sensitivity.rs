@@ -377,18 +377,15 @@ pub fn run(a: &Assumptions, data: &ProfileData) -> Vec<Row> {
             _ => Polarity::Adverse,
         };
         let names: Vec<&str> = groups.iter().map(|e| e.group.as_str()).collect();
-        let value_at = |ends: &dyn Fn(&str) -> usize| -> Option<(f64, Option<f64>, Option<f64>)> {
-            if groups
-                .iter()
-                .all(|e| share(a, &q.indicator_id, &q.dimension, &e.group, ends(&e.group)) == 0.0)
-            {
+        // The measure with each group's hidden share given by `hidden`.
+        let value_at = |hidden: &dyn Fn(&str) -> f64| -> Option<(f64, Option<f64>, Option<f64>)> {
+            if groups.iter().all(|e| hidden(&e.group) == 0.0) {
                 return Some((observed, q.lower, q.upper));
             }
             let gs: Vec<Group> = groups
                 .iter()
                 .map(|e| {
-                    let k = 1.0
-                        / (1.0 - share(a, &q.indicator_id, &q.dimension, &e.group, ends(&e.group)));
+                    let k = 1.0 / (1.0 - hidden(&e.group));
                     let v = e.value.unwrap_or(0.0);
                     let se = match (e.lower, e.upper) {
                         (Some(l), Some(u)) => inequality::se_from_limits(l, u),
@@ -414,20 +411,36 @@ pub fn run(a: &Assumptions, data: &ProfileData) -> Vec<Row> {
             .filter(|g| touched(&q.indicator_id, &q.dimension, g))
             .take(10)
             .collect();
-        // Every combination of low and high ends over the touched groups.
+        // Each touched group's share over its range: the low and high ends and evenly spaced
+        // points between. A measure whose compared or best group changes as a share grows (D
+        // and R between the extremes, PAR against the best group, BGV's minimum) can reach its
+        // least or greatest value between the ends, which the ends alone would miss.
+        let steps: usize = match touched_groups.len() {
+            1 => 11,
+            2 => 6,
+            3 => 4,
+            _ => 2,
+        };
+        let share_of = |g: &str, end| share(a, &q.indicator_id, &q.dimension, g, end);
+        let ranges: Vec<(f64, f64)> = touched_groups
+            .iter()
+            .map(|g| (share_of(g, 0), share_of(g, 2)))
+            .collect();
         let mut values = Vec::new();
-        for mask in 0..(1usize << touched_groups.len()) {
-            let ends = |g: &str| {
-                touched_groups
-                    .iter()
-                    .position(|t| *t == g)
-                    .map_or(1, |k| if mask >> k & 1 == 1 { 2 } else { 0 })
+        for c in 0..steps.pow(touched_groups.len() as u32) {
+            let hidden = |g: &str| match touched_groups.iter().position(|t| *t == g) {
+                Some(k) => {
+                    let j = (c / steps.pow(k as u32)) % steps;
+                    let (lo, hi) = ranges[k];
+                    lo + (hi - lo) * j as f64 / (steps - 1) as f64
+                }
+                None => share_of(g, 1),
             };
-            if let Some(v) = value_at(&ends) {
+            if let Some(v) = value_at(&hidden) {
                 values.push(v.0);
             }
         }
-        let Some(central) = value_at(&|_| 1) else {
+        let Some(central) = value_at(&|g| share_of(g, 1)) else {
             continue;
         };
         let (lo, hi) = extent(values);
@@ -545,6 +558,28 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// PAR against the best group: as group 5's hidden share grows, its value (12) rises past
+    /// group 4's (18) and the best group changes, so PAR peaks between the range's ends. The
+    /// bounds find it, above both ends' values.
+    #[test]
+    fn bounds_find_a_measure_that_peaks_between_the_ends() {
+        let d = data();
+        let par = |hidden: &str| {
+            run(&assume(hidden), &d)
+                .into_iter()
+                .find(|r| r.figure == "PAR")
+                .unwrap()
+        };
+        let (low_end, high_end) = (par("0.0").observed.0, par("0.5").central.0);
+        let range = par("[0.0, 0.5]");
+        assert!(
+            range.bound_high > low_end.max(high_end) + 0.1,
+            "{} vs ends {low_end}, {high_end}",
+            range.bound_high
+        );
+        assert!(range.bound_low <= low_end.min(high_end) + 1e-12);
     }
 
     #[test]

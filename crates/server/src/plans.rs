@@ -411,6 +411,7 @@ async fn judged(state: &AppState, plan: &Plan) -> Option<((String, f64), PlanRow
             _ => None,
         },
         by: None,
+        per: None,
     };
     let action = Action {
         id: plan.id.to_string(),

@@ -109,7 +109,7 @@ pub fn summaries(
         "analytic (log scale)",
         pair,
     );
-    let best = best_group(groups, dimension, polarity);
+    let best = best_group(groups, polarity);
     if let Ok((par, paf)) = population_attributable(groups, best, polarity) {
         let text = format!("best group: {}", names[best]);
         push("PAR", par, "delta method", text.clone());
@@ -350,13 +350,19 @@ fn argmax(values: impl Iterator<Item = f64>) -> usize {
         .0
 }
 
-/// The best-off group: most advantaged (last) for ordered dimensions; lowest value (adverse) or
-/// highest (favourable) for unordered ones. PAR and PAF measure the gain if all had its level.
-pub fn best_group(groups: &[Group], dimension: DimensionType, polarity: Polarity) -> usize {
-    match (dimension, polarity) {
-        (DimensionType::Ordered, _) => groups.len() - 1,
-        (DimensionType::Unordered, Polarity::Adverse) => argmax(groups.iter().map(|g| -g.value)),
-        (DimensionType::Unordered, Polarity::Favourable) => argmax(groups.iter().map(|g| g.value)),
+/// The best-off group by the indicator's polarity: the lowest value when higher is worse
+/// (adverse), the highest when higher is better (favourable), in ordered and unordered
+/// dimensions alike. PAR and PAF measure the gain if all had its level.
+///
+/// WHO HEAT takes the most advantaged group (the last, e.g. the least deprived quintile) for
+/// an ordered dimension whatever its value. In mental health the least deprived often have
+/// the lowest access to services, so that group can have the worst value: PAR would then
+/// measure a gain towards the worst level (and is truncated to 0). levelfield uses the best
+/// value instead, and names the group in every detail (`docs/METHODS.md`).
+pub fn best_group(groups: &[Group], polarity: Polarity) -> usize {
+    match polarity {
+        Polarity::Adverse => argmax(groups.iter().map(|g| -g.value)),
+        Polarity::Favourable => argmax(groups.iter().map(|g| g.value)),
     }
 }
 
@@ -1107,7 +1113,7 @@ mod tests {
         near("R", r.value, 3.0, 1e-12);
         near("R lower", lo, 2.5313, 5e-5);
         near("R upper", hi, 3.5554, 5e-5);
-        let best = best_group(&g, DimensionType::Unordered, Polarity::Adverse);
+        let best = best_group(&g, Polarity::Adverse);
         let (par, paf) = population_attributable(&g, best, Polarity::Adverse).unwrap();
         near("PAR", par.value, -5.5, 1e-12);
         near("PAF", paf.value, -35.484, 5e-4);
@@ -1121,7 +1127,7 @@ mod tests {
         let (lo, hi) = bgv.interval(0.95).unwrap();
         near("BGV lower", lo, 26.718, 5e-4);
         near("BGV upper", hi, 47.782, 5e-4);
-        let best = best_group(&g, DimensionType::Unordered, Polarity::Adverse);
+        let best = best_group(&g, Polarity::Adverse);
         let m = distance_measures(&g, best, Some(1)).unwrap();
         near("BGSD", m.bgsd, 6.1033, 5e-5);
         near("COV", m.cov, 39.376, 5e-4);
@@ -1159,6 +1165,28 @@ mod tests {
             5e-5,
         );
         assert_eq!(se_from_counts(0.0, 0.0, 100.0), None);
+    }
+
+    /// Access (higher is better) falling from the most to the least deprived quintile: the
+    /// best group is the most deprived, the one with the highest access — not the last,
+    /// least deprived quintile, whose access is the lowest.
+    #[test]
+    fn the_best_group_follows_the_indicators_polarity_in_ordered_dimensions() {
+        let g = vec![
+            group(30.0, 1.0, 100.0),
+            group(25.0, 1.0, 100.0),
+            group(20.0, 1.0, 100.0),
+            group(15.0, 1.0, 100.0),
+            group(10.0, 1.0, 100.0),
+        ];
+        assert_eq!(best_group(&g, Polarity::Favourable), 0);
+        assert_eq!(best_group(&g, Polarity::Adverse), 4);
+        let names = ["Q1", "Q2", "Q3", "Q4", "Q5"];
+        let s = summaries(&g, &names, DimensionType::Ordered, Polarity::Favourable);
+        let par = s.iter().find(|m| m.measure == "PAR").unwrap();
+        assert_eq!(par.detail, "best group: Q1");
+        // If all had Q1's access (30) the mean (20) would rise by 10.
+        near("PAR", par.value.unwrap().value, 10.0, 1e-12);
     }
 
     #[test]
@@ -1215,12 +1243,9 @@ mod tests {
         near("R", r.value, 2.0, 1e-12);
         near("R lower", lo, 1.5630, 5e-5);
         near("R upper", hi, 2.5591, 5e-5);
-        let (par, paf) = population_attributable(
-            &g,
-            best_group(&g, DimensionType::Ordered, Polarity::Adverse),
-            Polarity::Adverse,
-        )
-        .unwrap();
+        let (par, paf) =
+            population_attributable(&g, best_group(&g, Polarity::Adverse), Polarity::Adverse)
+                .unwrap();
         near("PAR", par.value, -4.4, 1e-12);
         near("PAF", paf.value, -35.484, 5e-4);
     }
@@ -1242,7 +1267,7 @@ mod tests {
         // HEAT adds Walter's fraction-scale SE (0.0261 for N) to a percentage. Ours is on the
         // percentage scale, close to 100·SE(PAR)/μ.
         let g = dataset_n();
-        let best = best_group(&g, DimensionType::Unordered, Polarity::Adverse);
+        let best = best_group(&g, Polarity::Adverse);
         let (par, paf) = population_attributable(&g, best, Polarity::Adverse).unwrap();
         let approx = 100.0 * par.se.unwrap() / 15.5;
         assert!(
@@ -1258,7 +1283,7 @@ mod tests {
         // MDRU interval surrounds MDRU (6.25), not MDBU (8.75).
         let g = dataset_n();
         let levels = [ConfidenceLevel::new(0.95).unwrap()];
-        let best = best_group(&g, DimensionType::Unordered, Polarity::Adverse);
+        let best = best_group(&g, Polarity::Adverse);
         let sims = simulate_distance_measures(&g, best, Some(1), (0.0, 100.0), &levels, 10_000, 11)
             .unwrap();
         let mdru = sims[6][0].unwrap().interval;
@@ -1283,7 +1308,7 @@ mod tests {
     fn simulated_intervals_contain_the_estimates_and_are_reproducible() {
         let g = dataset_n();
         let levels = [ConfidenceLevel::new(0.95).unwrap()];
-        let best = best_group(&g, DimensionType::Unordered, Polarity::Adverse);
+        let best = best_group(&g, Polarity::Adverse);
         let a = simulate_distance_measures(&g, best, Some(1), (0.0, 100.0), &levels, 10_000, 3)
             .unwrap();
         let b = simulate_distance_measures(&g, best, Some(1), (0.0, 100.0), &levels, 10_000, 3)

@@ -185,7 +185,7 @@ mod inequality_properties {
     /// Every unordered measure as (value, SE) pairs; SE 0 where there is none.
     fn unordered(g: &[Group]) -> Vec<f64> {
         let (a, b) = extreme_pair(g, DimensionType::Unordered, Polarity::Adverse);
-        let best = best_group(g, DimensionType::Unordered, Polarity::Adverse);
+        let best = best_group(g, Polarity::Adverse);
         let (par, paf) = population_attributable(g, best, Polarity::Adverse).unwrap();
         let bgv = between_group_variance(g).unwrap();
         let m = distance_measures(g, best, None).unwrap();

@@ -5,6 +5,7 @@ mod browser;
 mod charts;
 #[cfg(feature = "distributed")]
 mod cluster;
+mod docs;
 mod equity;
 mod errors;
 mod formats;

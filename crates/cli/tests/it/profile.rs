@@ -559,7 +559,106 @@ unknown_codes = "{mode}"
     let est = read_csv(&d.join("R").join("estimates.csv"));
     let not_known = est
         .iter()
-        .find(|r| r["area_code"] == "E1" && r["group"] == "Not Known")
+        .find(|r| r["area_code"] == "E1" && r["group"] == "Not known")
         .unwrap();
     assert_eq!(not_known["numerator"], "1");
+}
+
+/// References that do not move: age bands get no comparison without a reference the spec
+/// names, and an ordered dimension whose most or least deprived group is unpublished in an
+/// area has its measures withheld there, never computed between other groups.
+#[test]
+fn references_are_fixed_or_withheld() {
+    let tmp = tempfile::tempdir().unwrap();
+    let profile = crate::support::synthetic_profile(tmp.path(), 20000, 6);
+    let comparisons = read_csv(&profile.join("comparisons.csv"));
+    assert!(!comparisons.is_empty());
+    assert!(
+        comparisons
+            .iter()
+            .all(|r| !r["dimension"].starts_with("Age")),
+        "age bands compared without a named reference"
+    );
+    let estimates = read_csv(&profile.join("estimates.csv"));
+    let inequality = read_csv(&profile.join("inequality.csv"));
+    let mut withheld = 0;
+    for r in inequality
+        .iter()
+        .filter(|r| r["dimension"].starts_with("IMD") && r["measure"] == "D")
+    {
+        let end_published = |group: &str| {
+            estimates.iter().any(|e| {
+                e["indicator_id"] == r["indicator_id"]
+                    && e["area_code"] == r["area_code"]
+                    && e["period"] == r["period"]
+                    && e["dimension"] == r["dimension"]
+                    && e["group"] == group
+                    && number(&e["value"]).is_some()
+            })
+        };
+        let ends = end_published("Decile 1 (most deprived)")
+            && end_published("Decile 10 (least deprived)");
+        if !ends {
+            withheld += 1;
+            assert!(number(&r["value"]).is_none(), "{r:?}");
+            assert!(
+                r["detail"].starts_with("withheld: the most or the least deprived"),
+                "{r:?}"
+            );
+        } else if number(&r["value"]).is_some() {
+            assert!(
+                r["detail"].contains("Decile 1 (most deprived)")
+                    && r["detail"].contains("Decile 10 (least deprived)"),
+                "{r:?}"
+            );
+        }
+    }
+    assert!(withheld > 0, "the small synthetic areas hide some deciles");
+}
+
+/// A rate says the span it counts over (the synthetic periods are quarters), and `--data`
+/// beside a spec file, which names its own data, is refused rather than silently ignored.
+#[test]
+fn rates_say_their_period_and_data_beside_a_spec_file_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let profile = crate::support::synthetic_profile(tmp.path(), 5000, 3);
+    let meta: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(profile.join("profile.json")).unwrap()).unwrap();
+    let unit = |id: &str| {
+        meta["indicators"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["id"] == id)
+            .map(|i| i["unit"].as_str().unwrap().to_string())
+            .unwrap()
+    };
+    assert_eq!(unit("detentions"), "per 100,000 population per quarter");
+    assert_eq!(unit("restraint"), "%");
+    assert!(
+        meta["subtitle"]
+            .as_str()
+            .unwrap()
+            .ends_with("2024-25 Q4, quarterly"),
+        "{}",
+        meta["subtitle"]
+    );
+    let spec = tmp.path().join("synth/profile.toml");
+    let err = run_fails(
+        &[
+            "profile",
+            "--spec",
+            spec.to_str().unwrap(),
+            "--data",
+            tmp.path().join("synth").to_str().unwrap(),
+            "--out",
+            tmp.path().join("again").to_str().unwrap(),
+        ],
+        2,
+    );
+    assert!(
+        err.contains("--data") && err.contains("built-in specs"),
+        "{err}"
+    );
+    assert!(!tmp.path().join("again").exists());
 }

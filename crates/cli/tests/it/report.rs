@@ -56,7 +56,7 @@ fn demo_writes_tables_report_and_workbook_with_the_published_headlines() {
         "7.07"
     );
     assert_eq!(
-        format!("{:.2}", ratio("detentions", "1 (most deprived)")),
+        format!("{:.2}", ratio("detentions", "Decile 1 (most deprived)")),
         "3.49"
     );
 
@@ -76,6 +76,13 @@ fn demo_writes_tables_report_and_workbook_with_the_published_headlines() {
         a == b,
         "the report from the written tables differs from the demo's own"
     );
+    // Without --out, into the demo's folder as it is, under the names the demo and
+    // `profile --report` use: never a second workbook beside the first.
+    fs::remove_file(out.join("workbook.xlsx")).unwrap();
+    run_ok(&["report", "--profile", out.to_str().unwrap()]);
+    assert!(out.join("workbook.xlsx").is_file());
+    assert!(!out.join("report.xlsx").exists());
+    assert_eq!(fs::read_to_string(out.join("report.html")).unwrap(), a);
 }
 
 #[test]
