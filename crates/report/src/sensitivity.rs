@@ -308,9 +308,10 @@ pub fn run(a: &Assumptions, data: &ProfileData) -> Vec<Row> {
         let (Some(vg), Some(vr)) = (eg.value, er.value) else {
             continue;
         };
+        // No interval was published for a value without limits: none is made for it.
         let se = |e: &crate::data::EstimateRow| match (e.lower, e.upper) {
-            (Some(l), Some(u)) => inequality::se_from_limits(l, u),
-            _ => 0.0,
+            (Some(l), Some(u)) => Some(inequality::se_from_limits(l, u)),
+            _ => None,
         };
         let h = |grp: &str, end| share(a, &c.indicator_id, &c.dimension, grp, end);
         let at = |eg_end, er_end| {
@@ -319,9 +320,14 @@ pub fn run(a: &Assumptions, data: &ProfileData) -> Vec<Row> {
             }
             let (kg, kr) = (1.0 / (1.0 - h(g, eg_end)), 1.0 / (1.0 - h(r, er_end)));
             let d = vg * kg - vr * kr;
-            let half = levelfield_stats::dist::qnorm(0.975)
-                * ((se(eg) * kg).powi(2) + (se(er) * kr).powi(2)).sqrt();
-            (d, Some(d - half), Some(d + half))
+            match (se(eg), se(er)) {
+                (Some(sg), Some(sr)) => {
+                    let half = levelfield_stats::dist::qnorm(0.975)
+                        * ((sg * kg).powi(2) + (sr * kr).powi(2)).sqrt();
+                    (d, Some(d - half), Some(d + half))
+                }
+                _ => (d, None, None),
+            }
         };
         let corners = [at(0, 0), at(0, 2), at(2, 0), at(2, 2)];
         let (lo, hi) = extent(corners.iter().map(|c| c.0));
@@ -580,6 +586,20 @@ mod tests {
             range.bound_high
         );
         assert!(range.bound_low <= low_end.min(high_end) + 1e-12);
+    }
+
+    /// Published values without limits (the demo's headline rates) give a difference under
+    /// the assumptions with no interval, not one of zero width.
+    #[test]
+    fn a_difference_of_values_without_intervals_has_none() {
+        let mut d = data();
+        for e in &mut d.estimates {
+            (e.lower, e.upper) = (None, None);
+        }
+        let rows = run(&assume("0.2"), &d);
+        let diff = rows.iter().find(|r| r.figure == "difference").unwrap();
+        assert_eq!((diff.central.1, diff.central.2), (None, None), "{diff:?}");
+        assert!(diff.central.0 != diff.observed.0);
     }
 
     #[test]
