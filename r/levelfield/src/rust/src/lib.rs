@@ -1,0 +1,505 @@
+//! The R package's compiled side: levelfield-stats' estimators over whole R vectors, one call per
+//! statistic, with groups given as 1-based group numbers so every loop stays in Rust.
+//!
+//! Argument checks that PHEindicatormethods makes (and their messages) live in the R functions;
+//! the checks here are the estimators' own and surface as R errors. Missing values come in as
+//! R's `NA` (a NaN) and go out as `NA`.
+
+use extendr_api::prelude::*;
+use extendr_api::scalar::Rfloat;
+use levelfield_stats::{
+    ConfidenceLevel, Estimate, Method, StatsError,
+    dsr::{DsrAccumulator, Stratum},
+    funnel,
+    isr::IsrAccumulator,
+    life_expectancy::{self, AgeBand},
+    mean::MeanAccumulator,
+    proportion, quantile, rate,
+    sii::{self, IntervalMethod, Quantile, SiiConfig, Spread, ValueType},
+};
+
+/// A result whose error becomes an R error.
+type Res<T> = std::result::Result<T, Error>;
+
+/// A `NaN` (R's `NA` included) as missing.
+fn opt(x: f64) -> Option<f64> {
+    (!x.is_nan()).then_some(x)
+}
+
+/// A vector of optional numbers as an R double vector with `NA` for `None`.
+fn doubles(values: impl IntoIterator<Item = Option<f64>>) -> Robj {
+    let values: Vec<Rfloat> = values
+        .into_iter()
+        .map(|v| v.map_or(Rfloat::na(), Rfloat::from))
+        .collect();
+    Doubles::from_values(values).into()
+}
+
+fn levels_of(levels: &[f64]) -> std::result::Result<Vec<ConfidenceLevel>, Error> {
+    ConfidenceLevel::list(levels).map_err(stats_error)
+}
+
+fn stats_error(e: StatsError) -> Error {
+    Error::Other(e.to_string())
+}
+
+/// The columns of a set of estimates: value, then one lower and one upper vector per level, the
+/// method labels and the notes (empty text when there is none).
+fn estimate_columns(estimates: &[Estimate], n_levels: usize) -> List {
+    let value = doubles(estimates.iter().map(|e| e.value));
+    let lower: Vec<Robj> = (0..n_levels)
+        .map(|l| doubles(estimates.iter().map(|e| e.intervals[l].map(|i| i.lower))))
+        .collect();
+    let upper: Vec<Robj> = (0..n_levels)
+        .map(|l| doubles(estimates.iter().map(|e| e.intervals[l].map(|i| i.upper))))
+        .collect();
+    let method: Vec<&str> = estimates.iter().map(|e| e.method.label()).collect();
+    let note: Vec<String> = estimates
+        .iter()
+        .map(|e| e.note.as_ref().map_or(String::new(), |n| n.to_string()))
+        .collect();
+    list!(
+        value = value,
+        lower = List::from_values(lower),
+        upper = List::from_values(upper),
+        method = method,
+        note = note
+    )
+}
+
+/// Group numbers (1-based) as 0-based indices, checked against the number of groups.
+fn group_index(gid: &[i32], n_groups: usize) -> std::result::Result<Vec<usize>, Error> {
+    gid.iter()
+        .map(|&g| {
+            if g >= 1 && (g as usize) <= n_groups {
+                Ok(g as usize - 1)
+            } else {
+                Err(Error::Other(format!(
+                    "group number {g} is outside 1 to {n_groups}"
+                )))
+            }
+        })
+        .collect()
+}
+
+/// The sum of `values` within each group, `NA` for a group with any missing value (R's `sum`).
+/// @noRd
+#[extendr]
+fn lf_group_sum(values: &[f64], gid: &[i32], n_groups: i32) -> Res<Robj> {
+    let idx = group_index(gid, n_groups as usize)?;
+    let mut sums = vec![Some(0.0); n_groups as usize];
+    for (&v, &g) in values.iter().zip(&idx) {
+        sums[g] = match (sums[g], opt(v)) {
+            (Some(s), Some(v)) => Some(s + v),
+            _ => None,
+        };
+    }
+    Ok(doubles(sums))
+}
+
+/// Proportions (`kind = "proportion"`) or crude rates (`"rate"`), row by row.
+/// @noRd
+#[extendr]
+fn lf_simple(kind: &str, x: &[f64], n: &[f64], levels: &[f64], multiplier: f64) -> Res<List> {
+    let levels = levels_of(levels)?;
+    let estimates = x
+        .iter()
+        .zip(n)
+        .map(|(&x, &n)| match kind {
+            "proportion" => proportion::proportion_or_missing(opt(x), opt(n), &levels, multiplier),
+            _ => rate::crude_rate_or_missing(opt(x), opt(n), &levels, multiplier),
+        })
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(stats_error)?;
+    Ok(estimate_columns(&estimates, levels.len()))
+}
+
+/// Means with Student's t intervals within groups: sums, counts (missing values included, as
+/// `n()`), standard deviations and the estimates.
+/// @noRd
+#[extendr]
+fn lf_mean(x: &[f64], gid: &[i32], n_groups: i32, levels: &[f64]) -> Res<List> {
+    let levels = levels_of(levels)?;
+    let idx = group_index(gid, n_groups as usize)?;
+    let mut acc = vec![MeanAccumulator::default(); n_groups as usize];
+    for (&v, &g) in x.iter().zip(&idx) {
+        acc[g].push(opt(v));
+    }
+    let estimates: Vec<Estimate> = acc.iter().map(|a| a.estimate(&levels)).collect();
+    let missing = |a: &MeanAccumulator| a.n_missing > 0;
+    Ok(list!(
+        sum = doubles(acc.iter().map(|a| (!missing(a)).then_some(a.sum))),
+        count = acc
+            .iter()
+            .map(|a| (a.count + a.n_missing) as f64)
+            .collect::<Vec<f64>>(),
+        sd = doubles(
+            acc.iter()
+                .map(|a| if missing(a) { None } else { a.standard_deviation() })
+        ),
+        estimates = estimate_columns(&estimates, levels.len())
+    ))
+}
+
+/// Directly standardised rates within groups. Each row is a stratum; with event frequencies
+/// (`freq` not empty) rows of the same group and age band (`band`, numbered from 1) are one
+/// stratum whose events are `Σ f·x` and variance `Σ f²·x`, with one population and weight.
+/// @noRd
+#[extendr]
+#[allow(clippy::too_many_arguments)]
+fn lf_dsr(
+    x: &[f64],
+    n: &[f64],
+    stdpop: &[f64],
+    freq: &[f64],
+    band: &[i32],
+    gid: &[i32],
+    n_groups: i32,
+    levels: &[f64],
+    multiplier: f64,
+) -> Res<List> {
+    let levels = levels_of(levels)?;
+    let idx = group_index(gid, n_groups as usize)?;
+    let n_groups = n_groups as usize;
+    let mut acc = vec![DsrAccumulator::default(); n_groups];
+    if freq.is_empty() {
+        for row in 0..x.len() {
+            let g = idx[row];
+            match opt(x[row]) {
+                Some(v) => acc[g].add(Stratum::independent(v, n[row], stdpop[row])),
+                None => acc[g].add_missing_count(n[row], stdpop[row]),
+            }
+            .map_err(stats_error)?;
+        }
+    } else {
+        // Strata keyed by (group, band): events, variance, population, weight.
+        let n_bands = band.iter().copied().max().unwrap_or(0).max(0) as usize;
+        let mut strata: Vec<Option<(f64, f64, f64, f64)>> = vec![None; n_groups * n_bands];
+        let mut order: Vec<Vec<usize>> = vec![Vec::new(); n_groups];
+        for row in 0..x.len() {
+            let g = idx[row];
+            let b = (band[row] - 1) as usize;
+            let f = freq[row];
+            let events = opt(x[row]).unwrap_or(0.0);
+            let slot = g * n_bands + b;
+            match &mut strata[slot] {
+                Some(s) => {
+                    if s.2 != n[row] || s.3 != stdpop[row] {
+                        return Err(Error::Other(
+                            "There are rows with the same grouping variables and ageband but with different populations (n) or standard populations(stdpop)".into(),
+                        ));
+                    }
+                    s.0 += f * events;
+                    s.1 += f * f * events;
+                }
+                None => {
+                    strata[slot] = Some((f * events, f * f * events, n[row], stdpop[row]));
+                    order[g].push(slot);
+                }
+            }
+        }
+        for (g, slots) in order.iter().enumerate() {
+            acc[g].non_independent = true;
+            for &slot in slots {
+                if let Some((events, variance, population, weight)) = strata[slot] {
+                    acc[g]
+                        .add(Stratum {
+                            events,
+                            events_variance: variance,
+                            population,
+                            standard_population: weight,
+                        })
+                        .map_err(stats_error)?;
+                }
+            }
+        }
+    }
+    let estimates = acc
+        .iter()
+        .map(|a| a.estimate(&levels, multiplier))
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(stats_error)?;
+    Ok(list!(
+        total_count = acc.iter().map(|a| a.total_count).collect::<Vec<f64>>(),
+        total_pop = acc.iter().map(|a| a.total_pop).collect::<Vec<f64>>(),
+        estimates = estimate_columns(&estimates, levels.len())
+    ))
+}
+
+/// Indirectly standardised ratios (`ratio = TRUE`, scaled by `scale` = refvalue) or rates
+/// (scaled by the reference rate × `scale` = multiplier) within groups. `observed` not empty
+/// gives each group's observed total instead of summing `x`.
+/// @noRd
+#[extendr]
+#[allow(clippy::too_many_arguments)]
+fn lf_isr(
+    x: &[f64],
+    n: &[f64],
+    x_ref: &[f64],
+    n_ref: &[f64],
+    gid: &[i32],
+    n_groups: i32,
+    levels: &[f64],
+    ratio: bool,
+    scale: f64,
+    observed: &[f64],
+) -> Res<List> {
+    let levels = levels_of(levels)?;
+    let idx = group_index(gid, n_groups as usize)?;
+    let mut acc = vec![IsrAccumulator::default(); n_groups as usize];
+    for row in 0..n.len() {
+        let xv = if x.is_empty() { Some(0.0) } else { opt(x[row]) };
+        acc[idx[row]]
+            .add(xv, opt(n[row]), opt(x_ref[row]), n_ref[row])
+            .map_err(stats_error)?;
+    }
+    if !observed.is_empty() {
+        for (a, &o) in acc.iter_mut().zip(observed) {
+            a.observed = o;
+        }
+    }
+    let estimates = acc
+        .iter()
+        .map(|a| {
+            if ratio {
+                a.ratio(&levels, scale)
+            } else {
+                a.rate(&levels, scale)
+            }
+        })
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(stats_error)?;
+    Ok(list!(
+        observed = acc.iter().map(|a| a.observed).collect::<Vec<f64>>(),
+        expected = acc.iter().map(|a| a.expected).collect::<Vec<f64>>(),
+        ref_rate = acc
+            .iter()
+            .map(|a| a.reference_rate(scale))
+            .collect::<Vec<f64>>(),
+        estimates = estimate_columns(&estimates, levels.len())
+    ))
+}
+
+/// Quantiles of `values` within groups; `invert` is one flag per group.
+/// @noRd
+#[extendr]
+fn lf_quantile(
+    values: &[f64],
+    gid: &[i32],
+    n_groups: i32,
+    n_quantiles: i32,
+    invert: &[i32],
+) -> Res<Robj> {
+    let idx = group_index(gid, n_groups as usize)?;
+    let n_quantiles = u32::try_from(n_quantiles)
+        .map_err(|_| Error::Other(format!("nquantiles {n_quantiles} must be at least 2")))?;
+    let mut rows: Vec<Vec<usize>> = vec![Vec::new(); n_groups as usize];
+    for (row, &g) in idx.iter().enumerate() {
+        rows[g].push(row);
+    }
+    let mut out: Vec<Option<f64>> = vec![None; values.len()];
+    for (g, members) in rows.iter().enumerate() {
+        let v: Vec<Option<f64>> = members.iter().map(|&r| opt(values[r])).collect();
+        let q = quantile::assign_quantiles(&v, n_quantiles, invert[g] != 0)
+            .map_err(stats_error)?;
+        for (&r, q) in members.iter().zip(q) {
+            out[r] = q.map(f64::from);
+        }
+    }
+    Ok(doubles(out))
+}
+
+/// Life expectancy at every start age of every group's life table; rows come back in the
+/// input's order within each group (0-based row numbers in `row`).
+/// @noRd
+#[extendr]
+fn lf_life_expectancy(
+    deaths: &[f64],
+    population: &[f64],
+    start_age: &[f64],
+    gid: &[i32],
+    n_groups: i32,
+    levels: &[f64],
+) -> Res<List> {
+    let levels = levels_of(levels)?;
+    let idx = group_index(gid, n_groups as usize)?;
+    let mut rows: Vec<Vec<usize>> = vec![Vec::new(); n_groups as usize];
+    for (row, &g) in idx.iter().enumerate() {
+        rows[g].push(row);
+    }
+    let mut out_row = Vec::with_capacity(deaths.len());
+    let mut estimates = Vec::with_capacity(deaths.len());
+    for members in &rows {
+        let bands: Vec<AgeBand> = members
+            .iter()
+            .map(|&r| AgeBand {
+                start_age: start_age[r],
+                deaths: deaths[r],
+                population: population[r],
+            })
+            .collect();
+        let table = life_expectancy::life_expectancy(&bands, &levels).map_err(stats_error)?;
+        for le in table {
+            let row = members
+                .iter()
+                .copied()
+                .find(|&r| start_age[r] == le.start_age)
+                .unwrap_or(members[0]);
+            out_row.push(row as f64);
+            estimates.push(le.estimate);
+        }
+    }
+    Ok(list!(
+        row = out_row,
+        estimates = estimate_columns(&estimates, levels.len())
+    ))
+}
+
+/// The slope (and relative) index of inequality of each group, from its quantiles' populations,
+/// values and either standard errors or limits.
+/// @noRd
+#[extendr]
+#[allow(clippy::too_many_arguments)]
+fn lf_sii(
+    population: &[f64],
+    value: &[f64],
+    se: &[f64],
+    lower: &[f64],
+    upper: &[f64],
+    gid: &[i32],
+    n_groups: i32,
+    value_type: i32,
+    transform: bool,
+    multiplier: f64,
+    levels: &[f64],
+    repetitions: i32,
+    seed: f64,
+    rii: bool,
+) -> Res<List> {
+    let levels = levels_of(levels)?;
+    let idx = group_index(gid, n_groups as usize)?;
+    let config = SiiConfig {
+        value_type: match value_type {
+            1 => ValueType::Rate,
+            2 => ValueType::Proportion,
+            _ => ValueType::Other,
+        },
+        transform,
+        multiplier,
+        levels: levels.clone(),
+        interval: IntervalMethod::Simulation {
+            repetitions: repetitions.max(0) as usize,
+            seed: seed as u64,
+        },
+        rii_intervals: rii,
+    };
+    let mut groups: Vec<Vec<Quantile>> = vec![Vec::new(); n_groups as usize];
+    for (row, &g) in idx.iter().enumerate() {
+        let spread = if se.is_empty() {
+            Spread::Limits(lower[row], upper[row])
+        } else {
+            Spread::StandardError(se[row])
+        };
+        groups[g].push(Quantile {
+            population: population[row],
+            value: value[row],
+            spread,
+        });
+    }
+    let results = groups
+        .iter()
+        .map(|q| sii::slope_index_of_inequality(q, &config))
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(stats_error)?;
+    let per_level = |f: &dyn Fn(&sii::Sii, usize) -> f64| -> List {
+        List::from_values(
+            (0..levels.len())
+                .map(|l| results.iter().map(|r| f(r, l)).collect::<Vec<f64>>())
+                .collect::<Vec<_>>(),
+        )
+    };
+    Ok(list!(
+        sii = results.iter().map(|r| r.sii).collect::<Vec<f64>>(),
+        rii = results.iter().map(|r| r.rii).collect::<Vec<f64>>(),
+        intercept = results.iter().map(|r| r.intercept).collect::<Vec<f64>>(),
+        sii_lower = per_level(&|r, l| r.sii_intervals[l].lower),
+        sii_upper = per_level(&|r, l| r.sii_intervals[l].upper),
+        rii_lower = per_level(&|r, l| r.rii_intervals.get(l).map_or(f64::NAN, |i| i.lower)),
+        rii_upper = per_level(&|r, l| r.rii_intervals.get(l).map_or(f64::NAN, |i| i.upper))
+    ))
+}
+
+/// PHE's funnel limits for proportions: the axis points and the 95 % and 99.8 % limits at each,
+/// clamped to `[0, 100]` as PHE does.
+/// @noRd
+#[extendr]
+fn lf_funnel_proportion_limits(x: &[f64], n: &[f64], multiplier: f64) -> List {
+    let average = x.iter().sum::<f64>() / n.iter().sum::<f64>();
+    let min = n.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = n.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let axis = funnel::axis_points(min, max, false);
+    let limit = |p, upper: bool| -> Vec<f64> {
+        axis.iter()
+            .map(|&pop| {
+                let l = funnel::proportion_limit(p, pop, average, upper, multiplier);
+                if upper { l.min(100.0) } else { l.max(0.0) }
+            })
+            .collect()
+    };
+    list!(
+        population = axis.clone(),
+        lower_2s = limit(0.975, false),
+        upper_2s = limit(0.975, true),
+        lower_3s = limit(0.999, false),
+        upper_3s = limit(0.999, true),
+        baseline = average * multiplier
+    )
+}
+
+/// PHE's funnel significance labels: proportions against the overall proportion, rates against
+/// the overall rate (`n` is then the denominator), ratios against 1 (`n` is the expected count).
+/// @noRd
+#[extendr]
+fn lf_funnel_significance(statistic: &str, x: &[f64], n: &[f64]) -> Vec<String> {
+    let average = x.iter().sum::<f64>() / n.iter().sum::<f64>();
+    x.iter()
+        .zip(n)
+        .map(|(&x, &n)| {
+            match statistic {
+                "proportion" => funnel::proportion_significance(x, n, average),
+                "rate" => funnel::rate_significance(x, n, average),
+                _ => funnel::ratio_significance(x, n),
+            }
+            .to_string()
+        })
+        .collect()
+}
+
+/// The label of a method, as PHE writes it (for the R side's constant columns).
+/// @noRd
+#[extendr]
+fn lf_method_label(name: &str) -> String {
+    match name {
+        "wilson" => Method::Wilson.label(),
+        "dobson" => Method::Dobson.label(),
+        "dobson_nonindependent" => Method::DobsonNonIndependent.label(),
+        "t" => Method::StudentsT.label(),
+        _ => Method::ChiangSilcocks.label(),
+    }
+    .to_string()
+}
+
+extendr_module! {
+    mod levelfield;
+    fn lf_group_sum;
+    fn lf_simple;
+    fn lf_mean;
+    fn lf_dsr;
+    fn lf_isr;
+    fn lf_quantile;
+    fn lf_life_expectancy;
+    fn lf_sii;
+    fn lf_funnel_proportion_limits;
+    fn lf_funnel_significance;
+    fn lf_method_label;
+}

@@ -1,0 +1,36 @@
+#!/bin/sh
+# Copies what the package needs from the repository around it, so that `R CMD build` makes a
+# tarball that stands alone: the levelfield-stats crate (packaged by cargo, so its manifest no
+# longer refers to the repository's workspace) into src/rust/vendor/, and the
+# PHEindicatormethods reference outputs into tests/testthat/reference-phe/ for the tests.
+# Run from the package folder (r/levelfield). Outside the repository (an unpacked tarball) it
+# leaves the copies the tarball carries.
+set -eu
+root=../..
+if [ ! -f "$root/crates/stats/Cargo.toml" ]; then
+  if [ -f src/rust/vendor/levelfield-stats/Cargo.toml ]; then
+    exit 0
+  fi
+  echo "levelfield: neither the repository's crates/stats nor a vendored copy in src/rust/vendor; build the package from the levelfield repository (R CMD INSTALL r/levelfield)" >&2
+  exit 1
+fi
+if ! command -v cargo >/dev/null 2>&1; then
+  echo "levelfield: cargo is needed to build the package; install Rust with rustup (https://rustup.rs)" >&2
+  exit 1
+fi
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+version=$(sed -n 's/^version = "\(.*\)"/\1/p' "$root/Cargo.toml" | head -n 1)
+(cd "$root" && CARGO_TARGET_DIR="$work/target" cargo package -p levelfield-stats --no-verify --allow-dirty --locked --quiet)
+mkdir -p "$work/unpacked"
+tar -xzf "$work/target/package/levelfield-stats-$version.crate" -C "$work/unpacked"
+rm -rf src/rust/vendor/levelfield-stats
+mkdir -p src/rust/vendor
+mv "$work/unpacked/levelfield-stats-$version" src/rust/vendor/levelfield-stats
+# The packaged crate keeps its original manifest beside the normalised one; cargo needs only one.
+rm -f src/rust/vendor/levelfield-stats/Cargo.toml.orig src/rust/vendor/levelfield-stats/.cargo_vcs_info.json
+if [ -d "$root/tests/reference/phe" ]; then
+  rm -rf tests/testthat/reference-phe
+  mkdir -p tests/testthat/reference-phe
+  cp "$root"/tests/reference/phe/*.csv tests/testthat/reference-phe/
+fi
