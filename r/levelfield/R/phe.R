@@ -282,7 +282,10 @@ phe_quantile <- function(data, values, nquantiles = 10L, invert = TRUE, invertty
       lf_stop("invert expressed as a logical must equal TRUE or FALSE",
               "use inverttype = \"field\" to take it from a column")
     }
-    inv_row <- rep(invert, nrow(data))
+    # As in PHEindicatormethods, `invert` is evaluated with the data's columns in scope, so a
+    # column named `invert` takes precedence over the argument's value.
+    inv_row <- as.logical(rlang::eval_tidy(quote(invert), data, env = environment()))
+    if (length(inv_row) == 1) inv_row <- rep(inv_row, nrow(data))
   } else {
     inv_row <- tryCatch(as.logical(rlang::eval_tidy(rlang::enquo(invert), data)),
                         error = function(e) lf_stop("invert is not a field name from data"))
@@ -406,8 +409,18 @@ phe_sii <- function(data, quantile, population, x = NULL, value = NULL, value_ty
   levels <- ifelse(confidence >= 90, confidence / 100, confidence)
   lf_check_type(type)
   groups <- lf_groups(data)
-  pop <- lf_column(data, rlang::enquo(population), "population")
   sizes <- tabulate(groups$gid, groups$n)
+  short <- sizes < max(sizes)
+  if (any(short) && any(!short)) {
+    # As PHEindicatormethods: groups with fewer quantiles than the others are left out.
+    warning(sum(short), " group(s) have fewer quantiles than the others and are left out",
+            call. = FALSE)
+    keep_rows <- !short[groups$gid]
+    data <- data[keep_rows, , drop = FALSE]
+    groups <- lf_groups(data)
+    sizes <- tabulate(groups$gid, groups$n)
+  }
+  pop <- lf_column(data, rlang::enquo(population), "population")
   if (any(sizes < 5 | sizes > 100)) {
     lf_stop("Number of quantiles must be between 5 and 100",
             paste0("a group has ", sizes[sizes < 5 | sizes > 100][1], " rows"))
@@ -469,6 +482,8 @@ phe_sii <- function(data, quantile, population, x = NULL, value = NULL, value_ty
     out[["CI_confidence"]] <- rep(paste0(levels * 100, "%", collapse = ", "), groups$n)
     out[["CI_method"]] <- rep(paste0("simulation ", format(repetitions), " reps"), groups$n)
   }
+  # The Monte Carlo standard errors of the simulated limits, for whoever wants to judge them.
+  attr(out, "mc_error") <- list(lower = res$mc_lower, upper = res$mc_upper)
   out
 }
 

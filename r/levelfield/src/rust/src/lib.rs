@@ -425,7 +425,9 @@ fn lf_sii(
         sii_lower = per_level(&|r, l| r.sii_intervals[l].lower),
         sii_upper = per_level(&|r, l| r.sii_intervals[l].upper),
         rii_lower = per_level(&|r, l| r.rii_intervals.get(l).map_or(f64::NAN, |i| i.lower)),
-        rii_upper = per_level(&|r, l| r.rii_intervals.get(l).map_or(f64::NAN, |i| i.upper))
+        rii_upper = per_level(&|r, l| r.rii_intervals.get(l).map_or(f64::NAN, |i| i.upper)),
+        mc_lower = per_level(&|r, l| r.sii_mc_error[l].map_or(f64::NAN, |e| e.0)),
+        mc_upper = per_level(&|r, l| r.sii_mc_error[l].map_or(f64::NAN, |e| e.1))
     ))
 }
 
