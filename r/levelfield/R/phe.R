@@ -32,15 +32,15 @@ lf_simple <- function(fun, data, x, n, type, confidence, multiplier, kind) {
   groups <- lf_groups(data)
   if (groups$n != 1) {
     # Rows are summed within each group, as PHEindicatormethods does for grouped data.
-    xs <- .Call(wrap__lf_group_sum, xs, groups$gid, groups$n)
-    ns <- .Call(wrap__lf_group_sum, ns, groups$gid, groups$n)
+    xs <- lf_call(wrap__lf_group_sum, xs, groups$gid, groups$n)
+    ns <- lf_call(wrap__lf_group_sum, ns, groups$gid, groups$n)
     out <- groups$keys
     out[[lf_name(xq)]] <- xs
     out[[lf_name(nq)]] <- ns
   } else {
     out <- data
   }
-  est <- .Call(wrap__lf_simple, kind, xs, ns, levels, as.double(multiplier))
+  est <- lf_call(wrap__lf_simple, kind, xs, ns, levels, as.double(multiplier))
   statistic <- if (kind == "proportion") {
     if (multiplier == 100) "percentage" else paste0("proportion of ", multiplier)
   } else {
@@ -86,7 +86,7 @@ phe_mean <- function(data, x, type = "full", confidence = 0.95) {
   levels <- lf_confidence(confidence, "confidence level must be between 90 and 100 or between 0.9 and 1")
   xs <- lf_column(data, rlang::enquo(x), "x")
   groups <- lf_groups(data)
-  res <- .Call(wrap__lf_mean, xs, groups$gid, groups$n, levels)
+  res <- lf_call(wrap__lf_mean, xs, groups$gid, groups$n, levels)
   out <- groups$keys
   out[["value_sum"]] <- res$sum
   out[["value_count"]] <- res$count
@@ -151,7 +151,7 @@ calculate_dsr <- function(data, x, n, stdpop = NULL, type = "full", confidence =
     band <- match(bands, unique(bands))
   }
   groups <- lf_groups(data)
-  res <- .Call(wrap__lf_dsr, xs, ns, ws, freq, band, groups$gid, groups$n, levels,
+  res <- lf_call(wrap__lf_dsr, xs, ns, ws, freq, band, groups$gid, groups$n, levels,
                as.double(multiplier))
   out <- groups$keys
   out[["total_count"]] <- res$total_count
@@ -218,7 +218,7 @@ lf_isr <- function(fun, data, xq, nq, x_ref, n_ref, xrq, nrq, refpoptype, type, 
     observed <- as.double(joined[[xname]])
     xs <- numeric(0)
   }
-  res <- .Call(wrap__lf_isr, xs, ns, xr, nr, groups$gid, groups$n, levels, ratio,
+  res <- lf_call(wrap__lf_isr, xs, ns, xr, nr, groups$gid, groups$n, levels, ratio,
                as.double(scale), observed)
   out <- groups$keys
   out[["observed"]] <- res$observed
@@ -306,7 +306,7 @@ phe_quantile <- function(data, values, nquantiles = 10L, invert = TRUE, invertty
   if (!is.numeric(nquantiles) || length(nquantiles) != 1 || nquantiles < 2) {
     lf_stop("nquantiles must be a whole number of 2 or more")
   }
-  q <- .Call(wrap__lf_quantile, as.double(vals), groups$gid, groups$n, as.integer(nquantiles),
+  q <- lf_call(wrap__lf_quantile, as.double(vals), groups$gid, groups$n, as.integer(nquantiles),
              as.integer(inv_first))
   if (any(tapply(is.na(q), groups$gid, all))) {
     warning("One or more groups had too few small areas with values to allow quantiles to be assigned",
@@ -356,7 +356,7 @@ phe_life_expectancy <- function(data, deaths, population, startage,
   d <- lf_column(data, rlang::enquo(deaths), "deaths")
   p <- lf_column(data, rlang::enquo(population), "population")
   groups <- lf_groups(data)
-  res <- .Call(wrap__lf_life_expectancy, d, p, ages, groups$gid, groups$n, levels)
+  res <- lf_call(wrap__lf_life_expectancy, d, p, ages, groups$gid, groups$n, levels)
   rows <- as.integer(res$row) + 1L
   out <- data
   est <- res$estimates
@@ -453,7 +453,7 @@ phe_sii <- function(data, quantile, population, x = NULL, value = NULL, value_ty
   } else {
     1
   }
-  res <- .Call(wrap__lf_sii, pop[ord], val[ord],
+  res <- lf_call(wrap__lf_sii, pop[ord], val[ord],
                if (length(se_v)) se_v[ord] else numeric(0),
                if (length(lo_v)) lo_v[ord] else numeric(0),
                if (length(up_v)) up_v[ord] else numeric(0),
@@ -511,7 +511,7 @@ calculate_funnel_limits <- function(data, numerator, denominator, rate, type = "
             lf_first(is.na(x) | is.na(n), x))
   }
   lf_check_type(type)
-  res <- .Call(wrap__lf_funnel_proportion_limits, x, n, as.double(multiplier))
+  res <- lf_call(wrap__lf_funnel_proportion_limits, x, n, as.double(multiplier))
   out <- tibble::tibble(
     Population = res$population,
     lower_2s_limit = res$lower_2s,
@@ -546,6 +546,6 @@ assign_funnel_significance <- function(data, numerator, denominator, rate, stati
     lf_stop("numerators and denominators must be provided for all records", lf_first(is.na(x) | is.na(n), x))
   }
   out <- data
-  out[["significance"]] <- .Call(wrap__lf_funnel_significance, statistic, x, n)
+  out[["significance"]] <- lf_call(wrap__lf_funnel_significance, statistic, x, n)
   out
 }

@@ -137,3 +137,13 @@ lf_column <- function(data, quo, what) {
 lf_name <- function(quo) rlang::as_label(quo)
 
 lf_format_multiplier <- function(m) as.character(format(m, scientific = FALSE))
+
+# Calls a compiled routine; an error it reports comes back as list(error = message) and is
+# raised here as an R error.
+lf_call <- function(routine, ...) {
+  res <- .Call(routine, ...)
+  if (is.list(res) && identical(names(res), "error")) {
+    lf_stop(res$error)
+  }
+  res
+}

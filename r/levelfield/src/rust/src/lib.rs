@@ -21,6 +21,21 @@ use levelfield_stats::{
 /// A result whose error becomes an R error.
 type Res<T> = std::result::Result<T, Error>;
 
+/// A result for R: the value, or `list(error = message)` for the R side to raise with its own
+/// call (an error is never a panic, so nothing is printed and nothing unwinds through R).
+fn answer<T: Into<Robj>>(result: Res<T>) -> Robj {
+    match result {
+        Ok(v) => v.into(),
+        Err(e) => {
+            let msg = match e {
+                Error::Other(m) => m,
+                other => other.to_string(),
+            };
+            list!(error = msg).into()
+        }
+    }
+}
+
 /// A `NaN` (R's `NA` included) as missing.
 fn opt(x: f64) -> Option<f64> {
     (!x.is_nan()).then_some(x)
@@ -85,60 +100,69 @@ fn group_index(gid: &[i32], n_groups: usize) -> std::result::Result<Vec<usize>, 
 /// The sum of `values` within each group, `NA` for a group with any missing value (R's `sum`).
 /// @noRd
 #[extendr]
-fn lf_group_sum(values: &[f64], gid: &[i32], n_groups: i32) -> Res<Robj> {
-    let idx = group_index(gid, n_groups as usize)?;
-    let mut sums = vec![Some(0.0); n_groups as usize];
-    for (&v, &g) in values.iter().zip(&idx) {
-        sums[g] = match (sums[g], opt(v)) {
-            (Some(s), Some(v)) => Some(s + v),
-            _ => None,
-        };
-    }
-    Ok(doubles(sums))
+fn lf_group_sum(values: &[f64], gid: &[i32], n_groups: i32) -> Robj {
+    answer((|| -> Res<Robj> {
+        let idx = group_index(gid, n_groups as usize)?;
+        let mut sums = vec![Some(0.0); n_groups as usize];
+        for (&v, &g) in values.iter().zip(&idx) {
+            sums[g] = match (sums[g], opt(v)) {
+                (Some(s), Some(v)) => Some(s + v),
+                _ => None,
+            };
+        }
+        Ok(doubles(sums))
+    })())
 }
 
 /// Proportions (`kind = "proportion"`) or crude rates (`"rate"`), row by row.
 /// @noRd
 #[extendr]
-fn lf_simple(kind: &str, x: &[f64], n: &[f64], levels: &[f64], multiplier: f64) -> Res<List> {
-    let levels = levels_of(levels)?;
-    let estimates = x
-        .iter()
-        .zip(n)
-        .map(|(&x, &n)| match kind {
-            "proportion" => proportion::proportion_or_missing(opt(x), opt(n), &levels, multiplier),
-            _ => rate::crude_rate_or_missing(opt(x), opt(n), &levels, multiplier),
-        })
-        .collect::<std::result::Result<Vec<_>, _>>()
-        .map_err(stats_error)?;
-    Ok(estimate_columns(&estimates, levels.len()))
+fn lf_simple(kind: &str, x: &[f64], n: &[f64], levels: &[f64], multiplier: f64) -> Robj {
+    answer((|| -> Res<List> {
+        let levels = levels_of(levels)?;
+        let estimates = x
+            .iter()
+            .zip(n)
+            .map(|(&x, &n)| match kind {
+                "proportion" => {
+                    proportion::proportion_or_missing(opt(x), opt(n), &levels, multiplier)
+                }
+                _ => rate::crude_rate_or_missing(opt(x), opt(n), &levels, multiplier),
+            })
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(stats_error)?;
+        Ok(estimate_columns(&estimates, levels.len()))
+    })())
 }
 
 /// Means with Student's t intervals within groups: sums, counts (missing values included, as
 /// `n()`), standard deviations and the estimates.
 /// @noRd
 #[extendr]
-fn lf_mean(x: &[f64], gid: &[i32], n_groups: i32, levels: &[f64]) -> Res<List> {
-    let levels = levels_of(levels)?;
-    let idx = group_index(gid, n_groups as usize)?;
-    let mut acc = vec![MeanAccumulator::default(); n_groups as usize];
-    for (&v, &g) in x.iter().zip(&idx) {
-        acc[g].push(opt(v));
-    }
-    let estimates: Vec<Estimate> = acc.iter().map(|a| a.estimate(&levels)).collect();
-    let missing = |a: &MeanAccumulator| a.n_missing > 0;
-    Ok(list!(
-        sum = doubles(acc.iter().map(|a| (!missing(a)).then_some(a.sum))),
-        count = acc
-            .iter()
-            .map(|a| (a.count + a.n_missing) as f64)
-            .collect::<Vec<f64>>(),
-        sd = doubles(
-            acc.iter()
-                .map(|a| if missing(a) { None } else { a.standard_deviation() })
-        ),
-        estimates = estimate_columns(&estimates, levels.len())
-    ))
+fn lf_mean(x: &[f64], gid: &[i32], n_groups: i32, levels: &[f64]) -> Robj {
+    answer((|| -> Res<List> {
+        let levels = levels_of(levels)?;
+        let idx = group_index(gid, n_groups as usize)?;
+        let mut acc = vec![MeanAccumulator::default(); n_groups as usize];
+        for (&v, &g) in x.iter().zip(&idx) {
+            acc[g].push(opt(v));
+        }
+        let estimates: Vec<Estimate> = acc.iter().map(|a| a.estimate(&levels)).collect();
+        let missing = |a: &MeanAccumulator| a.n_missing > 0;
+        Ok(list!(
+            sum = doubles(acc.iter().map(|a| (!missing(a)).then_some(a.sum))),
+            count = acc
+                .iter()
+                .map(|a| (a.count + a.n_missing) as f64)
+                .collect::<Vec<f64>>(),
+            sd = doubles(acc.iter().map(|a| if missing(a) {
+                None
+            } else {
+                a.standard_deviation()
+            })),
+            estimates = estimate_columns(&estimates, levels.len())
+        ))
+    })())
 }
 
 /// Directly standardised rates within groups. Each row is a stratum; with event frequencies
@@ -157,73 +181,75 @@ fn lf_dsr(
     n_groups: i32,
     levels: &[f64],
     multiplier: f64,
-) -> Res<List> {
-    let levels = levels_of(levels)?;
-    let idx = group_index(gid, n_groups as usize)?;
-    let n_groups = n_groups as usize;
-    let mut acc = vec![DsrAccumulator::default(); n_groups];
-    if freq.is_empty() {
-        for row in 0..x.len() {
-            let g = idx[row];
-            match opt(x[row]) {
-                Some(v) => acc[g].add(Stratum::independent(v, n[row], stdpop[row])),
-                None => acc[g].add_missing_count(n[row], stdpop[row]),
+) -> Robj {
+    answer((|| -> Res<List> {
+        let levels = levels_of(levels)?;
+        let idx = group_index(gid, n_groups as usize)?;
+        let n_groups = n_groups as usize;
+        let mut acc = vec![DsrAccumulator::default(); n_groups];
+        if freq.is_empty() {
+            for row in 0..x.len() {
+                let g = idx[row];
+                match opt(x[row]) {
+                    Some(v) => acc[g].add(Stratum::independent(v, n[row], stdpop[row])),
+                    None => acc[g].add_missing_count(n[row], stdpop[row]),
+                }
+                .map_err(stats_error)?;
             }
-            .map_err(stats_error)?;
-        }
-    } else {
-        // Strata keyed by (group, band): events, variance, population, weight.
-        let n_bands = band.iter().copied().max().unwrap_or(0).max(0) as usize;
-        let mut strata: Vec<Option<(f64, f64, f64, f64)>> = vec![None; n_groups * n_bands];
-        let mut order: Vec<Vec<usize>> = vec![Vec::new(); n_groups];
-        for row in 0..x.len() {
-            let g = idx[row];
-            let b = (band[row] - 1) as usize;
-            let f = freq[row];
-            let events = opt(x[row]).unwrap_or(0.0);
-            let slot = g * n_bands + b;
-            match &mut strata[slot] {
-                Some(s) => {
-                    if s.2 != n[row] || s.3 != stdpop[row] {
-                        return Err(Error::Other(
-                            "There are rows with the same grouping variables and ageband but with different populations (n) or standard populations(stdpop)".into(),
-                        ));
+        } else {
+            // Strata keyed by (group, band): events, variance, population, weight.
+            let n_bands = band.iter().copied().max().unwrap_or(0).max(0) as usize;
+            let mut strata: Vec<Option<(f64, f64, f64, f64)>> = vec![None; n_groups * n_bands];
+            let mut order: Vec<Vec<usize>> = vec![Vec::new(); n_groups];
+            for row in 0..x.len() {
+                let g = idx[row];
+                let b = (band[row] - 1) as usize;
+                let f = freq[row];
+                let events = opt(x[row]).unwrap_or(0.0);
+                let slot = g * n_bands + b;
+                match &mut strata[slot] {
+                    Some(s) => {
+                        if s.2 != n[row] || s.3 != stdpop[row] {
+                            return Err(Error::Other(
+                                "There are rows with the same grouping variables and ageband but with different populations (n) or standard populations(stdpop)".into(),
+                            ));
+                        }
+                        s.0 += f * events;
+                        s.1 += f * f * events;
                     }
-                    s.0 += f * events;
-                    s.1 += f * f * events;
+                    None => {
+                        strata[slot] = Some((f * events, f * f * events, n[row], stdpop[row]));
+                        order[g].push(slot);
+                    }
                 }
-                None => {
-                    strata[slot] = Some((f * events, f * f * events, n[row], stdpop[row]));
-                    order[g].push(slot);
+            }
+            for (g, slots) in order.iter().enumerate() {
+                acc[g].non_independent = true;
+                for &slot in slots {
+                    if let Some((events, variance, population, weight)) = strata[slot] {
+                        acc[g]
+                            .add(Stratum {
+                                events,
+                                events_variance: variance,
+                                population,
+                                standard_population: weight,
+                            })
+                            .map_err(stats_error)?;
+                    }
                 }
             }
         }
-        for (g, slots) in order.iter().enumerate() {
-            acc[g].non_independent = true;
-            for &slot in slots {
-                if let Some((events, variance, population, weight)) = strata[slot] {
-                    acc[g]
-                        .add(Stratum {
-                            events,
-                            events_variance: variance,
-                            population,
-                            standard_population: weight,
-                        })
-                        .map_err(stats_error)?;
-                }
-            }
-        }
-    }
-    let estimates = acc
-        .iter()
-        .map(|a| a.estimate(&levels, multiplier))
-        .collect::<std::result::Result<Vec<_>, _>>()
-        .map_err(stats_error)?;
-    Ok(list!(
-        total_count = acc.iter().map(|a| a.total_count).collect::<Vec<f64>>(),
-        total_pop = acc.iter().map(|a| a.total_pop).collect::<Vec<f64>>(),
-        estimates = estimate_columns(&estimates, levels.len())
-    ))
+        let estimates = acc
+            .iter()
+            .map(|a| a.estimate(&levels, multiplier))
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(stats_error)?;
+        Ok(list!(
+            total_count = acc.iter().map(|a| a.total_count).collect::<Vec<f64>>(),
+            total_pop = acc.iter().map(|a| a.total_pop).collect::<Vec<f64>>(),
+            estimates = estimate_columns(&estimates, levels.len())
+        ))
+    })())
 }
 
 /// Indirectly standardised ratios (`ratio = TRUE`, scaled by `scale` = refvalue) or rates
@@ -243,41 +269,43 @@ fn lf_isr(
     ratio: bool,
     scale: f64,
     observed: &[f64],
-) -> Res<List> {
-    let levels = levels_of(levels)?;
-    let idx = group_index(gid, n_groups as usize)?;
-    let mut acc = vec![IsrAccumulator::default(); n_groups as usize];
-    for row in 0..n.len() {
-        let xv = if x.is_empty() { Some(0.0) } else { opt(x[row]) };
-        acc[idx[row]]
-            .add(xv, opt(n[row]), opt(x_ref[row]), n_ref[row])
-            .map_err(stats_error)?;
-    }
-    if !observed.is_empty() {
-        for (a, &o) in acc.iter_mut().zip(observed) {
-            a.observed = o;
+) -> Robj {
+    answer((|| -> Res<List> {
+        let levels = levels_of(levels)?;
+        let idx = group_index(gid, n_groups as usize)?;
+        let mut acc = vec![IsrAccumulator::default(); n_groups as usize];
+        for row in 0..n.len() {
+            let xv = if x.is_empty() { Some(0.0) } else { opt(x[row]) };
+            acc[idx[row]]
+                .add(xv, opt(n[row]), opt(x_ref[row]), n_ref[row])
+                .map_err(stats_error)?;
         }
-    }
-    let estimates = acc
-        .iter()
-        .map(|a| {
-            if ratio {
-                a.ratio(&levels, scale)
-            } else {
-                a.rate(&levels, scale)
+        if !observed.is_empty() {
+            for (a, &o) in acc.iter_mut().zip(observed) {
+                a.observed = o;
             }
-        })
-        .collect::<std::result::Result<Vec<_>, _>>()
-        .map_err(stats_error)?;
-    Ok(list!(
-        observed = acc.iter().map(|a| a.observed).collect::<Vec<f64>>(),
-        expected = acc.iter().map(|a| a.expected).collect::<Vec<f64>>(),
-        ref_rate = acc
+        }
+        let estimates = acc
             .iter()
-            .map(|a| a.reference_rate(scale))
-            .collect::<Vec<f64>>(),
-        estimates = estimate_columns(&estimates, levels.len())
-    ))
+            .map(|a| {
+                if ratio {
+                    a.ratio(&levels, scale)
+                } else {
+                    a.rate(&levels, scale)
+                }
+            })
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(stats_error)?;
+        Ok(list!(
+            observed = acc.iter().map(|a| a.observed).collect::<Vec<f64>>(),
+            expected = acc.iter().map(|a| a.expected).collect::<Vec<f64>>(),
+            ref_rate = acc
+                .iter()
+                .map(|a| a.reference_rate(scale))
+                .collect::<Vec<f64>>(),
+            estimates = estimate_columns(&estimates, levels.len())
+        ))
+    })())
 }
 
 /// Quantiles of `values` within groups; `invert` is one flag per group.
@@ -289,24 +317,26 @@ fn lf_quantile(
     n_groups: i32,
     n_quantiles: i32,
     invert: &[i32],
-) -> Res<Robj> {
-    let idx = group_index(gid, n_groups as usize)?;
-    let n_quantiles = u32::try_from(n_quantiles)
-        .map_err(|_| Error::Other(format!("nquantiles {n_quantiles} must be at least 2")))?;
-    let mut rows: Vec<Vec<usize>> = vec![Vec::new(); n_groups as usize];
-    for (row, &g) in idx.iter().enumerate() {
-        rows[g].push(row);
-    }
-    let mut out: Vec<Option<f64>> = vec![None; values.len()];
-    for (g, members) in rows.iter().enumerate() {
-        let v: Vec<Option<f64>> = members.iter().map(|&r| opt(values[r])).collect();
-        let q = quantile::assign_quantiles(&v, n_quantiles, invert[g] != 0)
-            .map_err(stats_error)?;
-        for (&r, q) in members.iter().zip(q) {
-            out[r] = q.map(f64::from);
+) -> Robj {
+    answer((|| -> Res<Robj> {
+        let idx = group_index(gid, n_groups as usize)?;
+        let n_quantiles = u32::try_from(n_quantiles)
+            .map_err(|_| Error::Other(format!("nquantiles {n_quantiles} must be at least 2")))?;
+        let mut rows: Vec<Vec<usize>> = vec![Vec::new(); n_groups as usize];
+        for (row, &g) in idx.iter().enumerate() {
+            rows[g].push(row);
         }
-    }
-    Ok(doubles(out))
+        let mut out: Vec<Option<f64>> = vec![None; values.len()];
+        for (g, members) in rows.iter().enumerate() {
+            let v: Vec<Option<f64>> = members.iter().map(|&r| opt(values[r])).collect();
+            let q =
+                quantile::assign_quantiles(&v, n_quantiles, invert[g] != 0).map_err(stats_error)?;
+            for (&r, q) in members.iter().zip(q) {
+                out[r] = q.map(f64::from);
+            }
+        }
+        Ok(doubles(out))
+    })())
 }
 
 /// Life expectancy at every start age of every group's life table; rows come back in the
@@ -320,39 +350,41 @@ fn lf_life_expectancy(
     gid: &[i32],
     n_groups: i32,
     levels: &[f64],
-) -> Res<List> {
-    let levels = levels_of(levels)?;
-    let idx = group_index(gid, n_groups as usize)?;
-    let mut rows: Vec<Vec<usize>> = vec![Vec::new(); n_groups as usize];
-    for (row, &g) in idx.iter().enumerate() {
-        rows[g].push(row);
-    }
-    let mut out_row = Vec::with_capacity(deaths.len());
-    let mut estimates = Vec::with_capacity(deaths.len());
-    for members in &rows {
-        let bands: Vec<AgeBand> = members
-            .iter()
-            .map(|&r| AgeBand {
-                start_age: start_age[r],
-                deaths: deaths[r],
-                population: population[r],
-            })
-            .collect();
-        let table = life_expectancy::life_expectancy(&bands, &levels).map_err(stats_error)?;
-        for le in table {
-            let row = members
-                .iter()
-                .copied()
-                .find(|&r| start_age[r] == le.start_age)
-                .unwrap_or(members[0]);
-            out_row.push(row as f64);
-            estimates.push(le.estimate);
+) -> Robj {
+    answer((|| -> Res<List> {
+        let levels = levels_of(levels)?;
+        let idx = group_index(gid, n_groups as usize)?;
+        let mut rows: Vec<Vec<usize>> = vec![Vec::new(); n_groups as usize];
+        for (row, &g) in idx.iter().enumerate() {
+            rows[g].push(row);
         }
-    }
-    Ok(list!(
-        row = out_row,
-        estimates = estimate_columns(&estimates, levels.len())
-    ))
+        let mut out_row = Vec::with_capacity(deaths.len());
+        let mut estimates = Vec::with_capacity(deaths.len());
+        for members in &rows {
+            let bands: Vec<AgeBand> = members
+                .iter()
+                .map(|&r| AgeBand {
+                    start_age: start_age[r],
+                    deaths: deaths[r],
+                    population: population[r],
+                })
+                .collect();
+            let table = life_expectancy::life_expectancy(&bands, &levels).map_err(stats_error)?;
+            for le in table {
+                let row = members
+                    .iter()
+                    .copied()
+                    .find(|&r| start_age[r] == le.start_age)
+                    .unwrap_or(members[0]);
+                out_row.push(row as f64);
+                estimates.push(le.estimate);
+            }
+        }
+        Ok(list!(
+            row = out_row,
+            estimates = estimate_columns(&estimates, levels.len())
+        ))
+    })())
 }
 
 /// The slope (and relative) index of inequality of each group, from its quantiles' populations,
@@ -375,60 +407,62 @@ fn lf_sii(
     repetitions: i32,
     seed: f64,
     rii: bool,
-) -> Res<List> {
-    let levels = levels_of(levels)?;
-    let idx = group_index(gid, n_groups as usize)?;
-    let config = SiiConfig {
-        value_type: match value_type {
-            1 => ValueType::Rate,
-            2 => ValueType::Proportion,
-            _ => ValueType::Other,
-        },
-        transform,
-        multiplier,
-        levels: levels.clone(),
-        interval: IntervalMethod::Simulation {
-            repetitions: repetitions.max(0) as usize,
-            seed: seed as u64,
-        },
-        rii_intervals: rii,
-    };
-    let mut groups: Vec<Vec<Quantile>> = vec![Vec::new(); n_groups as usize];
-    for (row, &g) in idx.iter().enumerate() {
-        let spread = if se.is_empty() {
-            Spread::Limits(lower[row], upper[row])
-        } else {
-            Spread::StandardError(se[row])
+) -> Robj {
+    answer((|| -> Res<List> {
+        let levels = levels_of(levels)?;
+        let idx = group_index(gid, n_groups as usize)?;
+        let config = SiiConfig {
+            value_type: match value_type {
+                1 => ValueType::Rate,
+                2 => ValueType::Proportion,
+                _ => ValueType::Other,
+            },
+            transform,
+            multiplier,
+            levels: levels.clone(),
+            interval: IntervalMethod::Simulation {
+                repetitions: repetitions.max(0) as usize,
+                seed: seed as u64,
+            },
+            rii_intervals: rii,
         };
-        groups[g].push(Quantile {
-            population: population[row],
-            value: value[row],
-            spread,
-        });
-    }
-    let results = groups
-        .iter()
-        .map(|q| sii::slope_index_of_inequality(q, &config))
-        .collect::<std::result::Result<Vec<_>, _>>()
-        .map_err(stats_error)?;
-    let per_level = |f: &dyn Fn(&sii::Sii, usize) -> f64| -> List {
-        List::from_values(
-            (0..levels.len())
-                .map(|l| results.iter().map(|r| f(r, l)).collect::<Vec<f64>>())
-                .collect::<Vec<_>>(),
-        )
-    };
-    Ok(list!(
-        sii = results.iter().map(|r| r.sii).collect::<Vec<f64>>(),
-        rii = results.iter().map(|r| r.rii).collect::<Vec<f64>>(),
-        intercept = results.iter().map(|r| r.intercept).collect::<Vec<f64>>(),
-        sii_lower = per_level(&|r, l| r.sii_intervals[l].lower),
-        sii_upper = per_level(&|r, l| r.sii_intervals[l].upper),
-        rii_lower = per_level(&|r, l| r.rii_intervals.get(l).map_or(f64::NAN, |i| i.lower)),
-        rii_upper = per_level(&|r, l| r.rii_intervals.get(l).map_or(f64::NAN, |i| i.upper)),
-        mc_lower = per_level(&|r, l| r.sii_mc_error[l].map_or(f64::NAN, |e| e.0)),
-        mc_upper = per_level(&|r, l| r.sii_mc_error[l].map_or(f64::NAN, |e| e.1))
-    ))
+        let mut groups: Vec<Vec<Quantile>> = vec![Vec::new(); n_groups as usize];
+        for (row, &g) in idx.iter().enumerate() {
+            let spread = if se.is_empty() {
+                Spread::Limits(lower[row], upper[row])
+            } else {
+                Spread::StandardError(se[row])
+            };
+            groups[g].push(Quantile {
+                population: population[row],
+                value: value[row],
+                spread,
+            });
+        }
+        let results = groups
+            .iter()
+            .map(|q| sii::slope_index_of_inequality(q, &config))
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(stats_error)?;
+        let per_level = |f: &dyn Fn(&sii::Sii, usize) -> f64| -> List {
+            List::from_values(
+                (0..levels.len())
+                    .map(|l| results.iter().map(|r| f(r, l)).collect::<Vec<f64>>())
+                    .collect::<Vec<_>>(),
+            )
+        };
+        Ok(list!(
+            sii = results.iter().map(|r| r.sii).collect::<Vec<f64>>(),
+            rii = results.iter().map(|r| r.rii).collect::<Vec<f64>>(),
+            intercept = results.iter().map(|r| r.intercept).collect::<Vec<f64>>(),
+            sii_lower = per_level(&|r, l| r.sii_intervals[l].lower),
+            sii_upper = per_level(&|r, l| r.sii_intervals[l].upper),
+            rii_lower = per_level(&|r, l| r.rii_intervals.get(l).map_or(f64::NAN, |i| i.lower)),
+            rii_upper = per_level(&|r, l| r.rii_intervals.get(l).map_or(f64::NAN, |i| i.upper)),
+            mc_lower = per_level(&|r, l| r.sii_mc_error[l].map_or(f64::NAN, |e| e.0)),
+            mc_upper = per_level(&|r, l| r.sii_mc_error[l].map_or(f64::NAN, |e| e.1))
+        ))
+    })())
 }
 
 /// PHE's funnel limits for proportions: the axis points and the 95 % and 99.8 % limits at each,
