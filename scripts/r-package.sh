@@ -32,6 +32,10 @@ if [ -n "$missing" ]; then
   # shellcheck disable=SC2086
   $as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $packages
 fi
+# R CMD check builds from a copy outside the repository, where rust-toolchain.toml is not seen:
+# name the pinned toolchain so the package is built with the same compiler as the workspace.
+RUSTUP_TOOLCHAIN="${RUSTUP_TOOLCHAIN:-$(sed -n 's/^channel = "\(.*\)"/\1/p' rust-toolchain.toml)}"
+export RUSTUP_TOOLCHAIN
 export LEVELFIELD_CARGO_TARGET_DIR="${LEVELFIELD_CARGO_TARGET_DIR:-${CARGO_TARGET_DIR:-$root/target}/r-package}"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
