@@ -489,6 +489,73 @@ phe_sii <- function(data, quantile, population, x = NULL, value = NULL, value_ty
 
 # --- funnel plots ---------------------------------------------------------------------------
 
+# The checks PHEindicatormethods makes on funnel inputs, and for rates each unit's denominator
+# over the whole period (PHE's `denominator_derived` times the years).
+lf_funnel_inputs <- function(data, nq, dq, rq, statistic, has_denominator, has_rate,
+                             rate_type, ratio_type, multiplier, years_of_data, what) {
+  if (is.null(statistic) || !(statistic %in% c("proportion", "rate", "ratio"))) {
+    lf_stop("statistic must be provided as proportion, rate or ratio")
+  }
+  res <- list(statistic = statistic)
+  if (statistic == "rate") {
+    if (!has_rate || is.null(rate_type) || is.null(multiplier) ||
+        (what == "limits" && is.null(years_of_data))) {
+      lf_stop(paste0("the following arguments are required for rates: ",
+                     "data, numerator, rate, rate_type, multiplier",
+                     if (what == "limits") ", years_of_data" else ""))
+    }
+    x <- lf_column(data, nq, "numerator")
+    rate <- lf_column(data, rq, "rate")
+    den <- if (has_denominator) lf_column(data, dq, "denominator") else rep(NA_real_, length(x))
+    if (anyNA(x)) {
+      lf_stop("for rates, numerators must be provided for all records, even when their values are zero",
+              lf_first(is.na(x), x))
+    }
+    if (any(is.na(rate) & is.na(den))) {
+      lf_stop("for rates, rates must be provided for all records, or a denominator must be provided if the rate is zero",
+              lf_first(is.na(rate) & is.na(den), rate))
+    }
+    if (any(x == 0)) {
+      if (!has_denominator) {
+        lf_stop("for rates, where there are 0 events for a record, the denominator field needs to be provided using the denominator argument",
+                paste0(lf_first(x == 0, x), " events; add denominator = <population column>"))
+      }
+      if (any(x == 0 & (is.na(den) | den <= 0))) {
+        lf_stop("for rates, where there are 0 events for a record, the denominator must be provided",
+                lf_first(x == 0 & (is.na(den) | den <= 0), den))
+      }
+    }
+    rate_type <- match.arg(rate_type, c("dsr", "crude"))
+    derived <- ifelse(x == 0, if (rate_type == "dsr") NA_real_ else den, multiplier * x / rate)
+    res <- c(res, list(x = x, rate = rate, den = den, derived = derived, rate_type = rate_type))
+  } else {
+    if (statistic == "ratio" && (!has_denominator || is.null(ratio_type) || is.null(multiplier))) {
+      lf_stop("the following arguments are required for ratios: data, numerator, denominator, ratio_type, multiplier")
+    }
+    if (statistic == "proportion" && (!has_denominator || is.null(multiplier))) {
+      lf_stop("the following arguments are required for proportions: data, numerator, denominator, multiplier")
+    }
+    x <- lf_column(data, nq, "numerator")
+    n <- lf_column(data, dq, "denominator")
+    if (statistic == "proportion" && (anyNA(x) || anyNA(n))) {
+      lf_stop("for proportions, numerators and denominators must be provided for all records, even when their values are zero",
+              lf_first(is.na(x) | is.na(n), x))
+    }
+    if (anyNA(x) || anyNA(n)) {
+      lf_stop("numerators and denominators must be provided for all records", lf_first(is.na(x) | is.na(n), x))
+    }
+    if (any(x < 0)) lf_stop("numerators must be greater than or equal to zero", lf_first(x < 0, x))
+    if (any(n <= 0)) lf_stop("denominators must be greater than zero", lf_first(n <= 0, n))
+    if (statistic == "proportion" && any(x > n)) {
+      lf_stop("numerators must be less than or equal to denominator for a proportion statistic",
+              lf_first(x > n, x))
+    }
+    if (statistic == "ratio") ratio_type <- match.arg(ratio_type, c("count", "isr"))
+    res <- c(res, list(x = x, n = n, ratio_type = ratio_type))
+  }
+  res
+}
+
 #' @export
 calculate_funnel_limits <- function(data, numerator, denominator, rate, type = "full",
                                     multiplier = NULL, statistic = NULL, ratio_type = NULL,
@@ -496,33 +563,62 @@ calculate_funnel_limits <- function(data, numerator, denominator, rate, type = "
   if (missing(statistic) || is.null(statistic)) {
     lf_stop("statistic must be provided as proportion, rate or ratio")
   }
-  if (statistic != "proportion") {
-    lf_stop("levelfield's calculate_funnel_limits computes proportion limits",
-            "for rate and ratio funnels use the levelfield command line: levelfield funnel limits --statistic rate|ratio")
-  }
-  if (missing(numerator) || missing(denominator)) {
-    lf_stop("for proportions, numerators and denominators must be provided for all records, even when their values are zero")
-  }
-  if (is.null(multiplier)) lf_stop("multiplier must be provided for proportions, e.g. multiplier = 100")
-  x <- lf_column(data, rlang::enquo(numerator), "numerator")
-  n <- lf_column(data, rlang::enquo(denominator), "denominator")
-  if (anyNA(x) || anyNA(n)) {
-    lf_stop("for proportions, numerators and denominators must be provided for all records, even when their values are zero",
-            lf_first(is.na(x) | is.na(n), x))
-  }
   lf_check_type(type)
-  res <- lf_call(wrap__lf_funnel_proportion_limits, x, n, as.double(multiplier))
-  out <- tibble::tibble(
-    Population = res$population,
-    lower_2s_limit = res$lower_2s,
-    upper_2s_limit = res$upper_2s,
-    lower_3s_limit = res$lower_3s,
-    upper_3s_limit = res$upper_3s,
-    baseline = rep(res$baseline, length(res$population))
-  )
+  inp <- lf_funnel_inputs(data, rlang::enquo(numerator), rlang::enquo(denominator),
+                          rlang::enquo(rate), statistic, !missing(denominator), !missing(rate),
+                          rate_type, ratio_type, multiplier, years_of_data, "limits")
+  if (statistic == "proportion") {
+    res <- lf_call(wrap__lf_funnel_proportion_limits, inp$x, inp$n, as.double(multiplier))
+    out <- tibble::tibble(
+      Population = res$population,
+      lower_2s_limit = res$lower_2s,
+      upper_2s_limit = res$upper_2s,
+      lower_3s_limit = res$lower_3s,
+      upper_3s_limit = res$upper_3s,
+      baseline = rep(res$baseline, length(res$population))
+    )
+    stat_label <- "proportion"
+    method <- "Wilson"
+  } else if (statistic == "ratio") {
+    res <- lf_call(wrap__lf_funnel_ratio_limits, inp$n, inp$ratio_type)
+    out <- tibble::tibble(
+      Observed_events = res$observed,
+      lower_2s_exp_events = res$lower_2s_exp,
+      lower_2s_limit = res$lower_2s,
+      upper_2s_exp_events = res$upper_2s_exp,
+      upper_2s_limit = res$upper_2s,
+      lower_3s_exp_events = res$lower_3s_exp,
+      lower_3s_limit = res$lower_3s,
+      upper_3s_exp_events = res$upper_3s_exp,
+      upper_3s_limit = res$upper_3s
+    )
+    stat_label <- paste0("ratio (", inp$ratio_type, ")")
+    method <- "Poisson"
+  } else {
+    if (!is.numeric(years_of_data) || !(years_of_data > 0)) {
+      lf_stop("years_of_data must be a number above zero")
+    }
+    res <- lf_call(wrap__lf_funnel_rate_limits, inp$x, inp$derived, as.double(years_of_data),
+                   as.double(multiplier))
+    out <- tibble::tibble(
+      Events = res$events,
+      lower_2s_population_1_year = res$lower_2s_pop,
+      lower_2s_limit = res$lower_2s,
+      upper_2s_population_1_year = res$upper_2s_pop,
+      upper_2s_limit = res$upper_2s,
+      lower_3s_population_1_year = res$lower_3s_pop,
+      lower_3s_limit = res$lower_3s,
+      upper_3s_population_1_year = res$upper_3s_pop,
+      upper_3s_limit = res$upper_3s,
+      baseline = rep(res$baseline, length(res$events))
+    )
+    stat_label <- paste0("rate (", inp$rate_type, " per ",
+                         format(multiplier, big.mark = ",", scientific = FALSE), ")")
+    method <- "Poisson"
+  }
   if (type == "full") {
-    out[["statistic"]] <- rep("proportion", nrow(out))
-    out[["method"]] <- rep("Wilson", nrow(out))
+    out[["statistic"]] <- rep(stat_label, nrow(out))
+    out[["method"]] <- rep(method, nrow(out))
   }
   out
 }
@@ -533,19 +629,34 @@ assign_funnel_significance <- function(data, numerator, denominator, rate, stati
   if (missing(statistic) || is.null(statistic)) {
     lf_stop("statistic must be provided as proportion, rate or ratio")
   }
-  if (!statistic %in% c("proportion", "rate", "ratio")) {
-    lf_stop("statistic must be provided as proportion, rate or ratio")
-  }
-  x <- lf_column(data, rlang::enquo(numerator), "numerator")
-  n <- lf_column(data, rlang::enquo(denominator), "denominator")
-  if (statistic == "proportion" && (anyNA(x) || anyNA(n))) {
-    lf_stop("for proportions, numerators and denominators must be provided for all records, even when their values are zero",
-            lf_first(is.na(x) | is.na(n), x))
-  }
-  if (anyNA(x) || anyNA(n)) {
-    lf_stop("numerators and denominators must be provided for all records", lf_first(is.na(x) | is.na(n), x))
-  }
+  if (statistic != "rate" && is.null(multiplier)) multiplier <- 1
+  inp <- lf_funnel_inputs(data, rlang::enquo(numerator), rlang::enquo(denominator),
+                          rlang::enquo(rate), statistic, !missing(denominator), !missing(rate),
+                          rate_type, if (statistic == "ratio") "count" else NULL, multiplier,
+                          NULL, "significance")
   out <- data
-  out[["significance"]] <- lf_call(wrap__lf_funnel_significance, statistic, x, n)
+  out[["significance"]] <- if (statistic == "rate") {
+    lf_call(wrap__lf_funnel_significance, "rate", inp$x, inp$derived, inp$rate_type == "dsr")
+  } else {
+    lf_call(wrap__lf_funnel_significance, statistic, inp$x, inp$n, FALSE)
+  }
+  out
+}
+
+#' @export
+calculate_funnel_points <- function(data, numerator, denominator, rate, rate_type = NULL,
+                                    years_of_data = NULL, multiplier = NULL) {
+  if (missing(data) || missing(numerator) || missing(rate) || is.null(rate_type) ||
+      is.null(years_of_data) || is.null(multiplier)) {
+    lf_stop("the following arguments are required for rates: data, numerator, rate, rate_type, years_of_data, multiplier")
+  }
+  rq <- rlang::enquo(rate)
+  inp <- lf_funnel_inputs(data, rlang::enquo(numerator), rlang::enquo(denominator), rq, "rate",
+                          !missing(denominator), TRUE, rate_type, NULL, multiplier,
+                          years_of_data, "points")
+  few <- inp$rate_type == "dsr" & inp$x < 10
+  out <- data
+  out[[paste0(lf_name(rq), "_chart")]] <- ifelse(few, NA_real_, inp$rate)
+  out[["denominator_derived"]] <- ifelse(few, NA_real_, inp$derived / years_of_data)
   out
 }

@@ -103,9 +103,10 @@ test_that("the funnel functions refuse missing proportion counts as PHEindicator
   fp <- data.frame(x = c(NA, 5, 7), n = c(100, 200, 300))
   expect_phe_error(assign_funnel_significance(fp, x, n, statistic = "proportion"),
                    "assign_funnel_significance", "proportion with NA numerator")
-  # Rate funnels are not in the R package yet: a clear error says where to compute them.
-  expect_error(calculate_funnel_limits(fp, x, n, statistic = "rate", multiplier = 1000),
-               "levelfield funnel limits", fixed = TRUE)
+  fr <- data.frame(x = c(0, 12, 30), r = c(0, 60, 75))
+  expect_phe_error(calculate_funnel_limits(fr, x, rate = r, statistic = "rate", rate_type = "crude",
+                                           multiplier = 100000, years_of_data = 1),
+                   "calculate_funnel_limits", "rate with zero numerator and no denominator")
 })
 
 test_that("messages say what was found, not only the condition", {

@@ -492,18 +492,100 @@ fn lf_funnel_proportion_limits(x: &[f64], n: &[f64], multiplier: f64) -> List {
     )
 }
 
+/// PHE's funnel limits for ratios: at 100 observed counts spanning the expected counts, the
+/// expected counts at which each limit is reached and the limits (`ratio_type` "count": ratio − 1;
+/// "isr": ratio × 100).
+/// @noRd
+#[extendr]
+fn lf_funnel_ratio_limits(n: &[f64], ratio_type: &str) -> List {
+    let min = n.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = n.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let axis = funnel::axis_points(min, max, true);
+    let ends: Vec<[f64; 4]> = axis
+        .iter()
+        .map(|&o| funnel::poisson_funnel_ends(o))
+        .collect();
+    let expected = |k: usize| -> Vec<f64> { ends.iter().map(|e| e[k]).collect() };
+    let limit = |k: usize| -> Vec<f64> {
+        axis.iter()
+            .zip(&ends)
+            .map(|(&o, e)| {
+                let v = o / e[k];
+                if ratio_type == "count" {
+                    v - 1.0
+                } else {
+                    v * 100.0
+                }
+            })
+            .collect()
+    };
+    list!(
+        observed = axis.clone(),
+        lower_2s_exp = expected(0),
+        lower_2s = limit(0),
+        upper_2s_exp = expected(1),
+        upper_2s = limit(1),
+        lower_3s_exp = expected(2),
+        lower_3s = limit(2),
+        upper_3s_exp = expected(3),
+        upper_3s = limit(3)
+    )
+}
+
+/// PHE's funnel limits for rates: at 100 event counts spanning the units, the population per
+/// year at which each limit is reached and the limit, around the overall rate. `derived` is
+/// each unit's denominator over the whole period (`NA` where there is none).
+/// @noRd
+#[extendr]
+fn lf_funnel_rate_limits(x: &[f64], derived: &[f64], years: f64, multiplier: f64) -> List {
+    let present: Vec<f64> = derived.iter().copied().filter_map(opt).collect();
+    let average = x.iter().sum::<f64>() / present.iter().sum::<f64>();
+    let min = present.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = present.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let axis = funnel::rate_axis_points(min, max, years, average);
+    let pops: Vec<[f64; 4]> = axis
+        .iter()
+        .map(|&e| funnel::poisson_funnel_ends(e).map(|mean| mean / average))
+        .collect();
+    let population = |k: usize| -> Vec<f64> { pops.iter().map(|p| p[k] / years).collect() };
+    let limit = |k: usize| -> Vec<f64> {
+        axis.iter()
+            .zip(&pops)
+            .map(|(&e, p)| e / p[k] * multiplier)
+            .collect()
+    };
+    list!(
+        events = axis.clone(),
+        lower_2s_pop = population(0),
+        lower_2s = limit(0),
+        upper_2s_pop = population(1),
+        upper_2s = limit(1),
+        lower_3s_pop = population(2),
+        lower_3s = limit(2),
+        upper_3s_pop = population(3),
+        upper_3s = limit(3),
+        baseline = average * multiplier
+    )
+}
+
 /// PHE's funnel significance labels: proportions against the overall proportion, rates against
 /// the overall rate (`n` is then the denominator), ratios against 1 (`n` is the expected count).
 /// @noRd
 #[extendr]
-fn lf_funnel_significance(statistic: &str, x: &[f64], n: &[f64]) -> Vec<String> {
-    let average = x.iter().sum::<f64>() / n.iter().sum::<f64>();
+/// For rates `n` is each unit's derived denominator (`NA` where there is none, which is not
+/// significant) and `dsr` marks directly standardised rates, which need 10 events.
+fn lf_funnel_significance(statistic: &str, x: &[f64], n: &[f64], dsr: bool) -> Vec<String> {
+    let present = n.iter().copied().filter_map(opt).sum::<f64>();
+    let average = x.iter().sum::<f64>() / present;
     x.iter()
         .zip(n)
         .map(|(&x, &n)| {
             match statistic {
                 "proportion" => funnel::proportion_significance(x, n, average),
-                "rate" => funnel::rate_significance(x, n, average),
+                "rate" if dsr && x < 10.0 => "Not applicable for events less than 10 for dsrs",
+                "rate" => opt(n).map_or("Not significant", |d| {
+                    funnel::rate_significance(x, d, average)
+                }),
                 _ => funnel::ratio_significance(x, n),
             }
             .to_string()
@@ -537,5 +619,7 @@ extendr_module! {
     fn lf_sii;
     fn lf_funnel_proportion_limits;
     fn lf_funnel_significance;
+    fn lf_funnel_ratio_limits;
+    fn lf_funnel_rate_limits;
     fn lf_method_label;
 }
