@@ -8,7 +8,7 @@
 use extendr_api::prelude::*;
 use extendr_api::scalar::Rfloat;
 use levelfield_stats::{
-    ConfidenceLevel, Estimate, Method, StatsError,
+    ConfidenceLevel, Estimate, Method, StatsError, compare,
     dsr::{DsrAccumulator, Stratum},
     funnel,
     isr::IsrAccumulator,
@@ -16,6 +16,7 @@ use levelfield_stats::{
     mean::MeanAccumulator,
     proportion, quantile, rate,
     sii::{self, IntervalMethod, Quantile, SiiConfig, Spread, ValueType},
+    spc::{ChartType, Improvement, SpcConfig, spc},
 };
 
 /// A result whose error becomes an R error.
@@ -593,6 +594,218 @@ fn lf_funnel_significance(statistic: &str, x: &[f64], n: &[f64], dsr: bool) -> V
         .collect()
 }
 
+/// Making Data Count SPC charts, one per group. Rows come sorted by group and then period;
+/// `rebase` marks the first row of each new segment. Returns the command line's columns.
+/// @noRd
+#[extendr]
+#[allow(clippy::too_many_arguments)]
+fn lf_spc(
+    values: &[f64],
+    denominators: &[f64],
+    rebase: &[i32],
+    gid: &[i32],
+    n_groups: i32,
+    chart: &str,
+    baseline: i32,
+    improvement: &str,
+    run_length: i32,
+    screen_outliers: bool,
+    target: &[f64],
+) -> Robj {
+    answer((|| -> Res<List> {
+        let idx = group_index(gid, n_groups as usize)?;
+        let chart = match chart {
+            "p" => ChartType::P,
+            "u" => ChartType::U,
+            "run" => ChartType::Run,
+            "g" => ChartType::G,
+            "t" => ChartType::T,
+            _ => ChartType::Xmr,
+        };
+        let improvement = match improvement {
+            "increase" => Improvement::Increase,
+            "decrease" => Improvement::Decrease,
+            _ => Improvement::Neutral,
+        };
+        let n = values.len();
+        let mut numbers: Vec<Vec<Option<f64>>> = (0..7).map(|_| Vec::with_capacity(n)).collect();
+        let mut texts: Vec<Vec<&'static str>> = (0..6).map(|_| Vec::with_capacity(n)).collect();
+        let finite = |v: f64| v.is_finite().then_some(v);
+        let mut start = 0;
+        while start < n {
+            let g = idx[start];
+            let mut end = start;
+            while end < n && idx[end] == g {
+                end += 1;
+            }
+            let series: Vec<Option<f64>> = values[start..end].iter().map(|&v| opt(v)).collect();
+            let dens: Option<Vec<Option<f64>>> = (!denominators.is_empty())
+                .then(|| denominators[start..end].iter().map(|&v| opt(v)).collect());
+            let config = SpcConfig {
+                chart,
+                baseline: (baseline > 0).then_some(baseline as usize),
+                rebase_at: (start..end)
+                    .filter(|&r| rebase[r] != 0)
+                    .map(|r| r - start)
+                    .collect(),
+                improvement,
+                run_length: run_length as usize,
+                screen_outliers,
+                target: target.first().copied().and_then(opt),
+            };
+            let result = spc(&series, dens.as_deref(), &config);
+            let variation = result.variation.label();
+            let assurance = result.assurance.map_or("", |a| a.label());
+            for p in &result.points {
+                for (c, v) in numbers.iter_mut().zip([
+                    p.value,
+                    finite(p.mean),
+                    finite(p.lower_limit),
+                    finite(p.upper_limit),
+                    finite(p.lower_two_sigma),
+                    finite(p.upper_two_sigma),
+                    p.moving_range,
+                ]) {
+                    c.push(v);
+                }
+                for (c, v) in texts.iter_mut().zip([
+                    p.rule.map_or("", |r| r.label()),
+                    p.point_type.label(),
+                    if p.trial_limits { "TRUE" } else { "FALSE" },
+                    variation,
+                    assurance,
+                    if p.value.is_none() {
+                        "missing period: a gap in the chart, not closed up"
+                    } else {
+                        ""
+                    },
+                ]) {
+                    c.push(v);
+                }
+            }
+            start = end;
+        }
+        let mut numbers = numbers.into_iter().map(doubles);
+        let mut texts = texts.into_iter();
+        let mut next_n = || numbers.next().unwrap_or_else(|| doubles(Vec::new()));
+        let mut next_t = || texts.next().unwrap_or_default();
+        Ok(list!(
+            value = next_n(),
+            mean = next_n(),
+            lower_process_limit = next_n(),
+            upper_process_limit = next_n(),
+            lower_two_sigma = next_n(),
+            upper_two_sigma = next_n(),
+            moving_range = next_n(),
+            special_cause_rule = next_t(),
+            point_type = next_t(),
+            trial_limits = next_t(),
+            variation = next_t(),
+            assurance = next_t(),
+            diagnostic = next_t()
+        ))
+    })())
+}
+
+/// Each row against its reference row: difference and ratio with intervals. `kind` is "rate" or
+/// "proportion" (a and b are counts and denominators) or "estimate" (values and standard
+/// errors); `reference` gives each row's reference row (1-based). Rows with a missing input, or
+/// that are their own reference, get `NA`.
+/// @noRd
+#[extendr]
+#[allow(clippy::too_many_arguments)]
+fn lf_compare(
+    kind: &str,
+    a: &[f64],
+    b: &[f64],
+    reference: &[i32],
+    levels: &[f64],
+    multiplier: f64,
+) -> Robj {
+    answer((|| -> Res<List> {
+        let levels = levels_of(levels)?;
+        let n = a.len();
+        let k = levels.len();
+        let mut difference = Vec::with_capacity(n);
+        let mut ratio = Vec::with_capacity(n);
+        let mut d_lo: Vec<Vec<Option<f64>>> = vec![Vec::with_capacity(n); k];
+        let mut d_hi = d_lo.clone();
+        let mut r_lo = d_lo.clone();
+        let mut r_hi = d_lo.clone();
+        let mut methods: (Vec<&str>, Vec<&str>) = (Vec::new(), Vec::new());
+        let mut significant: Vec<&str> = Vec::with_capacity(n);
+        for row in 0..n {
+            let r = reference[row] as usize - 1;
+            let inputs = (opt(a[row]), opt(b[row]), opt(a[r]), opt(b[r]));
+            let result = match inputs {
+                (Some(a1), Some(b1), Some(a2), Some(b2)) if r != row => Some(match kind {
+                    "rate" => compare::compare_rates(a1, b1, a2, b2, &levels, multiplier),
+                    "proportion" => {
+                        compare::compare_proportions(a1, b1, a2, b2, &levels, multiplier)
+                    }
+                    _ => compare::compare_estimates((a1, b1), (a2, b2), &levels),
+                }),
+                _ => None,
+            }
+            .transpose()
+            .map_err(|e| Error::Other(format!("row {}: {e}", row + 1)))?;
+            match result {
+                Some(c) => {
+                    difference.push(Some(c.difference));
+                    ratio.push(c.ratio);
+                    for l in 0..k {
+                        d_lo[l].push(Some(c.difference_intervals[l].lower));
+                        d_hi[l].push(Some(c.difference_intervals[l].upper));
+                        r_lo[l].push(c.ratio_intervals[l].map(|i| i.lower));
+                        r_hi[l].push(
+                            c.ratio_intervals[l]
+                                .map(|i| i.upper)
+                                .filter(|u| u.is_finite()),
+                        );
+                    }
+                    // Proportions: the difference interval; rates and estimates: the ratio's,
+                    // falling back to the difference (as the command line).
+                    let sig = match (kind != "proportion", c.ratio_intervals[0]) {
+                        (true, Some(i)) => i.lower > 1.0 || i.upper < 1.0,
+                        _ => {
+                            c.difference_intervals[0].lower > 0.0
+                                || c.difference_intervals[0].upper < 0.0
+                        }
+                    };
+                    methods.0.push(c.methods.0);
+                    methods.1.push(c.methods.1);
+                    significant.push(if sig { "TRUE" } else { "FALSE" });
+                }
+                None => {
+                    difference.push(None);
+                    ratio.push(None);
+                    for l in 0..k {
+                        d_lo[l].push(None);
+                        d_hi[l].push(None);
+                        r_lo[l].push(None);
+                        r_hi[l].push(None);
+                    }
+                    methods.0.push("");
+                    methods.1.push("");
+                    significant.push("");
+                }
+            }
+        }
+        let per_level = |v: Vec<Vec<Option<f64>>>| List::from_values(v.into_iter().map(doubles));
+        Ok(list!(
+            difference = doubles(difference),
+            difference_lower = per_level(d_lo),
+            difference_upper = per_level(d_hi),
+            ratio = doubles(ratio),
+            ratio_lower = per_level(r_lo),
+            ratio_upper = per_level(r_hi),
+            difference_method = methods.0,
+            ratio_method = methods.1,
+            significant = significant
+        ))
+    })())
+}
+
 /// The label of a method, as PHE writes it (for the R side's constant columns).
 /// @noRd
 #[extendr]
@@ -621,5 +834,7 @@ extendr_module! {
     fn lf_funnel_significance;
     fn lf_funnel_ratio_limits;
     fn lf_funnel_rate_limits;
+    fn lf_spc;
+    fn lf_compare;
     fn lf_method_label;
 }
