@@ -1,0 +1,129 @@
+# levelfield's own functions (lf_compare, lf_spc) and the drop-in functions' options beyond the
+# reference outputs: type, grouped sums, non-independent events, observed totals.
+
+test_that("lf_compare gives the command line's figures for detentions by ethnicity", {
+  d <- data.frame(measure = "cto_uses",
+                  ethnic_group = c("White", "Black or Black British"),
+                  count = c(3152, 1122), population = c(45661871, 2382008))
+  o <- lf_compare(d, ethnic_group, "White", x = count, n = population, statistic = "rate",
+                  polarity = "adverse")
+  expect_equal(nrow(o), 1)
+  expect_equal(o$ratio, (1122 / 2382008) / (3152 / 45661871), tolerance = 1e-12)
+  expect_true(o$ratio_lower_ci_95_0 < o$ratio && o$ratio < o$ratio_upper_ci_95_0)
+  expect_identical(o$significant, "TRUE")
+  expect_identical(o$rank, 1)
+  expect_named(o, c("ethnic_group", "reference", "value", "reference_value", "difference",
+                    "difference_lower_ci_95_0", "difference_upper_ci_95_0", "ratio",
+                    "ratio_lower_ci_95_0", "ratio_upper_ci_95_0", "rank", "confidence",
+                    "difference_method", "ratio_method", "significant", "diagnostic"))
+  expect_error(lf_compare(d, ethnic_group, "Mixed", x = count, n = population,
+                          statistic = "rate"),
+               "has no reference group `Mixed`", fixed = TRUE)
+})
+
+test_that("lf_compare with estimates: a difference of zero is not significant", {
+  d <- data.frame(g = c("a", "b", "c"), v = c(10, 10, 14), se = c(1, 1, 1))
+  o <- lf_compare(d, g, "a", value = v, se = se, confidence = c(0.95, 0.998))
+  expect_equal(o$difference, c(0, 4))
+  expect_identical(o$significant, c("FALSE", "TRUE"))
+  expect_equal(o$difference_upper_ci_95_0[1], stats::qnorm(0.975) * sqrt(2), tolerance = 1e-12)
+  expect_true("ratio_lower_ci_99_8" %in% names(o))
+})
+
+test_that("lf_spc: an XmR chart's limits are the mean plus or minus 2.66 mean moving ranges", {
+  v <- c(12, 15, 11, 14, 13, 16, 12, 14, 15, 13, 12, 14, 16, 13, 15)
+  o <- lf_spc(data.frame(p = seq_along(v), v = v), p, v)
+  mr <- mean(abs(diff(v)))
+  expect_equal(o$mean, rep(mean(v), length(v)), tolerance = 1e-12)
+  expect_equal(o$upper_process_limit[1], mean(v) + 2.66 * mr, tolerance = 1e-3)
+  expect_equal(o$moving_range, c(NA, abs(diff(v))))
+  expect_identical(unique(o$variation), "common cause")
+})
+
+test_that("lf_spc charts each group, in period order, and flags a shift", {
+  d <- data.frame(area = rep(c("A", "B"), each = 20), month = rep(20:1, 2),
+                  v = c(rep(c(10, 11), 10), c(rep(10, 10), rep(20, 10)) + rep(c(0, 1), 10)))
+  o <- lf_spc(dplyr::group_by(d, area), month, v, improvement = "decrease")
+  expect_identical(o$area, rep(c("A", "B"), each = 20))
+  expect_identical(o$period, rep(1:20, 2))
+  expect_true(any(o$point_type[o$area == "B"] != "common cause"))
+  expect_error(lf_spc(rbind(d[1:3, ], d[1, ]), month, v), "a period appears twice", fixed = TRUE)
+  expect_error(lf_spc(d, month, v, chart = "p"), "needs a denominator", fixed = TRUE)
+})
+
+test_that("type selects PHEindicatormethods' columns", {
+  p <- data.frame(x = c(1, 5), n = c(10, 20))
+  expect_named(phe_proportion(p, x, n, type = "value"), c("x", "n", "value"))
+  expect_named(phe_proportion(p, x, n, type = "lower"), c("x", "n", "lowercl"))
+  expect_named(phe_rate(p, x, n, type = "upper", confidence = c(0.95, 0.998)),
+               c("x", "n", "upper95_0cl", "upper99_8cl"))
+  expect_named(phe_rate(p, x, n, type = "standard"), c("x", "n", "value", "lowercl", "uppercl"))
+  m <- data.frame(x = c(1, 2, 4))
+  expect_named(phe_mean(m, x, type = "value"), "value")
+})
+
+test_that("grouped proportions and rates sum rows within each group first", {
+  d <- data.frame(g = c("a", "a", "b"), x = c(3, 4, 5), n = c(10, 20, 50))
+  o <- phe_proportion(dplyr::group_by(d, g), x, n)
+  expect_equal(o$x, c(7, 5))
+  expect_equal(o$n, c(30, 50))
+  expect_equal(o$value, c(7 / 30, 0.1))
+  expect_identical(dplyr::group_vars(o), "g")
+  single <- phe_proportion(data.frame(x = 7, n = 30), x, n)
+  expect_equal(o$lowercl[1], single$lowercl, tolerance = 1e-15)
+  r <- phe_rate(dplyr::group_by(d, g), x, n, multiplier = 1000)
+  expect_equal(r$value, c(7 / 30, 0.1) * 1000)
+  expect_identical(r$method, c("Exact", "Exact"))
+})
+
+test_that("calculate_dsr with non-independent events combines each age band's frequencies", {
+  d <- data.frame(area = "A", band = rep(1:3, each = 2), f = rep(1:2, 3),
+                  x = c(10, 5, 12, 6, 20, 3), n = rep(c(1000, 1200, 900), each = 2),
+                  w = rep(c(5000, 6000, 7000), each = 2))
+  o <- calculate_dsr(dplyr::group_by(d, area), x, n, stdpop = w, independent_events = FALSE,
+                     eventfreq = f, ageband = band)
+  events <- tapply(d$x * d$f, d$band, sum)
+  var_events <- tapply(d$x * d$f^2, d$band, sum)
+  pop <- c(1000, 1200, 900)
+  w <- c(5000, 6000, 7000)
+  dsr <- sum(events * w / pop) / sum(w) * 100000
+  expect_equal(o$total_count, sum(events))
+  expect_equal(o$total_pop, sum(pop))
+  expect_equal(o$value, dsr, tolerance = 1e-12)
+  expect_identical(o$method, "Dobson, with confidence adjusted for non-independent events")
+  indep <- calculate_dsr(dplyr::group_by(transform(d, x = x * f), area), x, n, stdpop = w)
+  # More events per person widen the interval.
+  expect_true(o$uppercl - o$lowercl > indep$uppercl - indep$lowercl)
+})
+
+test_that("calculate_ISRatio takes observed totals when given", {
+  d <- data.frame(g = rep(c("a", "b"), each = 2), x = c(5, 6, 7, 8), n = c(1000, 2000, 1000, 2000),
+                  xr = rep(c(50, 120), 2), nr = rep(10000, 4))
+  totals <- data.frame(g = c("a", "b"), x = c(20, 30))
+  o <- calculate_ISRatio(dplyr::group_by(d, g), x, n, c(50, 120), c(10000, 10000),
+                         observed_totals = totals)
+  expect_equal(o$observed, c(20, 30))
+  expect_equal(o$expected, c(50 / 10000 * 1000 + 120 / 10000 * 2000,
+                             50 / 10000 * 1000 + 120 / 10000 * 2000))
+})
+
+test_that("phe_life_expectancy gives a plausible life table and falls with age", {
+  le <- data.frame(age = c(0L, 1L, seq(5L, 90L, 5L)),
+                   deaths = c(20, 5, 3, 4, 10, 15, 18, 20, 30, 45, 70, 110, 170, 260, 400,
+                              600, 900, 1300, 1700, 2500),
+                   pop = c(6000, 24000, rep(30000, 16), 15000, 9000))
+  o <- phe_life_expectancy(le, deaths, pop, age)
+  expect_equal(nrow(o), 20)
+  expect_true(all(diff(o$value[!is.na(o$value)]) < 0))
+  expect_true(o$value[1] > 60 && o$value[1] < 95)
+  expect_true(all(o$lowercl < o$value & o$value < o$uppercl, na.rm = TRUE))
+  expect_identical(o$method[1], "Chiang, using Silcocks et al for confidence limits")
+  at65 <- phe_life_expectancy(le, deaths, pop, age, le_age = 65)
+  expect_equal(nrow(at65), 1)
+  expect_equal(at65$value, o$value[o$age == 65])
+})
+
+test_that("esp2013 is the European Standard Population", {
+  expect_length(esp2013, 19)
+  expect_equal(sum(esp2013), 100000)
+})
