@@ -162,3 +162,107 @@ lf_compare <- function(data, group, reference, x = NULL, n = NULL, statistic = N
                                 "a count, value or uncertainty is missing: not compared", "")
   out
 }
+
+#' @export
+lf_inequality <- function(data, group, population, value, se = NULL, lower = NULL,
+                          upper = NULL, x = NULL, n = NULL, dimension_type = "unordered",
+                          order = NULL, polarity = "adverse", reference = NULL, bounds = NULL,
+                          confidence = 0.95, draws = 10000L, seed = 1) {
+  if (missing(data) || missing(group) || missing(population) || missing(value)) {
+    lf_stop("function lf_inequality requires at least 4 arguments: data, group, population, value")
+  }
+  if (!(dimension_type %in% c("ordered", "unordered"))) {
+    lf_stop("dimension_type must be ordered or unordered",
+            "ordered for e.g. deprivation deciles (give order, 1 = most disadvantaged), unordered for e.g. ethnic groups")
+  }
+  if (!(polarity %in% c("adverse", "favourable"))) {
+    lf_stop("polarity must be adverse (higher is worse) or favourable (higher is better)")
+  }
+  if (!is.null(bounds) && !(is.numeric(bounds) && length(bounds) == 2 && bounds[1] < bounds[2])) {
+    lf_stop("bounds must be two numbers, the minimum below the maximum", "e.g. bounds = c(0, 100)")
+  }
+  if (!(is.numeric(draws) && length(draws) == 1 && draws >= 1000)) {
+    lf_stop("draws must be 1,000 or more", paste0("got ", draws))
+  }
+  levels <- lf_levels(confidence)
+  gq <- rlang::enquo(group)
+  names_col <- as.character(rlang::eval_tidy(gq, data))
+  val <- lf_column(data, rlang::enquo(value), "value")
+  pop <- lf_column(data, rlang::enquo(population), "population")
+  if (any(is.na(pop) | pop <= 0)) {
+    lf_stop("populations must be greater than zero", lf_first(is.na(pop) | pop <= 0, pop))
+  }
+  sq <- rlang::enquo(se)
+  lq <- rlang::enquo(lower)
+  uq <- rlang::enquo(upper)
+  xq <- rlang::enquo(x)
+  nq <- rlang::enquo(n)
+  given <- c(!rlang::quo_is_null(sq), !rlang::quo_is_null(lq) && !rlang::quo_is_null(uq),
+             !rlang::quo_is_null(xq) && !rlang::quo_is_null(nq))
+  if (sum(given) != 1) {
+    lf_stop("give each value's uncertainty one way: se, or lower and upper (95% limits), or x and n (counts)")
+  }
+  s <- if (given[1]) {
+    lf_column(data, sq, "se")
+  } else if (given[2]) {
+    (lf_column(data, uq, "upper") - lf_column(data, lq, "lower")) / (2 * stats::qnorm(0.975))
+  } else {
+    xs <- lf_column(data, xq, "x")
+    ns <- lf_column(data, nq, "n")
+    ifelse(xs > 0 & ns > 0, abs(val) * sqrt(pmax(1 / xs - 1 / ns, 0)), NA_real_)
+  }
+  if (any(s < 0, na.rm = TRUE)) lf_stop("standard errors must be zero or more", lf_first(!is.na(s) & s < 0, s))
+  groups <- lf_groups(data)
+  ordered <- dimension_type == "ordered"
+  key <- if (ordered) {
+    oq <- rlang::enquo(order)
+    o <- if (rlang::quo_is_null(oq)) suppressWarnings(as.numeric(names_col)) else lf_column(data, oq, "order")
+    if (anyNA(o)) {
+      lf_stop("an ordered dimension needs each group's order (1 = most disadvantaged)",
+              paste0(lf_first(is.na(o), names_col), "; give order = <column>"))
+    }
+    o
+  } else {
+    names_col
+  }
+  ord <- order(groups$gid, key, method = "radix")
+  g_sorted <- groups$gid[ord]
+  n_sorted <- names_col[ord]
+  dup <- which(g_sorted[-1] == g_sorted[-length(g_sorted)] & n_sorted[-1] == n_sorted[-length(n_sorted)])
+  if (length(dup) > 0) {
+    lf_stop(paste0("group `", n_sorted[dup[1]], "` appears twice in one set of groups"),
+            "give one row per group, and group_by() the data for several sets (e.g. areas)")
+  }
+  kept <- ord[!is.na(val[ord]) & !is.na(s[ord])]
+  dropped <- tapply(names_col[is.na(val) | is.na(s)], factor(groups$gid[is.na(val) | is.na(s)],
+                                                             levels = seq_len(groups$n)),
+                    function(v) paste(v, collapse = ", "))
+  res <- lf_call(wrap__lf_inequality, val[kept], s[kept], pop[kept], names_col[kept],
+                 groups$gid[kept], groups$n, ordered, polarity == "adverse",
+                 if (is.null(reference)) "" else as.character(reference),
+                 if (is.null(bounds)) numeric(0) else as.double(bounds), levels,
+                 as.integer(draws), as.double(seed))
+  g <- as.integer(res$group)
+  out <- groups$keys[g, , drop = FALSE]
+  out[["measure"]] <- res$measure
+  out[["value"]] <- res$value
+  suffix <- lf_suffix(levels)
+  for (i in seq_along(levels)) {
+    out[[paste0("lower_ci_", suffix[i])]] <- res$lower[[i]]
+    out[[paste0("upper_ci_", suffix[i])]] <- res$upper[[i]]
+  }
+  out[["mc_error"]] <- res$mc_error
+  out[["value_disadvantage"]] <- res$value_disadvantage
+  out[["confidence"]] <- rep(paste0(format(levels * 100, drop0trailing = TRUE, trim = TRUE), "%", collapse = ", "), length(g))
+  out[["ci_method"]] <- res$ci_method
+  out[["applies"]] <- res$applies
+  out[["comparison"]] <- res$comparison
+  note <- res$diagnostic
+  left_out <- dropped[g]
+  has_left_out <- !is.na(left_out) & left_out != ""
+  note[has_left_out] <- ifelse(note[has_left_out] == "", "", paste0(note[has_left_out], "; "))
+  note[has_left_out] <- paste0(note[has_left_out], "left out for a missing value or uncertainty: ",
+                               left_out[has_left_out])
+  out[["diagnostic"]] <- note
+  out
+}

@@ -23,12 +23,17 @@ trap 'rm -rf "$work"' EXIT
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' "$root/Cargo.toml" | head -n 1)
 (cd "$root" && CARGO_TARGET_DIR="$work/target" cargo package -p levelfield-stats --no-verify --allow-dirty --locked --quiet)
 mkdir -p "$work/unpacked"
-tar -xzf "$work/target/package/levelfield-stats-$version.crate" -C "$work/unpacked"
-rm -rf src/rust/vendor/levelfield-stats
-mkdir -p src/rust/vendor
-mv "$work/unpacked/levelfield-stats-$version" src/rust/vendor/levelfield-stats
+# -m: the files take the time of copying, so cargo sees that the crate changed.
+tar -xzmf "$work/target/package/levelfield-stats-$version.crate" -C "$work/unpacked"
+new="$work/unpacked/levelfield-stats-$version"
 # The packaged crate keeps its original manifest beside the normalised one; cargo needs only one.
-rm -f src/rust/vendor/levelfield-stats/Cargo.toml.orig src/rust/vendor/levelfield-stats/.cargo_vcs_info.json
+rm -f "$new/Cargo.toml.orig" "$new/.cargo_vcs_info.json"
+# Replaced only when it changed, so an unchanged copy keeps its times and cargo its build.
+if ! diff -r -q "$new" src/rust/vendor/levelfield-stats >/dev/null 2>&1; then
+  rm -rf src/rust/vendor/levelfield-stats
+  mkdir -p src/rust/vendor
+  mv "$new" src/rust/vendor/levelfield-stats
+fi
 if [ -d "$root/tests/reference/phe" ]; then
   rm -rf tests/testthat/reference-phe
   mkdir -p tests/testthat/reference-phe

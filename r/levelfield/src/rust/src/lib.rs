@@ -11,11 +11,14 @@ use levelfield_stats::{
     ConfidenceLevel, Estimate, Method, StatsError, compare,
     dsr::{DsrAccumulator, Stratum},
     funnel,
+    heat::{self, HeatOptions},
+    inequality::{self, DimensionType, Polarity},
     isr::IsrAccumulator,
     life_expectancy::{self, AgeBand},
     mean::MeanAccumulator,
     proportion, quantile, rate,
     sii::{self, IntervalMethod, Quantile, SiiConfig, Spread, ValueType},
+    simulation::item_seed,
     spc::{ChartType, Improvement, SpcConfig, spc},
 };
 
@@ -806,6 +809,122 @@ fn lf_compare(
     })())
 }
 
+/// The HEAT summary measures of each group's set of rows (rows come grouped, in the order the
+/// measures need: by `order` for ordered dimensions). Returns 25 rows per group.
+/// @noRd
+#[extendr]
+#[allow(clippy::too_many_arguments)]
+fn lf_inequality(
+    value: &[f64],
+    se: &[f64],
+    population: &[f64],
+    names: Vec<String>,
+    gid: &[i32],
+    n_groups: i32,
+    ordered: bool,
+    adverse: bool,
+    reference: &str,
+    bounds: &[f64],
+    levels: &[f64],
+    draws: i32,
+    seed: f64,
+) -> Robj {
+    answer((|| -> Res<List> {
+        let levels = levels_of(levels)?;
+        let idx = group_index(gid, n_groups as usize)?;
+        let mut members: Vec<Vec<usize>> = vec![Vec::new(); n_groups as usize];
+        for (row, &g) in idx.iter().enumerate() {
+            members[g].push(row);
+        }
+        let k = levels.len();
+        let mut group = Vec::new();
+        let mut code = Vec::new();
+        let mut val = Vec::new();
+        let mut lo: Vec<Vec<Option<f64>>> = vec![Vec::new(); k];
+        let mut hi: Vec<Vec<Option<f64>>> = vec![Vec::new(); k];
+        let mut mc = Vec::new();
+        let mut dis = Vec::new();
+        let mut method = Vec::new();
+        let mut applies = Vec::new();
+        let mut comparison = Vec::new();
+        let mut why = Vec::new();
+        for (g, rows) in members.iter().enumerate() {
+            let groups: Vec<inequality::Group> = rows
+                .iter()
+                .map(|&r| inequality::Group {
+                    value: value[r],
+                    se: se[r],
+                    population: population[r],
+                })
+                .collect();
+            let group_names: Vec<String> = rows.iter().map(|&r| names[r].clone()).collect();
+            let reference = if reference.is_empty() {
+                None
+            } else {
+                Some(
+                    group_names
+                        .iter()
+                        .position(|n| n == reference)
+                        .ok_or_else(|| {
+                            Error::Other(format!(
+                                "group set {} has no group `{reference}` (the reference) with a value; its groups are: {}",
+                                g + 1,
+                                group_names.join(", ")
+                            ))
+                        })?,
+                )
+            };
+            let options = HeatOptions {
+                dimension: if ordered {
+                    DimensionType::Ordered
+                } else {
+                    DimensionType::Unordered
+                },
+                polarity: if adverse {
+                    Polarity::Adverse
+                } else {
+                    Polarity::Favourable
+                },
+                reference,
+                bounds: (bounds.len() == 2).then(|| (bounds[0], bounds[1])),
+                draws: draws.max(0) as usize,
+                seed: item_seed(seed as u64, g as u64),
+            };
+            let table = heat::measure_rows(&groups, &group_names, &levels, &options)
+                .map_err(|e| Error::Other(format!("group set {}: {e}", g + 1)))?;
+            for m in table {
+                group.push((g + 1) as f64);
+                code.push(m.code);
+                val.push(m.value);
+                for l in 0..k {
+                    lo[l].push(m.intervals[l].map(|i| i.lower));
+                    hi[l].push(m.intervals[l].map(|i| i.upper));
+                }
+                mc.push(m.mc_error);
+                dis.push(m.disadvantage);
+                method.push(m.ci_method);
+                applies.push(if m.applies.is_ok() { "TRUE" } else { "FALSE" });
+                why.push(m.applies.err().unwrap_or(""));
+                comparison.push(m.comparison);
+            }
+        }
+        let per_level = |v: Vec<Vec<Option<f64>>>| List::from_values(v.into_iter().map(doubles));
+        Ok(list!(
+            group = group,
+            measure = code,
+            value = doubles(val),
+            lower = per_level(lo),
+            upper = per_level(hi),
+            mc_error = doubles(mc),
+            value_disadvantage = doubles(dis),
+            ci_method = method,
+            applies = applies,
+            comparison = comparison,
+            diagnostic = why
+        ))
+    })())
+}
+
 /// The label of a method, as PHE writes it (for the R side's constant columns).
 /// @noRd
 #[extendr]
@@ -836,5 +955,6 @@ extendr_module! {
     fn lf_funnel_rate_limits;
     fn lf_spc;
     fn lf_compare;
+    fn lf_inequality;
     fn lf_method_label;
 }
