@@ -37,10 +37,15 @@ fi
 RUSTUP_TOOLCHAIN="${RUSTUP_TOOLCHAIN:-$(sed -n 's/^channel = "\(.*\)"/\1/p' rust-toolchain.toml)}"
 export RUSTUP_TOOLCHAIN
 export LEVELFIELD_CARGO_TARGET_DIR="${LEVELFIELD_CARGO_TARGET_DIR:-${CARGO_TARGET_DIR:-$root/target}/r-package}"
+# The package's Rust crate is outside the workspace, so the workspace's fmt and clippy do not see
+# it: check it here, with the same rules.
+manifest=r/levelfield/src/rust/Cargo.toml
+(cd r/levelfield && sh tools/vendor-stats.sh)
+cargo fmt --manifest-path "$manifest" -- --check
+cargo clippy --manifest-path "$manifest" --release --locked --target-dir "$LEVELFIELD_CARGO_TARGET_DIR" -- -D warnings
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-# The tarball must stand alone: bring the statistics crate and the reference outputs in first.
-(cd r/levelfield && sh tools/vendor-stats.sh)
+# The tarball stands alone: the statistics crate and the reference outputs were brought in above.
 (cd "$work" && R CMD build --no-resave-data "$root/r/levelfield")
 tarball=$(ls "$work"/levelfield_*.tar.gz)
 # Check as CRAN would, but without the PDF manual (no LaTeX needed) and without
