@@ -77,6 +77,14 @@ for (name in names(workloads)) {
       elapsed(system2(binary, c(w$cli, "--input", path, "--output", target)))
     }, numeric(1))
     line <- paste0(line, sprintf("; command line %s", summarise_times(cli)))
+    # Both give the same numbers: the command line's value and limits against the package's.
+    theirs <- utils::read.csv(target, stringsAsFactors = FALSE)
+    ours <- as.data.frame(dplyr::ungroup(result))
+    ours <- ours[match(theirs$area, ours$area), ]
+    rel <- function(a, b) max(abs(a - b) / pmax(abs(b), 1e-300), na.rm = TRUE)
+    worst <- max(rel(ours$value, theirs$value), rel(ours$lowercl, theirs$lower_ci_95_0),
+                 rel(ours$uppercl, theirs$upper_ci_95_0))
+    line <- paste0(line, sprintf("; largest relative difference %.1e", worst))
   }
   cat(line, "\n")
 }

@@ -99,7 +99,8 @@ lf_groups <- function(data) {
     gd <- dplyr::group_data(data)
     keys <- gd[, setdiff(names(gd), ".rows"), drop = FALSE]
     gid <- integer(nrow(data))
-    rows <- gd[[".rows"]]
+    # A plain list: lengths() on the list_of itself dispatches once per group.
+    rows <- unclass(gd[[".rows"]])
     gid[unlist(rows, use.names = FALSE)] <- rep.int(seq_along(rows), lengths(rows))
     list(gid = gid, keys = tibble::as_tibble(keys), n = length(rows), vars = dplyr::group_vars(data))
   } else {
