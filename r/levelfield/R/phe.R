@@ -166,6 +166,38 @@ calculate_dsr <- function(data, x, n, stdpop = NULL, type = "full", confidence =
   lf_select_type(out, type, c("total_count", "total_pop"))
 }
 
+#' @export
+phe_dsr <- function(data, x, n, stdpop = esp2013, stdpoptype = "vector", type = "full",
+                    confidence = 0.95, multiplier = 100000) {
+  if (missing(data) || missing(x) || missing(n)) {
+    lf_stop("function phe_dsr requires at least 3 arguments: data, x, n")
+  }
+  groups <- lf_groups(data)
+  sizes <- tabulate(groups$gid, groups$n)
+  if (length(unique(sizes)) != 1) {
+    lf_stop("data must contain the same number of rows for each group",
+            paste0("group sizes range from ", min(sizes), " to ", max(sizes)))
+  }
+  if (!(is.character(stdpoptype) && length(stdpoptype) == 1 &&
+        stdpoptype %in% c("vector", "field"))) {
+    lf_stop("valid values for stdpoptype are vector and field")
+  }
+  if (stdpoptype == "vector") {
+    if (length(stdpop) != sizes[1]) {
+      lf_stop("stdpop length must equal number of rows in each group within data",
+              paste0("stdpop has ", length(stdpop), " values and each group ", sizes[1], " rows"))
+    }
+    pos <- stats::ave(seq_along(groups$gid), groups$gid, FUN = seq_along)
+    weights <- as.double(stdpop)[pos]
+  } else {
+    weights <- lf_column(data, rlang::enquo(stdpop), "stdpop")
+  }
+  data[[".lf_stdpop"]] <- weights
+  out <- calculate_dsr(data, {{ x }}, {{ n }}, stdpop = .data$.lf_stdpop, type = type,
+                       confidence = confidence, multiplier = multiplier)
+  lf_regroup(out, groups)
+}
+
 lf_isr <- function(fun, data, xq, nq, x_ref, n_ref, xrq, nrq, refpoptype, type, confidence,
                    scale, observed_totals, ratio) {
   groups <- lf_groups(data)

@@ -64,8 +64,10 @@ test_that("calculate_dsr refuses what PHEindicatormethods refuses", {
 
 test_that("the indirectly standardised functions refuse what PHEindicatormethods refuses", {
   g <- dplyr::group_by(i, g)
-  expect_phe_error(calculate_ISRatio(dplyr::group_by(i[-1, ], g), x, n, xr, nr, refpoptype = "field"),
+  expect_phe_error(phe_dsr(dplyr::group_by(d[-1, ], g), x, n, stdpop = c(5000, 5500, 5500)),
                    "phe_dsr", "unequal rows per group")
+  expect_error(calculate_ISRatio(dplyr::group_by(i[-1, ], g), x, n, xr, nr, refpoptype = "field"),
+               "data must contain the same number of rows for each group", fixed = TRUE)
   expect_phe_error(calculate_ISRatio(dplyr::group_by(transform(i, x = -x), g), x, n, xr, nr,
                                      refpoptype = "field"),
                    "calculate_ISRatio", "numerator < 0")

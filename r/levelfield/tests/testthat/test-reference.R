@@ -55,6 +55,20 @@ test_that("calculate_dsr reproduces every reference output", {
                            read_ref("out_dsr_cases__c95_m1000_standard.csv"), "group")
 })
 
+test_that("phe_dsr (deprecated in PHEindicatormethods) gives calculate_dsr's reference with esp2013", {
+  d <- read_ref("in_dsr_cases.csv")
+  expected <- read_ref("out_dsr_cases__c95.csv")
+  # The 15-band group makes groups unequal, which phe_dsr refuses, as PHEindicatormethods does.
+  expect_error(phe_dsr(dplyr::group_by(d, group), x, n),
+               "data must contain the same number of rows for each group", fixed = TRUE)
+  keep <- d$group != "under75_15bands"
+  expect_true(all(d$stdpop[keep] == esp2013[d$ageband[keep]]))
+  out <- phe_dsr(dplyr::group_by(d[keep, ], group), x, n)
+  expect_matches_reference(out, expected[expected$group != "under75_15bands", ], "group")
+  by_field <- phe_dsr(dplyr::group_by(d[keep, ], group), x, n, stdpop = stdpop, stdpoptype = "field")
+  expect_equal(by_field$value, out$value)
+})
+
 test_that("calculate_ISRatio and calculate_ISRate reproduce the reference outputs", {
   d <- dplyr::group_by(read_ref("in_isr_cases.csv"), group)
   expect_matches_reference(
