@@ -385,33 +385,51 @@ phe_life_expectancy <- function(data, deaths, population, startage,
     lf_stop("the contents in the startage field do not match the contents of the age_contents vector")
   }
   ages <- as.double(sub("\\D*(\\d+).*", "\\1", ages_raw))
-  d <- lf_column(data, rlang::enquo(deaths), "deaths")
-  p <- lf_column(data, rlang::enquo(population), "population")
+  dq <- rlang::enquo(deaths)
+  pq <- rlang::enquo(population)
+  d <- lf_column(data, dq, "deaths")
+  p <- lf_column(data, pq, "population")
   groups <- lf_groups(data)
   res <- lf_call(wrap__lf_life_expectancy, d, p, ages, groups$gid, groups$n, levels)
   rows <- as.integer(res$row) + 1L
-  out <- data
+  # One output row per input row, each group's rows by start age, as PHEindicatormethods
+  # returns them (without the deaths and population columns, with the sums it used).
   est <- res$estimates
-  value <- rep(NA_real_, nrow(data))
-  value[rows] <- est$value
-  out[["value"]] <- value
-  nm <- lf_ci_names(levels)
-  for (i in seq_along(levels)) {
-    lo <- rep(NA_real_, nrow(data))
-    up <- rep(NA_real_, nrow(data))
-    lo[rows] <- est$lower[[i]]
-    up[rows] <- est$upper[[i]]
-    out[[nm$lower[i]]] <- lo
-    out[[nm$upper[i]]] <- up
+  at <- function(v) {
+    full <- rep(NA_real_, nrow(data))
+    full[rows] <- v
+    full
   }
-  out[["confidence"]] <- rep(lf_confidence_label(levels), nrow(data))
-  out[["statistic"]] <- paste("life expectancy at", ages_raw)
-  out[["method"]] <- rep("Chiang, using Silcocks et al for confidence limits", nrow(data))
+  ord <- order(groups$gid, ages)
+  out <- dplyr::ungroup(data)
+  out <- out[ord, setdiff(names(out), c(lf_name(dq), lf_name(pq))), drop = FALSE]
+  out[["value"]] <- at(est$value)[ord]
+  nm <- if (length(levels) == 1) {
+    list(lower = "lowercl", upper = "uppercl")
+  } else {
+    suffix <- gsub(".", "_", formatC(levels * 100, format = "f", digits = 1), fixed = TRUE)
+    list(lower = paste0("lower", suffix, "cl"), upper = paste0("upper", suffix, "cl"))
+  }
+  for (i in seq_along(levels)) out[[nm$lower[i]]] <- at(est$lower[[i]])[ord]
+  for (i in seq_along(levels)) out[[nm$upper[i]]] <- at(est$upper[[i]])[ord]
+  if (type == "full") {
+    out[["pops_used"]] <- at(res$pops_used)[ord]
+    out[["dths_used"]] <- at(res$deaths_used)[ord]
+    out[["confidence"]] <- rep(paste0(levels * 100, "%", collapse = ", "), nrow(out))
+    out[["statistic"]] <- paste("life expectancy at", ages_raw[ord])
+    out[["method"]] <- rep("Chiang, using Silcocks et al for confidence limits", nrow(out))
+  }
   if (!identical(le_age, "all")) {
-    keep <- ages %in% as.double(sub("\\D*(\\d+).*", "\\1", le_age))
-    out <- out[keep, , drop = FALSE]
+    wanted <- as.double(sub("\\D*(\\d+).*", "\\1", le_age))
+    if (!any(ages %in% wanted)) {
+      warning("le_age not in the vector described by age_contents; all life expectancies will be returned",
+              call. = FALSE)
+    } else {
+      out <- out[ages[ord] %in% wanted, , drop = FALSE]
+    }
   }
-  lf_select_type(out, type)
+  if (length(groups$vars) > 0) out <- dplyr::group_by(out, dplyr::across(dplyr::all_of(groups$vars)))
+  out
 }
 
 #' @export

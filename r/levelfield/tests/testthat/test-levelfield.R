@@ -107,20 +107,48 @@ test_that("calculate_ISRatio takes observed totals when given", {
                              50 / 10000 * 1000 + 120 / 10000 * 2000))
 })
 
-test_that("phe_life_expectancy gives a plausible life table and falls with age", {
-  le <- data.frame(age = c(0L, 1L, seq(5L, 90L, 5L)),
-                   deaths = c(20, 5, 3, 4, 10, 15, 18, 20, 30, 45, 70, 110, 170, 260, 400,
-                              600, 900, 1300, 1700, 2500),
-                   pop = c(6000, 24000, rep(30000, 16), 15000, 9000))
-  o <- phe_life_expectancy(le, deaths, pop, age)
-  expect_equal(nrow(o), 20)
-  expect_true(all(diff(o$value[!is.na(o$value)]) < 0))
-  expect_true(o$value[1] > 60 && o$value[1] < 95)
-  expect_true(all(o$lowercl < o$value & o$value < o$uppercl, na.rm = TRUE))
+test_that("phe_life_expectancy reproduces PHEindicatormethods' own test life table", {
+  # testLifeExpectancy.R's df1, whose expected values come from PHE's life-expectancy
+  # calculator (z = 1.96; PHEindicatormethods and levelfield use qnorm(0.975), so the expected
+  # half-widths are rescaled to compare the method, not the rounding of z). To 1e-7 years.
+  ages <- c(0L, 1L, seq(5L, 90L, 5L))
+  le <- data.frame(
+    area = "E1", startage = ages,
+    pops = c(7060, 35059, 46974, 48489, 43219, 38561, 46009, 57208, 61435, 55601, 50209, 56416,
+             46411, 39820, 37978, 37039, 33288, 23306, 11936, 11936),
+    deaths = c(17, 9, 4, 8, 20, 15, 24, 33, 50, 71, 100, 163, 263, 304, 536, 872, 1390, 1605,
+               1936, 1937))
+  value <- c(80.16960813, 79.36245674, 75.44193645, 70.47299936, 65.52909542, 60.67510088,
+             55.78835987, 50.92752727, 46.06740425, 41.24505636, 36.49322717, 31.83343842,
+             27.26027992, 22.9719144, 18.76856852, 14.95858336, 11.51684445, 8.618849241,
+             6.163942934, 6.16210635)
+  lower <- c(79.88268548, 79.0898816, 75.17407307, 70.20675732, 65.26548673, 60.41876577,
+             55.53801579, 50.68279939, 45.82666794, 41.00842831, 36.26223216, 31.60996318,
+             27.04337271, 22.76653134, 18.57570352, 14.77985004, 11.34831778, 8.451134045,
+             5.978358351, 5.887683386)
+  upper <- c(80.45653078, 79.63503188, 75.70979983, 70.7392414, 65.79270412, 60.931436,
+             56.03870395, 51.17225516, 46.30814055, 41.48168441, 36.72422219, 32.05691365,
+             27.47718713, 23.17729746, 18.96143352, 15.13731667, 11.68537112, 8.786564437,
+             6.349527517, 6.436529314)
+  # Rows out of age order: the result comes back by start age.
+  o <- phe_life_expectancy(dplyr::group_by(le[20:1, ], area), deaths, pops, startage)
+  expect_named(o, c("area", "startage", "value", "lowercl", "uppercl", "pops_used", "dths_used",
+                    "confidence", "statistic", "method"))
+  expect_identical(o$startage, ages)
+  z_ratio <- stats::qnorm(0.975) / 1.96
+  expect_true(all(abs(o$value - value) < 1e-7))
+  expect_true(all(abs(o$lowercl - (value - (value - lower) * z_ratio)) < 1e-7))
+  expect_true(all(abs(o$uppercl - (value + (upper - value) * z_ratio)) < 1e-7))
+  expect_equal(o$dths_used, rev(cumsum(rev(le$deaths))))
+  expect_equal(o$pops_used, rev(cumsum(rev(le$pops))))
+  expect_identical(o$statistic[1], "life expectancy at 0")
   expect_identical(o$method[1], "Chiang, using Silcocks et al for confidence limits")
-  at65 <- phe_life_expectancy(le, deaths, pop, age, le_age = 65)
-  expect_equal(nrow(at65), 1)
-  expect_equal(at65$value, o$value[o$age == 65])
+  expect_identical(dplyr::group_vars(o), "area")
+  two <- phe_life_expectancy(le, deaths, pops, startage, confidence = c(0.95, 0.998),
+                             le_age = c(0, 65))
+  expect_identical(two$startage, c(0L, 65L))
+  expect_true(all(two$lower99_8cl < two$lower95_0cl))
+  expect_identical(two$confidence[1], "95%, 99.8%")
 })
 
 test_that("esp2013 is the European Standard Population", {

@@ -363,6 +363,8 @@ fn lf_life_expectancy(
             rows[g].push(row);
         }
         let mut out_row = Vec::with_capacity(deaths.len());
+        let mut deaths_used = Vec::with_capacity(deaths.len());
+        let mut pops_used = Vec::with_capacity(deaths.len());
         let mut estimates = Vec::with_capacity(deaths.len());
         for members in &rows {
             let bands: Vec<AgeBand> = members
@@ -381,11 +383,15 @@ fn lf_life_expectancy(
                     .find(|&r| start_age[r] == le.start_age)
                     .unwrap_or(members[0]);
                 out_row.push(row as f64);
+                deaths_used.push(le.deaths_used);
+                pops_used.push(le.population_used);
                 estimates.push(le.estimate);
             }
         }
         Ok(list!(
             row = out_row,
+            deaths_used = deaths_used,
+            pops_used = pops_used,
             estimates = estimate_columns(&estimates, levels.len())
         ))
     })())
