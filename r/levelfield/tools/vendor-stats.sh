@@ -2,7 +2,8 @@
 # Copies what the package needs from the repository around it, so that `R CMD build` makes a
 # tarball that stands alone: the levelfield-stats crate (packaged by cargo, so its manifest no
 # longer refers to the repository's workspace) into src/rust/vendor/, and the
-# PHEindicatormethods reference outputs into tests/testthat/reference-phe/ for the tests.
+# reference outputs (PHEindicatormethods' and published Fingertips rows) into
+# tests/testthat/reference-phe/ and reference-fingertips/ for the tests.
 # Run from the package folder (r/levelfield). Outside the repository (an unpacked tarball) it
 # leaves the copies the tarball carries.
 set -eu
@@ -34,8 +35,11 @@ if ! diff -r -q "$new" src/rust/vendor/levelfield-stats >/dev/null 2>&1; then
   mkdir -p src/rust/vendor
   mv "$new" src/rust/vendor/levelfield-stats
 fi
-if [ -d "$root/tests/reference/phe" ]; then
-  rm -rf tests/testthat/reference-phe
-  mkdir -p tests/testthat/reference-phe
-  cp "$root"/tests/reference/phe/*.csv tests/testthat/reference-phe/
-fi
+for set in phe fingertips; do
+  if [ -d "$root/tests/reference/$set" ]; then
+    rm -rf "tests/testthat/reference-$set"
+    mkdir -p "tests/testthat/reference-$set"
+    # The data with their README (sources and licences).
+    cp "$root/tests/reference/$set"/*.csv "$root/tests/reference/$set/README.md" "tests/testthat/reference-$set/"
+  fi
+done
