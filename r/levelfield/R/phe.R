@@ -443,10 +443,20 @@ phe_sii <- function(data, quantile, population, x = NULL, value = NULL, value_ty
   if (missing(value) && missing(x)) {
     lf_stop("function phe_sii requires value field, or x field if indicator is a proportion of population")
   }
+  if (missing(se) && (missing(upper_cl) || missing(lower_cl))) {
+    lf_stop("function phe_sii requires either lower_cl and upper_cl fields, or se field")
+  }
   if (!(value_type %in% c(0, 1, 2))) lf_stop("value_type should be 0, 1 or 2")
   if (isTRUE(transform) && value_type == 0) {
     lf_stop("value_type should be 1 or 2 when transform is true",
             "value_type = 1 for rates (log scale), 2 for proportions (logit scale)")
+  }
+  if (isTRUE(transform) && !missing(se)) {
+    lf_stop("function phe_sii requires se to be missing when transform is true",
+            "give lower_cl and upper_cl instead")
+  }
+  if (isTRUE(transform) && (missing(upper_cl) || missing(lower_cl))) {
+    lf_stop("function phe_sii requires lower_cl and upper_cl fields when transform is true")
   }
   if (repetitions < 1000) {
     lf_stop("number of repetitions must be 1000 or greater. Default is 100,000",
@@ -487,14 +497,6 @@ phe_sii <- function(data, quantile, population, x = NULL, value = NULL, value_ty
   se_v <- if (!missing(se)) lf_column(data, rlang::enquo(se), "se") else numeric(0)
   lo_v <- if (!missing(lower_cl)) lf_column(data, rlang::enquo(lower_cl), "lower_cl") else numeric(0)
   up_v <- if (!missing(upper_cl)) lf_column(data, rlang::enquo(upper_cl), "upper_cl") else numeric(0)
-  if (length(se_v) == 0 && (length(lo_v) == 0 || length(up_v) == 0)) {
-    if (missing(value)) {
-      x_v <- lf_column(data, rlang::enquo(x), "x")
-      se_v <- sqrt(val * (1 - val) / pop)
-    } else {
-      lf_stop("function phe_sii requires either lower_cl and upper_cl fields, or se field")
-    }
-  }
   # The rows of each group in quantile order.
   qv <- as.double(rlang::eval_tidy(rlang::enquo(quantile), data))
   ord <- order(groups$gid, qv)
