@@ -155,3 +155,35 @@ test_that("esp2013 is the European Standard Population", {
   expect_length(esp2013, 19)
   expect_equal(sum(esp2013), 100000)
 })
+
+test_that("a missing count makes its group's sum missing, as R's sum() does", {
+  d <- data.frame(g = c("a", "a", "b"), x = c(3, NA, 5), n = c(10, 20, 50))
+  o <- phe_proportion(dplyr::group_by(d, g), x, n)
+  expect_true(is.na(o$x[1]) && is.na(o$value[1]) && is.na(o$lowercl[1]))
+  expect_equal(o$value[2], 0.1)
+  r <- phe_rate(d, x, n)
+  expect_true(is.na(r$method[2]))
+  expect_identical(r$method[c(1, 3)], c("Exact", "Exact"))
+})
+
+test_that("labels follow PHEindicatormethods' formatting", {
+  p <- data.frame(x = 5, n = 20)
+  expect_identical(phe_proportion(p, x, n, multiplier = 1000)$statistic, "proportion of 1000")
+  expect_identical(phe_proportion(p, x, n, multiplier = 100)$statistic, "percentage")
+  expect_identical(phe_rate(p, x, n)$statistic, "rate per 100000")
+  expect_identical(phe_rate(p, x, n, confidence = 99.8)$confidence, "99.8%")
+  d <- data.frame(g = "a", x = 1:19 * 3, n = 10000, w = esp2013)
+  o <- calculate_dsr(dplyr::group_by(d, g), x, n, stdpop = w, multiplier = 1e6)
+  expect_identical(o$statistic, "dsr per 1000000")
+  expect_false(dplyr::is_grouped_df(o))
+})
+
+test_that("ungrouped input keeps its class and every column", {
+  p <- data.frame(id = c("a", "b"), x = c(1, 5), n = c(10, 20), note = c("u", "v"))
+  o <- phe_proportion(p, x, n)
+  expect_s3_class(o, "data.frame")
+  expect_false(inherits(o, "tbl_df"))
+  expect_identical(o$note, p$note)
+  t <- phe_rate(tibble::as_tibble(p), x, n)
+  expect_s3_class(t, "tbl_df")
+})
