@@ -1,7 +1,7 @@
 # The PHEindicatormethods 2.1.0 functions: same names, arguments and output columns, computed by
 # levelfield's statistics core.
 
-lf_simple <- function(fun, data, x, n, type, confidence, multiplier, kind) {
+lf_simple <- function(data, x, n, type, confidence, multiplier, kind) {
   xq <- rlang::enquo(x)
   nq <- rlang::enquo(n)
   xs <- lf_column(data, xq, "x")
@@ -66,7 +66,7 @@ phe_proportion <- function(data, x, n, type = "full", confidence = 0.95, multipl
   if (missing(data) || missing(x) || missing(n)) {
     lf_stop("function phe_proportion requires at least 3 arguments: data, x, n")
   }
-  lf_simple("phe_proportion", data, {{ x }}, {{ n }}, type, confidence, multiplier, "proportion")
+  lf_simple(data, {{ x }}, {{ n }}, type, confidence, multiplier, "proportion")
 }
 
 #' @export
@@ -74,7 +74,7 @@ phe_rate <- function(data, x, n, type = "full", confidence = 0.95, multiplier = 
   if (missing(data) || missing(x) || missing(n)) {
     lf_stop("function phe_rate requires at least 3 arguments: data, x, n")
   }
-  lf_simple("phe_rate", data, {{ x }}, {{ n }}, type, confidence, multiplier, "rate")
+  lf_simple(data, {{ x }}, {{ n }}, type, confidence, multiplier, "rate")
 }
 
 #' @export
@@ -198,7 +198,7 @@ phe_dsr <- function(data, x, n, stdpop = esp2013, stdpoptype = "vector", type = 
   lf_regroup(out, groups)
 }
 
-lf_isr <- function(fun, data, xq, nq, x_ref, n_ref, xrq, nrq, refpoptype, type, confidence,
+lf_isr <- function(data, xq, nq, x_ref, n_ref, xrq, nrq, refpoptype, type, confidence,
                    scale, observed_totals, ratio) {
   groups <- lf_groups(data)
   sizes <- tabulate(groups$gid, groups$n)
@@ -279,7 +279,7 @@ calculate_ISRatio <- function(data, x, n, x_ref, n_ref, refpoptype = "vector", t
     lf_stop("function calculate_ISRatio requires at least 5 arguments: data, x, n, x_ref and n_ref")
   }
   vec <- identical(refpoptype, "vector")
-  lf_isr("calculate_ISRatio", data, rlang::enquo(x), rlang::enquo(n),
+  lf_isr(data, rlang::enquo(x), rlang::enquo(n),
          if (vec) x_ref else NULL, if (vec) n_ref else NULL,
          rlang::enquo(x_ref), rlang::enquo(n_ref), refpoptype, type, confidence, refvalue,
          observed_totals, ratio = TRUE)
@@ -292,7 +292,7 @@ calculate_ISRate <- function(data, x, n, x_ref, n_ref, refpoptype = "vector", ty
     lf_stop("function calculate_ISRate requires at least 5 arguments: data, x, n, x_ref and n_ref")
   }
   vec <- identical(refpoptype, "vector")
-  lf_isr("calculate_ISRate", data, rlang::enquo(x), rlang::enquo(n),
+  lf_isr(data, rlang::enquo(x), rlang::enquo(n),
          if (vec) x_ref else NULL, if (vec) n_ref else NULL,
          rlang::enquo(x_ref), rlang::enquo(n_ref), refpoptype, type, confidence, multiplier,
          observed_totals, ratio = FALSE)

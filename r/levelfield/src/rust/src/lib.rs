@@ -8,7 +8,7 @@
 use extendr_api::prelude::*;
 use extendr_api::scalar::Rfloat;
 use levelfield_stats::{
-    ConfidenceLevel, Estimate, Method, StatsError, compare,
+    ConfidenceLevel, Estimate, StatsError, compare,
     dsr::{DsrAccumulator, Stratum},
     funnel,
     heat::{self, HeatOptions},
@@ -931,20 +931,6 @@ fn lf_inequality(
     })())
 }
 
-/// The label of a method, as PHE writes it (for the R side's constant columns).
-/// @noRd
-#[extendr]
-fn lf_method_label(name: &str) -> String {
-    match name {
-        "wilson" => Method::Wilson.label(),
-        "dobson" => Method::Dobson.label(),
-        "dobson_nonindependent" => Method::DobsonNonIndependent.label(),
-        "t" => Method::StudentsT.label(),
-        _ => Method::ChiangSilcocks.label(),
-    }
-    .to_string()
-}
-
 extendr_module! {
     mod levelfield;
     fn lf_group_sum;
@@ -962,5 +948,4 @@ extendr_module! {
     fn lf_spc;
     fn lf_compare;
     fn lf_inequality;
-    fn lf_method_label;
 }
