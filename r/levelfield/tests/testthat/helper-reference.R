@@ -21,7 +21,7 @@ expect_matches_reference <- function(actual, expected, key, tol = 1e-9, skip = c
   idx <- match(do.call(paste, expected[key]), do.call(paste, actual[key]))
   testthat::expect_false(anyNA(idx), info = "every reference row is in the result")
   actual <- actual[idx, , drop = FALSE]
-  testthat::expect_setequal(names(actual), names(expected))
+  testthat::expect_identical(names(actual), names(expected))
   for (col in setdiff(names(expected), skip)) {
     e <- expected[[col]]
     a <- actual[[col]]
