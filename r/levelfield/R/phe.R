@@ -512,19 +512,17 @@ phe_sii <- function(data, quantile, population, x = NULL, value = NULL, value_ty
                groups$gid[ord], groups$n, as.integer(value_type), isTRUE(transform),
                as.double(multiplier), levels, as.integer(repetitions), as.double(seed),
                isTRUE(rii))
+  # PHEindicatormethods' order: sii (and rii), then every level's lower and upper limits of
+  # each, then the intercept.
   out <- groups$keys
   out[["sii"]] <- res$sii
+  if (isTRUE(rii)) out[["rii"]] <- res$rii
   suffix <- gsub(".", "_", sprintf("%.1f", levels * 100), fixed = TRUE)
-  for (i in seq_along(levels)) {
-    out[[paste0("sii_lower", suffix[i], "cl")]] <- res$sii_lower[[i]]
-    out[[paste0("sii_upper", suffix[i], "cl")]] <- res$sii_upper[[i]]
-  }
+  for (i in seq_along(levels)) out[[paste0("sii_lower", suffix[i], "cl")]] <- res$sii_lower[[i]]
+  for (i in seq_along(levels)) out[[paste0("sii_upper", suffix[i], "cl")]] <- res$sii_upper[[i]]
   if (isTRUE(rii)) {
-    out[["rii"]] <- res$rii
-    for (i in seq_along(levels)) {
-      out[[paste0("rii_lower", suffix[i], "cl")]] <- res$rii_lower[[i]]
-      out[[paste0("rii_upper", suffix[i], "cl")]] <- res$rii_upper[[i]]
-    }
+    for (i in seq_along(levels)) out[[paste0("rii_lower", suffix[i], "cl")]] <- res$rii_lower[[i]]
+    for (i in seq_along(levels)) out[[paste0("rii_upper", suffix[i], "cl")]] <- res$rii_upper[[i]]
   }
   if (isTRUE(intercept)) out[["intercept"]] <- res$intercept
   if (type == "full") {
