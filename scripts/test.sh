@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The whole test suite: formatting, lints, docs and every test. Run from anywhere in the repo.
+# The whole test suite: formatting, lints, docs, every test, and the R package's build, check and
+# tests (scripts/r-package.sh). Run from anywhere in the repo.
 # Needs the Rust toolchain pinned in rust-toolchain.toml, and Debian's chromium and chromium-driver
 # for the browser test of the HTML report (crates/cli/tests/it/browser.rs): when /usr/bin/chromium
 # or chromedriver is missing it installs them with apt-get (as root, else through sudo).
@@ -34,3 +35,6 @@ cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked "${features[@]}" -- -D warnings
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked "${features[@]}"
 cargo test --workspace --locked "${features[@]}"
+# The R package (r/levelfield): R CMD build and check with its testthat tests; installs Debian's R
+# when missing. It compiles levelfield-stats and extendr only (no DataFusion): a few minutes.
+./scripts/r-package.sh

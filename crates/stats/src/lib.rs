@@ -20,6 +20,7 @@
 //! | [`funnel`] | funnel limits: PHE's (inverted Wilson, Poisson) and FunnelPlotR's over-dispersion |
 //! | [`spc`] | XmR, p- and u-charts with the Making Data Count rules, variation and assurance |
 //! | [`inequality`] | summary measures across groups: D, R, PAR, PAF, BGV, distances, TI, MLD, ACI, RCI, SII, RII |
+//! | [`heat`] | the full table of those measures for one set of groups, with where each applies |
 //! | [`regression`] | weighted least squares across areas with intervals, weighted correlation, studentised residuals |
 //!
 //! Results are [`Estimate`]s: a value, one [`Interval`] per requested [`ConfidenceLevel`], the
@@ -45,6 +46,7 @@ pub mod dsr;
 pub mod esp2013;
 mod estimate;
 pub mod funnel;
+pub mod heat;
 pub mod inequality;
 pub mod isr;
 pub mod life_expectancy;

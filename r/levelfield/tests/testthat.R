@@ -1,0 +1,4 @@
+library(testthat)
+library(levelfield)
+
+test_check("levelfield")
