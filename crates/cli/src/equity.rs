@@ -5,7 +5,8 @@ use levelfield_stats::{
     ConfidenceLevel, Interval, StatsError,
     compare::{self, Comparison, QUINTILE_LABELS},
     confidence::label_levels,
-    inequality::{self, DimensionType, Group, Measure, Polarity},
+    heat::{self, HeatOptions, MeasureRow},
+    inequality::{self, DimensionType, Group, Polarity},
     quantile::assign_quantiles,
     simulation::{item_seed, par_map},
 };
@@ -142,18 +143,6 @@ fn interval_columns(prefix: &str, levels: &[ConfidenceLevel]) -> Vec<String> {
         .collect()
 }
 
-/// One row of `levelfield inequality` output before it is laid out.
-struct MeasureRow {
-    code: &'static str,
-    value: Option<f64>,
-    intervals: Vec<Option<Interval>>,
-    ci_method: String,
-    mc_error: Option<f64>,
-    applies: Result<(), &'static str>,
-    disadvantage: Option<f64>,
-    comparison: String,
-}
-
 /// `levelfield inequality`.
 pub(crate) fn inequality(args: &InequalityArgs) -> Result<(), CommandError> {
     let levels = levels(&args.levels)?;
@@ -273,16 +262,18 @@ pub(crate) fn inequality(args: &InequalityArgs) -> Result<(), CommandError> {
             },
             None => None,
         };
-        let measures = measure_rows(
+        let measures = heat::measure_rows(
             &members,
             &names,
-            dimension,
-            polarity,
-            reference,
-            bounds,
             &levels,
-            args.draws,
-            item_seed(args.seed, g as u64),
+            &HeatOptions {
+                dimension,
+                polarity,
+                reference,
+                bounds,
+                draws: args.draws,
+                seed: item_seed(args.seed, g as u64),
+            },
         )
         .map_err(|e| at_group(&table, group_by, rows[0], e))?;
         Ok((rows[0], measures))
@@ -350,343 +341,6 @@ pub(crate) fn inequality(args: &InequalityArgs) -> Result<(), CommandError> {
     }
     emit(&out.into_table(&table, group_by, 1)?, &args.common)
 }
-
-/// All measures for one set of groups, in the order of the `measure` codes.
-#[allow(clippy::too_many_arguments)]
-fn measure_rows(
-    groups: &[Group],
-    names: &[String],
-    dimension: DimensionType,
-    polarity: Polarity,
-    reference: Option<usize>,
-    bounds: Option<(f64, f64)>,
-    levels: &[ConfidenceLevel],
-    draws: usize,
-    seed: u64,
-) -> Result<Vec<MeasureRow>, StatsError> {
-    let n_levels = levels.len();
-    let not_applicable = |code: &'static str, why: &'static str| MeasureRow {
-        code,
-        value: None,
-        intervals: vec![None; n_levels],
-        ci_method: String::new(),
-        mc_error: None,
-        applies: Err(why),
-        disadvantage: None,
-        comparison: String::new(),
-    };
-    let analytic = |code: &'static str,
-                    m: Measure,
-                    method: &str,
-                    disadvantage: Option<f64>,
-                    comparison: String| MeasureRow {
-        code,
-        value: Some(m.value),
-        intervals: levels
-            .iter()
-            .map(|l| {
-                m.interval(l.fraction())
-                    .map(|(lower, upper)| Interval { lower, upper })
-            })
-            .collect(),
-        ci_method: if m.se.is_some() {
-            method.to_string()
-        } else {
-            String::new()
-        },
-        mc_error: None,
-        applies: Ok(()),
-        disadvantage,
-        comparison,
-    };
-    const TOO_FEW: &str = "needs at least two groups with values";
-    let mut out = Vec::with_capacity(23);
-    if groups.len() < 2 {
-        for code in CODES {
-            out.push(not_applicable(code, TOO_FEW));
-        }
-        return Ok(out);
-    }
-    let unordered_only = "defined for unordered dimensions with more than two groups (as WHO HEAT)";
-    let ordered_only = "defined for ordered dimensions with more than two groups (as WHO HEAT)";
-    let simple_complex = groups.len() > 2 && dimension == DimensionType::Unordered;
-    let gradient_ok = groups.len() > 2 && dimension == DimensionType::Ordered;
-
-    let (worse, better) = inequality::extreme_pair(groups, dimension, polarity);
-    let pair = format!("{} vs {}", names[worse], names[better]);
-    let d = inequality::difference(&groups[worse], &groups[better]);
-    out.push(analytic(
-        "D",
-        d,
-        "analytic (normal)",
-        Some(d.value),
-        pair.clone(),
-    ));
-    let r = inequality::ratio(&groups[worse], &groups[better]);
-    out.push(analytic(
-        "R",
-        r,
-        "analytic (log scale)",
-        Some(r.value - 1.0),
-        pair,
-    ));
-    let best = inequality::best_group(groups, polarity);
-    let (par, paf) = inequality::population_attributable(groups, best, polarity)?;
-    let reference_text = format!("best group: {}", names[best]);
-    out.push(analytic(
-        "PAR",
-        par,
-        "delta method",
-        Some(par.value.abs()),
-        reference_text.clone(),
-    ));
-    out.push(analytic(
-        "PAF",
-        paf,
-        "delta method",
-        Some(paf.value.abs()),
-        reference_text,
-    ));
-
-    if simple_complex {
-        let bgv = inequality::between_group_variance(groups)?;
-        out.push(analytic(
-            "BGV",
-            bgv,
-            "analytic (delta method)",
-            Some(bgv.value),
-            String::new(),
-        ));
-        let m = inequality::distance_measures(groups, best, reference)?;
-        let lower = if groups.iter().all(|g| g.value >= 0.0) {
-            0.0
-        } else {
-            f64::NEG_INFINITY
-        };
-        let sim_bounds = bounds.unwrap_or((lower, f64::INFINITY));
-        let sims = inequality::simulate_distance_measures(
-            groups, best, reference, sim_bounds, levels, draws, seed,
-        )?;
-        let method = format!("simulation ({draws} draws)");
-        let values = [
-            ("BGSD", Some(m.bgsd), ""),
-            ("COV", Some(m.cov), ""),
-            ("MDMU", Some(m.mdmu), ""),
-            ("MDMW", Some(m.mdmw), ""),
-            ("MDBU", Some(m.mdbu), "best"),
-            ("MDBW", Some(m.mdbw), "best"),
-            ("MDRU", m.mdru, "reference"),
-            ("MDRW", m.mdrw, "reference"),
-            ("IDISU", Some(m.idisu), ""),
-            ("IDISW", Some(m.idisw), ""),
-        ];
-        for ((code, v, against), sim) in values.into_iter().zip(sims) {
-            let Some(v) = v else {
-                out.push(not_applicable(code, "needs --reference GROUP"));
-                continue;
-            };
-            let mc = sim
-                .iter()
-                .flatten()
-                .map(|s| s.mc_error.0.max(s.mc_error.1))
-                .fold(None, |a: Option<f64>, e| Some(a.map_or(e, |a| a.max(e))));
-            let comparison = match against {
-                "best" => format!("best group: {}", names[best]),
-                "reference" => reference
-                    .map(|r| format!("reference: {}", names[r]))
-                    .unwrap_or_default(),
-                _ => String::new(),
-            };
-            out.push(MeasureRow {
-                code,
-                value: Some(v),
-                intervals: sim.iter().map(|s| s.map(|s| s.interval)).collect(),
-                ci_method: method.clone(),
-                mc_error: mc,
-                applies: Ok(()),
-                disadvantage: Some(v),
-                comparison,
-            });
-        }
-        let (ti, mld) = inequality::theil_and_mld(groups)?;
-        out.push(analytic(
-            "TI",
-            ti,
-            "delta method (×1000 scale)",
-            Some(ti.value),
-            String::new(),
-        ));
-        out.push(analytic(
-            "MLD",
-            mld,
-            "delta method (×1000 scale)",
-            Some(mld.value),
-            String::new(),
-        ));
-    } else {
-        for code in [
-            "BGV", "BGSD", "COV", "MDMU", "MDMW", "MDBU", "MDBW", "MDRU", "MDRW", "IDISU", "IDISW",
-            "TI", "MLD",
-        ] {
-            out.push(not_applicable(code, unordered_only));
-        }
-    }
-
-    if gradient_ok {
-        let g = inequality::gradient_measures(groups, bounds)?;
-        // Raw signs: > 0 means higher values among the advantaged. Disadvantage-oriented: > 0
-        // means the disadvantaged are worse off.
-        let orient = |v: f64| match polarity {
-            Polarity::Adverse => -v,
-            Polarity::Favourable => v,
-        };
-        out.push(analytic(
-            "ACI",
-            g.aci,
-            "exact (linear in values)",
-            Some(orient(g.aci.value)),
-            String::new(),
-        ));
-        out.push(analytic(
-            "RCI",
-            g.rci,
-            "delta method",
-            Some(orient(g.rci.value)),
-            String::new(),
-        ));
-        out.push(analytic(
-            "SII",
-            g.sii,
-            "exact (linear in values)",
-            Some(orient(g.sii.value)),
-            String::new(),
-        ));
-        let rii_dis = match polarity {
-            Polarity::Adverse => 1.0 / g.rii.value - 1.0,
-            Polarity::Favourable => g.rii.value - 1.0,
-        };
-        out.push(analytic(
-            "RII",
-            g.rii,
-            "delta method (log scale)",
-            Some(rii_dis),
-            String::new(),
-        ));
-        match bounds.filter(|(a, _)| *a == 0.0) {
-            Some((_, scale)) => match inequality::logistic_sii(groups, scale) {
-                Ok((sii, rii)) => {
-                    out.push(analytic(
-                        "SII_LOGISTIC",
-                        sii,
-                        "HC1 robust, delta method",
-                        Some(orient(sii.value)),
-                        String::new(),
-                    ));
-                    let rii_dis = match polarity {
-                        Polarity::Adverse => 1.0 / rii.value - 1.0,
-                        Polarity::Favourable => rii.value - 1.0,
-                    };
-                    out.push(analytic(
-                        "RII_LOGISTIC",
-                        rii,
-                        "HC1 robust, delta method (log scale)",
-                        Some(rii_dis),
-                        String::new(),
-                    ));
-                }
-                Err(e) => {
-                    let why = match e {
-                        StatsError::Sii(_) => "needs at least 3 groups",
-                        _ => "needs every value strictly inside the bounds",
-                    };
-                    out.push(not_applicable("SII_LOGISTIC", why));
-                    out.push(not_applicable("RII_LOGISTIC", why));
-                }
-            },
-            None => {
-                out.push(not_applicable(
-                    "SII_LOGISTIC",
-                    "needs --bounds 0,SCALE (e.g. 0,100 for a percentage)",
-                ));
-                out.push(not_applicable(
-                    "RII_LOGISTIC",
-                    "needs --bounds 0,SCALE (e.g. 0,100 for a percentage)",
-                ));
-            }
-        }
-        match (g.erreygers, g.wagstaff) {
-            (Some(e), Some(w)) => {
-                out.push(analytic(
-                    "ERREYGERS",
-                    e,
-                    "exact (linear in values)",
-                    Some(orient(e.value)),
-                    String::new(),
-                ));
-                out.push(analytic(
-                    "WAGSTAFF",
-                    w,
-                    "delta method (mean held fixed)",
-                    Some(orient(w.value)),
-                    String::new(),
-                ));
-            }
-            _ => {
-                out.push(not_applicable(
-                    "ERREYGERS",
-                    "needs --bounds MIN,MAX (the indicator's theoretical range)",
-                ));
-                out.push(not_applicable(
-                    "WAGSTAFF",
-                    "needs --bounds MIN,MAX (the indicator's theoretical range)",
-                ));
-            }
-        }
-    } else {
-        for code in [
-            "ACI",
-            "RCI",
-            "SII",
-            "RII",
-            "SII_LOGISTIC",
-            "RII_LOGISTIC",
-            "ERREYGERS",
-            "WAGSTAFF",
-        ] {
-            out.push(not_applicable(code, ordered_only));
-        }
-    }
-    Ok(out)
-}
-
-/// The measure codes, in output order.
-const CODES: [&str; 25] = [
-    "D",
-    "R",
-    "PAR",
-    "PAF",
-    "BGV",
-    "BGSD",
-    "COV",
-    "MDMU",
-    "MDMW",
-    "MDBU",
-    "MDBW",
-    "MDRU",
-    "MDRW",
-    "IDISU",
-    "IDISW",
-    "TI",
-    "MLD",
-    "ACI",
-    "RCI",
-    "SII",
-    "RII",
-    "SII_LOGISTIC",
-    "RII_LOGISTIC",
-    "ERREYGERS",
-    "WAGSTAFF",
-];
 
 /// `levelfield compare`.
 pub(crate) fn compare(args: &CompareArgs) -> Result<(), CommandError> {

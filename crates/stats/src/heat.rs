@@ -178,7 +178,7 @@ pub fn measure_rows(
         Some(r.value - 1.0),
         pair,
     ));
-    let best = inequality::best_group(groups, dimension, polarity);
+    let best = inequality::best_group(groups, polarity);
     let (par, paf) = inequality::population_attributable(groups, best, polarity)?;
     let best_text = format!("best group: {}", names[best]);
     out.push(analytic(
