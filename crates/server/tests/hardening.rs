@@ -537,8 +537,10 @@ async fn admins_change_roles_disable_reset_and_cannot_remove_the_last_admin() {
     let (_, users) = t.json("GET", "/api/v1/users", Some(&admin), None).await;
     assert!(
         users
-            .to_string()
-            .contains("\"username\":\"ana\",\"role\":\"analyst\"")
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|u| u["username"] == "ana" && u["role"] == "analyst")
     );
 
     // Every change is audited.
@@ -611,8 +613,9 @@ async fn a_reset_password_sends_the_page_user_to_the_password_form() {
     );
 }
 
-/// A body that sends `head` and then fails, as a client that goes away does.
-struct Then(Option<Vec<u8>>);
+/// A body that sends `head` and then never ends (`hang`) or fails, as a slow client or one
+/// that goes away does.
+struct Then(Option<Vec<u8>>, bool);
 
 impl http_body::Body for Then {
     type Data = axum::body::Bytes;
@@ -622,10 +625,13 @@ impl http_body::Body for Then {
         mut self: std::pin::Pin<&mut Self>,
         _: &mut std::task::Context<'_>,
     ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
-        std::task::Poll::Ready(Some(match self.0.take() {
-            Some(head) => Ok(http_body::Frame::data(head.into())),
-            None => Err(std::io::Error::other("the rest never comes")),
-        }))
+        match self.0.take() {
+            Some(head) => std::task::Poll::Ready(Some(Ok(http_body::Frame::data(head.into())))),
+            None if self.1 => std::task::Poll::Pending,
+            None => {
+                std::task::Poll::Ready(Some(Err(std::io::Error::other("the rest never comes"))))
+            }
+        }
     }
 }
 
@@ -634,7 +640,7 @@ async fn the_upload_forms_csrf_token_is_checked_before_the_file_is_read() {
     let t = setup();
     let (jar, csrf) = t.session("ana").await;
     let boundary = "lf-csrf-first";
-    let upload = |token: Option<&str>| {
+    let upload = |token: Option<&str>, hang: bool| {
         let mut head = String::new();
         if let Some(c) = token {
             head.push_str(&format!(
@@ -648,18 +654,23 @@ async fn the_upload_forms_csrf_token_is_checked_before_the_file_is_read() {
                 header::CONTENT_TYPE,
                 format!("multipart/form-data; boundary={boundary}"),
             )
-            .body(Body::new(Then(Some(head.into_bytes()))))
+            .body(Body::new(Then(Some(head.into_bytes()), hang)))
             .unwrap()
     };
-    // A forged form (no token, or a wrong one) is refused before the file: the body that
-    // never ends is not read to its end.
+    // A forged form (no token, or a wrong one) is refused before the file: a body whose file
+    // never ends is answered at once.
     for token in [None, Some("0".repeat(64))] {
-        let (status, _, html) = t.send(upload(token.as_deref())).await;
+        let (status, _, html) = tokio::time::timeout(
+            Duration::from_secs(20),
+            t.send(upload(token.as_deref(), true)),
+        )
+        .await
+        .expect("answered without reading the file");
         assert_eq!(status, StatusCode::FORBIDDEN, "{html}");
         assert!(html.contains("CSRF"));
     }
     // The right token first: the file is read (and this one is cut off).
-    let (status, _, _) = t.send(upload(Some(&csrf))).await;
+    let (status, _, _) = t.send(upload(Some(&csrf), false)).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(
         std::fs::read_dir(t.state.data_dir().join("tmp"))
@@ -908,7 +919,11 @@ async fn results_tables_are_paged_and_filtered() {
     );
     // Out of range and nonsense.
     let (_, _, body) = t.send(page(format!("?offset={}", total + 5))).await;
-    assert_eq!(body, "[]");
+    assert!(
+        serde_json::from_str::<Vec<Value>>(&body)
+            .unwrap()
+            .is_empty()
+    );
     for q in ["?limit=0", "?limit=100000"] {
         let (status, _, _) = t.send(page(q.into())).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{q}");
