@@ -77,7 +77,7 @@ async fn change_password(
     };
     let checked = state
         .hashing()
-        .run(move || {
+        .run_queued(move || {
             if !auth::verify_password(&current, &hash) {
                 return Err(ApiError(
                     StatusCode::FORBIDDEN,
@@ -188,7 +188,7 @@ async fn reset_password(
     }
     let hash = state
         .hashing()
-        .run(move || auth::hash_password(&password))
+        .run_queued(move || auth::hash_password(&password))
         .await
         .map_err(|_| busy().0)?
         .map_err(|e| ApiError(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))?;

@@ -916,7 +916,7 @@ async fn add_user(state: &AppState, admin: &User, body: NewUser) -> Result<User,
     let password = body.password;
     let hash = state
         .hashing()
-        .run(move || auth::hash_password(&password))
+        .run_queued(move || auth::hash_password(&password))
         .await
         .map_err(|_| busy().0)?
         .map_err(|e| invalid(e.to_string()))?;

@@ -13,7 +13,7 @@ use std::{
 
 use argon2::{
     Argon2,
-    password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString},
+    password_hash::{PasswordHash, PasswordHasher, SaltString},
 };
 use sha2::{Digest, Sha256};
 
@@ -116,14 +116,54 @@ pub fn hash_password(password: &str) -> Result<String, CredentialError> {
         .map_err(|e| CredentialError::Hash(e.to_string()))
 }
 
-/// Checks a password against a stored hash (constant-time comparison inside argon2).
+/// Checks a password against a stored hash (a PHC string), comparing in constant time.
+///
+/// The argon2 working memory (19 MiB) is one buffer per thread, kept and reused: checks on the
+/// hashing gate's few threads then hold a fixed amount of memory, however many there are
+/// (a fresh 19 MiB allocation per check is not reliably given back by the allocator).
 pub fn verify_password(password: &str, hash: &str) -> bool {
-    password.len() <= MAX_PASSWORD * 4
-        && PasswordHash::new(hash).is_ok_and(|h| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &h)
-                .is_ok()
-        })
+    thread_local! {
+        static BLOCKS: std::cell::RefCell<Vec<argon2::Block>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    if password.len() > MAX_PASSWORD * 4 {
+        return false;
+    }
+    let Ok(h) = PasswordHash::new(hash) else {
+        return false;
+    };
+    let (Ok(params), Ok(algorithm), Some(expected), Some(salt)) = (
+        argon2::Params::try_from(&h),
+        argon2::Algorithm::try_from(h.algorithm),
+        h.hash,
+        h.salt,
+    ) else {
+        return false;
+    };
+    let version = h
+        .version
+        .and_then(|v| argon2::Version::try_from(v).ok())
+        .unwrap_or_default();
+    let mut salt_bytes = [0u8; 64];
+    let Ok(salt) = salt.decode_b64(&mut salt_bytes) else {
+        return false;
+    };
+    let n = params.block_count();
+    let argon = Argon2::new(algorithm, version, params);
+    let mut out = vec![0u8; expected.len()];
+    let hashed = BLOCKS.with(|blocks| {
+        let mut blocks = blocks.borrow_mut();
+        if blocks.len() < n {
+            blocks.resize(n, argon2::Block::default());
+        }
+        argon
+            .hash_password_into_with_memory(password.as_bytes(), salt, &mut out, &mut blocks[..n])
+            .is_ok()
+    });
+    hashed && same_bytes(&out, expected.as_bytes())
+}
+
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// A hash that takes as long to check as a real one, for unknown usernames, so timing does not
@@ -428,23 +468,48 @@ impl Drop for Attempt<'_> {
 #[derive(Debug, PartialEq, Eq)]
 pub struct Busy;
 
+/// A password hash or check for one of the gate's threads.
+type Job = Box<dyn FnOnce() + Send>;
+
 /// Bounds the password hashing running at once (each argon2 check holds 19 MiB for tens of
 /// milliseconds): `permits` run, up to `8 × permits` wait their turn, and the rest are turned
 /// away at once ([`Busy`]: the caller answers 503 with `Retry-After`).
+///
+/// The checks run on `permits` threads of the gate's own, not on the runtime's pool of
+/// blocking threads: the allocator keeps a freed 19 MiB block in the arena of the thread that
+/// freed it, so checks spread over many threads would keep many blocks resident for good.
 pub struct HashGate {
     permits: Arc<tokio::sync::Semaphore>,
     waiting: AtomicUsize,
     max_waiting: usize,
+    jobs: std::sync::mpsc::Sender<Job>,
 }
 
 impl HashGate {
-    /// A gate for `permits` hashes at once (at least one).
+    /// A gate for `permits` hashes at once (at least one), with as many threads.
     pub fn new(permits: usize) -> HashGate {
         let permits = permits.max(1);
+        let (jobs, queue) = std::sync::mpsc::channel::<Job>();
+        let queue = Arc::new(Mutex::new(queue));
+        for k in 0..permits {
+            let queue = queue.clone();
+            std::thread::Builder::new()
+                .name(format!("levelfield-hash-{k}"))
+                .spawn(move || {
+                    loop {
+                        let job = queue.lock().unwrap_or_else(|p| p.into_inner()).recv();
+                        let Ok(job) = job else { break };
+                        // A panic ends the check (its caller hears Busy), not the thread.
+                        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+                    }
+                })
+                .expect("the operating system starts a thread");
+        }
         HashGate {
             permits: Arc::new(tokio::sync::Semaphore::new(permits)),
             waiting: AtomicUsize::new(0),
             max_waiting: permits * 8,
+            jobs,
         }
     }
 
@@ -453,7 +518,26 @@ impl HashGate {
         HashGate::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
     }
 
-    /// Runs `f` (a hash or a check) on a blocking thread once a permit is free.
+    /// Runs `f` (a hash or a check) on one of the gate's threads once a permit is free, for a
+    /// signed-in user (an admin adding users, a user changing their password): it waits its
+    /// turn however many are waiting; only `permits` run at once.
+    ///
+    /// # Errors
+    /// [`Busy`] only if the gate's threads have stopped.
+    pub async fn run_queued<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, Busy> {
+        let permit = self
+            .permits
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| Busy)?;
+        self.start(permit, f).await
+    }
+
+    /// Runs `f` (a hash or a check) on one of the gate's threads once a permit is free.
     ///
     /// # Errors
     /// [`Busy`] when too many are already waiting.
@@ -482,12 +566,22 @@ impl HashGate {
                     .map_err(|_| Busy)?
             }
         };
-        tokio::task::spawn_blocking(move || {
-            let _permit = permit;
-            f()
-        })
-        .await
-        .map_err(|_| Busy)
+        self.start(permit, f).await
+    }
+
+    async fn start<T: Send + 'static>(
+        &self,
+        permit: tokio::sync::OwnedSemaphorePermit,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, Busy> {
+        let (done, result) = tokio::sync::oneshot::channel();
+        self.jobs
+            .send(Box::new(move || {
+                let _permit = permit;
+                let _ = done.send(f());
+            }))
+            .map_err(|_| Busy)?;
+        result.await.map_err(|_| Busy)
     }
 }
 
