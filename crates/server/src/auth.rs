@@ -13,7 +13,7 @@ use std::{
 
 use argon2::{
     Argon2,
-    password_hash::{PasswordHash, PasswordHasher, SaltString},
+    password_hash::{PasswordHash, SaltString},
 };
 use sha2::{Digest, Sha256};
 
@@ -95,7 +95,8 @@ pub fn check_username(name: &str) -> Result<(), CredentialError> {
 }
 
 /// Hashes a password with argon2id (the library's defaults: 19 MiB, 2 passes, 1 lane — OWASP's
-/// minimum recommendation) and a random salt, as a PHC string.
+/// minimum recommendation) and a random salt, as a PHC string. The working memory is this
+/// thread's buffer (see [`verify_password`]).
 ///
 /// # Errors
 /// [`CredentialError`] for a password too short or long, or a hashing failure.
@@ -107,13 +108,44 @@ pub fn hash_password(password: &str) -> Result<String, CredentialError> {
     if n > MAX_PASSWORD {
         return Err(CredentialError::PasswordTooLong);
     }
+    let failed = |e: &dyn std::fmt::Display| CredentialError::Hash(e.to_string());
     let mut salt = [0u8; 16];
-    getrandom::fill(&mut salt).map_err(|e| CredentialError::Hash(e.to_string()))?;
-    let salt = SaltString::encode_b64(&salt).map_err(|e| CredentialError::Hash(e.to_string()))?;
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| CredentialError::Hash(e.to_string()))
+    getrandom::fill(&mut salt).map_err(|e| failed(&e))?;
+    let salt_string = SaltString::encode_b64(&salt).map_err(|e| failed(&e))?;
+    let params = argon2::Params::default();
+    let mut out = [0u8; argon2::Params::DEFAULT_OUTPUT_LEN];
+    with_blocks(params.block_count(), |blocks| {
+        Argon2::default().hash_password_into_with_memory(
+            password.as_bytes(),
+            &salt,
+            &mut out,
+            blocks,
+        )
+    })
+    .map_err(|e| failed(&e))?;
+    let phc = PasswordHash {
+        algorithm: argon2::Algorithm::Argon2id.ident(),
+        version: Some(argon2::Version::V0x13.into()),
+        params: argon2::password_hash::ParamsString::try_from(&params).map_err(|e| failed(&e))?,
+        salt: Some(salt_string.as_salt()),
+        hash: Some(argon2::password_hash::Output::new(&out).map_err(|e| failed(&e))?),
+    };
+    Ok(phc.to_string())
+}
+
+/// Runs `f` with this thread's argon2 working memory, `n` blocks of it, grown when needed and
+/// kept for the next hash or check on the thread.
+fn with_blocks<T>(n: usize, f: impl FnOnce(&mut [argon2::Block]) -> T) -> T {
+    thread_local! {
+        static BLOCKS: std::cell::RefCell<Vec<argon2::Block>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    BLOCKS.with(|blocks| {
+        let mut blocks = blocks.borrow_mut();
+        if blocks.len() < n {
+            blocks.resize(n, argon2::Block::default());
+        }
+        f(&mut blocks[..n])
+    })
 }
 
 /// Checks a password against a stored hash (a PHC string), comparing in constant time.
@@ -122,9 +154,6 @@ pub fn hash_password(password: &str) -> Result<String, CredentialError> {
 /// hashing gate's few threads then hold a fixed amount of memory, however many there are
 /// (a fresh 19 MiB allocation per check is not reliably given back by the allocator).
 pub fn verify_password(password: &str, hash: &str) -> bool {
-    thread_local! {
-        static BLOCKS: std::cell::RefCell<Vec<argon2::Block>> = const { std::cell::RefCell::new(Vec::new()) };
-    }
     if password.len() > MAX_PASSWORD * 4 {
         return false;
     }
@@ -150,13 +179,9 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
     let n = params.block_count();
     let argon = Argon2::new(algorithm, version, params);
     let mut out = vec![0u8; expected.len()];
-    let hashed = BLOCKS.with(|blocks| {
-        let mut blocks = blocks.borrow_mut();
-        if blocks.len() < n {
-            blocks.resize(n, argon2::Block::default());
-        }
+    let hashed = with_blocks(n, |blocks| {
         argon
-            .hash_password_into_with_memory(password.as_bytes(), salt, &mut out, &mut blocks[..n])
+            .hash_password_into_with_memory(password.as_bytes(), salt, &mut out, blocks)
             .is_ok()
     });
     hashed && same_bytes(&out, expected.as_bytes())
@@ -604,6 +629,29 @@ mod tests {
         assert_eq!(
             hash_password("short"),
             Err(CredentialError::PasswordTooShort)
+        );
+    }
+
+    #[test]
+    fn hashes_agree_with_the_argon2_library_both_ways() {
+        use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+        let salt = SaltString::encode_b64(b"sixteen byte sal").unwrap();
+        let theirs = Argon2::default()
+            .hash_password(b"correct horse battery staple", &salt)
+            .unwrap()
+            .to_string();
+        assert!(verify_password("correct horse battery staple", &theirs));
+        assert!(!verify_password("correct horse battery stable", &theirs));
+        let ours = hash_password("correct horse battery staple").unwrap();
+        assert!(
+            ours.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{ours}"
+        );
+        let parsed = PasswordHash::new(&ours).unwrap();
+        assert!(
+            Argon2::default()
+                .verify_password(b"correct horse battery staple", &parsed)
+                .is_ok()
         );
     }
 
