@@ -4,7 +4,10 @@
 Sets up a server in a fresh data folder (a viewer and an analyst; 200,000 synthetic records and
 their population uploaded through the API; the pcref profile run), requests each path once to
 warm the caches, then drives it with `levelfield-load` (open loop, keep-alive, timed from each
-request's scheduled start) at --rate requests per second for --seconds, as the viewer.
+request's scheduled start) at --rate requests per second for --seconds, as the viewer. The
+paths are the dashboard (default and narrowed), a run's status, a result's metadata, a page of
+the estimates table (500 rows of one indicator, the second page), the action plans and
+/api/v1/me.
 
 Usage: python3 bench/load_bench.py [--binary target/debug/levelfield]
          [--load target/release/levelfield-load] [--rate 200] [--seconds 30] [--port 18500]
@@ -82,6 +85,8 @@ def main():
                 f"/results/{rid}?indicator=detentions&area=SYN003&dimension=Ethnic+group+%28NHS+5+groups%29",
                 f"/api/v1/runs/{rid}",
                 f"/api/v1/results/{rid}",
+                # A page of a results table, filtered: the paged API, from the cached tables.
+                f"/api/v1/results/{rid}/estimates?indicator=detentions&limit=500&offset=500",
                 "/api/v1/plans",
                 "/api/v1/me",
             ]

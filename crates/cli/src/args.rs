@@ -142,13 +142,94 @@ pub struct ServeArgs {
     /// The largest dataset upload accepted, in MiB.
     #[arg(long, value_name = "MIB", default_value_t = 512)]
     pub max_upload_mb: usize,
+    /// The most an upload may hold once decompressed (an XLSX's XML, a Parquet file's pages),
+    /// in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 2048)]
+    pub max_decompressed_mb: u64,
+    /// The most rows an upload may have.
+    #[arg(long, value_name = "N", default_value_t = 20_000_000)]
+    pub max_rows: u64,
+    /// The most columns an upload may have.
+    #[arg(long, value_name = "N", default_value_t = 500)]
+    pub max_columns: u64,
+    /// How long an API token lasts, in days.
+    #[arg(long, value_name = "DAYS", default_value_t = 90, value_parser = clap::value_parser!(i64).range(1..=3650))]
+    pub token_days: i64,
+    /// Password checks run at once (0: one per core); more wait, then are answered 503.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub max_hashing: usize,
+    /// Take the client's address for the sign-in limits from the last X-Forwarded-For entry
+    /// (only behind a proxy that sets it).
+    #[arg(long)]
+    pub trust_forwarded_for: bool,
+    /// Let viewers see who started each run and which datasets it used.
+    #[arg(long)]
+    pub viewers_see_provenance: bool,
 }
 
-/// `levelfield admin` subcommands.
+/// `levelfield admin` subcommands. Each works on the store directly (with or without a
+/// server running on it) and is written to the audit log.
 #[derive(Debug, Subcommand, Clone)]
 pub enum AdminCommand {
     /// Adds a user; the password is prompted for, or read as one line from standard input.
     CreateUser(CreateUserArgs),
+    /// Lists the users with their roles and states.
+    ListUsers(DataDirArgs),
+    /// Changes a user's role (the last enabled admin stays admin).
+    SetRole(SetRoleArgs),
+    /// Disables a user: they cannot sign in, their sessions end and their tokens are revoked.
+    Disable(UserArgs),
+    /// Enables a disabled user again.
+    Enable(UserArgs),
+    /// Sets a temporary password (prompted for, or one line of standard input) that the user
+    /// must change at their next sign-in; their sessions end and their tokens are revoked.
+    ResetPassword(UserArgs),
+    /// Deletes a dataset's record-level file; runs that used it keep their results.
+    DeleteDataset(DeleteDatasetArgs),
+}
+
+/// The data folder of an admin command.
+#[derive(Debug, Args, Clone)]
+pub struct DataDirArgs {
+    /// The folder holding the app's store.
+    #[arg(long, value_name = "DIR", default_value = "levelfield-data")]
+    pub data_dir: PathBuf,
+}
+
+/// A user of an admin command.
+#[derive(Debug, Args, Clone)]
+pub struct UserArgs {
+    /// The folder holding the app's store.
+    #[arg(long, value_name = "DIR", default_value = "levelfield-data")]
+    pub data_dir: PathBuf,
+    /// The user's sign-in name.
+    #[arg(long)]
+    pub username: String,
+}
+
+/// Options for `levelfield admin set-role`.
+#[derive(Debug, Args, Clone)]
+pub struct SetRoleArgs {
+    /// The folder holding the app's store.
+    #[arg(long, value_name = "DIR", default_value = "levelfield-data")]
+    pub data_dir: PathBuf,
+    /// The user's sign-in name.
+    #[arg(long)]
+    pub username: String,
+    /// viewer, analyst or admin.
+    #[arg(long, value_parser = ["viewer", "analyst", "admin"])]
+    pub role: String,
+}
+
+/// Options for `levelfield admin delete-dataset`.
+#[derive(Debug, Args, Clone)]
+pub struct DeleteDatasetArgs {
+    /// The folder holding the app's store.
+    #[arg(long, value_name = "DIR", default_value = "levelfield-data")]
+    pub data_dir: PathBuf,
+    /// The dataset's id (as the Datasets page and the API show it).
+    #[arg(long)]
+    pub id: i64,
 }
 
 /// Options for `levelfield admin create-user`.

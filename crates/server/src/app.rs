@@ -20,7 +20,8 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::{
-    auth::{self, Limiter, Role},
+    accounts,
+    auth::{self, HashGate, Limiter, Role},
     datasets, pages,
     pages::{Admin, Viewer, esc, layout},
     plans,
@@ -36,10 +37,26 @@ pub struct Config {
     pub secure_cookies: bool,
     /// How long a session lasts, in seconds.
     pub session_secs: i64,
+    /// How long an API token lasts, in days.
+    pub token_days: i64,
     /// The largest request body accepted, in bytes (uploads excepted).
     pub max_body: usize,
-    /// The largest upload accepted, in bytes.
+    /// The largest upload accepted, in bytes (as sent, compressed or not).
     pub max_upload: usize,
+    /// The most bytes an upload may hold once decompressed (the XML of an XLSX, the pages of
+    /// a Parquet file, a CSV as it is).
+    pub max_decompressed: u64,
+    /// The most rows an upload may have.
+    pub max_rows: u64,
+    /// The most columns an upload may have.
+    pub max_columns: u64,
+    /// Password hashes computed at once (0: one per core); more wait, then get 503.
+    pub max_hashing: usize,
+    /// Take the client's address for the sign-in limits from the last `X-Forwarded-For`
+    /// entry (only behind a proxy that sets it).
+    pub trust_forwarded_for: bool,
+    /// Viewers see who started each run and which datasets it used.
+    pub viewers_see_provenance: bool,
 }
 
 impl Default for Config {
@@ -47,8 +64,15 @@ impl Default for Config {
         Config {
             secure_cookies: false,
             session_secs: 8 * 3600,
+            token_days: 90,
             max_body: 1 << 20,
             max_upload: 512 << 20,
+            max_decompressed: 2 << 30,
+            max_rows: 20_000_000,
+            max_columns: 500,
+            max_hashing: 0,
+            trust_forwarded_for: false,
+            viewers_see_provenance: false,
         }
     }
 }
@@ -62,6 +86,8 @@ pub struct AppState {
 struct Inner {
     store: Store,
     limiter: Limiter,
+    hashing: HashGate,
+    checks: tokio::sync::Semaphore,
     config: Config,
     data_dir: PathBuf,
     worker: Worker,
@@ -76,6 +102,12 @@ impl AppState {
             inner: Arc::new(Inner {
                 store,
                 limiter: Limiter::default(),
+                hashing: if config.max_hashing == 0 {
+                    HashGate::per_core()
+                } else {
+                    HashGate::new(config.max_hashing)
+                },
+                checks: tokio::sync::Semaphore::new(1),
                 config,
                 data_dir,
                 worker: Worker::start(),
@@ -99,6 +131,16 @@ impl AppState {
         &self.inner.config
     }
 
+    /// The gate every password hash and check goes through.
+    pub(crate) fn hashing(&self) -> &HashGate {
+        &self.inner.hashing
+    }
+
+    /// One upload is read and checked at a time, so the memory uploads cost is one upload's.
+    pub(crate) fn checks(&self) -> &tokio::sync::Semaphore {
+        &self.inner.checks
+    }
+
     pub(crate) fn worker(&self) -> &Worker {
         &self.inner.worker
     }
@@ -108,7 +150,7 @@ impl AppState {
     }
 }
 
-const SESSION_COOKIE: &str = "lf_session";
+pub(crate) const SESSION_COOKIE: &str = "lf_session";
 const SIGNIN_COOKIE: &str = "lf_signin";
 
 /// The whole router.
@@ -117,9 +159,25 @@ pub fn app(state: AppState) -> Router {
     let max_upload = DefaultBodyLimit::max(state.inner.config.max_upload);
     let api = Router::new()
         .route("/api/v1/openapi.json", get(openapi))
-        .route("/api/v1/tokens", post(create_token))
+        .route(
+            "/api/v1/tokens",
+            post(create_token).get(accounts::api_tokens),
+        )
+        .route(
+            "/api/v1/tokens/{id}",
+            axum::routing::delete(accounts::api_revoke),
+        )
         .route("/api/v1/me", get(me))
+        .route("/api/v1/me/password", post(accounts::api_change_password))
         .route("/api/v1/users", get(list_users).post(create_user))
+        .route(
+            "/api/v1/users/{id}",
+            axum::routing::patch(accounts::api_update_user),
+        )
+        .route(
+            "/api/v1/users/{id}/password",
+            post(accounts::api_reset_password),
+        )
         .route("/api/v1/audit", get(audit))
         .route(
             "/api/v1/datasets",
@@ -127,7 +185,10 @@ pub fn app(state: AppState) -> Router {
                 .post(datasets::api_upload)
                 .layer(max_upload),
         )
-        .route("/api/v1/datasets/{id}", get(datasets::api_get))
+        .route(
+            "/api/v1/datasets/{id}",
+            get(datasets::api_get).delete(datasets::api_delete),
+        )
         .route("/api/v1/runs", get(runs::api_list).post(runs::api_start))
         .route("/api/v1/runs/{id}", get(runs::api_get))
         .route("/api/v1/results/{id}", get(results::api_meta))
@@ -154,6 +215,7 @@ pub fn app(state: AppState) -> Router {
                 .layer(max_upload),
         )
         .route("/datasets/{id}", get(datasets::page_get))
+        .route("/datasets/{id}/delete", post(datasets::page_delete))
         .route("/runs", get(runs::page_list).post(runs::page_start))
         .route("/runs/{id}", get(runs::page_get))
         .route("/results", get(results::page_list))
@@ -162,6 +224,13 @@ pub fn app(state: AppState) -> Router {
         .route("/plans", get(plans::page_list).post(plans::page_create))
         .route("/plans/{id}", get(plans::page_get).post(plans::page_update))
         .route("/users", get(users_page).post(users_add))
+        .route("/users/{id}", post(accounts::page_update_user))
+        .route("/tokens", get(accounts::page_tokens))
+        .route("/tokens/{id}/revoke", post(accounts::page_revoke))
+        .route(
+            "/password",
+            get(accounts::page_password).post(accounts::page_change_password),
+        )
         .merge(api)
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(max_body))
@@ -173,7 +242,14 @@ pub fn app(state: AppState) -> Router {
 fn needed_role(method: &Method, route: &str) -> Option<Role> {
     match (method.as_str(), route) {
         (_, "/api/v1/openapi.json") | ("POST", "/api/v1/tokens") => None,
-        (_, "/api/v1/users" | "/api/v1/audit") => Some(Role::Admin),
+        (
+            _,
+            "/api/v1/users"
+            | "/api/v1/users/{id}"
+            | "/api/v1/users/{id}/password"
+            | "/api/v1/audit",
+        )
+        | ("DELETE", "/api/v1/datasets/{id}") => Some(Role::Admin),
         (_, "/api/v1/datasets" | "/api/v1/datasets/{id}")
         | ("POST", "/api/v1/runs" | "/api/v1/plans")
         | ("PATCH", "/api/v1/plans/{id}") => Some(Role::Analyst),
@@ -192,12 +268,54 @@ async fn api_guard(
     if let Some(role) = needed_role(request.method(), route.as_str()) {
         match require(&state, request.method(), request.headers(), role) {
             Ok(p) => {
+                if p.user.must_change_password
+                    && !matches!(route.as_str(), "/api/v1/me" | "/api/v1/me/password")
+                {
+                    return ApiError(
+                        StatusCode::FORBIDDEN,
+                        "an administrator reset your password: choose a new one first (POST /api/v1/me/password, or the Password page)".into(),
+                    )
+                    .into_response();
+                }
                 request.extensions_mut().insert(p);
             }
             Err(e) => return e.into_response(),
         }
     }
     next.run(request).await
+}
+
+/// The client's address, for the sign-in limits: the socket's peer (when the server was
+/// started with connection info), or with [`Config::trust_forwarded_for`] the last address
+/// in `X-Forwarded-For` (the one the proxy added). `unknown` when neither is known.
+pub struct ClientAddr(pub String);
+
+impl FromRequestParts<AppState> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<ClientAddr, std::convert::Infallible> {
+        if state.inner.config.trust_forwarded_for
+            && let Some(last) = parts
+                .headers
+                .get_all("x-forwarded-for")
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .flat_map(|v| v.split(','))
+                .filter_map(|a| a.trim().parse::<std::net::IpAddr>().ok())
+                .next_back()
+        {
+            return Ok(ClientAddr(last.to_string()));
+        }
+        Ok(ClientAddr(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map_or_else(|| "unknown".to_string(), |c| c.0.ip().to_string()),
+        ))
+    }
 }
 
 /// The user of an API request, as the guard authenticated it and checked its role: what an
@@ -252,7 +370,10 @@ impl IntoResponse for ApiError {
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> ApiError {
         match e {
-            StoreError::UsernameTaken(_) => ApiError(StatusCode::CONFLICT, e.to_string()),
+            StoreError::UsernameTaken(_) | StoreError::LastAdmin => {
+                ApiError(StatusCode::CONFLICT, e.to_string())
+            }
+            StoreError::NoSuchUser(_) => ApiError(StatusCode::NOT_FOUND, e.to_string()),
             // The cause goes to the server's log, not to the client.
             other => {
                 eprintln!("levelfield serve: {other}");
@@ -288,7 +409,7 @@ impl Principal {
     }
 }
 
-fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+pub(crate) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -384,7 +505,12 @@ async fn not_found(method: Method, uri: axum::http::Uri) -> Response {
     }
 }
 
-fn cookie_header(state: &AppState, name: &str, value: &str, max_age: i64) -> HeaderValue {
+pub(crate) fn cookie_header(
+    state: &AppState,
+    name: &str,
+    value: &str,
+    max_age: i64,
+) -> HeaderValue {
     let secure = if state.inner.config.secure_cookies {
         "; Secure"
     } else {
@@ -429,50 +555,163 @@ pub struct SigninForm {
     csrf: String,
 }
 
-/// Checks a username and password against the store under the rate limit, hashing off the
-/// async threads. `Err` carries the status and message to show.
-async fn check_credentials(
+/// A refused sign-in: the error, and when it is worth trying again (429 and 503).
+pub(crate) struct SigninRefusal(pub ApiError, pub Option<u64>);
+
+impl IntoResponse for SigninRefusal {
+    fn into_response(self) -> Response {
+        let mut r = self.0.into_response();
+        if let Some(secs) = self.1 {
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        r
+    }
+}
+
+impl From<ApiError> for SigninRefusal {
+    fn from(e: ApiError) -> SigninRefusal {
+        SigninRefusal(e, None)
+    }
+}
+
+impl From<StoreError> for SigninRefusal {
+    fn from(e: StoreError) -> SigninRefusal {
+        SigninRefusal(e.into(), None)
+    }
+}
+
+fn wrong_credentials() -> SigninRefusal {
+    SigninRefusal(
+        ApiError(
+            StatusCode::UNAUTHORIZED,
+            "wrong username or password".into(),
+        ),
+        None,
+    )
+}
+
+pub(crate) fn busy() -> SigninRefusal {
+    SigninRefusal(
+        ApiError(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the server is checking too many passwords at once; try again in a moment".into(),
+        ),
+        Some(1),
+    )
+}
+
+/// Checks a username and password from `client` under the sign-in limits. The username is
+/// checked first (nothing of an invalid one is stored or kept), the attempt is reserved
+/// before the password is verified (so concurrent guesses count), the check runs through the
+/// hashing gate, and an unknown or disabled user is verified against a dummy hash so the
+/// answer takes as long. Lockouts and the first refusal of each are audited.
+pub(crate) async fn check_credentials(
     state: &AppState,
+    client: &ClientAddr,
     username: &str,
     password: &str,
-) -> Result<User, ApiError> {
-    if !state.inner.limiter.allowed(username) {
-        state
-            .store()
-            .audit(None, "sign-in refused (rate limit)", username)?;
-        return Err(ApiError(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too many failed sign-ins for this username; wait 15 minutes".into(),
-        ));
+) -> Result<User, SigninRefusal> {
+    let limiter = &state.inner.limiter;
+    // An invalid name counts against the address only; the name itself goes nowhere.
+    let valid = auth::check_username(username).is_ok();
+    let account = if valid { username } else { "" };
+    let attempt = match limiter.begin(&client.0, account) {
+        Ok(a) => a,
+        Err(refused) => {
+            if refused.first {
+                state.store().audit(
+                    None,
+                    "sign-in refused (rate limit)",
+                    &format!("{account} from {}", client.0),
+                )?;
+            }
+            return Err(SigninRefusal(
+                ApiError(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    format!(
+                        "too many failed sign-ins from here; wait {} and try again",
+                        wait_text(refused.retry_after)
+                    ),
+                ),
+                Some(refused.retry_after),
+            ));
+        }
+    };
+    if !valid {
+        audit_lockouts(state, client, "", attempt.failed())?;
+        return Err(wrong_credentials());
     }
     let found = state.store().user_with_hash(username)?;
     let (hash, user) = match found {
-        Some((user, hash)) => (hash, Some(user)),
-        None => (auth::dummy_hash().to_string(), None),
+        Some((user, hash)) => (Some(hash), Some(user)),
+        None => (None, None),
     };
     let password = password.to_string();
-    let ok = tokio::task::spawn_blocking(move || auth::verify_password(&password, &hash))
-        .await
-        .unwrap_or(false);
+    let checked = state
+        .inner
+        .hashing
+        .run(move || match hash {
+            Some(hash) => auth::verify_password(&password, &hash),
+            None => auth::verify_password(&password, auth::dummy_hash()),
+        })
+        .await;
+    let Ok(ok) = checked else {
+        attempt.cancel();
+        return Err(busy());
+    };
     match (ok, user) {
-        (true, Some(user)) => {
-            state.inner.limiter.succeeded(username);
+        (true, Some(user)) if !user.disabled => {
+            attempt.succeeded();
             Ok(user)
         }
-        _ => {
-            state.inner.limiter.failed(username);
-            state.store().audit(None, "sign-in failed", username)?;
-            Err(ApiError(
-                StatusCode::UNAUTHORIZED,
-                "wrong username or password".into(),
-            ))
+        (ok, user) => {
+            let locks = attempt.failed();
+            let action = if ok && user.is_some() {
+                "sign-in refused (disabled)"
+            } else {
+                "sign-in failed"
+            };
+            state
+                .store()
+                .audit(None, action, &format!("{username} from {}", client.0))?;
+            audit_lockouts(state, client, username, locks)?;
+            Err(wrong_credentials())
         }
     }
+}
+
+fn wait_text(secs: u64) -> String {
+    if secs >= 120 {
+        format!("{} minutes", secs.div_ceil(60))
+    } else {
+        format!("{secs} seconds")
+    }
+}
+
+fn audit_lockouts(
+    state: &AppState,
+    client: &ClientAddr,
+    username: &str,
+    locks: Vec<auth::Lockout>,
+) -> Result<(), StoreError> {
+    for lock in locks {
+        let detail = match lock.what {
+            "address" => format!("{} locked for {} s", client.0, lock.secs),
+            what => format!(
+                "{what} {username} from {} locked for {} s",
+                client.0, lock.secs
+            ),
+        };
+        state.store().audit(None, "sign-in lockout", &detail)?;
+    }
+    Ok(())
 }
 
 /// `POST /signin`.
 async fn signin(
     State(state): State<AppState>,
+    client: ClientAddr,
     headers: HeaderMap,
     Form(form): Form<SigninForm>,
 ) -> Response {
@@ -489,10 +728,15 @@ async fn signin(
         )
             .into_response();
     }
-    let user = match check_credentials(&state, &form.username, &form.password).await {
+    let user = match check_credentials(&state, &client, &form.username, &form.password).await {
         Ok(u) => u,
-        Err(ApiError(status, message)) => {
-            return (status, Html(signin_form(&form.csrf, Some(&message)))).into_response();
+        Err(SigninRefusal(ApiError(status, message), retry)) => {
+            let mut r = (status, Html(signin_form(&form.csrf, Some(&message)))).into_response();
+            if let Some(secs) = retry {
+                r.headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+            }
+            return r;
         }
     };
     let token = auth::random_token();
@@ -504,7 +748,12 @@ async fn signin(
     {
         return ApiError::from(e).into_response();
     }
-    let mut response = Redirect::to("/").into_response();
+    let next = if user.must_change_password {
+        "/password"
+    } else {
+        "/"
+    };
+    let mut response = Redirect::to(next).into_response();
     let h = response.headers_mut();
     h.append(
         header::SET_COOKIE,
@@ -602,21 +851,34 @@ pub struct TokenRequest {
 /// `POST /api/v1/tokens`: a bearer token for a username and password.
 async fn create_token(
     State(state): State<AppState>,
+    client: ClientAddr,
     Json(body): Json<TokenRequest>,
-) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
-    let user = check_credentials(&state, &body.username, &body.password).await?;
+) -> Result<(StatusCode, Json<serde_json::Value>), SigninRefusal> {
+    let user = check_credentials(&state, &client, &body.username, &body.password).await?;
     let token = auth::random_token();
     let name = if body.name.is_empty() {
         "API token".to_string()
     } else {
-        body.name.chars().take(100).collect()
+        body.name
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(100)
+            .collect()
     };
-    state
+    let lifetime = state.inner.config.token_days.saturating_mul(86_400);
+    let id = state
         .store()
-        .create_token(&auth::token_hash(&token), user.id, &name)?;
+        .create_token(&auth::token_hash(&token), user.id, &name, lifetime)?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({ "token": token, "username": user.username, "role": user.role })),
+        Json(json!({
+            "token": token,
+            "id": id,
+            "username": user.username,
+            "role": user.role,
+            "expires_at": crate::store::now().saturating_add(lifetime),
+            "must_change_password": user.must_change_password,
+        })),
     ))
 }
 
@@ -652,9 +914,11 @@ async fn add_user(state: &AppState, admin: &User, body: NewUser) -> Result<User,
         ))
     })?;
     let password = body.password;
-    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&password))
+    let hash = state
+        .hashing()
+        .run_queued(move || auth::hash_password(&password))
         .await
-        .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
+        .map_err(|_| busy().0)?
         .map_err(|e| invalid(e.to_string()))?;
     Ok(state
         .store()
@@ -678,14 +942,10 @@ async fn users_page(State(state): State<AppState>, Admin(p): Admin) -> Response 
         Err(e) => return ApiError::from(e).into_response(),
     };
     let mut body = String::from(
-        "<table class=\"list\"><thead><tr><th scope=\"col\">User</th><th scope=\"col\">Role</th></tr></thead><tbody>",
+        "<p>An admin cannot demote or disable the last enabled admin. Disabling a user or resetting their password ends their sessions and revokes their API tokens; a reset password must be changed at the next sign-in.</p><table class=\"list\"><thead><tr><th scope=\"col\">User</th><th scope=\"col\">Role</th><th scope=\"col\">State</th><th scope=\"col\">Change</th></tr></thead><tbody>",
     );
     for u in &users {
-        body.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td></tr>",
-            esc(&u.username),
-            u.role.as_str()
-        ));
+        body.push_str(&accounts::user_row(&p, u));
     }
     body.push_str(&format!(
         "</tbody></table><h2>Add a user</h2><form method=\"post\" action=\"/users\">{}<label for=\"u-name\">Username</label><input id=\"u-name\" name=\"username\" required autocomplete=\"off\"><label for=\"u-role\">Role</label><select id=\"u-role\" name=\"role\"><option>viewer</option><option>analyst</option><option>admin</option></select><label for=\"u-pass\">Password (at least 12 characters)</label><input id=\"u-pass\" name=\"password\" type=\"password\" required minlength=\"12\" autocomplete=\"new-password\"><button type=\"submit\">Add the user</button></form>",

@@ -116,7 +116,7 @@ pub struct NewPlan {
 fn audit_in(tx: &Transaction, user: i64, action: &str, detail: &str) -> rusqlite::Result<()> {
     tx.execute(
         "INSERT INTO audit_log (at, user_id, action, detail) VALUES (?1, ?2, ?3, ?4)",
-        params![now(), user, action, detail],
+        params![now(), user, action, crate::store::cap_detail(detail)],
     )
     .map(|_| ())
 }
@@ -264,7 +264,7 @@ impl Store {
     /// [`StoreError::Sqlite`].
     pub fn datasets(&self) -> Result<Vec<Dataset>, StoreError> {
         self.select(
-            &format!("{DATASET_SQL} ORDER BY d.id DESC"),
+            &format!("{DATASET_SQL} WHERE d.deleted_at IS NULL ORDER BY d.id DESC"),
             [],
             dataset_row,
         )
@@ -275,7 +275,38 @@ impl Store {
     /// # Errors
     /// [`StoreError::Sqlite`].
     pub fn dataset(&self, id: i64) -> Result<Option<Dataset>, StoreError> {
-        self.select_one(&format!("{DATASET_SQL} WHERE d.id = ?1"), [id], dataset_row)
+        self.select_one(
+            &format!("{DATASET_SQL} WHERE d.id = ?1 AND d.deleted_at IS NULL"),
+            [id],
+            dataset_row,
+        )
+    }
+
+    /// Deletes a dataset (audited): its record is kept, marked deleted, so the runs that used
+    /// it still name it, and the caller removes the file it returns. Results stay: they are
+    /// disclosure-controlled tables, not record-level data. `None` when there is no such
+    /// dataset.
+    ///
+    /// # Errors
+    /// [`StoreError::Sqlite`].
+    pub fn delete_dataset(&self, by: Option<i64>, id: i64) -> Result<Option<String>, StoreError> {
+        let Some(d) = self.dataset(id)? else {
+            return Ok(None);
+        };
+        let mut conn = self.conn();
+        let tx = conn.transaction().map_err(self.err())?;
+        tx.execute(
+            "UPDATE datasets SET deleted_at = ?2 WHERE id = ?1 AND deleted_at IS NULL",
+            params![id, now()],
+        )
+        .map_err(self.err())?;
+        tx.execute(
+            "INSERT INTO audit_log (at, user_id, action, detail) VALUES (?1, ?2, 'delete dataset', ?3)",
+            params![now(), by, crate::store::cap_detail(&format!("{} (dataset {id})", d.name))],
+        )
+        .map_err(self.err())?;
+        tx.commit().map_err(self.err())?;
+        Ok(Some(d.file))
     }
 
     /// The stored file names of every dataset (to clear files no row refers to).
@@ -283,7 +314,11 @@ impl Store {
     /// # Errors
     /// [`StoreError::Sqlite`].
     pub fn dataset_files(&self) -> Result<Vec<String>, StoreError> {
-        self.select("SELECT file FROM datasets", [], |r| r.get(0))
+        self.select(
+            "SELECT file FROM datasets WHERE deleted_at IS NULL",
+            [],
+            |r| r.get(0),
+        )
     }
 
     /// Records a spec's text and queues a run of it with its file bindings.

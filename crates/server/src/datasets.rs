@@ -322,16 +322,27 @@ fn internal(message: &str) -> ApiError {
 /// Fields of an upload besides the file.
 #[derive(Default)]
 struct UploadForm {
-    csrf: Option<String>,
     check_only: bool,
+}
+
+fn forged() -> ApiError {
+    ApiError(
+        StatusCode::FORBIDDEN,
+        "missing or wrong CSRF token: send it in X-CSRF-Token or as the form's first field, before the file".into(),
+    )
 }
 
 /// Receives an upload: `multipart/form-data` with a `file` part (and, from the page, `csrf`
 /// before it and `check_only`), or the file as the whole body with its name in `?name=`.
+///
+/// With `csrf` (the session's token, for a page signed in by cookie) the request's token is
+/// checked before any of the file is read: from `X-CSRF-Token`, or from a `csrf` field that
+/// comes before the file.
 async fn receive(
     state: &AppState,
     request: Request,
     query: &UploadQuery,
+    csrf: Option<&str>,
 ) -> Result<(Upload, UploadForm), ApiError> {
     let limit = state.config().max_upload;
     let multipart = request
@@ -339,11 +350,21 @@ async fn receive(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("multipart/form-data"));
+    let mut verified = match csrf {
+        None => true,
+        Some(expected) => request
+            .headers()
+            .get("x-csrf-token")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|sent| crate::auth::same(sent, expected)),
+    };
     let mut form = UploadForm {
-        csrf: None,
         check_only: query.check_only.unwrap_or(false),
     };
     if !multipart {
+        if !verified {
+            return Err(forged());
+        }
         let name = query.name.as_deref().ok_or_else(|| {
             ApiError(
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -371,9 +392,28 @@ async fn receive(
         }
     })? {
         match field.name().unwrap_or("") {
-            "csrf" => form.csrf = field.text().await.ok(),
+            "csrf" => {
+                // A token is 64 characters: read no more than a little over that.
+                let mut sent = Vec::new();
+                while let Some(chunk) = field.chunk().await.map_err(|_| bad_body())? {
+                    sent.extend_from_slice(&chunk);
+                    if sent.len() > 256 {
+                        return Err(forged());
+                    }
+                }
+                let sent = String::from_utf8_lossy(&sent);
+                match csrf {
+                    Some(expected) if !crate::auth::same(sent.trim(), expected) => {
+                        return Err(forged());
+                    }
+                    _ => verified = true,
+                }
+            }
             "check_only" => form.check_only = true,
             "file" => {
+                if !verified {
+                    return Err(forged());
+                }
                 let name = field.file_name().unwrap_or("").to_string();
                 let mut up = Upload::new(state, &name)?;
                 while let Some(chunk) = field.chunk().await.map_err(|e| {
@@ -406,6 +446,178 @@ fn bad_body() -> ApiError {
     )
 }
 
+/// The caps on what an upload may hold once read.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Bytes once decompressed.
+    pub max_decompressed: u64,
+    /// Rows.
+    pub max_rows: u64,
+    /// Columns.
+    pub max_columns: u64,
+}
+
+impl Limits {
+    fn of(config: &crate::Config) -> Limits {
+        Limits {
+            max_decompressed: config.max_decompressed,
+            max_rows: config.max_rows,
+            max_columns: config.max_columns,
+        }
+    }
+}
+
+fn too_big(what: String, setting: &str) -> ApiError {
+    ApiError(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        format!("{what}; split the file, or ask the administrator to raise {setting}"),
+    )
+}
+
+fn too_many(what: String, setting: &str) -> ApiError {
+    ApiError(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        format!("{what}; split the file, or ask the administrator to raise {setting}"),
+    )
+}
+
+/// Measures an upload as a stream, in bounded memory, before it is read as a table: a CSV's
+/// rows and columns record by record; an XLSX's parts decompressed into nothing, counting
+/// bytes and the worksheet's rows (a zip bomb stops at the cap, whatever its headers claim);
+/// a Parquet file's rows, columns and uncompressed size from its footer.
+///
+/// # Errors
+/// 413 when the decompressed size is over [`Limits::max_decompressed`]; 422 when the rows or
+/// columns are over their caps or the file cannot be measured.
+pub fn measure(path: &Path, format: &str, limits: Limits) -> Result<(), ApiError> {
+    match measured(path, format, limits) {
+        Err(Some(over)) => Err(over),
+        // A file that cannot be measured is left to the reader, which says why.
+        _ => Ok(()),
+    }
+}
+
+/// [`measure`]: `Err(None)` when the file cannot be measured.
+fn measured(path: &Path, format: &str, limits: Limits) -> Result<(), Option<ApiError>> {
+    let size_text = |b: u64| {
+        if b >= 1 << 20 {
+            format!("{} MiB", b >> 20)
+        } else {
+            format!("{} KiB", b >> 10)
+        }
+    };
+    let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    let check_rows = |rows: u64| {
+        if rows > limits.max_rows {
+            Err(too_many(
+                format!("the file has more than {} rows", limits.max_rows),
+                "--max-rows",
+            ))
+        } else {
+            Ok(())
+        }
+    };
+    let check_columns = |columns: u64| {
+        if columns > limits.max_columns {
+            Err(too_many(
+                format!(
+                    "the file has {columns} columns, more than {}",
+                    limits.max_columns
+                ),
+                "--max-columns",
+            ))
+        } else {
+            Ok(())
+        }
+    };
+    let check_bytes = |bytes: u64| {
+        if bytes > limits.max_decompressed {
+            Err(too_big(
+                format!(
+                    "the file holds more than {} once decompressed",
+                    size_text(limits.max_decompressed)
+                ),
+                "--max-decompressed-mb",
+            ))
+        } else {
+            Ok(())
+        }
+    };
+    match format {
+        "csv" => {
+            check_bytes(size).map_err(Some)?;
+            let file = std::fs::File::open(path).map_err(|_| None)?;
+            let mut reader = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .from_reader(std::io::BufReader::new(file));
+            let mut record = csv::ByteRecord::new();
+            let mut rows: u64 = 0;
+            // Errors in the records are left to the reader, which names the row.
+            while reader.read_byte_record(&mut record).unwrap_or(false) {
+                check_columns(record.len() as u64).map_err(Some)?;
+                check_rows(rows).map_err(Some)?;
+                rows += 1;
+            }
+            Ok(())
+        }
+        "xlsx" => {
+            let file = std::fs::File::open(path).map_err(|_| None)?;
+            let mut zip = zip::ZipArchive::new(std::io::BufReader::new(file)).map_err(|_| None)?;
+            let mut total: u64 = 0;
+            let mut buf = vec![0u8; 64 * 1024];
+            for i in 0..zip.len() {
+                let mut part = zip.by_index(i).map_err(|_| None)?;
+                let sheet = part.name().is_ok_and(|n| n.starts_with("xl/worksheets/"));
+                let mut rows: u64 = 0;
+                let mut tail = [0u8; 4];
+                loop {
+                    let n = std::io::Read::read(&mut part, &mut buf).map_err(|_| None)?;
+                    if n == 0 {
+                        break;
+                    }
+                    total += n as u64;
+                    check_bytes(total).map_err(Some)?;
+                    if sheet {
+                        rows += count_rows(&tail, &buf[..n]);
+                        check_rows(rows.saturating_sub(1)).map_err(Some)?;
+                        if n >= 4 {
+                            tail.copy_from_slice(&buf[n - 4..n]);
+                        }
+                    }
+                }
+            }
+            Ok(())
+        }
+        "parquet" => {
+            use parquet::file::reader::FileReader;
+            let file = std::fs::File::open(path).map_err(|_| None)?;
+            let reader =
+                parquet::file::reader::SerializedFileReader::new(file).map_err(|_| None)?;
+            let meta = reader.metadata();
+            check_columns(meta.file_metadata().schema_descr().num_columns() as u64)
+                .map_err(Some)?;
+            check_rows(meta.file_metadata().num_rows().max(0) as u64).map_err(Some)?;
+            let bytes: i64 = meta.row_groups().iter().map(|g| g.total_byte_size()).sum();
+            check_bytes(bytes.max(0) as u64).map_err(Some)
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Occurrences of `<row` (followed by a space or `>`) in `chunk`, including one that starts in
+/// the last bytes of the chunk before (`tail`).
+fn count_rows(tail: &[u8; 4], chunk: &[u8]) -> u64 {
+    let mut joined = Vec::with_capacity(chunk.len() + 4);
+    joined.extend_from_slice(tail);
+    joined.extend_from_slice(chunk);
+    // Every window of five ends inside this chunk, so none is counted twice.
+    joined
+        .windows(5)
+        .filter(|w| w[..4] == *b"<row" && (w[4] == b' ' || w[4] == b'>'))
+        .count() as u64
+}
+
 /// Checks an upload and, unless only checking or it has errors, stores it as Parquet and
 /// records it. Runs on a blocking thread.
 fn check_and_store(
@@ -414,7 +626,22 @@ fn check_and_store(
     upload: Upload,
     check_only: bool,
 ) -> Result<Validation, ApiError> {
+    if let Some((format, _)) = format_of(&upload.name) {
+        measure(upload.file.path(), format, Limits::of(state.config()))?;
+    }
     let (table, mut report) = validate(upload.file.path(), &upload.name);
+    if let Some(t) = &table
+        && t.names().len() as u64 > state.config().max_columns
+    {
+        return Err(too_many(
+            format!(
+                "the file has {} columns, more than {}",
+                t.names().len(),
+                state.config().max_columns
+            ),
+            "--max-columns",
+        ));
+    }
     let Some(table) = table.filter(|_| report.errors.is_empty() && !check_only) else {
         return Ok(report);
     };
@@ -463,11 +690,16 @@ async fn upload(
     query: &UploadQuery,
     from_page: bool,
 ) -> Result<Validation, ApiError> {
-    let (upload, form) = receive(state, request, query).await?;
-    if from_page {
-        check_csrf(p, form.csrf.as_deref().unwrap_or(""))
-            .map_err(|_| ApiError(StatusCode::FORBIDDEN, "missing or wrong CSRF token".into()))?;
-    }
+    // The API's guard has checked a cookie session's X-CSRF-Token already; the page checks
+    // its form's token here, before the file.
+    let csrf = if from_page { p.csrf() } else { None };
+    let (upload, form) = receive(state, request, query, csrf).await?;
+    // One upload is read and checked at a time: the memory uploads cost is one upload's.
+    let _turn = state
+        .checks()
+        .acquire()
+        .await
+        .map_err(|e| internal(&format!("the check stopped: {e}")))?;
     let (state2, user) = (state.clone(), p.user.id);
     tokio::task::spawn_blocking(move || check_and_store(&state2, user, upload, form.check_only))
         .await
@@ -512,6 +744,63 @@ pub async fn api_get(
         .dataset(id)?
         .map(Json)
         .ok_or_else(|| ApiError(StatusCode::NOT_FOUND, format!("no dataset {id}")))
+}
+
+/// Deletes a dataset for `by`: the record is marked deleted (runs that used it keep naming
+/// it; their results stay) and the record-level file is removed. `false` when there is none.
+fn delete(state: &AppState, by: i64, id: i64) -> Result<bool, ApiError> {
+    let Some(file) = state.store().delete_dataset(Some(by), id)? else {
+        return Ok(false);
+    };
+    let path = state.data_dir().join("datasets").join(&file);
+    if let Err(e) = std::fs::remove_file(&path)
+        && e.kind() != std::io::ErrorKind::NotFound
+    {
+        // The record is gone; the next start removes the file as a stray.
+        eprintln!("levelfield serve: {}: {e}", path.display());
+    }
+    Ok(true)
+}
+
+/// `DELETE /api/v1/datasets/{id}` (admin): 204; the runs that used it keep their results.
+pub async fn api_delete(
+    State(state): State<AppState>,
+    ApiUser(p): ApiUser,
+    UrlPath(id): UrlPath<i64>,
+) -> Result<StatusCode, ApiError> {
+    if delete(&state, p.user.id, id)? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError(StatusCode::NOT_FOUND, format!("no dataset {id}")))
+    }
+}
+
+/// The delete form's field.
+#[derive(Deserialize)]
+pub struct DeleteForm {
+    csrf: String,
+}
+
+/// `POST /datasets/{id}/delete` (admin).
+pub async fn page_delete(
+    State(state): State<AppState>,
+    pages::Admin(p): pages::Admin,
+    UrlPath(id): UrlPath<i64>,
+    axum::Form(form): axum::Form<DeleteForm>,
+) -> Response {
+    if let Err(r) = check_csrf(&p, &form.csrf) {
+        return r;
+    }
+    match delete(&state, p.user.id, id) {
+        Ok(true) => axum::response::Redirect::to("/datasets").into_response(),
+        Ok(false) => pages::status_page(
+            StatusCode::NOT_FOUND,
+            "Not found",
+            Some(&p),
+            "<p>No such dataset.</p>",
+        ),
+        Err(e) => e.into_response(),
+    }
 }
 
 fn report_html(v: &Validation) -> String {
@@ -648,12 +937,18 @@ pub async fn page_get(
     match state.store().dataset(id) {
         Ok(Some(d)) => {
             let v: Validation = serde_json::from_value(d.report.clone()).unwrap_or_default();
-            let body = format!(
+            let mut body = format!(
                 "<p>Uploaded {} by {}.</p>{}",
                 pages::when(d.created_at),
                 esc(&d.uploaded_by),
                 report_html(&v)
             );
+            if p.user.role >= crate::auth::Role::Admin {
+                body.push_str(&format!(
+                    "<h2>Delete</h2><p>Deleting removes the record-level file from this server. Runs that used it keep their published results.</p><form method=\"post\" action=\"/datasets/{id}/delete\">{}<button type=\"submit\">Delete this dataset</button></form>",
+                    csrf_field(&p)
+                ));
+            }
             Html(layout(&d.name, Some(&p), "", &body)).into_response()
         }
         Ok(None) => pages::status_page(
@@ -663,5 +958,18 @@ pub async fn page_get(
             "<p>No such dataset.</p>",
         ),
         Err(e) => ApiError::from(e).into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn worksheet_rows_are_counted_across_chunks() {
+        assert_eq!(count_rows(&[0; 4], b"<row r=\"1\"><row>x<rows"), 2);
+        // `<row` split over two chunks is counted once, in the second.
+        assert_eq!(count_rows(&[0; 4], b"ab<ro"), 0);
+        assert_eq!(count_rows(b"b<ro", b"w r=\"2\">"), 1);
     }
 }

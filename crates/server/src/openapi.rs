@@ -15,7 +15,7 @@ pub fn document() -> Value {
     };
     let id_param =
         json!({"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}});
-    json!({
+    let mut doc = json!({
         "openapi": "3.1.0",
         "info": {
             "title": "levelfield API",
@@ -196,5 +196,89 @@ pub fn document() -> Value {
             "/api/v1/audit": {"get": {"summary": "The audit log (admin)", "responses": responses(json!({"type": "array", "items": {"$ref": "#/components/schemas/AuditEntry"}}))}},
             "/api/v1/openapi.json": {"get": {"summary": "This document", "security": [], "responses": {"200": {"description": "OK"}}}}
         }
-    })
+    });
+    lifecycle(&mut doc);
+    doc
+}
+
+/// The account lifecycle's and the paged tables' parts of the document (a `json!` of their
+/// own: one literal would be too deep for the macro).
+fn lifecycle(doc: &mut Value) {
+    let error = json!({"$ref": "#/components/schemas/Error"});
+    let user = json!({"$ref": "#/components/schemas/User"});
+    let responses = |ok: Value| {
+        json!({
+            "200": {"description": "OK", "content": {"application/json": {"schema": ok}}},
+            "401": {"description": "Not signed in", "content": {"application/json": {"schema": error}}}
+        })
+    };
+    let id_param =
+        json!({"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}});
+    let token = json!({"type": "object", "properties": {
+        "id": {"type": "integer"}, "name": {"type": "string"}, "created_at": {"type": "integer"},
+        "expires_at": {"type": "integer"}, "revoked": {"type": "boolean"}
+    }});
+    let paths = &mut doc["paths"];
+    paths["/api/v1/tokens"]["get"] = json!({
+        "summary": "Your own API tokens (never the tokens themselves), newest first",
+        "responses": responses(json!({"type": "array", "items": token}))
+    });
+    paths["/api/v1/tokens"]["post"]["responses"]["503"] = json!({"description": "Too many password checks at once; Retry-After says when to try again", "content": {"application/json": {"schema": error}}});
+    paths["/api/v1/tokens/{id}"] = json!({"delete": {
+        "summary": "Revoke one of your tokens (admins: anyone's)",
+        "parameters": [id_param.clone()],
+        "responses": {"204": {"description": "Revoked"}, "404": {"description": "You have no such token", "content": {"application/json": {"schema": error}}}}
+    }});
+    paths["/api/v1/me/password"] = json!({"post": {
+        "summary": "Change your password; every token of yours is revoked and your other sessions end",
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {
+            "type": "object", "required": ["current", "new"],
+            "properties": {"current": {"type": "string"}, "new": {"type": "string", "minLength": 12}}
+        }}}},
+        "responses": {"204": {"description": "Changed"}, "403": {"description": "The current password is wrong"}, "422": {"description": "The new password is not acceptable"}}
+    }});
+    paths["/api/v1/users/{id}"] = json!({"patch": {
+        "summary": "Change a user's role, or disable or enable them (admin); disabling ends their sessions and revokes their tokens",
+        "parameters": [id_param.clone()],
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {
+            "type": "object",
+            "properties": {"role": {"type": "string", "enum": ["viewer", "analyst", "admin"]}, "disabled": {"type": "boolean"}}
+        }}}},
+        "responses": {"200": {"description": "Changed", "content": {"application/json": {"schema": user}}}, "404": {"description": "No such user"}, "409": {"description": "It would leave no enabled admin"}}
+    }});
+    paths["/api/v1/users/{id}/password"] = json!({"post": {
+        "summary": "Reset a user's password (admin): they must change it at their next sign-in; their tokens are revoked and sessions end",
+        "parameters": [id_param.clone()],
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {
+            "type": "object", "required": ["password"], "properties": {"password": {"type": "string", "minLength": 12}}
+        }}}},
+        "responses": {"200": {"description": "Reset", "content": {"application/json": {"schema": user}}}, "404": {"description": "No such user"}}
+    }});
+    paths["/api/v1/datasets/{id}"]["delete"] = json!({
+        "summary": "Delete a dataset (admin): its record-level file goes; runs that used it keep their results",
+        "parameters": [id_param],
+        "responses": {"204": {"description": "Deleted"}, "404": {"description": "No such dataset"}}
+    });
+    let table = &mut paths["/api/v1/results/{id}/{table}"]["get"];
+    table["summary"] = json!(
+        "A page of one of a finished run's disclosure-controlled tables as JSON rows, filtered; X-Total-Count gives the rows that pass the filters and Link (rel=\"next\") the next page"
+    );
+    if let Some(params) = table["parameters"].as_array_mut() {
+        for (name, kind, what) in [
+            ("indicator", "string", "indicator_id"),
+            ("area", "string", "area_code"),
+            ("period", "string", "period"),
+            ("dimension", "string", "dimension"),
+            (
+                "limit",
+                "integer",
+                "rows per page: 1 to 10000, default 1000",
+            ),
+            ("offset", "integer", "rows to skip"),
+        ] {
+            params.push(
+                json!({"name": name, "in": "query", "schema": {"type": kind}, "description": what}),
+            );
+        }
+    }
 }

@@ -71,6 +71,7 @@ pub fn layout(title: &str, who: Option<&Principal>, extra_style: &str, body: &st
             if p.user.role >= Role::Admin {
                 links.push_str("<a href=\"/users\">Users</a>");
             }
+            links.push_str("<a href=\"/tokens\">API tokens</a><a href=\"/password\">Password</a>");
             let csrf = p.csrf().unwrap_or_default();
             format!(
                 "<nav class=\"bar\" aria-label=\"Main\"><strong>levelfield</strong>{links}<form method=\"post\" action=\"/signout\"><input type=\"hidden\" name=\"csrf\" value=\"{}\"><span>{} ({}) </span><button type=\"submit\">Sign out</button></form></nav>",
@@ -108,6 +109,9 @@ pub fn signed_in(state: &AppState, headers: &HeaderMap, role: Role) -> Result<Pr
         Ok(None) => return Err(Redirect::to("/signin").into_response()),
         Err(e) => return Err(e.into_response()),
     };
+    if p.user.must_change_password {
+        return Err(Redirect::to("/password").into_response());
+    }
     if p.user.role < role {
         return Err(status_page(
             StatusCode::FORBIDDEN,

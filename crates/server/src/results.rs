@@ -16,6 +16,7 @@ use axum::{
     response::{Html, IntoResponse, Response},
 };
 use levelfield_report::{Meta, ProfileData, html::View};
+use levelfield_table::Table;
 use serde::Deserialize;
 
 use crate::{
@@ -32,9 +33,13 @@ pub const WORKBOOK_FILE: &str = "workbook.xlsx";
 /// The tables of a results folder, by stem.
 pub use levelfield_report::data::TABLES;
 
-/// Bounded caches of parsed results and rendered pages, oldest out first.
+/// A run's tables, as built once from its results.
+type Tables = Arc<Vec<(&'static str, Table)>>;
+
+/// Bounded caches of parsed results, their tables and rendered pages, oldest out first.
 pub struct Cache {
     data: Mutex<Bounded<i64, Arc<ProfileData>>>,
+    tables: Mutex<Bounded<i64, Tables>>,
     pages: Mutex<Bounded<String, Arc<(String, String)>>>,
 }
 
@@ -71,6 +76,7 @@ impl Default for Cache {
     fn default() -> Cache {
         Cache {
             data: Mutex::new(Bounded::new(8)),
+            tables: Mutex::new(Bounded::new(8)),
             pages: Mutex::new(Bounded::new(512)),
         }
     }
@@ -87,6 +93,20 @@ impl Cache {
 
     fn data(&self, id: i64) -> Option<Arc<ProfileData>> {
         self.data.lock().unwrap_or_else(|p| p.into_inner()).get(&id)
+    }
+
+    fn tables(&self, id: i64) -> Option<Tables> {
+        self.tables
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&id)
+    }
+
+    fn insert_tables(&self, id: i64, tables: Tables) {
+        self.tables
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(id, tables);
     }
 
     fn page(&self, key: &str) -> Option<Arc<(String, String)>> {
@@ -149,6 +169,87 @@ pub(crate) async fn data_of(state: &AppState, id: i64) -> Result<Arc<ProfileData
     let data = Arc::new(data);
     state.results().insert(id, data.clone());
     Ok(data)
+}
+
+/// A finished run's tables (estimates, comparisons…), built once from its results and cached.
+pub(crate) async fn tables_of(state: &AppState, id: i64) -> Result<Tables, ApiError> {
+    if let Some(t) = state.results().tables(id) {
+        return Ok(t);
+    }
+    let data = data_of(state, id).await?;
+    let tables = tokio::task::spawn_blocking(move || Arc::new(data.to_tables()))
+        .await
+        .map_err(|e| {
+            eprintln!("levelfield serve: tables of run {id}: {e}");
+            ApiError(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the results cannot be read; the administrator can see why in the server's log"
+                    .into(),
+            )
+        })?;
+    state.results().insert_tables(id, tables.clone());
+    Ok(tables)
+}
+
+/// The rows of `table` whose `column` is `value`, among `rows`; `Err` names a column the
+/// table does not have.
+fn keep(
+    table: &Table,
+    rows: Vec<usize>,
+    column: &str,
+    value: &str,
+    also: Option<&str>,
+) -> Result<Vec<usize>, String> {
+    let Ok(col) = table.column(column) else {
+        return Err(column.to_string());
+    };
+    Ok(rows
+        .into_iter()
+        .filter(|&r| {
+            let t = col.text(r);
+            t == value || also.is_some_and(|a| t == a)
+        })
+        .collect())
+}
+
+/// The rows of `table` that pass `filter` (`Overall` rows pass a dimension filter when
+/// `with_overall`).
+fn filtered(table: &Table, filter: &Filter, with_overall: bool) -> Result<Vec<usize>, String> {
+    let mut rows: Vec<usize> = (0..table.n_rows()).collect();
+    for (column, value) in [
+        ("indicator_id", &filter.indicator),
+        ("area_code", &filter.area),
+        ("period", &filter.period),
+        ("dimension", &filter.dimension),
+    ] {
+        if let Some(v) = Filter::get(value) {
+            let also = (with_overall && column == "dimension").then_some("Overall");
+            rows = keep(table, rows, column, v, also)?;
+        }
+    }
+    Ok(rows)
+}
+
+/// The default page of `GET /api/v1/results/{id}/{table}`.
+pub const PAGE_ROWS: usize = 1000;
+/// The largest page.
+pub const MAX_PAGE_ROWS: usize = 10_000;
+
+/// A page of a results table, filtered.
+#[derive(Debug, Default, Deserialize)]
+pub struct TableQuery {
+    /// Indicator id.
+    pub indicator: Option<String>,
+    /// Area code.
+    pub area: Option<String>,
+    /// Period.
+    pub period: Option<String>,
+    /// Dimension label.
+    pub dimension: Option<String>,
+    /// Rows per page (default [`PAGE_ROWS`], at most [`MAX_PAGE_ROWS`]).
+    pub limit: Option<usize>,
+    /// Rows to skip.
+    pub offset: Option<usize>,
 }
 
 /// The dashboard's filters.
@@ -362,6 +463,74 @@ pub async fn page_get(
     Html(layout(title, Some(&p), levelfield_report::html::CSS, body)).into_response()
 }
 
+/// A CSV written on a blocking thread and sent in 64 KiB chunks as it is written, so a large
+/// download holds a few chunks in memory, not the whole file; a client that goes away stops
+/// the writing.
+fn stream_csv(table: Table) -> axum::body::Body {
+    let (tx, rx) = tokio::sync::mpsc::channel(4);
+    tokio::task::spawn_blocking(move || {
+        let mut out = Chunks {
+            tx,
+            buf: Vec::with_capacity(CHUNK),
+        };
+        if let Err(e) = levelfield_table::write_csv_to(&table, &mut out)
+            .and_then(|()| std::io::Write::flush(&mut out))
+        {
+            let _ = out.tx.blocking_send(Err(e));
+        }
+    });
+    axum::body::Body::new(ChunkBody(rx))
+}
+
+const CHUNK: usize = 64 * 1024;
+
+struct Chunks {
+    tx: tokio::sync::mpsc::Sender<Result<axum::body::Bytes, std::io::Error>>,
+    buf: Vec<u8>,
+}
+
+impl Chunks {
+    fn send(&mut self) -> std::io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let chunk = std::mem::replace(&mut self.buf, Vec::with_capacity(CHUNK));
+        self.tx
+            .blocking_send(Ok(chunk.into()))
+            .map_err(|_| std::io::Error::other("the client went away"))
+    }
+}
+
+impl std::io::Write for Chunks {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.buf.extend_from_slice(bytes);
+        if self.buf.len() >= CHUNK {
+            self.send()?;
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.send()
+    }
+}
+
+struct ChunkBody(tokio::sync::mpsc::Receiver<Result<axum::body::Bytes, std::io::Error>>);
+
+impl http_body::Body for ChunkBody {
+    type Data = axum::body::Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        self.0
+            .poll_recv(cx)
+            .map(|chunk| chunk.map(|r| r.map(http_body::Frame::data)))
+    }
+}
+
 fn attachment(content_type: &'static str, name: &str, bytes: Vec<u8>) -> Response {
     let mut r = bytes.into_response();
     let h = r.headers_mut();
@@ -428,45 +597,27 @@ pub async fn download(
             }
         }
         "estimates.csv" => {
-            let data = match data_of(&state, id).await {
-                Ok(d) => d,
+            let tables = match tables_of(&state, id).await {
+                Ok(t) => t,
                 Err(e) => return e.into_response(),
             };
-            let rows = data
-                .estimates
-                .iter()
-                .filter(|e| {
-                    Filter::get(&filter.indicator).is_none_or(|v| e.indicator_id == v)
-                        && Filter::get(&filter.area).is_none_or(|v| e.area_code == v)
-                        && Filter::get(&filter.period).is_none_or(|v| e.period == v)
-                        && Filter::get(&filter.dimension)
-                            .is_none_or(|v| e.dimension == v || e.dimension == "Overall")
-                })
-                .cloned()
-                .collect();
-            let subset = ProfileData {
-                estimates: rows,
-                ..ProfileData::default()
+            let Some((_, estimates)) = tables.iter().find(|(s, _)| *s == "estimates") else {
+                return ApiError(StatusCode::NOT_FOUND, "no estimates".into()).into_response();
             };
-            let table = subset
-                .to_tables()
-                .into_iter()
-                .find(|(s, _)| *s == "estimates")
-                .map(|(_, t)| t)
-                .unwrap_or_default();
-            let mut bytes = Vec::new();
-            if levelfield_table::write_csv_to(&table, &mut bytes).is_err() {
-                return ApiError(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "the table cannot be written".into(),
-                )
-                .into_response();
+            let rows = filtered(estimates, &filter, true).unwrap_or_default();
+            let table = estimates.take(&rows);
+            let mut r = Response::new(stream_csv(table));
+            let h = r.headers_mut();
+            h.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/csv; charset=utf-8"),
+            );
+            if let Ok(v) = HeaderValue::from_str(&format!(
+                "attachment; filename=\"levelfield-run-{id}-estimates.csv\""
+            )) {
+                h.insert(header::CONTENT_DISPOSITION, v);
             }
-            attachment(
-                "text/csv; charset=utf-8",
-                &format!("levelfield-run-{id}-estimates.csv"),
-                bytes,
-            )
+            r
         }
         _ => pages::status_page(
             StatusCode::NOT_FOUND,
@@ -477,11 +628,16 @@ pub async fn download(
     }
 }
 
-/// `GET /api/v1/results/{id}/{table}` (viewer): one of the run's tables as JSON rows.
+/// `GET /api/v1/results/{id}/{table}` (viewer): a page of one of the run's tables as JSON
+/// rows, filtered by `indicator`, `area`, `period` and `dimension` (the table's
+/// `indicator_id`, `area_code`, `period` and `dimension` columns), `limit` rows (default
+/// [`PAGE_ROWS`]) from `offset`. `X-Total-Count` says how many rows pass the filters, and a
+/// `Link` header with `rel="next"` gives the next page while there is one.
 pub async fn api_table(
     State(state): State<AppState>,
     ApiUser(_): ApiUser,
     UrlPath((id, stem)): UrlPath<(i64, String)>,
+    Query(query): Query<TableQuery>,
 ) -> Result<Response, ApiError> {
     if !TABLES.contains(&stem.as_str()) {
         return Err(ApiError(
@@ -489,17 +645,58 @@ pub async fn api_table(
             format!("no table `{stem}`; the tables are {}", TABLES.join(", ")),
         ));
     }
-    let data = data_of(&state, id).await?;
-    let table = data
-        .to_tables()
-        .into_iter()
+    let limit = query.limit.unwrap_or(PAGE_ROWS);
+    if limit == 0 || limit > MAX_PAGE_ROWS {
+        return Err(ApiError(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("`limit` is 1 to {MAX_PAGE_ROWS} rows"),
+        ));
+    }
+    let offset = query.offset.unwrap_or(0);
+    let filter = Filter {
+        indicator: query.indicator,
+        area: query.area,
+        period: query.period,
+        dimension: query.dimension,
+    };
+    let tables = tables_of(&state, id).await?;
+    let empty = Table::default();
+    let table = tables
+        .iter()
         .find(|(s, _)| *s == stem)
-        .map(|(_, t)| t)
-        .unwrap_or_default();
+        .map_or(&empty, |(_, t)| t);
+    let rows = if table.n_rows() == 0 {
+        Vec::new()
+    } else {
+        filtered(table, &filter, false).map_err(|column| {
+            ApiError(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!("the {stem} table has no `{column}` column to filter on"),
+            )
+        })?
+    };
+    let total = rows.len();
+    let page: Vec<usize> = rows.into_iter().skip(offset).take(limit).collect();
     let mut bytes = Vec::new();
-    levelfield_table::write_json_to(&table, &mut bytes)
+    levelfield_table::write_json_to(&table.take(&page), &mut bytes)
         .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
-    Ok(([(header::CONTENT_TYPE, "application/json")], bytes).into_response())
+    let mut response = ([(header::CONTENT_TYPE, "application/json")], bytes).into_response();
+    let h = response.headers_mut();
+    h.insert("x-total-count", HeaderValue::from(total));
+    if offset.saturating_add(limit) < total {
+        let mut next = filter.query();
+        if !next.is_empty() {
+            next.push('&');
+        }
+        let link = format!(
+            "</api/v1/results/{id}/{stem}?{next}limit={limit}&offset={}>; rel=\"next\"",
+            offset + limit
+        );
+        if let Ok(v) = HeaderValue::from_str(&link) {
+            h.insert(header::LINK, v);
+        }
+    }
+    Ok(response)
 }
 
 /// `GET /api/v1/results/{id}` (viewer): the run's metadata (`profile.json`).

@@ -274,25 +274,42 @@ fn not_found(id: i64) -> ApiError {
     ApiError(StatusCode::NOT_FOUND, format!("no run {id}"))
 }
 
-/// `GET /api/v1/runs` (viewer).
-pub async fn api_list(
-    State(state): State<AppState>,
-    ApiUser(_): ApiUser,
-) -> Result<Json<Vec<Run>>, ApiError> {
-    Ok(Json(state.store().runs()?))
+/// Whether `p` sees a run's provenance: who started it and which datasets it read. Analysts and admins do; viewers see results,
+/// not the provenance of record-level data, unless the server allows it
+/// (`Config::viewers_see_provenance`).
+pub(crate) fn sees_provenance(state: &AppState, p: &Principal) -> bool {
+    p.user.role >= crate::auth::Role::Analyst || state.config().viewers_see_provenance
 }
 
-/// `GET /api/v1/runs/{id}` (viewer): status and progress.
+/// A run as `p` may see it.
+fn shown(state: &AppState, p: &Principal, run: &Run) -> serde_json::Value {
+    let mut v = serde_json::to_value(run).unwrap_or_default();
+    if !sees_provenance(state, p)
+        && let Some(o) = v.as_object_mut()
+    {
+        o.remove("started_by");
+        o.remove("bindings");
+    }
+    v
+}
+
+/// `GET /api/v1/runs` (viewer; provenance for analysts).
+pub async fn api_list(
+    State(state): State<AppState>,
+    ApiUser(p): ApiUser,
+) -> Result<Json<Vec<serde_json::Value>>, ApiError> {
+    let runs = state.store().runs()?;
+    Ok(Json(runs.iter().map(|r| shown(&state, &p, r)).collect()))
+}
+
+/// `GET /api/v1/runs/{id}` (viewer): status and progress (provenance for analysts).
 pub async fn api_get(
     State(state): State<AppState>,
-    ApiUser(_): ApiUser,
+    ApiUser(p): ApiUser,
     UrlPath(id): UrlPath<i64>,
-) -> Result<Json<Run>, ApiError> {
-    state
-        .store()
-        .run(id)?
-        .map(Json)
-        .ok_or_else(|| not_found(id))
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let run = state.store().run(id)?.ok_or_else(|| not_found(id))?;
+    Ok(Json(shown(&state, &p, &run)))
 }
 
 /// The run page's form fields: a built-in spec or TOML, and `ds_<role>` dataset choices.
@@ -479,11 +496,15 @@ pub async fn page_get(
             })
         ),
     };
+    let by = if sees_provenance(&state, &p) {
+        format!(" by {}", esc(&run.started_by))
+    } else {
+        String::new()
+    };
     let body = format!(
-        "<p>Spec: {} · started {} by {}</p>{body}",
+        "<p>Spec: {} · started {}{by}</p>{body}",
         esc(&run.spec),
         pages::when(run.created_at),
-        esc(&run.started_by)
     );
     Html(layout(&format!("Run {id}"), Some(&p), "", &body)).into_response()
 }

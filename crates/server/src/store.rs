@@ -38,12 +38,18 @@ pub enum StoreError {
     /// A username is taken.
     #[error("the username `{0}` is taken")]
     UsernameTaken(String),
+    /// No such user.
+    #[error("there is no user `{0}`")]
+    NoSuchUser(String),
+    /// The change would leave no enabled admin.
+    #[error("this would leave no enabled admin; make another user admin first")]
+    LastAdmin,
 }
 
 /// The schema, one migration per version; applied in order, each in its own transaction, with
 /// SQLite's `user_version` recording how far a database has come. Never edit a shipped
 /// migration: add the next one.
-const MIGRATIONS: [&str; 3] = [
+const MIGRATIONS: [&str; 4] = [
     r#"
 CREATE TABLE users (
     id INTEGER PRIMARY KEY,
@@ -143,7 +149,45 @@ ALTER TABLE action_plans ADD COLUMN kind TEXT NOT NULL DEFAULT 'level' CHECK (ki
 ALTER TABLE action_plans ADD COLUMN measure TEXT NOT NULL DEFAULT '' CHECK (measure IN ('', 'ratio', 'difference'));
 ALTER TABLE action_plans ADD COLUMN direction TEXT NOT NULL DEFAULT '' CHECK (direction IN ('', 'decreasing', 'increasing', 'narrowing'));
 "#,
+    r#"
+ALTER TABLE users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE users ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0;
+-- Tokens made before expiry existed last the default 90 days from when they were made.
+ALTER TABLE api_tokens ADD COLUMN expires_at INTEGER NOT NULL DEFAULT 0;
+UPDATE api_tokens SET expires_at = created_at + 7776000;
+ALTER TABLE api_tokens ADD COLUMN revoked_at INTEGER;
+-- A deleted dataset keeps its row (runs name it) but loses its file.
+ALTER TABLE datasets ADD COLUMN deleted_at INTEGER;
+"#,
 ];
+
+/// Audit details are cut to this many characters.
+pub const MAX_AUDIT_DETAIL: usize = 300;
+
+/// `detail` cut to [`MAX_AUDIT_DETAIL`] characters, so no request can grow the log by more.
+pub fn cap_detail(detail: &str) -> std::borrow::Cow<'_, str> {
+    match detail.char_indices().nth(MAX_AUDIT_DETAIL) {
+        Some((at, _)) => format!("{}…", &detail[..at]).into(),
+        None => detail.into(),
+    }
+}
+
+/// Revokes every token of a user and ends their sessions but `keep` (a session token hash).
+fn end_credentials(
+    tx: &rusqlite::Transaction,
+    user_id: i64,
+    keep: Option<&str>,
+) -> rusqlite::Result<()> {
+    tx.execute(
+        "UPDATE api_tokens SET revoked = 1, revoked_at = COALESCE(revoked_at, ?2) WHERE user_id = ?1",
+        params![user_id, now()],
+    )?;
+    tx.execute(
+        "DELETE FROM sessions WHERE user_id = ?1 AND token_hash IS NOT ?2",
+        params![user_id, keep],
+    )?;
+    Ok(())
+}
 
 /// Seconds since the Unix epoch.
 pub fn now() -> i64 {
@@ -161,15 +205,39 @@ pub struct User {
     pub username: String,
     /// What the user may do.
     pub role: Role,
+    /// A disabled user cannot sign in, and their sessions and tokens are gone.
+    pub disabled: bool,
+    /// The password was reset by an admin: it must be changed before anything else.
+    pub must_change_password: bool,
 }
 
-/// A user from the first three columns of a row: id, username, role.
+/// The columns [`user_row`] reads, from `users u`.
+const USER_COLS: &str = "u.id, u.username, u.role, u.disabled, u.must_change_password";
+
+/// A user from the first five columns of a row ([`USER_COLS`]).
 fn user_row(r: &rusqlite::Row) -> rusqlite::Result<User> {
     Ok(User {
         id: r.get(0)?,
         username: r.get(1)?,
         role: Role::parse(&r.get::<_, String>(2)?).unwrap_or(Role::Viewer),
+        disabled: r.get::<_, i64>(3)? != 0,
+        must_change_password: r.get::<_, i64>(4)? != 0,
     })
+}
+
+/// An API token as its owner sees it (never the token itself).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct TokenInfo {
+    /// Its id (for `DELETE /api/v1/tokens/{id}`).
+    pub id: i64,
+    /// The name given when it was made.
+    pub name: String,
+    /// When it was made (Unix seconds).
+    pub created_at: i64,
+    /// When it stops working (Unix seconds).
+    pub expires_at: i64,
+    /// Revoked by its owner, an admin, a password change or the account being disabled.
+    pub revoked: bool,
 }
 
 /// A signed-in session.
@@ -329,6 +397,8 @@ impl Store {
             id,
             username: username.to_string(),
             role,
+            disabled: false,
+            must_change_password: false,
         })
     }
 
@@ -339,9 +409,9 @@ impl Store {
     pub fn user_with_hash(&self, username: &str) -> Result<Option<(User, String)>, StoreError> {
         self.conn()
             .query_row(
-                "SELECT id, username, role, password_hash FROM users WHERE username = ?1",
+                &format!("SELECT {USER_COLS}, u.password_hash FROM users u WHERE u.username = ?1"),
                 [username],
-                |r| Ok((user_row(r)?, r.get(3)?)),
+                |r| Ok((user_row(r)?, r.get(5)?)),
             )
             .optional()
             .map_err(self.err())
@@ -354,7 +424,9 @@ impl Store {
     pub fn users(&self) -> Result<Vec<User>, StoreError> {
         let conn = self.conn();
         let mut stmt = conn
-            .prepare("SELECT id, username, role FROM users ORDER BY username")
+            .prepare(&format!(
+                "SELECT {USER_COLS} FROM users u ORDER BY u.username"
+            ))
             .map_err(self.err())?;
         let rows = stmt.query_map([], user_row).map_err(self.err())?;
         rows.collect::<Result<_, _>>().map_err(self.err())
@@ -394,13 +466,15 @@ impl Store {
     pub fn session(&self, token_hash: &str) -> Result<Option<Session>, StoreError> {
         self.conn()
             .query_row(
-                "SELECT u.id, u.username, u.role, s.csrf FROM sessions s JOIN users u ON u.id = s.user_id
-                 WHERE s.token_hash = ?1 AND s.expires_at > ?2",
+                &format!(
+                    "SELECT {USER_COLS}, s.csrf FROM sessions s JOIN users u ON u.id = s.user_id
+                 WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND u.disabled = 0"
+                ),
                 params![token_hash, now()],
                 |r| {
                     Ok(Session {
                         user: user_row(r)?,
-                        csrf: r.get(3)?,
+                        csrf: r.get(5)?,
                     })
                 },
             )
@@ -434,12 +508,14 @@ impl Store {
         token_hash: &str,
         user_id: i64,
         name: &str,
+        lifetime_secs: i64,
     ) -> Result<i64, StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction().map_err(self.err())?;
+        let t = now();
         tx.execute(
-            "INSERT INTO api_tokens (token_hash, user_id, name, created_at) VALUES (?1, ?2, ?3, ?4)",
-            params![token_hash, user_id, name, now()],
+            "INSERT INTO api_tokens (token_hash, user_id, name, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![token_hash, user_id, name, t, t.saturating_add(lifetime_secs)],
         )
         .map_err(self.err())?;
         let id = tx.last_insert_rowid();
@@ -459,9 +535,11 @@ impl Store {
     pub fn token_user(&self, token_hash: &str) -> Result<Option<User>, StoreError> {
         self.conn()
             .query_row(
-                "SELECT u.id, u.username, u.role FROM api_tokens t JOIN users u ON u.id = t.user_id
-                 WHERE t.token_hash = ?1 AND t.revoked = 0",
-                [token_hash],
+                &format!(
+                    "SELECT {USER_COLS} FROM api_tokens t JOIN users u ON u.id = t.user_id
+                 WHERE t.token_hash = ?1 AND t.revoked = 0 AND t.expires_at > ?2 AND u.disabled = 0"
+                ),
+                params![token_hash, now()],
                 user_row,
             )
             .optional()
@@ -481,10 +559,222 @@ impl Store {
         self.conn()
             .execute(
                 "INSERT INTO audit_log (at, user_id, action, detail) VALUES (?1, ?2, ?3, ?4)",
-                params![now(), user_id, action, detail],
+                params![now(), user_id, action, cap_detail(detail)],
             )
             .map_err(self.err())?;
         Ok(())
+    }
+
+    /// One user, by id.
+    ///
+    /// # Errors
+    /// [`StoreError::Sqlite`].
+    pub fn user(&self, id: i64) -> Result<Option<User>, StoreError> {
+        self.conn()
+            .query_row(
+                &format!("SELECT {USER_COLS} FROM users u WHERE u.id = ?1"),
+                [id],
+                user_row,
+            )
+            .optional()
+            .map_err(self.err())
+    }
+
+    /// One user, by username.
+    ///
+    /// # Errors
+    /// [`StoreError::NoSuchUser`]; [`StoreError::Sqlite`].
+    pub fn user_named(&self, username: &str) -> Result<User, StoreError> {
+        self.user_with_hash(username)?
+            .map(|(u, _)| u)
+            .ok_or_else(|| StoreError::NoSuchUser(username.to_string()))
+    }
+
+    /// Runs `change` on a user's row in a transaction, refuses it if no enabled admin would be
+    /// left, and audits it as `action` with `detail`. Returns the user as changed.
+    fn change_user(
+        &self,
+        by: Option<i64>,
+        id: i64,
+        action: &str,
+        detail: &str,
+        change: impl FnOnce(&rusqlite::Transaction) -> rusqlite::Result<()>,
+    ) -> Result<User, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction().map_err(self.err())?;
+        let admins = |tx: &rusqlite::Transaction| -> rusqlite::Result<i64> {
+            tx.query_row(
+                "SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled = 0",
+                [],
+                |r| r.get(0),
+            )
+        };
+        let before = admins(&tx).map_err(self.err())?;
+        let exists: Option<String> = tx
+            .query_row("SELECT username FROM users WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(self.err())?;
+        let Some(username) = exists else {
+            return Err(StoreError::NoSuchUser(format!("id {id}")));
+        };
+        change(&tx).map_err(self.err())?;
+        if before > 0 && admins(&tx).map_err(self.err())? == 0 {
+            return Err(StoreError::LastAdmin);
+        }
+        tx.execute(
+            "INSERT INTO audit_log (at, user_id, action, detail) VALUES (?1, ?2, ?3, ?4)",
+            params![
+                now(),
+                by,
+                action,
+                cap_detail(&format!("{username}: {detail}"))
+            ],
+        )
+        .map_err(self.err())?;
+        let user = tx
+            .query_row(
+                &format!("SELECT {USER_COLS} FROM users u WHERE u.id = ?1"),
+                [id],
+                user_row,
+            )
+            .map_err(self.err())?;
+        tx.commit().map_err(self.err())?;
+        Ok(user)
+    }
+
+    /// Changes a user's role (audited). The last enabled admin cannot stop being one.
+    ///
+    /// # Errors
+    /// [`StoreError::NoSuchUser`]; [`StoreError::LastAdmin`]; [`StoreError::Sqlite`].
+    pub fn set_role(&self, by: Option<i64>, id: i64, role: Role) -> Result<User, StoreError> {
+        self.change_user(by, id, "change role", role.as_str(), |tx| {
+            tx.execute(
+                "UPDATE users SET role = ?2 WHERE id = ?1",
+                params![id, role.as_str()],
+            )
+            .map(|_| ())
+        })
+    }
+
+    /// Disables a user (their sessions end and their tokens are revoked) or enables them again
+    /// (audited). The last enabled admin cannot be disabled.
+    ///
+    /// # Errors
+    /// [`StoreError::NoSuchUser`]; [`StoreError::LastAdmin`]; [`StoreError::Sqlite`].
+    pub fn set_disabled(
+        &self,
+        by: Option<i64>,
+        id: i64,
+        disabled: bool,
+    ) -> Result<User, StoreError> {
+        let action = if disabled {
+            "disable user"
+        } else {
+            "enable user"
+        };
+        self.change_user(by, id, action, "", |tx| {
+            tx.execute(
+                "UPDATE users SET disabled = ?2 WHERE id = ?1",
+                params![id, i64::from(disabled)],
+            )?;
+            if disabled {
+                end_credentials(tx, id, None)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Sets a user's password hash (audited); every token of theirs is revoked and every
+    /// session but `keep_session` (a token hash) ends. `must_change` is set when an admin
+    /// resets it: the user must choose a new one at their next sign-in.
+    ///
+    /// # Errors
+    /// [`StoreError::NoSuchUser`]; [`StoreError::Sqlite`].
+    pub fn set_password(
+        &self,
+        by: Option<i64>,
+        id: i64,
+        password_hash: &str,
+        must_change: bool,
+        keep_session: Option<&str>,
+    ) -> Result<User, StoreError> {
+        let action = if must_change {
+            "reset password"
+        } else {
+            "change password"
+        };
+        self.change_user(by, id, action, "", |tx| {
+            tx.execute(
+                "UPDATE users SET password_hash = ?2, must_change_password = ?3 WHERE id = ?1",
+                params![id, password_hash, i64::from(must_change)],
+            )?;
+            end_credentials(tx, id, keep_session)
+        })
+    }
+
+    /// A user's API tokens, newest first.
+    ///
+    /// # Errors
+    /// [`StoreError::Sqlite`].
+    pub fn tokens(&self, user_id: i64) -> Result<Vec<TokenInfo>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare(
+                "SELECT id, name, created_at, expires_at, revoked FROM api_tokens WHERE user_id = ?1 ORDER BY id DESC",
+            )
+            .map_err(self.err())?;
+        let rows = stmt
+            .query_map([user_id], |r| {
+                Ok(TokenInfo {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    created_at: r.get(2)?,
+                    expires_at: r.get(3)?,
+                    revoked: r.get::<_, i64>(4)? != 0,
+                })
+            })
+            .map_err(self.err())?;
+        rows.collect::<Result<_, _>>().map_err(self.err())
+    }
+
+    /// The owner of token `id`, if there is one.
+    ///
+    /// # Errors
+    /// [`StoreError::Sqlite`].
+    pub fn token_owner(&self, id: i64) -> Result<Option<i64>, StoreError> {
+        self.conn()
+            .query_row("SELECT user_id FROM api_tokens WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(self.err())
+    }
+
+    /// Revokes token `id` of `owner` (audited, by `by`); `false` when the owner has no such
+    /// token.
+    ///
+    /// # Errors
+    /// [`StoreError::Sqlite`].
+    pub fn revoke_token(&self, by: i64, owner: i64, id: i64) -> Result<bool, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction().map_err(self.err())?;
+        let n = tx
+            .execute(
+                "UPDATE api_tokens SET revoked = 1, revoked_at = COALESCE(revoked_at, ?3) WHERE id = ?1 AND user_id = ?2",
+                params![id, owner, now()],
+            )
+            .map_err(self.err())?;
+        if n == 1 {
+            tx.execute(
+                "INSERT INTO audit_log (at, user_id, action, detail) VALUES (?1, ?2, 'revoke API token', ?3)",
+                params![now(), by, format!("token {id}")],
+            )
+            .map_err(self.err())?;
+        }
+        tx.commit().map_err(self.err())?;
+        Ok(n == 1)
     }
 
     /// The audit log, oldest first.
@@ -554,6 +844,44 @@ mod tests {
         let log = again.audit_log().unwrap();
         assert_eq!(log.len(), 1);
         assert_eq!(log[0].action, "create user");
+    }
+
+    #[test]
+    fn audit_details_are_capped_and_users_carry_their_state() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        store.audit(None, "x", &"é".repeat(10_000)).unwrap();
+        let log = store.audit_log().unwrap();
+        assert_eq!(log[0].detail.chars().count(), MAX_AUDIT_DETAIL + 1);
+        assert_eq!(cap_detail("short"), "short");
+        let admin = store.create_user("a", "h", Role::Admin, None).unwrap();
+        let v = store.create_user("v", "h", Role::Viewer, None).unwrap();
+        assert!(matches!(
+            store.set_role(None, admin.id, Role::Viewer),
+            Err(StoreError::LastAdmin)
+        ));
+        assert!(matches!(
+            store.set_disabled(None, admin.id, true),
+            Err(StoreError::LastAdmin)
+        ));
+        store.create_token("t1", v.id, "one", 3600).unwrap();
+        store.create_session("s1", v.id, "c", 3600).unwrap();
+        assert!(store.token_user("t1").unwrap().is_some());
+        let v = store.set_disabled(Some(admin.id), v.id, true).unwrap();
+        assert!(v.disabled);
+        assert!(store.token_user("t1").unwrap().is_none());
+        assert!(store.session("s1").unwrap().is_none());
+        assert!(store.tokens(v.id).unwrap()[0].revoked);
+        let v = store.set_disabled(Some(admin.id), v.id, false).unwrap();
+        assert!(
+            store.token_user("t1").unwrap().is_none(),
+            "revoked stays revoked"
+        );
+        let v = store
+            .set_password(Some(admin.id), v.id, "h2", true, None)
+            .unwrap();
+        assert!(v.must_change_password);
+        assert_eq!(store.user_with_hash("v").unwrap().unwrap().1, "h2");
     }
 
     #[test]

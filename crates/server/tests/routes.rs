@@ -37,8 +37,12 @@ async fn the_openapi_document_is_public_and_names_every_api_route() {
     assert_eq!(doc["openapi"], "3.1.0");
     for path in [
         "/api/v1/tokens",
+        "/api/v1/tokens/{id}",
         "/api/v1/me",
+        "/api/v1/me/password",
         "/api/v1/users",
+        "/api/v1/users/{id}",
+        "/api/v1/users/{id}/password",
         "/api/v1/audit",
         "/api/v1/openapi.json",
         "/api/v1/datasets",

@@ -237,10 +237,22 @@ fn write_rows<W: Write>(table: &Table, w: &mut csv::Writer<W>, header: bool) -> 
         for (cell, col) in record.iter_mut().zip(table.columns()) {
             cell.clear();
             col.write_text(row, cell);
+            if matches!(col, Column::Text(_)) && starts_a_formula(cell) {
+                cell.insert(0, '\'');
+            }
         }
         w.write_record(&record)?;
     }
     Ok(())
+}
+
+/// Whether a text cell would be taken for a formula by a spreadsheet opening the CSV (OWASP's
+/// CSV injection rule): it begins with `=`, `+`, `-`, `@`, a tab or a carriage return and is
+/// not a finite number. Such a cell is written with a `'` before it, which spreadsheets show
+/// as text; numbers (`-1.5`, `+3`) stay numbers. Text read back keeps the `'`.
+fn starts_a_formula(cell: &str) -> bool {
+    cell.starts_with(['=', '+', '-', '@', '\t', '\r'])
+        && !cell.trim().parse::<f64>().is_ok_and(f64::is_finite)
 }
 
 #[cfg(unix)]
@@ -394,4 +406,36 @@ fn write_xlsx(table: &Table, tmp: &Path, path: &Path) -> Result<(), TableError> 
         .map_err(|e| err(&e))?;
     book.save(tmp).map_err(|e| err(&e))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_a_spreadsheet_would_run_is_written_as_text_and_numbers_stay_numbers() {
+        let cells = [
+            "=1+2",
+            "+SUM(A1)",
+            "-2+3",
+            "@cmd",
+            "\tx",
+            "\rx",
+            "-1.5",
+            "+44",
+            "E06000001",
+        ];
+        let mut t = Table::with_rows(cells.len());
+        t.push("cell", Column::from_strings(cells)).unwrap();
+        let mut out = Vec::new();
+        write_csv_to(&t, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        for quoted in ["'=1+2", "'+SUM(A1)", "'-2+3", "'@cmd", "'\tx", "'\rx"] {
+            assert!(text.contains(quoted), "{quoted:?} in {text:?}");
+        }
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines.contains(&"-1.5") && lines.contains(&"+44") && lines.contains(&"E06000001"));
+        assert!(starts_a_formula("-inf"), "not a finite number");
+        assert!(!starts_a_formula("2024-25"));
+    }
 }

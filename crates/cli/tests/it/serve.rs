@@ -282,3 +282,141 @@ fn a_run_killed_mid_way_is_marked_failed_on_restart_and_earlier_results_stay() {
         "done"
     );
 }
+
+/// `levelfield admin ARGS… --data-dir DATA`, with `stdin` as its standard input.
+fn admin(data: &Path, args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_levelfield"))
+        .arg("admin")
+        .args(args)
+        .arg("--data-dir")
+        .arg(data)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    write!(child.stdin.take().unwrap(), "{stdin}").unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn says(o: &Output, code: i32, text: &str) {
+    let out = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(o.status.code(), Some(code), "{out}");
+    assert!(out.contains(text), "{text:?} in {out}");
+}
+
+#[test]
+fn admins_manage_accounts_and_datasets_from_the_command_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    says(
+        &admin(&data, &["list-users"], ""),
+        2,
+        "no levelfield store here",
+    );
+    assert!(
+        create_user(&data, "boss", "admin", PASSWORD)
+            .status
+            .success()
+    );
+    assert!(
+        create_user(&data, "ana", "analyst", PASSWORD)
+            .status
+            .success()
+    );
+    let set = |name: &str, role: &str| {
+        admin(&data, &["set-role", "--username", name, "--role", role], "")
+    };
+    says(&set("ana", "admin"), 0, "ana is now admin");
+    says(&set("boss", "viewer"), 0, "boss is now viewer");
+    // ana is the only admin left: she can be neither disabled nor demoted.
+    says(
+        &admin(&data, &["disable", "--username", "ana"], ""),
+        2,
+        "no enabled admin",
+    );
+    says(&set("ana", "analyst"), 2, "no enabled admin");
+    says(&set("boss", "admin"), 0, "boss is now admin");
+    says(
+        &admin(&data, &["disable", "--username", "ana"], ""),
+        0,
+        "ana disabled",
+    );
+    says(
+        &admin(&data, &["reset-password", "--username", "boss"], "short\n"),
+        2,
+        "at least 12 characters",
+    );
+    says(
+        &admin(
+            &data,
+            &["reset-password", "--username", "boss"],
+            "a temporary password\n",
+        ),
+        0,
+        "must choose a new one",
+    );
+    let list = admin(&data, &["list-users"], "");
+    says(&list, 0, "ana,admin,disabled");
+    says(&list, 0, "boss,admin,must change password");
+    says(&set("nobody", "viewer"), 2, "there is no user `nobody`");
+    says(
+        &admin(&data, &["delete-dataset", "--id", "7"], ""),
+        2,
+        "there is no dataset 7",
+    );
+    says(
+        &admin(&data, &["enable", "--username", "ana"], ""),
+        0,
+        "ana enabled",
+    );
+    // Every change is in the audit log.
+    let db = rusqlite::Connection::open(data.join("levelfield.sqlite3")).unwrap();
+    let actions: Vec<String> = db
+        .prepare("SELECT action FROM audit_log ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    for action in [
+        "change role",
+        "disable user",
+        "enable user",
+        "reset password",
+    ] {
+        assert!(actions.iter().any(|a| a == action), "{action}: {actions:?}");
+    }
+}
+
+#[test]
+fn a_second_server_on_the_same_data_folder_exits_2_naming_the_first() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    assert!(
+        create_user(&data, "ana", "analyst", PASSWORD)
+            .status
+            .success()
+    );
+    let server = start(&data);
+    let o = Command::new(env!("CARGO_BIN_EXE_levelfield"))
+        .args(["serve", "--data-dir"])
+        .arg(&data)
+        .args(["--bind", &format!("127.0.0.1:{}", free_port())])
+        .output()
+        .unwrap();
+    says(
+        &o,
+        2,
+        &format!(
+            "in use by another levelfield server (process {})",
+            server.0.id()
+        ),
+    );
+    // The first goes on serving.
+    assert_eq!(token(&server, "ana").len(), 64);
+}
