@@ -34,3 +34,7 @@ cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked "${features[@]}" -- -D warnings
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked "${features[@]}"
 cargo test --workspace --locked "${features[@]}"
+# The Python package: its own Rust crate (outside the workspace, so nothing above builds it),
+# built into a virtual environment and tested with pytest; its profile and table-command tests run
+# the binary the tests above built.
+LEVELFIELD_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/levelfield" ./scripts/python.sh

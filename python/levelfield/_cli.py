@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -26,6 +27,9 @@ from ._errors import InputError, RunError
 __all__ = ["Profile", "profile", "inequality", "compare", "funnel", "spc", "suppress"]
 
 PathLike = Union[str, "os.PathLike[str]"]
+
+# `FILE: row N, column `C`: …`, as the program names a cell.
+_ROW_COLUMN = re.compile(r"^(the table: )row (\d+)(?:, column `([^`]+)`)?: ")
 
 
 def find_binary(binary: Optional[PathLike] = None) -> str:
@@ -54,13 +58,21 @@ def _run(binary: Optional[PathLike], args: Sequence[str], hide: Dict[str, str]) 
     if done.returncode == 0:
         return
     message = done.stderr.strip() or done.stdout.strip() or f"exit code {done.returncode}"
+    for prefix in ("levelfield: error: ", "error: "):
+        if message.startswith(prefix):
+            message = message[len(prefix):]
     for path, name in hide.items():
         message = message.replace(path, name)
-    if message.startswith("error: "):
-        message = message[len("error: "):]
-    if done.returncode == 2:
-        raise InputError(message)
-    raise RunError(message)
+    if done.returncode != 2:
+        raise RunError(message)
+    # The program counts the rows of the file it read from 1; a table's rows count from 0.
+    row = column = None
+    at = _ROW_COLUMN.match(message)
+    if at and "the table" in hide.values():
+        row, column = int(at.group(2)) - 1, at.group(3)
+        where = f", column `{column}`" if column else ""
+        message = f"{at.group(1)}row {row} (0-based){where}: {message[at.end():]}"
+    raise InputError(message, row=row, column=column)
 
 
 def _flag(name: str) -> str:
@@ -302,7 +314,7 @@ class Profile:
         )
         report = self.path / "report.html"
         link = (
-            f"<p>Report: <a href='{html.escape(report.as_uri())}'>{html.escape(str(report))}</a></p>"
+            f"<p>Report: <a href='{html.escape(report.resolve().as_uri())}'>{html.escape(str(report))}</a></p>"
             if report.is_file() else ""
         )
         return (
