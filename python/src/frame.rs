@@ -118,7 +118,9 @@ impl Frame {
                         return Err(Problem::at(
                             row,
                             name,
-                            format!("{x} is not a finite number; give a finite number or leave it missing"),
+                            format!(
+                                "{x} is not a finite number; give a finite number or leave it missing"
+                            ),
                         ));
                     }
                     other => out.push(other),
@@ -144,7 +146,9 @@ impl Frame {
                         return Err(Problem::at(
                             row,
                             name,
-                            format!("`{cell}` is not a number; give a number, or leave the cell missing"),
+                            format!(
+                                "`{cell}` is not a number; give a number, or leave the cell missing"
+                            ),
                         ));
                     }
                 },

@@ -38,7 +38,7 @@ impl Groups {
                 if k > 0 {
                     key.push('\u{1f}');
                 }
-                key.push_str(&keys.text(k, row));
+                key.push_str(keys.text(k, row));
             }
             let g = match lookup.get(key.as_str()) {
                 Some(&g) => g,

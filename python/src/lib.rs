@@ -36,8 +36,12 @@ fn frame(py: Python<'_>, table: PyTable) -> PyResult<Frame> {
     let (batches, schema) = table.into_inner();
     let batch = match batches.len() {
         1 => batches.into_iter().next().expect("one batch"),
-        _ => arrow_select::concat::concat_batches(&schema, &batches)
-            .map_err(|e| raise(py, Problem::new(format!("cannot combine the table's parts: {e}"))))?,
+        _ => arrow_select::concat::concat_batches(&schema, &batches).map_err(|e| {
+            raise(
+                py,
+                Problem::new(format!("cannot combine the table's parts: {e}")),
+            )
+        })?,
     };
     Ok(Frame { batch })
 }
@@ -220,7 +224,9 @@ fn quantile<'py>(
         Some(c) => Invert::Column(c),
         None => Invert::All(invert),
     };
-    run(py, table, |f| stats::quantile(f, value, quantiles, how, &group_by))
+    run(py, table, |f| {
+        stats::quantile(f, value, quantiles, how, &group_by)
+    })
 }
 
 /// Life expectancy by age band (see `levelfield.stats.life_expectancy`).

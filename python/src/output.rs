@@ -65,7 +65,13 @@ impl Columns {
     /// Every column of `frame` but `skip`, all rows as they are.
     pub fn others(frame: &Frame, skip: &[&str]) -> Result<Columns, Problem> {
         let mut out = Columns::default();
-        for (field, array) in frame.batch.schema().fields().iter().zip(frame.batch.columns()) {
+        for (field, array) in frame
+            .batch
+            .schema()
+            .fields()
+            .iter()
+            .zip(frame.batch.columns())
+        {
             if !skip.contains(&field.name().as_str()) {
                 out.push(field.name(), array.clone())?;
             }

@@ -60,7 +60,11 @@ fn check(
     err: impl Fn(f64) -> StatsError,
 ) -> Result<(), Problem> {
     match values.iter().position(|v| v.is_some_and(|v| !ok(v))) {
-        Some(row) => Err(Problem::at(row, column, err(values[row].unwrap_or(f64::NAN)))),
+        Some(row) => Err(Problem::at(
+            row,
+            column,
+            err(values[row].unwrap_or(f64::NAN)),
+        )),
         None => Ok(()),
     }
 }
@@ -73,7 +77,11 @@ fn require(
     err: impl Fn(f64) -> StatsError,
 ) -> Result<(), Problem> {
     match values.iter().position(|v| !v.is_some_and(&ok)) {
-        Some(row) => Err(Problem::at(row, column, err(values[row].unwrap_or(f64::NAN)))),
+        Some(row) => Err(Problem::at(
+            row,
+            column,
+            err(values[row].unwrap_or(f64::NAN)),
+        )),
         None => Ok(()),
     }
 }
@@ -252,9 +260,13 @@ struct DsrBand {
 pub fn dsr(frame: &Frame, o: &DsrOptions) -> Result<RecordBatch, Problem> {
     let x = frame.numbers(o.numerator)?;
     let n = frame.numbers(o.denominator)?;
-    let use_esp =
-        o.standard_population.eq_ignore_ascii_case("esp2013") && frame.index(o.standard_population).is_err();
-    let stdpop_name = if use_esp { "esp2013" } else { o.standard_population };
+    let use_esp = o.standard_population.eq_ignore_ascii_case("esp2013")
+        && frame.index(o.standard_population).is_err();
+    let stdpop_name = if use_esp {
+        "esp2013"
+    } else {
+        o.standard_population
+    };
     let weights = if use_esp {
         let Some(band_name) = o.age_band else {
             return Err(Problem::new(
@@ -487,7 +499,12 @@ pub fn isr(frame: &Frame, kind: IsrKind, o: &IsrOptions) -> Result<RecordBatch, 
         positive_multiplier(multiplier)?;
     }
     check(&x, o.numerator, |v| v >= 0.0, StatsError::NegativeNumerator)?;
-    check(&n, o.denominator, |v| v >= 0.0, StatsError::NegativeDenominator)?;
+    check(
+        &n,
+        o.denominator,
+        |v| v >= 0.0,
+        StatsError::NegativeDenominator,
+    )?;
     check(
         &x_ref,
         o.reference_numerator,
@@ -513,7 +530,11 @@ pub fn isr(frame: &Frame, kind: IsrKind, o: &IsrOptions) -> Result<RecordBatch, 
                     ));
                 };
                 if v < 0.0 {
-                    return Err(Problem::at(row, o.numerator, StatsError::NegativeNumerator(v)));
+                    return Err(Problem::at(
+                        row,
+                        o.numerator,
+                        StatsError::NegativeNumerator(v),
+                    ));
                 }
                 if map.insert(key.clone(), v).is_some() {
                     return Err(Problem::new(format!(
@@ -799,7 +820,9 @@ pub fn sii(frame: &Frame, o: &SiiOptions) -> Result<RecordBatch, Problem> {
         (Some(col), None) => frame.numbers(col)?,
         (None, Some(col)) => {
             if value_type != ValueType::Proportion {
-                return Err(Problem::new("numerator gives proportions (numerator ÷ population): use it with value_type=\"proportion\", or give value"));
+                return Err(Problem::new(
+                    "numerator gives proportions (numerator ÷ population): use it with value_type=\"proportion\", or give value",
+                ));
             }
             let x = frame.numbers(col)?;
             x.iter()
@@ -1016,7 +1039,10 @@ pub fn sii(frame: &Frame, o: &SiiOptions) -> Result<RecordBatch, Problem> {
     let method = if o.exact {
         "exact (normal; SII linear in the values)".to_string()
     } else {
-        format!("simulation ({} repetitions, seed {})", o.repetitions, o.seed)
+        format!(
+            "simulation ({} repetitions, seed {})",
+            o.repetitions, o.seed
+        )
     };
     out.repeat("confidence", &label_levels(o.levels), n)?;
     out.repeat("ci_method", &method, n)?;
