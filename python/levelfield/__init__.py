@@ -7,6 +7,7 @@ profiles through the ``levelfield`` program.
 ...                             confidence=[0.95, 0.998], multiplier=100000)
 >>> out.to_pandas()          # or polars.from_arrow(out)
 
+:func:`chart` draws a result as the report's dot-and-whisker chart (SVG, shown in notebooks).
 ``levelfield.stats`` runs in this process (Rust, no copies of the input's buffers where the
 library allows). :func:`profile` and the table commands (:func:`inequality`, :func:`compare`,
 :func:`funnel`, :func:`spc`, :func:`suppress`) run the installed ``levelfield`` program.
@@ -14,10 +15,13 @@ library allows). :func:`profile` and the table commands (:func:`inequality`, :fu
 
 from . import stats
 from ._errors import InputError, RunError
+from ._chart import Chart, chart
 from ._cli import Profile, compare, funnel, inequality, profile, spc, suppress
 
 __all__ = [
     "stats",
+    "chart",
+    "Chart",
     "InputError",
     "RunError",
     "Profile",

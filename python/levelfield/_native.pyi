@@ -87,3 +87,11 @@ def sii(
     group_by: List[str],
     confidence: List[float],
 ) -> pa.Table: ...
+def dot_whisker(
+    title: str,
+    x_label: str,
+    labels: List[str],
+    values: List[Optional[float]],
+    lower: List[Optional[float]],
+    upper: List[Optional[float]],
+) -> str: ...

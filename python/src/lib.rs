@@ -308,6 +308,35 @@ fn sii<'py>(
     })
 }
 
+/// The report's dot-and-whisker chart (SVG) of one value and interval per group.
+#[pyfunction]
+#[pyo3(signature = (title, x_label, labels, values, lower, upper))]
+fn dot_whisker(
+    title: &str,
+    x_label: &str,
+    labels: Vec<String>,
+    values: Vec<Option<f64>>,
+    lower: Vec<Option<f64>>,
+    upper: Vec<Option<f64>>,
+) -> PyResult<String> {
+    let n = labels.len();
+    if values.len() != n || lower.len() != n || upper.len() != n {
+        return Err(PyValueError::new_err(
+            "labels, values, lower and upper must have the same length",
+        ));
+    }
+    let points: Vec<levelfield_chart::GroupPoint> = (0..n)
+        .map(|i| levelfield_chart::GroupPoint {
+            label: labels[i].clone(),
+            value: values[i],
+            lower: lower[i],
+            upper: upper[i],
+            highlight: false,
+        })
+        .collect();
+    Ok(levelfield_chart::dot_whisker(title, x_label, &points, None))
+}
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(proportion, m)?)?;
@@ -318,5 +347,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(quantile, m)?)?;
     m.add_function(wrap_pyfunction!(life_expectancy, m)?)?;
     m.add_function(wrap_pyfunction!(sii, m)?)?;
+    m.add_function(wrap_pyfunction!(dot_whisker, m)?)?;
     Ok(())
 }
