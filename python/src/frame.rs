@@ -198,6 +198,63 @@ impl Frame {
     }
 }
 
+/// FNV-1a: a fast hash for the short keys of grouping (codes, band numbers). Keys come from the
+/// user's own table, so resistance to crafted collisions is not needed.
+#[derive(Default)]
+pub struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+/// A hash map with [`Fnv`] hashing.
+pub type FastMap<K, V> = std::collections::HashMap<K, V, std::hash::BuildHasherDefault<Fnv>>;
+
+/// Numbers the distinct values of a column in order of first appearance: `ids[row]` is the
+/// value's number; the second result is how many there are. Integer columns are numbered by
+/// value, others by their text (missing cells are one value).
+pub fn intern(frame: &Frame, name: &str) -> Result<(Vec<u32>, usize), Problem> {
+    let column = frame.column(name)?;
+    if column.data_type().is_integer() {
+        let ints = arrow_cast::cast(column, &DataType::Int64)
+            .map_err(|e| Problem::in_column(name, e.to_string()))?;
+        let ints: &arrow_array::Int64Array = ints.as_primitive();
+        let mut lookup: FastMap<Option<i64>, u32> = FastMap::default();
+        let ids = ints
+            .iter()
+            .map(|v| {
+                let next = lookup.len() as u32;
+                *lookup.entry(v).or_insert(next)
+            })
+            .collect();
+        return Ok((ids, lookup.len()));
+    }
+    let text = frame.text_column(name)?;
+    let mut lookup: FastMap<Option<&str>, u32> = FastMap::default();
+    let ids = text
+        .iter()
+        .map(|v| {
+            let next = lookup.len() as u32;
+            *lookup.entry(v).or_insert(next)
+        })
+        .collect();
+    Ok((ids, lookup.len()))
+}
+
 /// Text cells of key columns: missing cells read as empty text, as in a CSV file.
 pub struct Keys {
     columns: Vec<StringArray>,

@@ -2,9 +2,9 @@
 //! numerically where both cells are numbers, else by bytes. Input row order never changes the
 //! output.
 
-use std::{cmp::Ordering, collections::HashMap};
+use std::cmp::Ordering;
 
-use crate::frame::Keys;
+use crate::frame::{FastMap, Keys};
 
 /// Groups stored flat: group `g` is `order[offsets[g]..offsets[g + 1]]`, rows in input order.
 pub struct Groups {
@@ -25,7 +25,7 @@ impl Groups {
             |row: usize| (0..keys.width()).all(|k| keys.text(k, row) == keys.text(k, row - 1));
         let mut group_of: Vec<usize> = Vec::with_capacity(n_rows);
         let mut first_rows: Vec<usize> = Vec::new();
-        let mut lookup: HashMap<String, usize> = HashMap::new();
+        let mut lookup: FastMap<String, usize> = FastMap::default();
         let mut key = String::new();
         for row in 0..n_rows {
             // Rows of a group usually come together: no hashing for those.

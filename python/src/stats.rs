@@ -248,6 +248,7 @@ pub struct DsrOptions<'a> {
 
 /// One age band of one group while rows are summed.
 struct DsrBand {
+    band: usize,
     first_row: usize,
     events: f64,
     variance: f64,
@@ -292,10 +293,13 @@ pub fn dsr(frame: &Frame, o: &DsrOptions) -> Result<RecordBatch, Problem> {
     } else {
         frame.numbers(o.standard_population)?
     };
-    let band_keys = match o.age_band {
-        Some(c) => Some(Keys::new(frame, &[c.to_string()])?),
-        None => None,
+    // Age bands numbered once, so summing within group × band is a direct lookup; without
+    // age_band every row is its own stratum.
+    let (band_ids, n_bands) = match o.age_band {
+        Some(c) => crate::frame::intern(frame, c)?,
+        None => ((0..frame.n_rows() as u32).collect(), frame.n_rows()),
     };
+    let band_text = o.age_band.map(|c| frame.text_column(c)).transpose()?;
     let freq = o.event_frequency.map(|c| frame.numbers(c)).transpose()?;
     if freq.is_some() && o.age_band.is_none() {
         return Err(Problem::new(
@@ -358,10 +362,9 @@ pub fn dsr(frame: &Frame, o: &DsrOptions) -> Result<RecordBatch, Problem> {
 
     let grouped = Grouped::new(frame, o.group_by)?;
     let mut results = Results::new(o.levels, grouped.groups.len());
-    let mut slot_of: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    let mut slot_of_band: Vec<Option<usize>> = vec![None; n_bands];
     for rows in grouped.groups.iter() {
         let mut bands: Vec<DsrBand> = Vec::with_capacity(20);
-        slot_of.clear();
         for &row in rows {
             let f = freq.as_ref().map_or(1.0, |f| f[row].unwrap_or(1.0));
             let (events, missing) = match x[row] {
@@ -369,15 +372,13 @@ pub fn dsr(frame: &Frame, o: &DsrOptions) -> Result<RecordBatch, Problem> {
                 None => (0.0, 1),
             };
             let (pop, w) = (n[row].unwrap_or(0.0), weights[row].unwrap_or(0.0));
-            let existing = band_keys
-                .as_ref()
-                .and_then(|k| slot_of.get(k.text(0, row)).copied());
-            match existing {
+            let band_id = band_ids[row] as usize;
+            match slot_of_band[band_id] {
                 Some(i) => {
                     let band = &mut bands[i];
-                    let label = band_keys
+                    let label = band_text
                         .as_ref()
-                        .map(|k| k.text(0, band.first_row).to_string())
+                        .map(|t| t.value(band.first_row).to_string())
                         .unwrap_or_default();
                     if band.weight != w {
                         return Err(Problem::new(format!(
@@ -400,10 +401,9 @@ pub fn dsr(frame: &Frame, o: &DsrOptions) -> Result<RecordBatch, Problem> {
                     band.n_missing += missing;
                 }
                 None => {
-                    if let Some(k) = band_keys.as_ref() {
-                        slot_of.insert(k.text(0, row), bands.len());
-                    }
+                    slot_of_band[band_id] = Some(bands.len());
                     bands.push(DsrBand {
+                        band: band_id,
                         first_row: row,
                         events: f * events,
                         variance: f * f * events,
@@ -413,6 +413,9 @@ pub fn dsr(frame: &Frame, o: &DsrOptions) -> Result<RecordBatch, Problem> {
                     });
                 }
             }
+        }
+        for band in &bands {
+            slot_of_band[band.band] = None;
         }
         let mut acc = DsrAccumulator::default();
         acc.non_independent = freq.is_some();
