@@ -10,7 +10,9 @@ rows), proportion and rate (200,000 rows each). For each one:
              read the CSV with pyarrow.csv, call levelfield.stats, write the CSV with pyarrow.csv
              (whole process);
   call       the levelfield.stats call alone, on a table already in memory: PyArrow, pandas and
-             Polars inputs (timed inside one process).
+             Polars inputs (timed inside one process);
+  startup    for scale: starting the interpreter and importing pyarrow.csv and levelfield, which
+             every `package` run pays (almost all of it pyarrow's and numpy's import).
 
 Medians of --runs runs. --python is the interpreter that has the package installed (default:
 this one). Usage:
@@ -86,6 +88,8 @@ def main():
     have_cli = os.path.isfile(args.binary) and os.access(args.binary, os.X_OK)
     if not have_cli:
         print(f"{args.binary}: no program there; the command line is not timed")
+    med, lo, hi = timed([args.python, "-c", "import pyarrow.csv, levelfield"], args.runs)
+    print(f"startup     {med:.3f} s ({lo:.3f}-{hi:.3f})", flush=True)
     for name, (fun, kwargs) in CALLS.items():
         line = [f"{name:<11}"]
         if have_cli:

@@ -201,3 +201,17 @@ def test_sii_exact_and_seeded_simulation_are_reproducible():
     exact = S.sii(data, interval="exact", **kw)
     assert "sii_lower_mc_error_95_0" not in exact.column_names
     assert exact.column("sii").to_pylist() == a.column("sii").to_pylist()
+
+
+def test_polars_categoricals_and_decimal_counts():
+    import decimal
+
+    table = example()
+    frame = pl.from_arrow(table).with_columns(pl.col("area").cast(pl.Categorical))
+    out = rate_by_area(frame)
+    plain = rate_by_area(table)
+    assert out.column("area").to_pylist() == plain.column("area").to_pylist()
+    assert out.drop_columns(["area"]).equals(plain.drop_columns(["area"]))
+    dec = table.set_column(2, "x", pa.array([decimal.Decimal(v) for v in table.column("x").to_pylist()],
+                                            type=pa.decimal128(12, 0)))
+    assert rate_by_area(dec).equals(plain)
