@@ -326,10 +326,31 @@ class Profile:
 
 
 def _read_csv(path: Path) -> pa.Table:
-    """A table the program wrote; columns that look like codes (text) are kept as text."""
+    """A table the program wrote, read as the program reads CSV: every cell as text first; a
+    column becomes numbers only when all its cells are numbers (whole numbers: int64) and none
+    is a code with a leading zero such as ``01``, so codes keep their exact text. Empty cells are
+    missing."""
+    import csv
+
+    import pyarrow.compute as pc
     import pyarrow.csv as pacsv
 
-    return pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(strings_can_be_null=True))
+    with open(path, newline="", encoding="utf-8") as f:
+        names = next(csv.reader(f), [])
+    table = pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(
+        column_types={n: pa.string() for n in names}, strings_can_be_null=True,
+        null_values=[""], quoted_strings_can_be_null=True))
+    columns = []
+    for name in table.column_names:
+        column = table.column(name)
+        present = pc.drop_null(column)
+        if len(present) > 0 and pc.all(pc.match_substring_regex(
+                present, r"^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")).as_py() \
+                and not pc.any(pc.match_substring_regex(present, r"^-?0\d")).as_py():
+            whole = pc.all(pc.match_substring_regex(present, r"^-?\d{1,15}$")).as_py()
+            column = column.cast(pa.int64() if whole else pa.float64())
+        columns.append(column)
+    return pa.table(columns, names=table.column_names)
 
 
 def profile(

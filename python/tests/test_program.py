@@ -194,3 +194,28 @@ def test_inequality_spc_and_suppress_equal_the_program(tmp_path):
     # Counts below 5 are not published.
     assert as_text(shown[("A", "x")]) not in ("3", "3.0")
     assert as_text(shown[("B", "y")]) not in ("2", "2.0")
+
+
+def test_a_profile_folder_reads_its_tables_and_shows_a_summary(tmp_path):
+    folder = tmp_path / "p"
+    folder.mkdir()
+    (folder / "profile.json").write_text('{"title": "Equality <profile> & more"}', encoding="utf-8")
+    (folder / "estimates.csv").write_text(
+        'area_code,imd_decile,numerator,value,note\n'
+        'E01,01,3,1.5,\nE02,10,4,2e-3,"a, b"\nE03,,5,,x\n', encoding="utf-8")
+    (folder / "trends.csv").write_text("indicator,slope\na,0.5\n", encoding="utf-8")
+    p = levelfield.Profile(folder)
+    assert p.table_names == ["estimates", "trends"]
+    t = p["estimates"]
+    assert t.column("area_code").to_pylist() == ["E01", "E02", "E03"]
+    assert t.column("imd_decile").to_pylist() == ["01", "10", None], "codes keep their text"
+    assert t.schema.field("numerator").type == pa.int64()
+    assert t.column("value").to_pylist() == [1.5, 0.002, None]
+    assert t.column("note").to_pylist() == [None, "a, b", "x"]
+    page = p._repr_html_()
+    assert "Equality &lt;profile&gt; &amp; more" in page and "<profile>" not in page
+    assert "<code>estimates</code>" in page and ">3</td>" in page and "report.html" not in page
+    with pytest.raises(levelfield.InputError, match="no table `comparisons`"):
+        p["comparisons"]
+    with pytest.raises(levelfield.InputError, match="not a profile folder"):
+        levelfield.Profile(tmp_path / "nothing")
