@@ -29,7 +29,7 @@ __all__ = ["Profile", "profile", "inequality", "compare", "funnel", "spc", "supp
 PathLike = Union[str, "os.PathLike[str]"]
 
 # `FILE: row N, column `C`: …`, as the program names a cell.
-_ROW_COLUMN = re.compile(r"^(the table: )row (\d+)(?:, column `([^`]+)`)?: ")
+_ROW_COLUMN = re.compile(r"^([^\n:]+): row (\d+)(?:, column `([^`]+)`)?: ")
 
 
 def find_binary(binary: Optional[PathLike] = None) -> str:
@@ -65,14 +65,17 @@ def _run(binary: Optional[PathLike], args: Sequence[str], hide: Dict[str, str]) 
         message = message.replace(path, name)
     if done.returncode != 2:
         raise RunError(message)
-    # The program counts the rows of the file it read from 1; a table's rows count from 0.
-    row = column = None
+    # The program counts a file's data rows from 1; `row` counts from 0 (`df.iloc[row]` of the
+    # table given, or of `pandas.read_csv(file)`).
+    file = row = column = None
     at = _ROW_COLUMN.match(message)
-    if at and "the table" in hide.values():
+    if at and at.group(1) == "the table":
         row, column = int(at.group(2)) - 1, at.group(3)
         where = f", column `{column}`" if column else ""
-        message = f"{at.group(1)}row {row} (0-based){where}: {message[at.end():]}"
-    raise InputError(message, row=row, column=column)
+        message = f"the table: row {row} (0-based){where}: {message[at.end():]}"
+    elif at:
+        file, row, column = at.group(1), int(at.group(2)) - 1, at.group(3)
+    raise InputError(message, file=file, row=row, column=column)
 
 
 def _flag(name: str) -> str:

@@ -63,6 +63,15 @@ def test_exit_code_2_is_an_input_error_naming_the_row_from_0(tmp_path, monkeypat
     assert "--suppress-zero" not in args
 
 
+def test_a_file_named_by_the_program_is_the_errors_file(tmp_path):
+    program = fake_program(tmp_path, 2, "levelfield: error: data/events.csv: row 7, column "
+                                        "`age`: `old` is not a number")
+    with pytest.raises(levelfield.InputError) as e:
+        levelfield.profile("spec.toml", out=tmp_path / "p", binary=program)
+    assert (e.value.file, e.value.row, e.value.column) == ("data/events.csv", 6, "age")
+    assert str(e.value) == "data/events.csv: row 7, column `age`: `old` is not a number"
+
+
 def test_other_failures_are_run_errors(tmp_path):
     program = fake_program(tmp_path, 1, "levelfield: error: could not write the results: disk full")
     with pytest.raises(levelfield.RunError, match="could not write the results: disk full"):
