@@ -42,6 +42,16 @@ __all__ = [
 ]
 
 Columns = Union[None, str, Sequence[str]]
+
+
+def _number(name: str, value: Any) -> float:
+    """A required number option, refused clearly if it is not one."""
+    found = optional_float(name, value)
+    if found is None:
+        from ._errors import InputError
+
+        raise InputError(f"{name}: give a number")
+    return found
 Confidence = Union[None, float, str, Sequence[Union[float, str]]]
 
 
@@ -175,7 +185,7 @@ def dsr(
     """
     return _native.dsr(
         to_arrow(data), numerator, denominator, standard_population, age_band, event_frequency,
-        columns(group_by), levels(confidence), float(multiplier),
+        columns(group_by), levels(confidence), _number("multiplier", multiplier),
     )
 
 
@@ -361,6 +371,7 @@ def sii(
         raise InputError(f"interval {interval!r}: give \"simulation\" or \"exact\"")
     return _native.sii(
         to_arrow(data), value, numerator, se, lower, upper, population, quantile, value_type,
-        bool(transform), float(multiplier), bool(rii), bool(intercept), interval == "exact",
+        bool(transform), _number("multiplier", multiplier), bool(rii), bool(intercept),
+        interval == "exact",
         int(repetitions), int(seed), columns(group_by), levels(confidence),
     )
