@@ -14,7 +14,8 @@ rows), proportion and rate (200,000 rows each). For each one:
   startup    for scale: starting the interpreter and importing pyarrow.csv and levelfield, which
              every `package` run pays (almost all of it pyarrow's and numpy's import).
 
-Medians of --runs runs. --python is the interpreter that has the package installed (default:
+Medians of --runs runs, wall time and CPU time (user + system, which other work on the machine
+disturbs less than wall time). --python is the interpreter that has the package installed (default:
 this one). Usage:
 
   python3 bench/python_bench.py --python target/python-venv/bin/python \
@@ -24,6 +25,7 @@ this one). Usage:
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -66,15 +68,23 @@ print(json.dumps(result))
 """
 
 
+def cpu_of_children():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def timed(cmd, runs):
-    walls = []
+    """Median, min and max wall time of `runs` runs, and the median CPU time (user + system)."""
+    walls, cpus = [], []
     for _ in range(runs):
+        cpu = cpu_of_children()
         start = time.perf_counter()
         proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         walls.append(time.perf_counter() - start)
+        cpus.append(cpu_of_children() - cpu)
         if proc.returncode != 0:
             sys.exit(f"{' '.join(cmd)} failed: {proc.stderr.decode()}")
-    return statistics.median(walls), min(walls), max(walls)
+    return statistics.median(walls), min(walls), max(walls), statistics.median(cpus)
 
 
 def main():
@@ -88,18 +98,18 @@ def main():
     have_cli = os.path.isfile(args.binary) and os.access(args.binary, os.X_OK)
     if not have_cli:
         print(f"{args.binary}: no program there; the command line is not timed")
-    med, lo, hi = timed([args.python, "-c", "import pyarrow.csv, levelfield"], args.runs)
-    print(f"startup     {med:.3f} s ({lo:.3f}-{hi:.3f})", flush=True)
+    med, lo, hi, cpu = timed([args.python, "-c", "import pyarrow.csv, levelfield"], args.runs)
+    print(f"startup     {med:.3f} s ({lo:.3f}-{hi:.3f}), CPU {cpu:.3f} s", flush=True)
     for name, (fun, kwargs) in CALLS.items():
         line = [f"{name:<11}"]
         if have_cli:
             cmd = stats_bench.command(name, args.binary, paths, f"{args.out}/{name}_cli.csv")
-            med, lo, hi = timed(cmd, args.runs)
-            line.append(f"cli {med:.3f} s ({lo:.3f}-{hi:.3f})")
+            med, lo, hi, cpu = timed(cmd, args.runs)
+            line.append(f"cli {med:.3f} s ({lo:.3f}-{hi:.3f}), CPU {cpu:.3f} s")
         cmd = [args.python, "-c", WHOLE, fun, repr(kwargs), paths[name],
                f"{args.out}/{name}_python.csv"]
-        med, lo, hi = timed(cmd, args.runs)
-        line.append(f"package {med:.3f} s ({lo:.3f}-{hi:.3f})")
+        med, lo, hi, cpu = timed(cmd, args.runs)
+        line.append(f"package {med:.3f} s ({lo:.3f}-{hi:.3f}), CPU {cpu:.3f} s")
         done = subprocess.run([args.python, "-c", CALL, fun, repr(kwargs), paths[name],
                                str(args.runs)], check=True, capture_output=True, text=True)
         calls = json.loads(done.stdout)
