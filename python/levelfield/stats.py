@@ -44,6 +44,15 @@ __all__ = [
 Columns = Union[None, str, Sequence[str]]
 
 
+def _whole(name: str, value: Any, least: int) -> int:
+    """A whole-number option of at least ``least``, refused clearly otherwise."""
+    if isinstance(value, bool) or not isinstance(value, int) or not least <= value < 2**63:
+        from ._errors import InputError
+
+        raise InputError(f"{name}: {value!r} is not a whole number of {least} or more")
+    return value
+
+
 def _number(name: str, value: Any) -> float:
     """A required number option, refused clearly if it is not one."""
     found = optional_float(name, value)
@@ -290,7 +299,8 @@ def quantile(
 
         raise InputError("give invert=True or invert_column, not both")
     return _native.quantile(
-        to_arrow(data), value, int(quantiles), bool(invert), invert_column, columns(group_by)
+        to_arrow(data), value, _whole("quantiles", quantiles, 2), bool(invert), invert_column,
+        columns(group_by),
     )
 
 
@@ -373,5 +383,6 @@ def sii(
         to_arrow(data), value, numerator, se, lower, upper, population, quantile, value_type,
         bool(transform), _number("multiplier", multiplier), bool(rii), bool(intercept),
         interval == "exact",
-        int(repetitions), int(seed), columns(group_by), levels(confidence),
+        _whole("repetitions", repetitions, 0), _whole("seed", seed, 0), columns(group_by),
+        levels(confidence),
     )

@@ -43,6 +43,12 @@ fn frame(py: Python<'_>, table: PyTable) -> PyResult<Frame> {
             )
         })?,
     };
+    if batch.num_rows() == 0 {
+        return Err(raise(
+            py,
+            Problem::new("the table has no rows; give a table with at least one row"),
+        ));
+    }
     Ok(Frame { batch })
 }
 

@@ -252,3 +252,32 @@ def test_summing_within_groups_equals_presummed_input(seed):
     for ra, rb in zip(a, b):
         for c in ("numerator", "denominator", "value", "lower_ci_95_0", "upper_ci_95_0"):
             assert ra[c] == pytest.approx(rb[c], rel=1e-12), (ra["g"], c)
+
+
+@pytest.mark.parametrize("fun,kw", [
+    (S.proportion, dict(numerator="x", denominator="n")),
+    (S.rate, dict(numerator="x", denominator="n", group_by="g")),
+    (S.mean, dict(value="x")),
+    (S.dsr, dict(numerator="x", denominator="n", standard_population="n")),
+    (S.isratio, dict(numerator="x", denominator="n", reference_numerator="x",
+                     reference_denominator="n")),
+    (S.quantile, dict(value="x", quantiles=5)),
+    (S.life_expectancy, dict(numerator="x", denominator="n", age_band="g")),
+    (S.sii, dict(value="x", se="x", population="n", quantile="x")),
+])
+def test_an_empty_table_is_refused(kind, fun, kw):
+    empty = pa.table({"g": pa.array([], pa.string()), "x": pa.array([], pa.int64()),
+                      "n": pa.array([], pa.int64())})
+    with pytest.raises(levelfield.InputError, match="the table has no rows"):
+        fun(as_kind(empty, kind), **kw)
+
+
+def test_whole_number_options_are_checked():
+    table = pa.table({"x": [1.0, 2.0, 3.0]})
+    for bad in (-1, 1, 2.5, "10", True):
+        with pytest.raises(levelfield.InputError, match="quantiles"):
+            S.quantile(table, value="x", quantiles=bad)
+    data = read_arrow(PHE / "in_sii_normal.csv")
+    with pytest.raises(levelfield.InputError, match="seed"):
+        S.sii(data, value="value", se="se", population="population", quantile="quantile",
+              group_by="area", seed=-1)
