@@ -299,7 +299,6 @@ pub fn dsr(frame: &Frame, o: &DsrOptions) -> Result<RecordBatch, Problem> {
         Some(c) => crate::frame::intern(frame, c)?,
         None => ((0..frame.n_rows() as u32).collect(), frame.n_rows()),
     };
-    let band_text = o.age_band.map(|c| frame.text_column(c)).transpose()?;
     let freq = o.event_frequency.map(|c| frame.numbers(c)).transpose()?;
     if freq.is_some() && o.age_band.is_none() {
         return Err(Problem::new(
@@ -376,21 +375,30 @@ pub fn dsr(frame: &Frame, o: &DsrOptions) -> Result<RecordBatch, Problem> {
             match slot_of_band[band_id] {
                 Some(i) => {
                     let band = &mut bands[i];
-                    let label = band_text
-                        .as_ref()
-                        .map(|t| t.value(band.first_row).to_string())
-                        .unwrap_or_default();
+                    // The band's text, for messages only (read when a message needs it).
+                    let label = |r: usize| {
+                        o.age_band
+                            .and_then(|c| frame.text_column(c).ok())
+                            .map(|t| t.value(r).to_string())
+                            .unwrap_or_default()
+                    };
                     if band.weight != w {
                         return Err(Problem::new(format!(
-                            "rows {} and {} (0-based): the same group and age band `{label}` have different standard populations ({} and {w}); each age band has one standard weight",
-                            band.first_row, row, band.weight
+                            "rows {} and {} (0-based): the same group and age band `{}` have different standard populations ({} and {w}); each age band has one standard weight",
+                            band.first_row,
+                            row,
+                            label(band.first_row),
+                            band.weight
                         )));
                     }
                     if freq.is_some() {
                         if band.population != pop {
                             return Err(Problem::new(format!(
-                                "rows {} and {} (0-based): with event_frequency, every row of a group and age band must give the same population, but age band `{label}` has {} and {pop}",
-                                band.first_row, row, band.population
+                                "rows {} and {} (0-based): with event_frequency, every row of a group and age band must give the same population, but age band `{}` has {} and {pop}",
+                                band.first_row,
+                                row,
+                                label(band.first_row),
+                                band.population
                             )));
                         }
                     } else {
