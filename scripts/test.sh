@@ -38,3 +38,7 @@ cargo test --workspace --locked "${features[@]}"
 # The R package (r/levelfield): R CMD build and check with its testthat tests; installs Debian's R
 # when missing. It compiles levelfield-stats and extendr only (no DataFusion): a few minutes.
 ./scripts/r-package.sh
+# The Python package: its own Rust crate (outside the workspace, so nothing above builds it),
+# built into a virtual environment and tested with pytest; its profile and table-command tests run
+# the binary the tests above built.
+LEVELFIELD_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/levelfield" ./scripts/python.sh
