@@ -1047,6 +1047,7 @@ fn meta() -> Result<Meta, DemoError> {
         id: id.into(),
         name: name.into(),
         unit: UNIT.into(),
+        per: "year".into(),
         polarity: "adverse".into(),
         definition: definition.into(),
     };
@@ -1068,6 +1069,7 @@ fn meta() -> Result<Meta, DemoError> {
                 id: RATIO_ID.into(),
                 name: RATIO_NAME.into(),
                 unit: "times the White rate".into(),
+                per: String::new(),
                 polarity: "adverse".into(),
                 definition: "The Black or Black British detention rate divided by the White rate, each year since 2016-17: the headline measure of the disparity.".into(),
             },

@@ -1172,11 +1172,14 @@ pub fn compute(
         let ind = &spec.indicators[i];
         let l = &layout.indicators[i];
         let kind = &dims[d];
-        let multiplier = ind.multiplier();
         let zero = vec![0.0; n_measures];
         let mut estimates = Vec::new();
         let mut problems = Vec::new();
         for (period, period_label) in periods.iter().enumerate() {
+            // Per year when annualised: 4 × a quarter's rate, 12 × a month's.
+            let multiplier = ind
+                .multiplier_in(period_label)
+                .map_err(ProfileError::Data)?;
             for &area in &area_list {
                 for (g, group) in dim_groups[d].iter().enumerate() {
                     let cell = pack(period, area, d, g as u8);
@@ -1555,7 +1558,11 @@ fn gaps(spec: &Spec, profile: &Profile) -> Vec<(Vec<ComparisonRow>, Vec<Inequali
             let mut comparisons = Vec::new();
             let mut inequality = Vec::new();
         let ind = &spec.indicators[i];
-        let multiplier = ind.multiplier();
+        // The estimates' own multiplier (per year when annualised; its period label was
+        // checked when they were made).
+        let multiplier = ind
+            .multiplier_in(&profile.periods[period])
+            .unwrap_or_else(|_| ind.multiplier());
         let kind = profile.dimensions[d].expect("dimension");
         let groups = &profile.groups[d];
         let by_group: HashMap<usize, &EstimateRow> = rows

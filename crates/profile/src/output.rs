@@ -146,8 +146,11 @@ fn estimates(spec: &Spec, p: &Profile) -> Table {
     b.intervals("", &p.levels, &ivs);
     b.number(
         "multiplier",
-        e.iter()
-            .map(|r| Some(spec.indicators[r.indicator].multiplier())),
+        e.iter().map(|r| {
+            spec.indicators[r.indicator]
+                .multiplier_in(&p.periods[r.period])
+                .ok()
+        }),
     );
     b.text("method", e.iter().map(|r| r.estimate.method.label()));
     b.text(

@@ -316,9 +316,33 @@ pub struct Indicator {
     /// use England's).
     #[serde(default)]
     pub standard: Option<Standard>,
+    /// Rates and DSRs over periods shorter than a year: scale each period's value (and its
+    /// interval) to a year, `12 / months` times the rate over the period itself, so a
+    /// quarterly rate reads "per year" and compares with annual figures and targets.
+    #[serde(default)]
+    pub annualise: bool,
 }
 
 impl Indicator {
+    /// The multiplier of the values in a period: [`Indicator::multiplier`], times
+    /// `12 / months` of the period when the indicator is annualised.
+    ///
+    /// # Errors
+    /// An annualised indicator over a period label whose length cannot be read (a free label
+    /// such as `Baseline`), naming the label and the forms that can.
+    pub fn multiplier_in(&self, period: &str) -> Result<f64, String> {
+        if !self.annualise {
+            return Ok(self.multiplier());
+        }
+        let length = levelfield_model::period::Length::of(period).ok_or_else(|| {
+            format!(
+                "indicator `{}`: annualise needs period labels whose length can be read (2024-25, 2024, 2024 Q1, 2024-25 Q1, 2024-06); `{period}` is not one",
+                self.id
+            )
+        })?;
+        Ok(self.multiplier() * 12.0 / f64::from(length.months()))
+    }
+
     /// The multiplier, with the statistic's default.
     pub fn multiplier(&self) -> f64 {
         self.multiplier.unwrap_or(match self.statistic {
@@ -728,6 +752,12 @@ impl Spec {
                 && !(m.is_finite() && m > 0.0)
             {
                 out.push(format!("{at}: multiplier {m} must be a positive number"));
+            }
+            if ind.annualise && !matches!(ind.statistic, Statistic::Rate | Statistic::Dsr) {
+                out.push(format!(
+                    "{at}: annualise applies to rates and DSRs (counts over a span of time), not to a {}",
+                    ind.statistic.label()
+                ));
             }
             match ind.statistic {
                 Statistic::Mean => {

@@ -269,6 +269,7 @@ id = "bad id"
 name = "n"
 statistic = "proportion"
 numerator = "a"
+annualise = true
 "#,
         "s.toml",
         Path::new("."),
@@ -278,6 +279,7 @@ numerator = "a"
     assert!(err.contains("confidence"), "{err}");
     assert!(err.contains("id must be letters"), "{err}");
     assert!(err.contains("needs denominator"), "{err}");
+    assert!(err.contains("annualise applies to rates and DSRs"), "{err}");
     let err = Spec::parse("name = 1", "s.toml", Path::new("."))
         .unwrap_err()
         .to_string();
@@ -604,4 +606,27 @@ proptest! {
             prop_assert_eq!(total.numerator.unwrap_or(0.0), sum);
         }
     }
+}
+
+/// An annualised rate's multiplier scales to a year by the period's length; a label whose
+/// length cannot be read is an error naming it.
+#[test]
+fn annualised_multipliers_follow_the_period_length() {
+    let s = spec(&SPEC.replacen(
+        "statistic = \"rate\"\n",
+        "statistic = \"rate\"\nannualise = true\n",
+        1,
+    ));
+    let det = &s.indicators[0];
+    assert!(det.annualise);
+    assert_eq!(det.multiplier_in("2024-25"), Ok(100_000.0));
+    assert_eq!(det.multiplier_in("2024-25 Q3"), Ok(400_000.0));
+    assert_eq!(det.multiplier_in("2024-06"), Ok(1_200_000.0));
+    let err = det.multiplier_in("Baseline").unwrap_err();
+    assert!(
+        err.contains("`Baseline`") && err.contains("2024 Q1"),
+        "{err}"
+    );
+    // Not annualised: the multiplier whatever the period.
+    assert_eq!(s.indicators[1].multiplier_in("Baseline"), Ok(100.0));
 }

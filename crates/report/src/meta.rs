@@ -48,6 +48,9 @@ pub struct IndicatorMeta {
     pub name: String,
     /// Unit of the values, e.g. "per 100,000 population" or "%".
     pub unit: String,
+    /// For rates: the span a value counts over — `year`, `quarter` or `month` (empty when not
+    /// known, or not a rate). An annualised quarterly rate is per `year`.
+    pub per: String,
     /// `adverse` (higher is worse), `favourable` (higher is better) or `neutral`.
     pub polarity: String,
     /// Definition in a sentence or two.
@@ -130,12 +133,24 @@ impl Meta {
         // annual ones.
         let span =
             levelfield_model::period::Length::common(profile.periods.iter().map(String::as_str));
-        let per = span.map(|s| format!(" {}", s.per())).unwrap_or_default();
         let indicators = spec
             .indicators
             .iter()
             .map(|i| {
                 let m = i.multiplier();
+                let is_rate = matches!(i.statistic, Statistic::Rate | Statistic::Dsr);
+                let counted_over = match (is_rate, i.annualise, span) {
+                    (true, true, _) => Some(levelfield_model::period::Length::Year),
+                    (true, false, s) => s,
+                    (false, _, _) => None,
+                };
+                let per = match (counted_over, i.annualise, span) {
+                    (Some(c), true, Some(s)) if s != c => {
+                        format!(" {} (annualised from {} periods)", c.per(), s.adjective())
+                    }
+                    (Some(c), _, _) => format!(" {}", c.per()),
+                    (None, _, _) => String::new(),
+                };
                 let unit = match i.statistic {
                     Statistic::Proportion if m == 100.0 => "%".to_string(),
                     Statistic::Isr if m == 100.0 => "ratio × 100 (100 = as expected)".to_string(),
@@ -151,6 +166,9 @@ impl Meta {
                     id: i.id.clone(),
                     name: i.name.clone(),
                     unit,
+                    per: counted_over
+                        .map(|c| c.word().to_string())
+                        .unwrap_or_default(),
                     polarity: match i.polarity {
                         PolaritySpec::LowIsGood => "adverse",
                         PolaritySpec::HighIsGood => "favourable",

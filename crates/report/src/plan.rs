@@ -629,23 +629,26 @@ fn span_problem(t: &Target, data: &ProfileData) -> Option<String> {
         Kind::Gap => t.measure.unwrap_or_default() == Measure::Difference,
         Kind::Direction => false,
     };
-    let unit = data.meta.indicator(&t.indicator).unit;
-    if !on_rate_scale || !unit.starts_with("per ") {
+    let meta = data.meta.indicator(&t.indicator);
+    if !on_rate_scale || !meta.unit.starts_with("per ") {
         return None;
     }
-    let periods = data
-        .estimates
-        .iter()
-        .filter(|e| e.indicator_id == t.indicator)
-        .map(|e| e.period.as_str());
-    let length = Length::common(periods)?;
+    // The span the profile says its values count over (an annualised rate is per year),
+    // else the length of its periods.
+    let length = Length::from_word(&meta.per).or_else(|| {
+        Length::common(
+            data.estimates
+                .iter()
+                .filter(|e| e.indicator_id == t.indicator)
+                .map(|e| e.period.as_str()),
+        )
+    })?;
     let wanted = t.span().unwrap_or(Length::Year);
     (length != wanted).then(|| {
         format!(
-            "`{}` is a rate {} over {} periods, but the threshold is {}: write `per = \"{}\"` with a threshold {} (or profile the data by {}s)",
+            "`{}` is a rate {}, but the threshold is {}: write `per = \"{}\"` with a threshold {} (or profile the data by {}s, or annualise the indicator)",
             t.indicator,
             length.per(),
-            length.adjective(),
             wanted.per(),
             length.word(),
             length.per(),
@@ -716,6 +719,9 @@ pub fn check_against(plan: &Plan, data: &ProfileData, origin: &str) -> Result<()
                     continue;
                 }
             }
+            if let Some(problem) = span_problem(t, data) {
+                problems.push(format!("{at}: {problem}"));
+            }
             let (Some(d), Some(g)) = (&t.dimension, &t.group) else {
                 continue;
             };
@@ -739,9 +745,6 @@ pub fn check_against(plan: &Plan, data: &ProfileData, origin: &str) -> Result<()
                     unknown("group", g, &groups)
                 ));
                 continue;
-            }
-            if let Some(problem) = span_problem(t, data) {
-                problems.push(format!("{at}: {problem}"));
             }
             if t.on_gap() {
                 let references: BTreeSet<&str> = data
@@ -1051,6 +1054,60 @@ mod tests {
         assert!(judgement_level(usize::MAX).fraction() < 1.0);
         assert_eq!(percent(judgement_level(1)), "97.5%");
         assert_eq!(percent(judgement_level(12)), "99.97%");
+    }
+
+    /// A threshold on a rate is judged only against values of the same span: a quarterly
+    /// rate refuses an annual threshold, an annualised one accepts it.
+    #[test]
+    fn thresholds_on_rates_match_the_span_of_the_values() {
+        let mut data = ProfileData::default();
+        data.meta.comparator_code = "ALL".into();
+        for p in ["2024-25 Q1", "2024-25 Q2"] {
+            data.estimates.push(EstimateRow {
+                indicator_id: "det".into(),
+                area_code: "ALL".into(),
+                period: p.into(),
+                dimension: "Overall".into(),
+                group: "All".into(),
+                value: Some(30.0),
+                ..EstimateRow::default()
+            });
+        }
+        data.meta.indicators.push(crate::IndicatorMeta {
+            id: "det".into(),
+            unit: "per 100,000 population per quarter".into(),
+            per: "quarter".into(),
+            ..crate::IndicatorMeta::default()
+        });
+        let target = |per: &str| {
+            parse(
+                &format!("name = \"t\"\n[[action]]\nid = \"a\"\ntitle = \"A\"\nowner = \"O\"\ndeadline = \"2027-28\"\n[[action.target]]\nkind = \"level\"\nindicator = \"det\"\nbelow = 150.0\n{per}"),
+                "p",
+            )
+            .unwrap()
+        };
+        let err = check_against(&target(""), &data, "p").unwrap_err();
+        assert!(
+            err.contains("a rate per quarter, but the threshold is per year"),
+            "{err}"
+        );
+        assert!(check_against(&target("per = \"quarter\""), &data, "p").is_ok());
+        // Annualised: per year, whatever the periods.
+        data.meta.indicators[0].per = "year".into();
+        data.meta.indicators[0].unit =
+            "per 100,000 population per year (annualised from quarterly periods)".into();
+        assert!(check_against(&target(""), &data, "p").is_ok());
+        assert!(check_against(&target("per = \"quarter\""), &data, "p").is_err());
+        // A proportion has no span.
+        data.meta.indicators[0].unit = "%".into();
+        assert!(check_against(&target("per = \"month\""), &data, "p").is_ok());
+        // `per` is one of three words.
+        let err = parse(
+            "name = \"t\"\n[[action]]\nid = \"a\"\ntitle = \"A\"\nowner = \"O\"\ndeadline = \"2027-28\"\n[[action.target]]\nkind = \"level\"\nindicator = \"det\"\nbelow = 1.0\nper = \"week\"\n",
+            "p",
+        )
+        .unwrap_err();
+        assert!(err.contains("write year, quarter or month"), "{err}");
     }
 
     #[test]

@@ -63,6 +63,7 @@ fn fixture() -> ProfileData {
                 id: "det".into(),
                 name: "Detentions".into(),
                 unit: "per 100,000".into(),
+                per: "year".into(),
                 polarity: "adverse".into(),
                 definition: "Detentions per 100,000 people.".into(),
             }],

@@ -103,8 +103,8 @@ fn resolve(words: &[&str]) -> Vec<String> {
         let word = match (before, *w) {
             ("--data", "DIR") => "synth".to_string(),
             ("--profile", "DIR" | "PROFILE_DIR") => "prof".to_string(),
-            ("--out", "DIR" | "P") => format!("out-{k}"),
-            ("--spec", "FILE" | "S") => "my.toml".to_string(),
+            ("--out", "DIR" | "P" | "OUT") => format!("out-{k}"),
+            ("--spec", "FILE" | "S" | "SPEC") => "my.toml".to_string(),
             ("--files", "N") => "2".to_string(),
             // A million rows make the example slow, not different.
             ("--rows", "1000000") => "20000".to_string(),

@@ -31,7 +31,7 @@ fn the_pcref_template_is_judged_period_by_period_and_reported() {
         2,
     );
     assert!(
-        err.contains("`detentions` is a rate per quarter over quarterly periods, but the threshold is per year: write `per = \"quarter\"`"),
+        err.contains("`detentions` is a rate per quarter, but the threshold is per year: write `per = \"quarter\"`"),
         "{err}"
     );
     // The template as it is: quarterly, like the profile.

@@ -621,7 +621,7 @@ fn references_are_fixed_or_withheld() {
 #[test]
 fn rates_say_their_period_and_data_beside_a_spec_file_is_refused() {
     let tmp = tempfile::tempdir().unwrap();
-    let profile = crate::support::synthetic_profile(tmp.path(), 5000, 3);
+    let profile = crate::support::synthetic_profile(tmp.path(), 20000, 3);
     let meta: serde_json::Value =
         serde_json::from_str(&fs::read_to_string(profile.join("profile.json")).unwrap()).unwrap();
     let unit = |id: &str| {
@@ -661,4 +661,63 @@ fn rates_say_their_period_and_data_beside_a_spec_file_is_refused() {
         "{err}"
     );
     assert!(!tmp.path().join("again").exists());
+
+    // Annualised, the same counts give 4 × each quarter's rate and interval, per year.
+    let text = fs::read_to_string(&spec).unwrap();
+    let annual = text.replacen(
+        "id = \"detentions\"\n",
+        "id = \"detentions\"\nannualise = true\n",
+        1,
+    );
+    assert_ne!(annual, text);
+    let annual_spec = tmp.path().join("synth/annual.toml");
+    fs::write(&annual_spec, annual).unwrap();
+    let out = tmp.path().join("annual");
+    run_ok(&[
+        "profile",
+        "--spec",
+        annual_spec.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ]);
+    let key = |r: &std::collections::HashMap<String, String>| {
+        (
+            r["area_code"].clone(),
+            r["period"].clone(),
+            r["dimension"].clone(),
+            r["group"].clone(),
+        )
+    };
+    let quarterly: BTreeMap<_, _> = read_csv(&profile.join("estimates.csv"))
+        .into_iter()
+        .filter(|r| r["indicator_id"] == "detentions")
+        .map(|r| (key(&r), r))
+        .collect();
+    let mut compared = 0;
+    for r in read_csv(&out.join("estimates.csv"))
+        .into_iter()
+        .filter(|r| r["indicator_id"] == "detentions")
+    {
+        let q = &quarterly[&key(&r)];
+        assert_eq!(r["multiplier"], "400000", "{r:?}");
+        for col in ["value", "lower_ci_95_0", "upper_ci_95_0"] {
+            match (number(&r[col]), number(&q[col])) {
+                (Some(a), Some(b)) => {
+                    assert!(
+                        (a - 4.0 * b).abs() <= 1e-9 * a.abs(),
+                        "{col}: {a} vs 4 × {b}"
+                    );
+                    compared += 1;
+                }
+                (a, b) => assert_eq!(a.is_some(), b.is_some(), "{col} {r:?}"),
+            }
+        }
+    }
+    assert!(compared > 12, "{compared}");
+    let meta = fs::read_to_string(out.join("profile.json")).unwrap();
+    assert!(
+        meta.contains("per 100,000 population per year (annualised from quarterly periods)"),
+        "{meta}"
+    );
 }
