@@ -1,6 +1,7 @@
 //! Integration tests of the `levelfield` binary: one test binary for every suite.
 
 mod associate;
+mod badinput;
 mod browser;
 mod charts;
 #[cfg(feature = "distributed")]
@@ -8,6 +9,7 @@ mod cluster;
 mod equity;
 mod errors;
 mod formats;
+mod mutations;
 mod plan;
 mod profile;
 mod properties;
