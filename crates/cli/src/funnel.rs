@@ -123,7 +123,7 @@ fn rate_data(table: &Table, args: &FunnelArgs) -> Result<RateData, CommandError>
     };
     let dsr = rate_type == "dsr";
     let x = table.numbers(&args.numerator)?;
-    crate::stats::whole_counts(&table, &x, &args.numerator)?;
+    crate::stats::whole_counts(table, &x, &args.numerator)?;
     let rate = table.numbers(rate_col)?;
     let denominator = match args.denominator.as_deref() {
         Some(c) => table.numbers(c)?,

@@ -329,7 +329,7 @@ fn day(t: &str, y: u32, m: u32) -> Option<u32> {
     let d: u32 = ((1..=2).contains(&t.len()))
         .then(|| t.parse().ok())
         .flatten()?;
-    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let leap = (y.is_multiple_of(4) && !y.is_multiple_of(100)) || y.is_multiple_of(400);
     let days = match m {
         2 if leap => 29,
         2 => 28,

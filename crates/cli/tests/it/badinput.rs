@@ -54,6 +54,21 @@ rule = "none"
 unknown_codes = "error"
 "#;
 const COUNTS: &str = "period,area_code,imd_decile,detained,people\n2023-24,E01,1,5,100\n2023-24,E01,2,7,120\n2023-24,E02,1,3,80\n";
+const DSR_SPEC: &str = r#"name = "t"
+[counts]
+path = "counts.csv"
+[population]
+path = "population.csv"
+[lookups]
+age_bands = "esp2013"
+[[indicator]]
+id = "dsr"
+name = "Detentions, standardised"
+statistic = "dsr"
+numerator = "detained"
+[disclosure]
+rule = "none"
+"#;
 const PROFILE_RUN: &str = "profile --quiet --spec d/profile.toml --out out";
 
 fn xlsx(dir: &Path, name: &str, fill: impl FnOnce(&mut rust_xlsxwriter::Worksheet)) {
@@ -463,6 +478,30 @@ fn cases() -> Vec<Case> {
                 "stats dsr --input d.csv --numerator x --denominator n --standard-population w --age-band band --group-by g --output o.csv",
                 0,
                 &["standardised over 1 of 2 age bands: no rows for band(s) 2"],
+            )
+        },
+        Case {
+            look: Some("out/estimates.csv"),
+            ..case(
+                "a profile DSR over 2 of ESP2013's 19 bands",
+                &[
+                    ("d/profile.toml", Text(DSR_SPEC)),
+                    (
+                        "d/counts.csv",
+                        Text(
+                            "period,area_code,age_band,detained\n2023-24,E01,0-4,5\n2023-24,E01,5-9,7\n",
+                        ),
+                    ),
+                    (
+                        "d/population.csv",
+                        Text(
+                            "period,area_code,age_band,population\n2023-24,E01,0-4,1000\n2023-24,E01,5-9,1200\n",
+                        ),
+                    ),
+                ],
+                PROFILE_RUN,
+                0,
+                &["standardised over 2 of the 19 standard age bands", "10-14"],
             )
         },
         case(

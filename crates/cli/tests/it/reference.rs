@@ -38,7 +38,7 @@ fn compare(ours: &[Row], theirs: &[Row], key: &[&str], check: impl Fn(&str, &Row
 /// a whole number: levelfield refuses fractional counts (`whole_counts_are_required` checks
 /// that), so its outputs are compared on the rest. Returns the folder holding the copy, the
 /// copy, and the kept keys (values of `key`).
-fn whole_counts_only(
+pub(crate) fn whole_counts_only(
     input: &str,
     count: &str,
     key: &str,
