@@ -342,6 +342,9 @@ pub struct DemoArgs {
     /// The output folder: tables/, report.html and workbook.xlsx (replaced whole if it exists).
     #[arg(long, value_name = "DIR", default_value = "levelfield-demo")]
     pub out: PathBuf,
+    /// Replace the output folder even when it holds files levelfield did not write.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Options for `levelfield profile`.
@@ -353,9 +356,13 @@ pub struct ProfileArgs {
     /// For a built-in spec: the folder holding its data files (default: the current folder).
     #[arg(long, value_name = "DIR")]
     pub data: Option<PathBuf>,
-    /// The output folder; written whole or not at all (an existing one is replaced).
+    /// The output folder; written whole or not at all (an existing one is replaced, if it
+    /// holds only files levelfield writes there; see --force).
     #[arg(long, value_name = "DIR", default_value = "profile")]
     pub out: PathBuf,
+    /// Replace the output folder even when it holds files levelfield did not write.
+    #[arg(long)]
+    pub force: bool,
     /// Also write every table in these formats: parquet, xlsx (CSV is always written).
     #[arg(long, value_name = "FORMAT,FORMAT", value_delimiter = ',', value_parser = ["csv", "parquet", "xlsx"])]
     pub format: Vec<String>,
@@ -430,10 +437,10 @@ pub struct SuppressArgs {
     #[arg(long, value_name = "COL,COL", value_delimiter = ',')]
     pub derived: Vec<String>,
     /// Custom rule: counts from 1 up to this value minus one are hidden.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub threshold: Option<f64>,
     /// Custom rule: round shown counts to a multiple of this (0 or absent: no rounding).
-    #[arg(long, value_name = "B")]
+    #[arg(long, value_name = "B", allow_negative_numbers = true)]
     pub round_to: Option<f64>,
     /// Custom rule: hide zeros too.
     #[arg(long)]
@@ -482,7 +489,12 @@ pub struct FunnelArgs {
     #[arg(long, value_name = "N")]
     pub years_of_data: Option<f64>,
     /// Scale: 100 for percentages, 100000 for rates per 100,000.
-    #[arg(long, value_name = "M", default_value_t = 100.0)]
+    #[arg(
+        long,
+        value_name = "M",
+        default_value_t = 100.0,
+        allow_negative_numbers = true
+    )]
     pub multiplier: f64,
     /// Also draw the chart as an SVG file.
     #[arg(long, value_name = "FILE")]
@@ -640,7 +652,7 @@ pub struct RatioArgs {
     pub denominator: String,
     /// Scale of the result: 100 for a percentage, 100000 for a rate per 100,000. Default 1 for a
     /// proportion, 100000 for a rate.
-    #[arg(long, value_name = "M")]
+    #[arg(long, value_name = "M", allow_negative_numbers = true)]
     pub multiplier: Option<f64>,
 }
 
@@ -685,7 +697,12 @@ pub struct DsrArgs {
     #[arg(long, value_name = "COL")]
     pub event_frequency: Option<String>,
     /// Scale of the rate (default 100000).
-    #[arg(long, value_name = "M", default_value_t = 100000.0)]
+    #[arg(
+        long,
+        value_name = "M",
+        default_value_t = 100000.0,
+        allow_negative_numbers = true
+    )]
     pub multiplier: f64,
 }
 
@@ -718,10 +735,10 @@ pub struct IsrArgs {
     #[arg(long, value_name = "FILE")]
     pub observed_totals: Option<PathBuf>,
     /// Ratio scale for isratio: 1 or 100 (default 1).
-    #[arg(long, value_name = "1|100")]
+    #[arg(long, value_name = "1|100", allow_negative_numbers = true)]
     pub reference_value: Option<f64>,
     /// Rate scale for israte (default 100000).
-    #[arg(long, value_name = "M")]
+    #[arg(long, value_name = "M", allow_negative_numbers = true)]
     pub multiplier: Option<f64>,
 }
 
@@ -913,7 +930,7 @@ pub struct CompareArgs {
     #[arg(long, value_name = "STAT", value_parser = ["rate", "proportion"])]
     pub statistic: Option<String>,
     /// Scale of rates or proportions from counts (default 100000 for rates, 100 for proportions).
-    #[arg(long, value_name = "M")]
+    #[arg(long, value_name = "M", allow_negative_numbers = true)]
     pub multiplier: Option<f64>,
     /// `adverse` or `favourable`: rank 1 is then the worst-off group.
     #[arg(long, value_name = "POLARITY", value_parser = ["adverse", "favourable"])]

@@ -370,9 +370,15 @@ pub(crate) fn compare(args: &CompareArgs) -> Result<(), CommandError> {
     let data = match (&v.numerator, &args.denominator, &args.statistic) {
         (Some(x), Some(n), Some(stat)) => {
             let rate = stat == "rate";
+            let x_name = x;
+            let (x, n) = (table.numbers(x)?, table.numbers(n)?);
+            // The exact conditional rate ratio assumes whole events.
+            if rate {
+                crate::stats::whole_counts(&table, &x, x_name)?;
+            }
             Data::Counts {
-                x: table.numbers(x)?,
-                n: table.numbers(n)?,
+                x,
+                n,
                 rate,
                 multiplier: args
                     .multiplier
@@ -417,6 +423,28 @@ pub(crate) fn compare(args: &CompareArgs) -> Result<(), CommandError> {
         },
     );
     for rows in groups.iter() {
+        // A group given twice (the reference above all) would be compared against one of its
+        // rows chosen by file order.
+        let mut by_name: Vec<usize> = rows.to_vec();
+        by_name.sort_by(|&a, &b| table.text(name_col, a).cmp(&table.text(name_col, b)));
+        if let Some(w) = by_name
+            .windows(2)
+            .find(|w| table.text(name_col, w[0]) == table.text(name_col, w[1]))
+        {
+            let (a, b) = (w[0].min(w[1]), w[0].max(w[1]));
+            return Err(at_group(
+                &table,
+                group_by,
+                a,
+                format!(
+                    "rows {} and {} both give group `{}` in column `{}`; give one row per group",
+                    a + 1,
+                    b + 1,
+                    table.text(name_col, a),
+                    args.group
+                ),
+            ));
+        }
         let Some(&ref_row) = rows
             .iter()
             .find(|&&r| table.text(name_col, r) == args.reference.as_str())
@@ -549,6 +577,13 @@ pub(crate) fn compare(args: &CompareArgs) -> Result<(), CommandError> {
 
 /// `levelfield benchmark`.
 pub(crate) fn benchmark(args: &BenchmarkArgs) -> Result<(), CommandError> {
+    let level = args.level.trim().trim_end_matches('%');
+    if !matches!(level.parse::<f64>(), Ok(l) if l == 95.0 || l == 99.8) {
+        return Err(CommandError::Input(format!(
+            "--level {}: the limits' level must be 95 or 99.8 (per cent)",
+            args.level
+        )));
+    }
     let mut table = read_input(&args.common)?;
     let group_by = &args.common.group_by;
     let value = table.numbers(&args.value)?;
@@ -587,6 +622,12 @@ pub(crate) fn benchmark(args: &BenchmarkArgs) -> Result<(), CommandError> {
             (Some(col), None, _) => table.numbers(col)?.into_iter().map(|c| (c, None)).collect(),
             (None, Some(code), Some(area_col)) => {
                 let area = table.index(area_col)?;
+                if (0..n).all(|r| table.text(area, r) != code.as_str()) {
+                    return Err(CommandError::Input(format!(
+                        "{}: --comparator-area `{code}` is in no row of column `{area_col}`; give an area code that the data holds (e.g. E92000001 for England), or --comparator COL",
+                        table.source_name()
+                    )));
+                }
                 let mut out = vec![(None, None); n];
                 for rows in groups.iter() {
                     let matches: Vec<usize> = rows

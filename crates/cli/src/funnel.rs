@@ -43,6 +43,9 @@ fn counts(table: &Table, args: &FunnelArgs) -> Result<(Vec<f64>, Vec<f64>), Comm
         )));
     };
     let (x, n) = (table.numbers(&args.numerator)?, table.numbers(den_col)?);
+    if args.statistic != "proportion" {
+        crate::stats::whole_counts(table, &x, &args.numerator)?;
+    }
     let mut xs = Vec::with_capacity(x.len());
     let mut ns = Vec::with_capacity(x.len());
     for row in 0..table.n_rows() {
@@ -120,6 +123,7 @@ fn rate_data(table: &Table, args: &FunnelArgs) -> Result<RateData, CommandError>
     };
     let dsr = rate_type == "dsr";
     let x = table.numbers(&args.numerator)?;
+    crate::stats::whole_counts(table, &x, &args.numerator)?;
     let rate = table.numbers(rate_col)?;
     let denominator = match args.denominator.as_deref() {
         Some(c) => table.numbers(c)?,
@@ -245,13 +249,14 @@ fn rate_limits(args: &FunnelArgs) -> Result<(), CommandError> {
         "method",
         Column::from_strings(std::iter::repeat_n("Poisson", axis.len())),
     )?;
-    emit(&out, &args.common)?;
+    // The chart first, so a chart that cannot be written leaves no table behind.
     if let Some(path) = &args.svg {
         let units: Vec<(String, f64, f64)> = (0..data.x.len())
             .filter_map(|i| Some((table.text(0, i).into_owned(), data.x[i], data.rate[i]?)))
             .collect();
         draw_phe_funnel(path, args, &out, "Events", units, average * m)?;
     }
+    emit(&out, &args.common)?;
     Ok(())
 }
 
@@ -367,7 +372,7 @@ fn limits(args: &FunnelArgs) -> Result<(), CommandError> {
         "method",
         Column::from_strings(std::iter::repeat_n(method, axis.len())),
     )?;
-    emit(&out, &args.common)?;
+    // The chart first, so a chart that cannot be written leaves no table behind.
     if let Some(path) = &args.svg {
         // Units at their own x: population (proportions) or observed events (ratios).
         let units: Vec<(String, f64, f64)> = (0..x.len())
@@ -397,6 +402,7 @@ fn limits(args: &FunnelArgs) -> Result<(), CommandError> {
         };
         draw_phe_funnel(path, args, &out, first, units, target)?;
     }
+    emit(&out, &args.common)?;
     Ok(())
 }
 

@@ -10,6 +10,7 @@ mod associate;
 mod equity;
 mod error;
 mod funnel;
+mod guard;
 mod output;
 mod plan;
 mod profile;
@@ -28,6 +29,9 @@ pub use error::CommandError;
 /// # Errors
 /// [`CommandError`] for bad input (exit code 2) or a failure to write results (exit code 1).
 pub fn run(cli: Cli) -> Result<(), CommandError> {
+    guard::check_options(&cli.command)?;
+    let (inputs, outputs) = guard::paths(&cli.command);
+    guard::check(&inputs, &outputs)?;
     match cli.command {
         Command::Stats(stats) => stats::run(stats),
         Command::Inequality(args) => equity::inequality(&args),

@@ -82,6 +82,16 @@ impl Results {
         );
     }
 
+    /// Adds a note to the diagnostic of the row pushed last.
+    pub(crate) fn add_note(&mut self, text: &str) {
+        if let Some(last) = self.note.last_mut() {
+            if !last.is_empty() {
+                last.push_str("; ");
+            }
+            last.push_str(text);
+        }
+    }
+
     /// Builds the table: `keys` first (already in row order), then the result columns.
     pub(crate) fn into_table(
         self,

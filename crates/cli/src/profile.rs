@@ -73,6 +73,9 @@ fn progress(quiet: bool, stages: u64) -> ProgressBar {
 pub(crate) fn run(args: &ProfileArgs) -> Result<(), CommandError> {
     let bar = progress(args.quiet, u64::from(STAGES) + 1);
     let mut spec = load_spec(&args.spec, args.data.as_deref())?;
+    let (mut inputs, outputs) = crate::guard::paths(&crate::Command::Profile(args.clone()));
+    inputs.extend(crate::guard::spec_inputs(&mut spec));
+    crate::guard::check(&inputs, &outputs)?;
     if let Some(url) = &args.cluster {
         levelfield_profile::spec::Execution::cluster_address(url)
             .map_err(|e| CommandError::Input(e.replace("[execution] cluster", "--cluster")))?;

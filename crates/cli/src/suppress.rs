@@ -32,6 +32,18 @@ pub(crate) fn run(args: &SuppressArgs) -> Result<(), CommandError> {
                     "--rule custom needs --threshold N (counts from 1 to N − 1 are hidden)".into(),
                 ));
             };
+            for (option, value) in [
+                ("--threshold", Some(threshold)),
+                ("--round-to", args.round_to),
+            ] {
+                if let Some(v) = value
+                    && !(v >= 0.0 && v.is_finite())
+                {
+                    return Err(CommandError::Input(format!(
+                        "{option} {v}: must be zero or a positive number"
+                    )));
+                }
+            }
             let rule = Rule::custom(threshold, args.round_to.unwrap_or(0.0), args.suppress_zero)
                 .map_err(|e| CommandError::Input(format!("--rule custom: {e}")))?;
             (rule, custom_label(&rule))

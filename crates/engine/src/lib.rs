@@ -79,6 +79,7 @@ pub enum EngineError {
 }
 
 pub mod cluster;
+mod diagnose;
 pub mod pipeline;
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -116,15 +117,43 @@ fn data_type(t: ColumnType) -> DataType {
     }
 }
 
+/// The types a request implies for a CSV source's columns, so nothing rests on what the first
+/// rows happen to hold: keys as text (codes keep their exact text, whatever later rows
+/// hold), ages and summed counts as numbers. Other columns are inferred, numbers as
+/// `Float64` (never as whole numbers guessed from the first rows).
+fn implied_types(request: &Request) -> Vec<(String, ColumnType)> {
+    let mut out: Vec<(String, ColumnType)> = Vec::new();
+    let mut add = |c: &str, t: ColumnType| {
+        if !out.iter().any(|(n, _)| n == c) {
+            out.push((c.to_string(), t));
+        }
+    };
+    for (_, source) in &request.keys {
+        match source {
+            KeySource::Column(c) | KeySource::Lookup { column: c, .. } => add(c, ColumnType::Text),
+            KeySource::AgeInYears(c, _) => add(c, ColumnType::Number),
+        }
+    }
+    for m in &request.measures {
+        if let Measure::SumColumn(c) = m {
+            add(c, ColumnType::Number);
+        }
+    }
+    out
+}
+
 /// Opens a source with the spec's type overrides: a CSV is read with the overridden types (so
-/// `01` stays `01` when forced to text); other formats are cast.
+/// `01` stays `01` when forced to text) and, for its other columns that the request uses, the
+/// types the request implies ([`implied_types`]); other formats are cast to the overrides.
 async fn open_typed(
     ctx: &SessionContext,
     path: &Path,
     types: &[(String, ColumnType)],
+    implied: &[(String, ColumnType)],
 ) -> Result<DataFrame, EngineError> {
     let df = open(ctx, path, None).await?;
-    if types.is_empty() {
+    let is_csv = matches!(source_format(path), Ok((Format::Csv, _)));
+    if types.is_empty() && !is_csv {
         return Ok(df);
     }
     let name = path.display().to_string();
@@ -145,14 +174,23 @@ async fn open_typed(
             });
         }
     }
-    if matches!(source_format(path), Ok((Format::Csv, _))) {
+    if is_csv {
         let schema = Schema::new(
             df.schema()
                 .fields()
                 .iter()
-                .map(|f| match types.iter().find(|(c, _)| c == f.name()) {
-                    Some((_, t)) => Field::new(f.name(), data_type(*t), true),
-                    None => f.as_ref().clone(),
+                .map(|f| {
+                    match types.iter().chain(implied).find(|(c, _)| c == f.name()) {
+                        Some((_, t)) => Field::new(f.name(), data_type(*t), true),
+                        // Whole numbers guessed from the first rows would refuse a later
+                        // `2.5`: other numeric columns are read as numbers, and a column
+                        // empty in those rows as text.
+                        None => match f.data_type() {
+                            t if t.is_integer() => Field::new(f.name(), DataType::Float64, true),
+                            DataType::Null => Field::new(f.name(), DataType::Utf8, true),
+                            _ => f.as_ref().clone(),
+                        },
+                    }
                 })
                 .collect::<Vec<_>>(),
         );
@@ -193,15 +231,19 @@ async fn open(
             if let Some(schema) = schema {
                 options = options.schema(schema);
             }
-            ctx.read_csv(text, options).await.map_err(|e| read_err(&e))
+            ctx.read_csv(text, options).await.map_err(|e| {
+                diagnose::explain(path, &[], &e.to_string()).unwrap_or_else(|| read_err(&e))
+            })
         }
-        Format::Parquet => ctx
-            .read_parquet(
+        Format::Parquet => {
+            parquet_sound(path)?;
+            ctx.read_parquet(
                 text,
                 ParquetReadOptions::default().file_extension(extension),
             )
             .await
-            .map_err(|e| read_err(&e)),
+            .map_err(|e| read_err(&e))
+        }
         Format::Xlsx => {
             let table = levelfield_table::read(path).map_err(|e| read_err(&e))?;
             let batch = batch_of(&table).map_err(|e| read_err(&e))?;
@@ -212,6 +254,41 @@ async fn open(
             message: "give a .csv, .parquet or .xlsx file".into(),
         }),
     }
+}
+
+/// Opens every Parquet file of a source (a file or a folder of parts) far enough to read its
+/// schema, so a damaged file that makes the Parquet library panic is an error naming it.
+fn parquet_sound(path: &Path) -> Result<(), EngineError> {
+    let files: Vec<std::path::PathBuf> = if path.is_dir() {
+        std::fs::read_dir(path)
+            .map(|d| {
+                d.flatten()
+                    .map(|e| e.path())
+                    .filter(|p| p.is_file())
+                    .collect()
+            })
+            .unwrap_or_default()
+    } else {
+        vec![path.to_path_buf()]
+    };
+    for file in files {
+        let opened = std::panic::catch_unwind(|| {
+            std::fs::File::open(&file).map(|f| {
+                datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(
+                    f,
+                )
+                .map(|_| ())
+            })
+        });
+        if !matches!(opened, Ok(Ok(Ok(())))) {
+            return Err(EngineError::Read {
+                path: file.display().to_string(),
+                message: "not a readable Parquet file (damaged, or not Parquet); export it again"
+                    .into(),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// The format of a source and the file extension DataFusion lists it by. A source is a file,
@@ -504,7 +581,7 @@ async fn aggregate_async(
     cluster: Option<&str>,
 ) -> Result<Strata, EngineError> {
     let path = request.path.display().to_string();
-    let mut df = open_typed(ctx, &request.path, &request.types).await?;
+    let mut df = open_typed(ctx, &request.path, &request.types, &implied_types(request)).await?;
     for (_, source) in &request.keys {
         if let KeySource::Lookup {
             column,
@@ -521,6 +598,12 @@ async fn aggregate_async(
         .fields()
         .iter()
         .map(|f| f.name().clone())
+        .collect();
+    let df_schema: Vec<(String, DataType)> = df
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| (f.name().clone(), f.data_type().clone()))
         .collect();
     let parse = |sql: &str| -> Result<Expr, EngineError> {
         let e = df
@@ -567,9 +650,15 @@ async fn aggregate_async(
             });
         }
     }
-    let query_err = |e: datafusion::error::DataFusionError| EngineError::Query {
-        path: path.clone(),
-        message: first_line(&e.to_string()),
+    // A failure while reading is explained from the file itself (row, column, value), as
+    // DataFusion's own messages count columns from 0 and lines by batch.
+    let query_err = |e: datafusion::error::DataFusionError| {
+        diagnose::explain(&request.path, &df_schema, &e.to_string()).unwrap_or_else(|| {
+            EngineError::Query {
+                path: path.clone(),
+                message: first_line(&e.to_string()),
+            }
+        })
     };
     let df = df.aggregate(groups, aggregates).map_err(|e| {
         let message = first_line(&e.to_string());
@@ -627,6 +716,27 @@ async fn aggregate_async(
                     array.value(i)
                 }
             }));
+        }
+    }
+    // Counts are whole: a fractional count would get an interval meant for whole events.
+    for (m, measure) in request.measures.iter().enumerate() {
+        if let Measure::SumColumn(c) = measure
+            && let Some(v) = strata.values[m].iter().find(|v| v.fract() != 0.0)
+        {
+            let message = match diagnose::first_fractional(&request.path, c) {
+                Some((row, value)) => {
+                    format!("row {row}, column `{c}`: `{value}` is not a whole number")
+                }
+                None => format!(
+                    "column `{c}`: a stratum's count sums to {v}, which is not a whole number"
+                ),
+            };
+            return Err(EngineError::Read {
+                path: path.clone(),
+                message: format!(
+                    "{message}; counts must be whole numbers (correct the data, or round it knowingly before the run)"
+                ),
+            });
         }
     }
     for ((_, source), (_, column)) in request.keys.iter().zip(&mut strata.keys) {
@@ -690,7 +800,8 @@ impl Interner {
 
     fn texts<'a>(&mut self, values: impl Iterator<Item = Option<&'a str>>, col: &mut KeyColumn) {
         for value in values {
-            let code = match value {
+            // Keys are trimmed: `E01` and `E01 ` are one area.
+            let code = match value.map(str::trim) {
                 None => self.null_code(col),
                 Some(v) => match self.text.get(v) {
                     Some(c) => *c,
@@ -824,11 +935,12 @@ mod tests {
         std::fs::write(&path, "period,age,code\n2024,17,01\n2024,30,02\n").unwrap();
         let mut r = request(&path, vec![Measure::Rows]);
         r.keys[1] = (Role::Ethnicity, KeySource::Column("code".into()));
-        let inferred: Vec<String> = rows(&aggregate(&r).unwrap())
+        // A key column of a CSV is text whatever its first rows look like.
+        let implied: Vec<String> = rows(&aggregate(&r).unwrap())
             .into_iter()
             .map(|x| x.1)
             .collect();
-        assert_eq!(inferred, ["1", "2"]);
+        assert_eq!(implied, ["01", "02"]);
         r.types = vec![("code".into(), ColumnType::Text)];
         let forced: Vec<String> = rows(&aggregate(&r).unwrap())
             .into_iter()
@@ -838,6 +950,54 @@ mod tests {
         r.types = vec![("nope".into(), ColumnType::Text)];
         let err = aggregate(&r).unwrap_err().to_string();
         assert!(err.contains("[types] names `nope`"), "{err}");
+    }
+
+    #[test]
+    fn csv_keys_are_text_trimmed_and_later_rows_decide_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("events.csv");
+        // 1,100 rows of whole numbers, then a code and a fraction: inference from the first
+        // rows would make `code` and `days` whole numbers and refuse the last row.
+        let mut text = String::from("period,age,code,days\n");
+        for i in 0..1100 {
+            text.push_str(&format!("2024,30,{},{}\n", i % 3, i % 5));
+        }
+        text.push_str("2024 ,30,X,2.5\n");
+        std::fs::write(&path, text).unwrap();
+        let mut r = request(&path, vec![Measure::Rows, Measure::Sum("days".into())]);
+        r.keys[1] = (Role::Ethnicity, KeySource::Column("code".into()));
+        let got = rows(&aggregate(&r).unwrap());
+        assert_eq!(
+            got.iter()
+                .map(|x| (x.0.as_str(), x.1.as_str()))
+                .collect::<Vec<_>>(),
+            [("2024", "0"), ("2024", "1"), ("2024", "2"), ("2024", "X")]
+        );
+        assert_eq!(got[3].2, vec![1.0, 2.5]);
+    }
+
+    #[test]
+    fn data_errors_name_the_row_column_and_value() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("counts.csv");
+        let mut text = String::from("period,age,n\n");
+        for _ in 0..1100 {
+            text.push_str("2024,30,4\n");
+        }
+        text.push_str("2024,31,\"1,234\"\n");
+        std::fs::write(&path, text).unwrap();
+        let r = request(&path, vec![Measure::SumColumn("n".into())]);
+        let err = aggregate(&r).unwrap_err().to_string();
+        assert!(
+            err.contains("counts.csv") && err.contains("row 1101 (line 1102), column `n`: `1,234`"),
+            "{err}"
+        );
+        std::fs::write(&path, "period,age,n\n2024,30,4\n2024,31,2.5\n").unwrap();
+        let err = aggregate(&r).unwrap_err().to_string();
+        assert!(
+            err.contains("row 2, column `n`: `2.5` is not a whole number"),
+            "{err}"
+        );
     }
 
     #[test]

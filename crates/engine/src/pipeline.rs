@@ -102,6 +102,12 @@ pub fn prepare(
     });
     // The source's errors first, as when the two were read one after the other.
     let strata = strata?;
+    if strata.is_empty() {
+        return Err(EngineError::Read {
+            path: source.path.display().to_string(),
+            message: "the file has a header but no rows; a profile of no data would publish nothing. Check that the extract is complete".into(),
+        });
+    }
     Ok((layout, strata, population?))
 }
 

@@ -44,7 +44,28 @@ pub fn imd_decile(label: &str, bare: Direction) -> Result<u8, UnknownCode> {
         what: "IMD decile",
         hint: "use 1–10 with --imd-direction, or labels such as `01 Most deprived`",
     };
+    // One rule for every number: a label that is a number is a decile only when it is a whole
+    // number from 1 to 10 (`-1`, `0`, `11` and `2.5` are unknown, not decile 1, 0 or 2).
+    if let Ok(x) = label.trim().parse::<f64>() {
+        return if x.fract() == 0.0 && (1.0..=10.0).contains(&x) {
+            let n = x as u8;
+            Ok(match bare {
+                Direction::OneMostDeprived => n,
+                Direction::OneLeastDeprived => 11 - n,
+            })
+        } else {
+            Err(err())
+        };
+    }
     let lower = label.to_ascii_lowercase();
+    // A signed or fractional number inside a label is not a decile either.
+    if lower
+        .as_bytes()
+        .windows(2)
+        .any(|w| (w[0] == b'-' || w[0] == b'.') && w[1].is_ascii_digit())
+    {
+        return Err(err());
+    }
     // Fingertips counts inwards from both ends: "Third more deprived", "Third less deprived".
     let most = lower.contains("most deprived") || lower.contains("more deprived");
     let least = lower.contains("least deprived") || lower.contains("less deprived");
@@ -129,6 +150,40 @@ mod tests {
             let s = n.to_string();
             assert_eq!(imd_decile(&s, Direction::OneMostDeprived).unwrap(), n);
             assert_eq!(imd_decile(&s, Direction::OneLeastDeprived).unwrap(), 11 - n);
+        }
+    }
+
+    #[test]
+    fn numbers_outside_one_to_ten_are_unknown_by_one_rule() {
+        for d in [Direction::OneMostDeprived, Direction::OneLeastDeprived] {
+            for bad in [
+                "-1",
+                "0",
+                "11",
+                "2.5",
+                "-10",
+                " -1 ",
+                "-1 Most deprived",
+                "0.5",
+            ] {
+                assert!(imd_decile(bad, d).is_err(), "{bad} must be unknown");
+            }
+            assert_eq!(
+                imd_decile(" 03 ", d).unwrap(),
+                if d == Direction::OneMostDeprived {
+                    3
+                } else {
+                    8
+                }
+            );
+            assert_eq!(
+                imd_decile("10", d).unwrap(),
+                if d == Direction::OneMostDeprived {
+                    10
+                } else {
+                    1
+                }
+            );
         }
     }
 

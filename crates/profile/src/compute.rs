@@ -1260,7 +1260,11 @@ pub fn compute(
                                 let mut excluded = 0.0;
                                 let mut dsr = DsrAccumulator::default();
                                 let mut isr = IsrAccumulator::default();
+                                // Standard bands with no population in this group: a DSR over
+                                // the others is not standardised over the whole standard.
+                                let mut bands_left_out: Vec<&str> = Vec::new();
                                 for band in 0..n_bands as u8 {
+                                    let mut band_has_population = false;
                                     for (sex, gender) in GENDERS.iter().enumerate() {
                                         let sex = sex as u8;
                                         if pop_sex && !gender.in_standard_population() {
@@ -1275,6 +1279,7 @@ pub fn compute(
                                             excluded += events;
                                             continue;
                                         }
+                                        band_has_population = true;
                                         if ind.statistic == Statistic::Dsr {
                                             let w = match ind.standard.unwrap_or(Standard::Esp2013)
                                             {
@@ -1302,6 +1307,16 @@ pub fn compute(
                                             }
                                         }
                                     }
+                                    if !band_has_population {
+                                        bands_left_out.push(scheme.bands()[band as usize].label);
+                                    }
+                                }
+                                if ind.statistic == Statistic::Dsr && !bands_left_out.is_empty() {
+                                    notes.push(format!(
+                                        "standardised over {} of the {n_bands} standard age bands: no population in {}; not comparable with rates over every band",
+                                        n_bands - bands_left_out.len(),
+                                        bands_left_out.join(", ")
+                                    ));
                                 }
                                 let standard_x = if ind.statistic == Statistic::Dsr {
                                     dsr.total_count

@@ -54,7 +54,7 @@ pub enum TableError {
     },
     /// The file's extension does not name a format levelfield reads or writes.
     #[error(
-        "{path}: unknown file type; use .csv or .parquet for input, and .csv, .parquet, .xlsx or .json for output (or --format)"
+        "{path}: unknown file type; use .csv, .parquet or .xlsx for input, and .csv, .parquet, .xlsx or .json for output (or --format)"
     )]
     UnknownFormat {
         /// The file.

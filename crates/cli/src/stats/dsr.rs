@@ -69,6 +69,7 @@ pub(crate) fn run(args: &DsrArgs) -> Result<(), CommandError> {
     };
 
     // Row checks, so messages name the row.
+    super::whole_counts(&table, &x, &args.numerator)?;
     check_rows(
         &table,
         &x,
@@ -129,6 +130,24 @@ pub(crate) fn run(args: &DsrArgs) -> Result<(), CommandError> {
         }
     }
 
+    // The complete set of age bands: ESP2013's 19, or every band any group has. A group over
+    // fewer is standardised over part of the standard only, which its row says.
+    let esp_band = |row: usize| {
+        table
+            .text(band_col.unwrap_or(0), row)
+            .trim()
+            .parse::<f64>()
+            .ok()
+    };
+    let mut band_label: Vec<Option<String>> = vec![None; n_bands];
+    if band_col.is_some() {
+        for row in 0..table.n_rows() {
+            let slot = &mut band_label[band_ids[row] as usize];
+            if slot.is_none() {
+                *slot = Some(table.text(band_col.unwrap_or(0), row).into_owned());
+            }
+        }
+    }
     let mut results = Results::new(&levels, groups.len());
     for rows in groups.iter() {
         let mut bands: Vec<Band> = Vec::with_capacity(20);
@@ -207,6 +226,29 @@ pub(crate) fn run(args: &DsrArgs) -> Result<(), CommandError> {
             .map_err(|e| at_group(&table, group_by, rows[0], e))?;
         let statistic = dsr::statistic_label(&est, args.multiplier);
         results.push(Some(acc.total_count), Some(acc.total_pop), &est, statistic);
+        if band_col.is_some() {
+            let missing: Vec<String> = if use_esp {
+                (1..=19)
+                    .filter(|b| !rows.iter().any(|&r| esp_band(r) == Some(f64::from(*b))))
+                    .map(|b| b.to_string())
+                    .collect()
+            } else {
+                let mut present = vec![false; n_bands];
+                bands.iter().for_each(|b| present[b.band as usize] = true);
+                (0..n_bands)
+                    .filter(|&b| !present[b])
+                    .filter_map(|b| band_label[b].clone())
+                    .collect()
+            };
+            if !missing.is_empty() {
+                let total = if use_esp { 19 } else { n_bands };
+                results.add_note(&format!(
+                    "standardised over {} of {total} age bands: no rows for band(s) {}; not comparable with groups over every band",
+                    total - missing.len(),
+                    missing.join(", ")
+                ));
+            }
+        }
     }
     emit(
         &results.into_table(groups.keys(&table, group_by)?, "numerator", "denominator")?,

@@ -59,6 +59,7 @@ pub(crate) fn run(args: &IsrArgs, kind: Kind) -> Result<(), CommandError> {
             "--reference-value {reference_value} must be positive: 1 for a ratio, 100 for a ratio × 100"
         )));
     }
+    super::whole_counts(&table, &x, &args.numerator)?;
     check_rows(
         &table,
         &x,

@@ -335,3 +335,24 @@ fn sum_rows(values: &[Option<f64>], rows: &[usize]) -> Option<f64> {
     rows.iter()
         .try_fold(0.0, |acc, &r| values[r].map(|v| acc + v))
 }
+
+/// Refuses the first row whose count in `column` is not a whole number: the count methods
+/// (Poisson, Wilson, Byar, Dobson, the exact comparisons) are defined for whole events.
+pub(crate) fn whole_counts(
+    table: &Table,
+    values: &[Option<f64>],
+    column: &str,
+) -> Result<(), CommandError> {
+    match values
+        .iter()
+        .position(|v| v.is_some_and(|v| v.fract() != 0.0))
+    {
+        Some(row) => Err(CommandError::Input(format!(
+            "{}: row {}, column `{column}`: {} is not a whole number; counts of events or people must be whole (correct the data, or round it knowingly before the run)",
+            table.source_name(),
+            row + 1,
+            table.text(table.index(column)?, row)
+        ))),
+        None => Ok(()),
+    }
+}

@@ -40,6 +40,11 @@ pub(crate) fn proportion_or_rate(args: &RatioArgs, kind: Kind) -> Result<(), Com
         )));
     }
     // Check every present row first, so the message names the row at fault.
+    // Poisson methods assume whole events; Wilson's interval is defined for any count from 0
+    // to the denominator (Fingertips publishes proportions of weighted counts).
+    if kind == Kind::Rate {
+        super::whole_counts(&table, &x, &args.numerator)?;
+    }
     check_rows(
         &table,
         &x,

@@ -15,7 +15,8 @@ const RATE_ARGS: [&str; 6] = [
 #[test]
 fn every_output_format_is_written_and_parquet_reads_back_the_same() {
     let dir = tempfile::tempdir().unwrap();
-    let input = phe("in_rate_cases.csv");
+    // PHE's rate cases without the fractional counts levelfield refuses.
+    let (_whole, input, _) = crate::reference::whole_counts_only("in_rate_cases.csv", "x", "id");
     let stdout_rows = run_csv(
         &[
             &["stats", "rate", "--input", input.to_str().unwrap()][..],
@@ -77,7 +78,8 @@ fn every_output_format_is_written_and_parquet_reads_back_the_same() {
 #[test]
 fn xlsx_written_by_levelfield_reads_back_as_input() {
     let dir = tempfile::tempdir().unwrap();
-    let input = phe("in_rate_cases.csv");
+    // PHE's rate cases without the fractional counts levelfield refuses.
+    let (_whole, input, _) = crate::reference::whole_counts_only("in_rate_cases.csv", "x", "id");
     let xlsx = dir.path().join("rates.xlsx");
     run_ok(
         &[
@@ -180,7 +182,8 @@ fn outputs_are_readable_by_others_like_any_new_file() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("r.csv");
-    let input = phe("in_rate_cases.csv");
+    // PHE's rate cases without the fractional counts levelfield refuses.
+    let (_whole, input, _) = crate::reference::whole_counts_only("in_rate_cases.csv", "x", "id");
     run_ok(
         &[
             &[

@@ -1,6 +1,7 @@
 //! Integration tests of the `levelfield` binary: one test binary for every suite.
 
 mod associate;
+mod badinput;
 mod browser;
 mod charts;
 #[cfg(feature = "distributed")]
@@ -9,6 +10,7 @@ mod docs;
 mod equity;
 mod errors;
 mod formats;
+mod mutations;
 mod plan;
 mod profile;
 mod properties;

@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 
-use crate::support::{assert_close, number, phe, read_csv, run_csv};
+use crate::support::{assert_close, levelfield, number, phe, read_csv, run_csv};
 
 const REL: f64 = 1e-9;
 
@@ -32,6 +32,48 @@ fn compare(ours: &[Row], theirs: &[Row], key: &[&str], check: impl Fn(&str, &Row
             .unwrap_or_else(|| panic!("no output row for {id}"));
         check(&id, o, t);
     }
+}
+
+/// PHE's input without the rows (or, with `group`, the groups) whose count in `count` is not
+/// a whole number: levelfield refuses fractional counts (`whole_counts_are_required` checks
+/// that), so its outputs are compared on the rest. Returns the folder holding the copy, the
+/// copy, and the kept keys (values of `key`).
+pub(crate) fn whole_counts_only(
+    input: &str,
+    count: &str,
+    key: &str,
+) -> (
+    tempfile::TempDir,
+    std::path::PathBuf,
+    std::collections::HashSet<String>,
+) {
+    let rows = read_csv(&phe(input));
+    let fractional: std::collections::HashSet<String> = rows
+        .iter()
+        .filter(|r| number(&r[count]).is_some_and(|x| x.fract() != 0.0))
+        .map(|r| r[key].clone())
+        .collect();
+    assert!(
+        !fractional.is_empty(),
+        "{input} has fractional counts to leave out"
+    );
+    let mut reader = csv::Reader::from_path(phe(input)).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    let k = headers.iter().position(|h| h == key).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(input);
+    let mut w = csv::Writer::from_path(&path).unwrap();
+    w.write_record(&headers).unwrap();
+    let mut kept = std::collections::HashSet::new();
+    for record in reader.records() {
+        let record = record.unwrap();
+        if !fractional.contains(&record[k]) {
+            kept.insert(record[k].to_string());
+            w.write_record(&record).unwrap();
+        }
+    }
+    w.flush().unwrap();
+    (dir, path, kept)
 }
 
 /// Checks our column `ours_col` against PHE's `theirs_col` as numbers.
@@ -80,11 +122,21 @@ fn check_ratio_run(
     multiplier: &str,
     levels: &[&str],
 ) {
+    // Rates need whole counts (Poisson); proportions take PHE's whole input.
+    let (_dir, whole, kept) = if command == "rate" {
+        whole_counts_only(input, "x", "id")
+    } else {
+        let all = read_csv(&phe(input))
+            .iter()
+            .map(|r| r["id"].clone())
+            .collect();
+        (tempfile::tempdir().unwrap(), phe(input), all)
+    };
     let ours = run_csv(&[
         "stats",
         command,
         "--input",
-        phe(input).to_str().unwrap(),
+        whole.to_str().unwrap(),
         "--numerator",
         "x",
         "--denominator",
@@ -94,7 +146,8 @@ fn check_ratio_run(
         "--multiplier",
         multiplier,
     ]);
-    let theirs = read_csv(&phe(reference));
+    let mut theirs = read_csv(&phe(reference));
+    theirs.retain(|t| kept.contains(&t["id"]));
     let cis = ci_columns(levels, levels.len() == 1);
     compare(&ours, &theirs, &["id"], |id, o, t| {
         assert_eq!(o["note"], t["note"], "{id}: input columns are kept");
@@ -281,11 +334,12 @@ fn check_dsr(
     levels: &[&str],
     with_labels: bool,
 ) {
+    let (_dir, whole, kept) = whole_counts_only("in_dsr_cases.csv", "x", "group");
     let ours = run_csv(&[
         "stats",
         "dsr",
         "--input",
-        phe("in_dsr_cases.csv").to_str().unwrap(),
+        whole.to_str().unwrap(),
         "--numerator",
         "x",
         "--denominator",
@@ -301,7 +355,8 @@ fn check_dsr(
         "--multiplier",
         multiplier,
     ]);
-    let theirs = read_csv(&phe(reference));
+    let mut theirs = read_csv(&phe(reference));
+    theirs.retain(|t| kept.contains(&t["group"]));
     let cis = ci_columns(levels, levels.len() == 1);
     compare(&ours, &theirs, &["group"], |id, o, t| {
         num(id, o, "numerator", t, "total_count");
@@ -357,7 +412,7 @@ fn dsr_per_1000() {
 #[test]
 fn dsr_with_esp2013_equals_the_stdpop_column() {
     // The input's stdpop column is ESP2013, so naming the standard gives the same numbers.
-    let input = phe("in_dsr_cases.csv");
+    let (_dir, input, _) = whole_counts_only("in_dsr_cases.csv", "x", "group");
     let common = [
         "--input",
         input.to_str().unwrap(),
@@ -779,4 +834,49 @@ fn dsr_with_event_frequencies() {
     let width =
         |r: &Row| number(&r["upper_ci_95_0"]).unwrap() - number(&r["lower_ci_95_0"]).unwrap();
     assert!(width(r) > width(&plain[0]));
+}
+
+/// PHE gives fractional counts an exact Poisson interval; levelfield refuses them for the
+/// Poisson methods (rates, DSRs), naming the file, row and column. (Proportions keep PHE's
+/// behaviour: Wilson's interval is defined for weighted, fractional counts.)
+#[test]
+fn whole_counts_are_required() {
+    for (command, input, extra) in [
+        ("rate", "in_rate_cases.csv", &[][..]),
+        (
+            "dsr",
+            "in_dsr_cases.csv",
+            &[
+                "--standard-population",
+                "stdpop",
+                "--age-band",
+                "ageband",
+                "--group-by",
+                "group",
+            ][..],
+        ),
+    ] {
+        let path = phe(input);
+        let args = [
+            &[
+                "stats",
+                command,
+                "--input",
+                path.to_str().unwrap(),
+                "--numerator",
+                "x",
+                "--denominator",
+                "n",
+            ][..],
+            extra,
+        ]
+        .concat();
+        let out = levelfield(&args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{command}: {err}");
+        assert!(
+            err.contains(input) && err.contains("column `x`") && err.contains("whole number"),
+            "{command}: {err}"
+        );
+    }
 }
