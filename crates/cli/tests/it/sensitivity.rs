@@ -94,3 +94,52 @@ fn hidden_need_moves_figures_within_bounds_and_zero_changes_nothing() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("labels of estimates.csv"));
 }
+
+/// The demo's headline: the Black:White standardised ratio (3.54) is recomputed when some of
+/// the White group's need is assumed hidden — the reference's share lowers it to
+/// 3.54 × (1 − 0.1) — with the PAF's of the ethnic groups beside it, none truncated to "0 to 0".
+#[test]
+fn the_demos_headline_ratio_moves_with_hidden_need_in_the_reference_group() {
+    let tmp = tempfile::tempdir().unwrap();
+    let demo = tmp.path().join("demo");
+    run_ok(&["demo", "--out", demo.to_str().unwrap()]);
+    let assumptions = tmp.path().join("white.toml");
+    fs::write(
+        &assumptions,
+        "name = \"White hidden\"\n[[assumption]]\ndimension = \"Ethnic group (NHS 5 groups)\"\ngroup = \"White\"\nhidden = 0.1\n",
+    )
+    .unwrap();
+    let out = tmp.path().join("s.csv");
+    run_ok(&[
+        "sensitivity",
+        "--profile",
+        demo.to_str().unwrap(),
+        "--assumptions",
+        assumptions.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let rows = read_csv(&out);
+    let ratio = rows
+        .iter()
+        .find(|r| {
+            r["figure"] == "ratio"
+                && r["indicator_id"] == "detentions_std"
+                && r["group"] == "Black or Black British"
+        })
+        .expect("the headline ratio under the assumption");
+    let (observed, assumed) = (
+        number(&ratio["observed"]).unwrap(),
+        number(&ratio["assumed"]).unwrap(),
+    );
+    assert_eq!(format!("{observed:.2}"), "3.54");
+    assert!((assumed - observed * 0.9).abs() < 1e-9, "{assumed}");
+    for r in rows.iter().filter(|r| r["figure"] == "PAF") {
+        assert!(
+            !(number(&r["observed"]) == Some(0.0)
+                && number(&r["observed_lower_95"]) == Some(0.0)
+                && number(&r["observed_upper_95"]) == Some(0.0)),
+            "{r:?}"
+        );
+    }
+}
