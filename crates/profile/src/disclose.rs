@@ -40,12 +40,6 @@ pub struct AuditRow {
 /// Rounds of audit and repair before what is left is reported as residual.
 const ROUNDS: usize = 40;
 
-/// Systems of at most this many counts are also searched exactly.
-const EXACT_UP_TO: usize = 400;
-
-/// The node budget of one exact search.
-const SEARCH_NODES: usize = 2_000;
-
 /// Significant figures of published standardised rates and ratios.
 const SIGNIFICANT: i32 = 3;
 
@@ -142,72 +136,17 @@ impl System {
     }
 
     /// Counts whose feasible range no longer covers their protection range (within what the
-    /// suppression pattern alone implies): the published figures narrowed them. Small systems
-    /// (at most [`EXACT_UP_TO`] counts) are also searched exactly: each end of each range is
-    /// tried as a whole-number solution of every equation.
+    /// suppression pattern alone implies): the published figures narrowed them.
     fn disclosed(&self, rule: &Rule) -> Vec<usize> {
         let bounds = self.attack(rule);
         let pattern = self.pattern(rule);
-        let exact = self.truth.len() <= EXACT_UP_TO;
         (0..self.truth.len())
             .filter(|&v| {
                 let (lo, hi) = rule.protection(self.truth[v]);
                 let (lo, hi) = (lo.max(pattern[v].0), hi.min(pattern[v].1));
-                if bounds[v].0 > lo + 1e-9 || bounds[v].1 < hi - 1e-9 {
-                    return true;
-                }
-                exact
-                    && [lo, hi].into_iter().any(|y| {
-                        if y == self.truth[v] {
-                            return false;
-                        }
-                        let mut b = bounds.clone();
-                        b[v] = (y, y);
-                        let mut nodes = 0;
-                        // A search that runs out of budget proves nothing.
-                        self.search(b, &mut nodes) == Some(false)
-                    })
+                bounds[v].0 > lo + 1e-9 || bounds[v].1 < hi - 1e-9
             })
             .collect()
-    }
-
-    /// Whether some whole-number assignment within `b` solves every equation: depth-first,
-    /// branching on the smallest domain, with bounds propagation at every node. `None` when the
-    /// node budget runs out.
-    fn search(&self, mut b: Vec<(f64, f64)>, nodes: &mut usize) -> Option<bool> {
-        *nodes += 1;
-        if *nodes > SEARCH_NODES {
-            return None;
-        }
-        if !propagate(&mut b, &self.equations, &self.at_most, 64) {
-            return Some(false);
-        }
-        let pick = (0..b.len())
-            .filter(|&w| b[w].1 > b[w].0)
-            .min_by(|&a, &c| (b[a].1 - b[a].0).total_cmp(&(b[c].1 - b[c].0)));
-        let Some(w) = pick else {
-            return Some(
-                self.equations
-                    .iter()
-                    .all(|eq| eq.iter().map(|&(x, a)| a * b[x].0).sum::<f64>().abs() < 1e-9)
-                    && self.at_most.iter().all(|&(x, z)| b[x].0 <= b[z].0),
-            );
-        };
-        let (lo, hi) = b[w];
-        // An unbounded count is tried from its lower end, a bounded number of values.
-        let hi = hi.min(lo + 4096.0);
-        let mut y = lo;
-        while y <= hi {
-            let mut c = b.clone();
-            c[w] = (y, y);
-            match self.search(c, nodes) {
-                Some(true) => return Some(true),
-                None => return None,
-                Some(false) => {}
-            }
-            y += 1.0;
-        }
-        Some(false)
     }
 
     /// Audits, repairs and audits again until nothing is disclosed (or [`ROUNDS`] pass).
@@ -587,6 +526,32 @@ pub fn protect(spec: &Spec, profile: &mut Profile) -> Result<usize, ProfileError
                         .filter_map(|&a| by_key.get(&(q.period, a, q.field)).map(|v| v[j]))
                         .collect();
                     systems[q.period].equation(total[j], &parts);
+                }
+            }
+        }
+    }
+    // A proportion or a mean has a row only where there are records: a row missing there but
+    // present for a rate (which has rows wherever there is population) tells the attacker
+    // that every count of that cell is zero.
+    let sums_only: Vec<usize> = (0..spec.indicators.len())
+        .filter(|&i| {
+            matches!(
+                spec.indicators[i].statistic,
+                Statistic::Proportion | Statistic::Mean
+            )
+        })
+        .collect();
+    if !sums_only.is_empty() {
+        let with_records: HashSet<(usize, u32, usize, usize)> = profile
+            .estimates
+            .iter()
+            .filter(|e| sums_only.contains(&e.indicator))
+            .map(|e| (e.period, e.area, e.dimension, e.group))
+            .collect();
+        for (period, cells) in cell_of.iter().enumerate() {
+            for (&(_, a, d, g), &v) in cells {
+                if !with_records.contains(&(period, a, d, g)) && systems[period].truth[v] == 0.0 {
+                    systems[period].equations.push(vec![(v, 1.0)]);
                 }
             }
         }

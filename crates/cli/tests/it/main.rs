@@ -1,7 +1,6 @@
 //! Integration tests of the `levelfield` binary: one test binary for every suite.
 
 mod associate;
-mod attack;
 mod browser;
 mod charts;
 #[cfg(feature = "distributed")]
