@@ -20,6 +20,12 @@ use crate::{
     spec::{Spec, Statistic},
 };
 
+/// A line of a table: the variable of each cell, if it has one.
+type Line = Vec<Option<usize>>;
+
+/// The variables of a period's cells by (family, area, dimension, group).
+type Cells = HashMap<(usize, u32, usize, usize), usize>;
+
 /// One line of `disclosure_audit`: what was checked, what was repaired, what is left.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AuditRow {
@@ -389,11 +395,7 @@ pub fn protect(spec: &Spec, profile: &mut Profile) -> Result<usize, ProfileError
         let mut dims: Vec<usize> = dims.iter().copied().collect();
         dims.sort_unstable();
         for d in dims {
-            let (rows, margins_r, margins_c): (
-                Vec<Vec<Option<usize>>>,
-                Vec<Option<usize>>,
-                Vec<Option<usize>>,
-            ) = if d == 0 {
+            let (rows, margins_r, margins_c): (Vec<Line>, Line, Line) = if d == 0 {
                 (
                     vec![areas.iter().map(|&a| get(a, 0, 0)).collect()],
                     vec![if has_areas {
@@ -720,7 +722,7 @@ fn aliases(profile: &Profile, family_of: &HashMap<(usize, bool), usize>, n: usiz
 /// guesses it would find.
 fn link_quality(
     profile: &Profile,
-    cell_of: &[HashMap<(usize, u32, usize, usize), usize>],
+    cell_of: &[Cells],
     quality: &HashMap<(usize, u32, &'static str), [usize; 5]>,
     systems: &mut [System],
 ) {
