@@ -355,8 +355,7 @@ pub fn protect(spec: &Spec, profile: &mut Profile) -> Result<usize, ProfileError
     }
     // Per period: a system whose variables are the period's cells.
     let mut systems: Vec<System> = (0..n_periods).map(|_| System::default()).collect();
-    let mut cell_of: Vec<HashMap<(usize, u32, usize, usize), usize>> =
-        vec![HashMap::new(); n_periods];
+    let mut cell_of: Vec<Cells> = vec![HashMap::new(); n_periods];
     // (row, denominator?) → (period, variable).
     let mut row_cell: HashMap<(usize, bool), usize> = HashMap::new();
     for (k, e) in profile.estimates.iter().enumerate() {
@@ -558,7 +557,6 @@ pub fn protect(spec: &Spec, profile: &mut Profile) -> Result<usize, ProfileError
             }
         }
     }
-    link_quality(profile, &cell_of, &by_key, &mut systems);
     // Audit and repair, each period on its own core.
     let outcomes: Vec<Outcome> = systems.par_iter_mut().map(|s| s.audit(&rule)).collect();
     let mut audit = Vec::new();
@@ -613,7 +611,8 @@ pub fn protect(spec: &Spec, profile: &mut Profile) -> Result<usize, ProfileError
         let num_hidden = e.numerator.is_some() && num.is_none();
         let den_hidden = den_is_count && e.denominator.is_some() && den.is_none();
         hidden += usize::from(num_hidden) + usize::from(den_hidden);
-        e.published_numerator = num;
+        // A row suppressed for its denominator shows no count at all.
+        e.published_numerator = if den_hidden { None } else { num };
         e.published_denominator = den;
         if num_hidden || den_hidden {
             e.hidden = true;
@@ -713,84 +712,6 @@ fn aliases(profile: &Profile, family_of: &HashMap<(usize, bool), usize>, n: usiz
         }
     }
     alias
-}
-
-/// Links data quality to the families that count every record (e.g. people in contact, when
-/// every record is one): records are the family's overall row, recorded the sum of its
-/// dimension's recorded groups, and each not-recorded group one of the not-stated or not-known
-/// counts — each link kept only when it holds in every area and period, as an attacker who
-/// guesses it would find.
-fn link_quality(
-    profile: &Profile,
-    cell_of: &[Cells],
-    quality: &HashMap<(usize, u32, &'static str), [usize; 5]>,
-    systems: &mut [System],
-) {
-    use crate::spec::DimensionKind as K;
-    let field_of = |k: Option<K>| match k? {
-        K::Ethnicity | K::EthnicityDetailed => Some("ethnicity"),
-        K::Age => Some("age"),
-        K::Sex => Some("sex"),
-        K::ImdDecile | K::ImdQuintile => Some("imd"),
-    };
-    let families: HashSet<usize> = cell_of.iter().flat_map(|c| c.keys().map(|k| k.0)).collect();
-    for f in families {
-        // Candidate equations for every (period, area) with data quality: (name, total, parts).
-        let mut candidates: BTreeMap<String, Vec<(usize, usize, Vec<usize>)>> = BTreeMap::new();
-        for (&(period, area, field), q) in quality {
-            let cells = &cell_of[period];
-            let Some(&overall) = cells.get(&(f, area, 0, 0)) else {
-                continue;
-            };
-            candidates
-                .entry("records".into())
-                .or_default()
-                .push((period, q[0], vec![overall]));
-            for (d, kind) in profile.dimensions.iter().enumerate() {
-                if field_of(*kind) != Some(field) {
-                    continue;
-                }
-                let groups = &profile.groups[d];
-                let recorded: Vec<usize> = (0..groups.len())
-                    .filter(|&g| groups[g].recorded)
-                    .filter_map(|g| cells.get(&(f, area, d, g)).copied())
-                    .collect();
-                candidates
-                    .entry(format!("{field} recorded {d}"))
-                    .or_default()
-                    .push((period, q[1], recorded));
-                for g in (0..groups.len()).filter(|&g| !groups[g].recorded) {
-                    let Some(&cell) = cells.get(&(f, area, d, g)) else {
-                        continue;
-                    };
-                    for (name, parts) in [
-                        ("not stated", vec![q[2]]),
-                        ("not known", vec![q[3]]),
-                        ("not known or unrecognised", vec![q[3], q[4]]),
-                    ] {
-                        candidates
-                            .entry(format!("{field} {d} {g} {name}"))
-                            .or_default()
-                            .push((period, cell, parts));
-                    }
-                }
-            }
-        }
-        for (_, eqs) in candidates {
-            let holds = eqs.iter().all(|(period, total, parts)| {
-                let t = &systems[*period].truth;
-                (parts.iter().map(|&p| t[p]).sum::<f64>() - t[*total]).abs() < 1e-6
-            });
-            let informative = eqs
-                .iter()
-                .any(|(period, total, _)| systems[*period].truth[*total] > 0.0);
-            if holds && informative {
-                for (period, total, parts) in eqs {
-                    systems[period].equation(total, &parts);
-                }
-            }
-        }
-    }
 }
 
 /// Rounds `x` to the nearest multiple of `step`.
