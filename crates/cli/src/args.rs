@@ -433,7 +433,8 @@ pub struct SuppressArgs {
     #[arg(long, value_name = "COL,COL", value_delimiter = ',', required = true)]
     pub count: Vec<String>,
     /// Columns derived from the counts (rates, percentages, limits): emptied on any row with a
-    /// hidden count.
+    /// hidden count, and on every row when the rule rounds (recompute them from the published
+    /// counts).
     #[arg(long, value_name = "COL,COL", value_delimiter = ',')]
     pub derived: Vec<String>,
     /// Custom rule: counts from 1 up to this value minus one are hidden.

@@ -1,5 +1,7 @@
 //! `levelfield suppress`: disclosure control of a table's counts by a named rule, with secondary
-//! suppression, derived columns emptied with their counts, and the rule recorded on every row.
+//! suppression audited until no hidden count can be narrowed below the rule's range, derived
+//! columns emptied with their counts (and withheld altogether when counts are rounded, since a
+//! value computed from an unrounded count gives it back), and the rule recorded on every row.
 
 use levelfield_stats::{
     StatsError,
@@ -115,10 +117,19 @@ pub(crate) fn run(args: &SuppressArgs) -> Result<(), CommandError> {
                     withheld_columns.join(", ")
                 ));
             }
+            if rule.rounds() && !args.derived.is_empty() {
+                note.push(format!(
+                    "{} withheld: recompute from the published counts",
+                    args.derived.join(", ")
+                ));
+            }
             notes[r] = note.join("; ");
         }
     }
-    // Replace the count columns by their published text, empty derived values beside hidden counts.
+    // Replace the count columns by their published text, empty derived values beside hidden
+    // counts. Under a rounding rule every derived value is withheld: computed from the true
+    // count, value × denominator would give back what rounding hides.
+    let withhold_derived = rule.rounds();
     let mut out = Table::with_rows(n);
     out.source = table.source.clone();
     for (name, col) in table.names().iter().zip(table.columns()) {
@@ -130,7 +141,7 @@ pub(crate) fn run(args: &SuppressArgs) -> Result<(), CommandError> {
         } else if args.derived.contains(name) {
             let cells: Vec<String> = (0..n)
                 .map(|r| {
-                    if any_hidden[r] {
+                    if any_hidden[r] || withhold_derived {
                         String::new()
                     } else {
                         col.text(r).into_owned()

@@ -81,6 +81,9 @@ pub struct EstimateRow {
     pub published_numerator: Option<f64>,
     /// Set by disclosure control: the denominator as published.
     pub published_denominator: Option<f64>,
+    /// Standardised rates and ratios: the events inside the standardisation (the count their
+    /// interval is built on), which disclosure control replaces by a rounded count.
+    pub standardised_count: Option<f64>,
 }
 
 /// One comparison row: a group against its dimension's reference group.
@@ -202,6 +205,8 @@ pub struct Profile {
     pub levels: Vec<ConfidenceLevel>,
     /// The disclosure rule applied, as words.
     pub rule: String,
+    /// What the disclosure audit checked and repaired, and what it left (`disclosure_audit`).
+    pub audit: Vec<crate::disclose::AuditRow>,
 }
 
 fn pack(period: usize, area: u32, dim: usize, group: u8) -> u64 {
@@ -1195,6 +1200,7 @@ pub fn compute(
                     let sums = sums.unwrap_or(&zero);
                     let numerator = l.numerator.map(|m| sums[m]);
                     let mut notes = Vec::new();
+                    let mut standardised_count = None;
                     let (denominator, estimate) = match ind.statistic {
                         Statistic::Proportion => {
                             let x = numerator.unwrap_or(0.0);
@@ -1323,6 +1329,7 @@ pub fn compute(
                                 } else {
                                     isr.observed
                                 };
+                                standardised_count = Some(standard_x);
                                 let unstandardised = x - standard_x - excluded;
                                 if excluded + unstandardised > 0.0 {
                                     notes.push(
@@ -1384,6 +1391,7 @@ pub fn compute(
                         hidden: false,
                         published_numerator: numerator,
                         published_denominator: denominator,
+                        standardised_count,
                     });
                 }
             }
@@ -1410,34 +1418,7 @@ pub fn compute(
         return Err(ProfileError::Data(problems.join("\n")));
     }
 
-    // Benchmark each area against the all-areas value of the same group.
-    let first95 = levels
-        .iter()
-        .position(|l| (l.fraction() - 0.95).abs() < 1e-12)
-        .unwrap_or(0);
-    let lookup: HashMap<(usize, usize, usize, usize, u32), usize> = estimates
-        .iter()
-        .enumerate()
-        .map(|(k, e)| ((e.indicator, e.period, e.dimension, e.group, e.area), k))
-        .collect();
-    for k in 0..estimates.len() {
-        let e = &estimates[k];
-        if e.area == ALL_AREAS {
-            continue;
-        }
-        let Some(&c) = lookup.get(&(e.indicator, e.period, e.dimension, e.group, ALL_AREAS)) else {
-            continue;
-        };
-        let comparator = &estimates[c].estimate;
-        let b = compare::benchmark(
-            e.estimate.value,
-            e.estimate.intervals.get(first95).copied().flatten(),
-            comparator.value,
-            None,
-            spec.indicators[e.indicator].polarity.polarity(),
-        );
-        estimates[k].benchmark = Some(b);
-    }
+    benchmarks(spec, &mut estimates, &levels);
 
     let profile = Profile {
         periods,
@@ -1495,8 +1476,42 @@ pub fn compute(
         diagnostics,
         levels,
         rule: String::new(),
+        audit: Vec::new(),
     };
     Ok(profile)
+}
+
+/// Benchmarks each area against the all-areas value of the same group (95 % interval
+/// overlap), from the values as they stand: disclosure control calls it again once values are
+/// computed from the published counts.
+pub(crate) fn benchmarks(spec: &Spec, estimates: &mut [EstimateRow], levels: &[ConfidenceLevel]) {
+    let first95 = levels
+        .iter()
+        .position(|l| (l.fraction() - 0.95).abs() < 1e-12)
+        .unwrap_or(0);
+    let lookup: HashMap<(usize, usize, usize, usize, u32), usize> = estimates
+        .iter()
+        .enumerate()
+        .map(|(k, e)| ((e.indicator, e.period, e.dimension, e.group, e.area), k))
+        .collect();
+    for k in 0..estimates.len() {
+        let e = &estimates[k];
+        if e.area == ALL_AREAS {
+            continue;
+        }
+        let Some(&c) = lookup.get(&(e.indicator, e.period, e.dimension, e.group, ALL_AREAS)) else {
+            continue;
+        };
+        let comparator = &estimates[c].estimate;
+        let b = compare::benchmark(
+            e.estimate.value,
+            e.estimate.intervals.get(first95).copied().flatten(),
+            comparator.value,
+            None,
+            spec.indicators[e.indicator].polarity.polarity(),
+        );
+        estimates[k].benchmark = Some(b);
+    }
 }
 
 fn dims_label(kind: Option<DimensionKind>) -> &'static str {
@@ -1629,7 +1644,7 @@ fn gaps(spec: &Spec, profile: &Profile) -> Vec<(Vec<ComparisonRow>, Vec<Inequali
                 Some(IneqGroup {
                     value: e.estimate.value?,
                     se: se_of(&e.estimate, levels).unwrap_or(0.0),
-                    population: e.denominator.unwrap_or(0.0),
+                    population: e.published_denominator.unwrap_or(0.0),
                 })
             })
             .collect();
@@ -1763,7 +1778,13 @@ fn compare_rows(
     levels: &[ConfidenceLevel],
     multiplier: f64,
 ) -> Result<Comparison, String> {
-    let counts = (e.numerator, e.denominator, r.numerator, r.denominator);
+    // The published counts: a comparison reveals nothing the counts beside it do not.
+    let counts = (
+        e.published_numerator,
+        e.published_denominator,
+        r.published_numerator,
+        r.published_denominator,
+    );
     let result = match (statistic, counts) {
         (Statistic::Rate, (Some(x1), Some(n1), Some(x2), Some(n2))) if n1 > 0.0 && n2 > 0.0 => {
             compare::compare_rates(x1, n1, x2, n2, levels, multiplier)

@@ -1,5 +1,9 @@
 //! A protected profile laid out as tidy tables: `estimates`, `comparisons`, `inequality`,
-//! `trends`, `data_quality`, and the 26-column Fingertips download.
+//! `trends`, `data_quality`, `disclosure_audit`, and the 26-column Fingertips download.
+//!
+//! Tidy tables carry a `status` column so a suppressed value is never read as missing or zero:
+//! `published`, `suppressed` (GSS marker `[c]`), `not available` (`[x]`) or `not applicable`
+//! (`[z]`).
 
 use levelfield_stats::{ConfidenceLevel, Interval};
 use levelfield_table::{Column, Table};
@@ -73,12 +77,13 @@ impl Builder {
 /// Lays a protected profile out as tables, each built on its own core where there is one.
 pub fn tables(spec: &Spec, p: &Profile) -> Tables {
     type Layout = fn(&Spec, &Profile) -> Table;
-    let layouts: [(&'static str, Layout); 5] = [
+    let layouts: [(&'static str, Layout); 6] = [
         ("estimates", estimates),
         ("comparisons", comparisons),
         ("inequality", inequality),
         ("trends", trends),
         ("data_quality", data_quality),
+        ("disclosure_audit", disclosure_audit),
     ];
     let tables = layouts
         .par_iter()
@@ -168,6 +173,20 @@ fn estimates(spec: &Spec, p: &Profile) -> Table {
         e.iter().map(|r| r.benchmark.map_or("", |b| b.label())),
     );
     b.boolean("suppressed", e.iter().map(|r| r.hidden));
+    b.text(
+        "status",
+        e.iter().map(|r| {
+            if r.hidden {
+                SUPPRESSED
+            } else if r.estimate.value.is_some() {
+                PUBLISHED
+            } else if !p.groups[r.dimension][r.group].recorded {
+                NOT_APPLICABLE
+            } else {
+                NOT_AVAILABLE
+            }
+        }),
+    );
     b.text("note", e.iter().map(|r| r.notes.join("; ")));
     b.text("disclosure_rule", e.iter().map(|_| p.rule.as_str()));
     b.table
@@ -229,6 +248,14 @@ fn comparisons(spec: &Spec, p: &Profile) -> Table {
         "ratio_method",
         c.iter()
             .map(|r| r.comparison.as_ref().map_or("", |c| c.methods.1)),
+    );
+    b.text(
+        "status",
+        c.iter().map(|r| match &r.comparison {
+            Ok(_) => PUBLISHED,
+            Err(e) if e.contains("disclosure control") => SUPPRESSED,
+            Err(_) => NOT_AVAILABLE,
+        }),
     );
     b.text(
         "note",
@@ -328,12 +355,48 @@ fn data_quality(spec: &Spec, p: &Profile) -> Table {
     b.number(
         "percent_recorded",
         d.iter().map(|r| {
-            (r.records > 0.0 && r.records_published.is_finite() && r.published[0].is_finite())
-                .then(|| r.recorded / r.records * 100.0)
+            // From the published counts: percent × records ÷ 100 gives back only the
+            // published recorded count.
+            (r.records_published > 0.0 && r.published[0].is_finite())
+                .then(|| r.published[0] / r.records_published * 100.0)
+        }),
+    );
+    b.text(
+        "status",
+        d.iter().map(|r| {
+            if r.records_published.is_finite() && r.published.iter().all(|x| x.is_finite()) {
+                PUBLISHED
+            } else {
+                SUPPRESSED
+            }
         }),
     );
     b.text("unrecognised_codes", d.iter().map(|r| &r.codes));
     b.text("disclosure_rule", d.iter().map(|_| p.rule.as_str()));
+    b.table
+}
+
+/// `status` of a published value.
+pub const PUBLISHED: &str = "published";
+/// `status` of a value hidden by disclosure control (GSS marker `[c]`).
+pub const SUPPRESSED: &str = "suppressed";
+/// `status` of a value that could not be computed (GSS marker `[x]`).
+pub const NOT_AVAILABLE: &str = "not available";
+/// `status` of a value that does not apply, such as a rate for a group with no population
+/// (GSS marker `[z]`).
+pub const NOT_APPLICABLE: &str = "not applicable";
+
+/// `disclosure_audit`: what the attacker audit checked, what it repaired, what is left.
+fn disclosure_audit(_spec: &Spec, p: &Profile) -> Table {
+    let a = &p.audit;
+    let mut b = Builder::new(a.len());
+    b.text("check", a.iter().map(|r| &r.check));
+    b.text("scope", a.iter().map(|r| &r.scope));
+    b.number("checked", a.iter().map(|r| Some(r.checked as f64)));
+    b.number("repaired", a.iter().map(|r| Some(r.repaired as f64)));
+    b.number("residual", a.iter().map(|r| Some(r.residual as f64)));
+    b.text("detail", a.iter().map(|r| &r.detail));
+    b.text("disclosure_rule", a.iter().map(|_| p.rule.as_str()));
     b.table
 }
 

@@ -218,6 +218,16 @@ fn html_table(caption: &str, header: &[&str], numeric: &[bool], rows: &[Vec<Stri
     t
 }
 
+/// A figure, or the GSS marker of why there is none: `[c]` suppressed by disclosure control,
+/// `[x]` not available.
+pub fn marked(v: Option<f64>, suppressed: bool, show: impl Fn(f64) -> String) -> String {
+    match v {
+        Some(v) if !suppressed => show(v),
+        _ if suppressed => "[c]".into(),
+        _ => "[x]".into(),
+    }
+}
+
 fn opt(v: Option<f64>, dp: usize) -> String {
     v.map_or_else(String::new, |v| fixed(v, dp))
 }
@@ -273,11 +283,33 @@ fn indicator_section(out: &mut String, data: &ProfileData, id: &str, view: View)
         .period
         .filter(|p| rows.iter().any(|e| e.period == *p))
         .map(str::to_string);
-    let Some(period) = chosen.or_else(|| latest_period(rows.iter().map(|e| e.period.as_str())))
+    // By default the latest period with a published value: a period whose every figure is
+    // suppressed is not the first thing a reader sees.
+    let published_period = latest_period(
+        rows.iter()
+            .filter(|e| !e.suppressed && e.value.is_some())
+            .map(|e| e.period.as_str()),
+    );
+    let Some(period) = chosen
+        .or(published_period)
+        .or_else(|| latest_period(rows.iter().map(|e| e.period.as_str())))
     else {
         out.push_str("<p>No estimates for this area.</p>\n</section>\n");
         return;
     };
+    if rows
+        .iter()
+        .filter(|e| e.period == period)
+        .all(|e| e.suppressed || e.value.is_none())
+        && rows.iter().any(|e| e.period == period && e.suppressed)
+    {
+        let _ = writeln!(
+            out,
+            "<p class=\"all-suppressed\">Every figure for {} in {} is suppressed for disclosure control ([c]) or not available ([x]): the counts are too small to publish.</p>",
+            esc(&period),
+            esc(&comparator)
+        );
+    }
     let comparator_name = if data.meta.comparator_name.is_empty() || view.area.is_some() {
         rows.first()
             .map(|e| e.area_name.clone())
@@ -343,11 +375,11 @@ fn indicator_section(out: &mut String, data: &ProfileData, id: &str, view: View)
                     } else {
                         e.group.clone()
                     },
-                    e.numerator.map_or_else(String::new, number),
-                    e.denominator.map_or_else(String::new, number),
-                    opt(e.value, 1),
-                    opt(e.lower, 1),
-                    opt(e.upper, 1),
+                    marked(e.numerator, e.suppressed, number),
+                    marked(e.denominator, e.suppressed, number),
+                    marked(e.value, e.suppressed, |v| fixed(v, 1)),
+                    marked(e.lower, e.suppressed, |v| fixed(v, 1)),
+                    marked(e.upper, e.suppressed, |v| fixed(v, 1)),
                     if e.suppressed {
                         format!("suppressed. {}", e.note)
                     } else {

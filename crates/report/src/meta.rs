@@ -197,7 +197,7 @@ impl Meta {
             area_type: spec.areas.area_type.clone(),
             focus_area: None,
             disclosure: format!(
-                "{}. Values, intervals, comparisons and benchmarks of a suppressed count are withheld with it; inequality measures and trends use published groups only.",
+                "{}. Values, intervals, comparisons and benchmarks of a suppressed count are withheld with it; rates, proportions and percentages are computed from the published (rounded) counts, standardised rates and means are rounded, so no figure gives a hidden count away; inequality measures and trends use published groups only. [c] marks a figure suppressed for disclosure control, [x] one not available, [z] one not applicable.",
                 profile.rule
             ),
             indicators,

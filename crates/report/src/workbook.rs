@@ -93,6 +93,22 @@ fn table_sheet(sheet: &mut Worksheet, table: &Table) -> Result<(), ReportError> 
         };
         sheet.set_column_width(c as u16, width).map_err(xerr)?;
     }
+    // GSS markers for figures that are not there: `[c]` suppressed by disclosure control, `[z]`
+    // not applicable, `[x]` not available — in tables that say why (a `status` or `suppressed`
+    // column), so suppressed is never read as missing or zero.
+    let status = table.index("status").ok();
+    let suppressed = table.booleans("suppressed").ok();
+    let marker = |r: usize| -> Option<&'static str> {
+        if let Some(s) = status {
+            return Some(match table.text(s, r).as_ref() {
+                "suppressed" => "[c]",
+                "not applicable" => "[z]",
+                _ => "[x]",
+            });
+        }
+        let hidden = suppressed.as_ref()?.get(r).copied().flatten()?;
+        Some(if hidden { "[c]" } else { "[x]" })
+    };
     for (c, col) in table.columns().iter().enumerate() {
         let c16 = c as u16;
         let format = Format::new().set_num_format(number_format(&table.names()[c]));
@@ -104,6 +120,8 @@ fn table_sheet(sheet: &mut Worksheet, table: &Table) -> Result<(), ReportError> 
                         sheet
                             .write_number_with_format(row, c16, x, &format)
                             .map_err(xerr)?;
+                    } else if let Some(m) = marker(r) {
+                        sheet.write_string(row, c16, m).map_err(xerr)?;
                     }
                 }
                 Column::Integer(v) => {

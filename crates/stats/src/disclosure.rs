@@ -70,6 +70,198 @@ impl Rule {
     pub fn rounds(&self) -> bool {
         self.round_to > 1.0
     }
+
+    /// The whole counts an attacker who knows the rule learns from one published cell on its
+    /// own: `Some(v)` shown (the counts that round to `v` and are not hidden), `None` hidden by
+    /// primary suppression (the rule's hidden range).
+    ///
+    /// # Method, Formula
+    /// Rounding to the nearest `b` (halves away from zero): `v` comes from
+    /// `⌈v − b/2⌉ … ⌈v + b/2⌉ − 1`, less any part of that range the rule hides. Without rounding
+    /// a shown count is exact.
+    ///
+    /// # References
+    /// Hundepool et al. (2012), *Statistical Disclosure Control*, §5.4 (rounding).
+    ///
+    /// # Edge cases
+    /// A value no count publishes as (e.g. 5 under the HES rule, whose 3 to 7 are hidden) gives
+    /// an empty range (`lo > hi`).
+    pub fn range_of(&self, published: Option<f64>) -> (f64, f64) {
+        let Some(v) = published else {
+            return (self.suppress_from.max(0.0), self.suppress_to);
+        };
+        if !self.rounds() {
+            return (v, v);
+        }
+        let half = self.round_to / 2.0;
+        let (mut lo, mut hi) = ((v - half).ceil().max(0.0), (v + half).ceil() - 1.0);
+        if self.hides(lo) {
+            lo = self.suppress_to + 1.0;
+        }
+        if self.hides(hi) && lo < self.suppress_from {
+            hi = self.suppress_from - 1.0;
+        }
+        (lo, hi)
+    }
+
+    /// The range a true count must keep in an attacker's view: [`Rule::range_of`] its own
+    /// published form.
+    pub fn protection(&self, count: f64) -> (f64, f64) {
+        self.range_of((!self.hides(count)).then(|| self.publish(count)))
+    }
+}
+
+/// Tightens whole-number bounds `bounds[v] = (lo, hi)` (`hi` may be infinite) under linear
+/// equations `Σ coefficient · x = 0` with coefficients ±1 and order constraints `x ≤ y`, until
+/// nothing changes (or `max_rounds` passes).
+///
+/// # Method
+/// Interval constraint propagation (bounds consistency), the audit step of cell-suppression
+/// software: each variable of an equation is bounded by the others' bounds, rounded inwards to
+/// whole numbers. The result is sound — the true values always stay inside — but can be wider
+/// than an exact integer-programming attack.
+///
+/// # Formula
+/// For `Σ a_j x_j = 0`: `a_k x_k ∈ [−Σ_{j≠k} max(a_j x_j), −Σ_{j≠k} min(a_j x_j)]`.
+///
+/// # References
+/// Hundepool et al. (2012), §4.3; Fischetti & Salazar-González (1999), "Models and algorithms
+/// for the 2-dimensional cell suppression problem", *Management Science* 45, 1005–1021.
+///
+/// # Edge cases
+/// Returns false when the bounds become empty (the constraints contradict the priors), which
+/// cannot happen for true data and priors that hold for it.
+pub fn propagate(
+    bounds: &mut [(f64, f64)],
+    equations: &[Vec<(usize, f64)>],
+    at_most: &[(usize, usize)],
+    max_rounds: usize,
+) -> bool {
+    // Equations touching each variable, to revisit only what a change can tighten.
+    let mut touches: Vec<Vec<usize>> = vec![Vec::new(); bounds.len()];
+    for (e, eq) in equations.iter().enumerate() {
+        for &(v, _) in eq {
+            touches[v].push(e);
+        }
+    }
+    let mut queued = vec![true; equations.len()];
+    let mut queue: std::collections::VecDeque<usize> = (0..equations.len()).collect();
+    let mut steps = 0usize;
+    let limit = max_rounds.saturating_mul(equations.len().max(1));
+    let order_pass = |bounds: &mut [(f64, f64)]| -> Vec<usize> {
+        let mut changed = Vec::new();
+        for &(x, y) in at_most {
+            if bounds[x].1 > bounds[y].1 {
+                bounds[x].1 = bounds[y].1;
+                changed.push(x);
+            }
+            if bounds[y].0 < bounds[x].0 {
+                bounds[y].0 = bounds[x].0;
+                changed.push(y);
+            }
+        }
+        changed
+    };
+    loop {
+        while let Some(e) = queue.pop_front() {
+            queued[e] = false;
+            steps += 1;
+            if steps > limit {
+                return true;
+            }
+            let eq = &equations[e];
+            // Sums of the terms' minima and maxima, counting infinite maxima apart.
+            let (mut min_sum, mut max_sum, mut min_inf, mut max_inf) = (0.0, 0.0, 0usize, 0usize);
+            let term = |v: usize, a: f64, bounds: &[(f64, f64)]| -> (f64, f64) {
+                let (lo, hi) = bounds[v];
+                if a > 0.0 { (lo, hi) } else { (-hi, -lo) }
+            };
+            for &(v, a) in eq {
+                let (mn, mx) = term(v, a, bounds);
+                if mn.is_infinite() {
+                    min_inf += 1;
+                } else {
+                    min_sum += mn;
+                }
+                if mx.is_infinite() {
+                    max_inf += 1;
+                } else {
+                    max_sum += mx;
+                }
+            }
+            for &(v, a) in eq {
+                let (mn, mx) = term(v, a, bounds);
+                // Others' maxima and minima.
+                let others_max = if max_inf > usize::from(mx.is_infinite()) {
+                    f64::INFINITY
+                } else if mx.is_infinite() {
+                    max_sum
+                } else {
+                    max_sum - mx
+                };
+                let others_min = if min_inf > usize::from(mn.is_infinite()) {
+                    f64::NEG_INFINITY
+                } else if mn.is_infinite() {
+                    min_sum
+                } else {
+                    min_sum - mn
+                };
+                // a·x_v ∈ [−others_max, −others_min].
+                let (t_lo, t_hi) = (-others_max, -others_min);
+                let (new_lo, new_hi) = if a > 0.0 {
+                    (t_lo, t_hi)
+                } else {
+                    (-t_hi, -t_lo)
+                };
+                let (lo, hi) = bounds[v];
+                let new_lo = if new_lo.is_finite() {
+                    (new_lo - 1e-9).ceil()
+                } else {
+                    new_lo
+                };
+                let new_hi = if new_hi.is_finite() {
+                    (new_hi + 1e-9).floor()
+                } else {
+                    new_hi
+                };
+                let mut changed = false;
+                if new_lo > lo {
+                    bounds[v].0 = new_lo;
+                    changed = true;
+                }
+                if new_hi < hi {
+                    bounds[v].1 = new_hi;
+                    changed = true;
+                }
+                if bounds[v].0 > bounds[v].1 {
+                    return false;
+                }
+                if changed {
+                    for &e2 in &touches[v] {
+                        if e2 != e && !queued[e2] {
+                            queued[e2] = true;
+                            queue.push_back(e2);
+                        }
+                    }
+                }
+            }
+        }
+        let changed = order_pass(bounds);
+        if changed.iter().any(|&v| bounds[v].0 > bounds[v].1) {
+            return false;
+        }
+        if changed.is_empty() {
+            return true;
+        }
+        for v in changed {
+            for &e2 in &touches[v] {
+                if !queued[e2] {
+                    queued[e2] = true;
+                    queue.push_back(e2);
+                }
+            }
+        }
+    }
 }
 
 /// A count after disclosure control.
@@ -103,8 +295,9 @@ pub struct Protected {
 /// secondary suppression: while some row or column (with its total) has exactly one hidden
 /// cell, the smallest shown non-zero cell of that line is hidden too — a line with two or more
 /// hidden cells gives only their sum. Then an audit ([`attack`]): while any hidden cell can be
-/// pinned to one value from the published cells and margins (rounding alone can leak in small
-/// tables with several small cells), a further shown cell in a line through it is hidden.
+/// narrowed below its protection range ([`Rule::protection`]) from the published cells and
+/// margins (rounding alone can leak in small tables with several small cells), a further shown
+/// cell in a line through it is hidden.
 ///
 /// # Formula
 /// Hidden if `from ≤ x ≤ to`; shown as `round(x/b)·b`.
@@ -129,9 +322,17 @@ pub fn apply(cells: &[Vec<Option<f64>>], rule: &Rule) -> Protected {
     // left, withhold that line's total.
     for _ in 0..=cells.iter().map(Vec::len).sum::<usize>() + cells.len() + n_cols {
         let bounds = attack(cells, &p, rule);
+        // Narrowed below its protection range (all of the hidden range, or the rounding
+        // interval its own value would have had) counts as disclosed.
         let pinned = bounds.iter().enumerate().find_map(|(r, row)| {
             row.iter()
-                .position(|b| b.is_some_and(|(lo, hi)| hi - lo < 1.0))
+                .enumerate()
+                .position(|(c, b)| {
+                    b.is_some_and(|(lo, hi)| {
+                        let (plo, phi) = rule.protection(cells[r][c].unwrap_or(0.0));
+                        lo > plo + 1e-9 || hi < phi - 1e-9
+                    })
+                })
                 .map(|c| (r, c))
         });
         let Some((r, c)) = pinned else { break };
@@ -413,6 +614,63 @@ mod tests {
                 "a hidden cell was pinned down: {line:?}"
             );
         }
+    }
+
+    #[test]
+    fn what_one_published_cell_tells_an_attacker() {
+        let mha = Rule::NHS_MHA;
+        assert_eq!(mha.range_of(None), (0.0, 4.0));
+        // 5 comes from 5, 6, 7 (3 and 4 are hidden); 10 from 8 to 12.
+        assert_eq!(mha.range_of(Some(5.0)), (5.0, 7.0));
+        assert_eq!(mha.range_of(Some(10.0)), (8.0, 12.0));
+        assert_eq!(mha.protection(12.0), (8.0, 12.0));
+        assert_eq!(mha.protection(13.0), (13.0, 17.0));
+        assert_eq!(mha.protection(2.0), (0.0, 4.0));
+        let hes = Rule::HES_2018;
+        assert_eq!(hes.range_of(Some(0.0)), (0.0, 0.0));
+        assert_eq!(hes.range_of(None), (1.0, 7.0));
+        assert_eq!(hes.range_of(Some(10.0)), (8.0, 12.0));
+        // Every count in its protection range publishes the same.
+        for x in 0..200 {
+            let x = f64::from(x);
+            let (lo, hi) = mha.protection(x);
+            assert!(lo <= x && x <= hi);
+            let mut y = lo;
+            while y <= hi {
+                assert_eq!(mha.hides(y), mha.hides(x));
+                if !mha.hides(x) {
+                    assert_eq!(mha.publish(y), mha.publish(x));
+                }
+                y += 1.0;
+            }
+            assert!(
+                mha.hides(lo - 1.0) != mha.hides(x)
+                    || mha.publish(lo - 1.0) != mha.publish(x)
+                    || lo == 0.0
+            );
+        }
+    }
+
+    #[test]
+    fn propagation_recovers_a_cell_from_its_margin_and_not_from_rounded_ones() {
+        // x0 + x1 = t with x1 = 7 and t = 10 known exactly: x0 = 3.
+        let mut b = vec![(0.0, 4.0), (7.0, 7.0), (10.0, 10.0)];
+        let eq = vec![vec![(2usize, -1.0), (0, 1.0), (1, 1.0)]];
+        assert!(propagate(&mut b, &eq, &[], 10));
+        assert_eq!(b[0], (3.0, 3.0));
+        // Rounded: x1 ∈ 8..12, t ∈ 8..12: x0 ∈ 0..4 still.
+        let mut b = vec![(0.0, 4.0), (8.0, 12.0), (8.0, 12.0)];
+        assert!(propagate(&mut b, &eq, &[], 10));
+        assert_eq!(b[0], (0.0, 4.0));
+        // A small total narrows a hidden cell: t ∈ 5..7, x1 ∈ 5..7 → x0 ≤ 2.
+        let mut b = vec![(0.0, 4.0), (5.0, 7.0), (5.0, 7.0)];
+        assert!(propagate(&mut b, &eq, &[], 10));
+        assert_eq!(b[0], (0.0, 2.0));
+        // An unbounded (secondary) cell frees it; an order constraint bounds it.
+        let mut b = vec![(0.0, 4.0), (0.0, f64::INFINITY), (5.0, 7.0), (0.0, 1.0)];
+        assert!(propagate(&mut b, &eq, &[(1, 3)], 10));
+        assert_eq!(b[1], (1.0, 1.0));
+        assert_eq!(b[0], (4.0, 4.0));
     }
 
     #[test]
