@@ -633,7 +633,13 @@ pub fn protect(spec: &Spec, profile: &mut Profile) -> Result<usize, ProfileError
         }
     }
     let levels = profile.levels.clone();
-    audit.extend(republish(spec, &rule, &levels, &mut profile.estimates));
+    audit.extend(republish(
+        spec,
+        &rule,
+        &levels,
+        &profile.periods,
+        &mut profile.estimates,
+    ));
     crate::compute::benchmarks(spec, &mut profile.estimates, &levels);
     // A benchmark against a hidden all-areas value would say something about it: withheld too.
     let hidden_comparators: HashSet<(usize, usize, usize, usize)> = profile
@@ -749,6 +755,7 @@ fn republish(
     spec: &Spec,
     rule: &Rule,
     levels: &[ConfidenceLevel],
+    periods: &[String],
     estimates: &mut [EstimateRow],
 ) -> Vec<AuditRow> {
     let base = if rule.rounds() { rule.round_to } else { 0.0 };
@@ -757,7 +764,11 @@ fn republish(
         .par_iter_mut()
         .map(|e| {
             let ind = &spec.indicators[e.indicator];
-            let m = ind.multiplier();
+            // The estimate's own multiplier: per year when annualised (its period label was
+            // checked when it was made).
+            let m = ind
+                .multiplier_in(&periods[e.period])
+                .unwrap_or_else(|_| ind.multiplier());
             if e.hidden || e.estimate.value.is_none() {
                 return (ind.statistic, false, false);
             }
