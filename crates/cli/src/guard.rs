@@ -206,8 +206,10 @@ fn profile_files(dir: &Path, except: Option<&str>) -> Vec<Input> {
 /// The entries `levelfield profile` writes into its folder.
 fn profile_entry(name: &str) -> bool {
     let (stem, ext) = name.rsplit_once('.').unwrap_or((name, ""));
+    // The tables a report reads, and every table a profile writes (its audit too).
     let table = levelfield_report::data::TABLES
         .iter()
+        .chain(&levelfield_profile::output::STEMS)
         .chain(&["fingertips"])
         .any(|s| *s == stem)
         && matches!(ext, "csv" | "parquet" | "xlsx" | "json");

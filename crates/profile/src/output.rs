@@ -74,17 +74,29 @@ impl Builder {
     }
 }
 
+/// The stems of the tables [`tables`] lays out, in order (the files a profile folder holds,
+/// beside the Fingertips download).
+pub const STEMS: [&str; 6] = [
+    "estimates",
+    "comparisons",
+    "inequality",
+    "trends",
+    "data_quality",
+    "disclosure_audit",
+];
+
 /// Lays a protected profile out as tables, each built on its own core where there is one.
 pub fn tables(spec: &Spec, p: &Profile) -> Tables {
     type Layout = fn(&Spec, &Profile) -> Table;
-    let layouts: [(&'static str, Layout); 6] = [
-        ("estimates", estimates),
-        ("comparisons", comparisons),
-        ("inequality", inequality),
-        ("trends", trends),
-        ("data_quality", data_quality),
-        ("disclosure_audit", disclosure_audit),
+    let layouts: [Layout; 6] = [
+        estimates,
+        comparisons,
+        inequality,
+        trends,
+        data_quality,
+        disclosure_audit,
     ];
+    let layouts: Vec<(&'static str, Layout)> = STEMS.into_iter().zip(layouts).collect();
     let tables = layouts
         .par_iter()
         .map(|(stem, layout)| (*stem, layout(spec, p)))

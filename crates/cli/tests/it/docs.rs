@@ -9,9 +9,13 @@ use std::{
     io::Write,
     path::{Path, PathBuf},
     process::{Command, Stdio},
+    sync::atomic::{AtomicUsize, Ordering},
 };
 
 use crate::support::{read_csv, run_ok};
+
+/// Numbers the output folders the examples' placeholders stand for.
+static NEXT_OUT: AtomicUsize = AtomicUsize::new(0);
 
 /// One example: where it is written and the command line.
 #[derive(Debug)]
@@ -103,7 +107,10 @@ fn resolve(words: &[&str]) -> Vec<String> {
         let word = match (before, *w) {
             ("--data", "DIR") => "synth".to_string(),
             ("--profile", "DIR" | "PROFILE_DIR") => "prof".to_string(),
-            ("--out", "DIR" | "P" | "OUT") => format!("out-{k}"),
+            // A new folder per example, as a reader following the docs would use.
+            ("--out", "DIR" | "P" | "OUT") => {
+                format!("out-{}", NEXT_OUT.fetch_add(1, Ordering::Relaxed))
+            }
             ("--spec", "FILE" | "S" | "SPEC") => "my.toml".to_string(),
             ("--files", "N") => "2".to_string(),
             // A million rows make the example slow, not different.

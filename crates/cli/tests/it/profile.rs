@@ -720,4 +720,14 @@ fn rates_say_their_period_and_data_beside_a_spec_file_is_refused() {
         meta.contains("per 100,000 population per year (annualised from quarterly periods)"),
         "{meta}"
     );
+    // Run again into its own folder: every file there is one a profile writes (the audit too).
+    assert!(out.join("disclosure_audit.csv").is_file());
+    run_ok(&[
+        "profile",
+        "--spec",
+        annual_spec.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ]);
 }
