@@ -192,17 +192,7 @@ async fn sign_in_names_are_checked_before_anything_is_stored() {
         assert_eq!(status, StatusCode::UNAUTHORIZED);
     }
     // The form too.
-    let (_, _, html) = t
-        .send(Request::get("/signin").body(Body::empty()).unwrap())
-        .await;
-    let csrf = hidden_csrf(&html);
-    let (status, _, page) = t
-        .send(form(
-            "/signin",
-            &format!("lf_signin={csrf}"),
-            &format!("username={huge}&password=x&csrf={csrf}"),
-        ))
-        .await;
+    let (status, _, page) = t.post_sign_in(&format!("username={huge}&password=x")).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert!(!page.contains(&huge[..1000]), "the name is not echoed");
     assert!(
@@ -574,16 +564,8 @@ async fn a_reset_password_sends_the_page_user_to_the_password_form() {
         )
         .await;
     assert_eq!(status, StatusCode::OK);
-    let (_, _, html) = t
-        .send(Request::get("/signin").body(Body::empty()).unwrap())
-        .await;
-    let csrf = hidden_csrf(&html);
     let (status, headers, _) = t
-        .send(form(
-            "/signin",
-            &format!("lf_signin={csrf}"),
-            &format!("username=vic&password=temporary+password+2&csrf={csrf}"),
-        ))
+        .post_sign_in("username=vic&password=temporary+password+2")
         .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert_eq!(headers[header::LOCATION], "/password");

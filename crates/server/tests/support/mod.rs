@@ -134,16 +134,26 @@ pub fn form(path: &str, cookie: &str, body: &str) -> Request<Body> {
 }
 
 impl T {
-    /// Signs `user` in through the form: the session cookie jar and its CSRF token.
-    pub async fn session(&self, user: &str) -> (String, String) {
-        let (_, headers, html) = self
+    /// Posts the sign-in form with `fields` (`username=…&password=…`, form-encoded) and the
+    /// CSRF token of a freshly loaded form: the response.
+    pub async fn post_sign_in(&self, fields: &str) -> (StatusCode, axum::http::HeaderMap, String) {
+        let (_, _, html) = self
             .send(Request::get("/signin").body(Body::empty()).unwrap())
             .await;
         let csrf = hidden_csrf(&html);
-        let _ = headers;
-        let jar = format!("lf_signin={csrf}");
-        let body = format!("username={user}&password=a+long+enough+password&csrf={csrf}");
-        let (status, headers, _) = self.send(form("/signin", &jar, &body)).await;
+        self.send(form(
+            "/signin",
+            &format!("lf_signin={csrf}"),
+            &format!("{fields}&csrf={csrf}"),
+        ))
+        .await
+    }
+
+    /// Signs `user` in through the form: the session cookie jar and its CSRF token.
+    pub async fn session(&self, user: &str) -> (String, String) {
+        let (status, headers, _) = self
+            .post_sign_in(&format!("username={user}&password=a+long+enough+password"))
+            .await;
         assert_eq!(status, StatusCode::SEE_OTHER);
         let session = set_cookie(&headers, "lf_session").unwrap();
         let jar = format!("lf_session={}", cookie_value(&session));
