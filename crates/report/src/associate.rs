@@ -77,6 +77,10 @@ impl Association {
     /// `√(Σ wᵢeᵢ² / Σ wᵢ · n / (n − 2)) = σ / √w̄`, with `eᵢ` the residuals, `w̄` the mean weight
     /// and `n − 2` the residual degrees of freedom.
     ///
+    /// # References
+    /// Draper, N. R. & Smith, H. (1998), *Applied Regression Analysis*, 3rd ed., ch. 9
+    /// (weighted least squares: the residual variance at unit weight).
+    ///
     /// # Edge cases
     /// `None` without a fit (fewer than three areas, or all at one determinant value).
     pub fn residual_sd(&self) -> Option<f64> {

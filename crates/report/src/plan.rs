@@ -358,9 +358,22 @@ pub fn latest_value(target: &Target, data: &ProfileData) -> Option<(String, f64)
         .find_map(|(p, v)| v.map(|(v, _, _)| (p, v)))
 }
 
-/// The confidence level for the `k`-th judgement of a target (`k` from 1): `1 − 0.05/(k(k+1))`,
-/// so that the chance of ever calling a target met by chance, over any number of periods,
-/// stays below 5 % (see the module documentation).
+/// The confidence level for the `k`-th judgement of a target (`k` from 1).
+///
+/// # Method
+/// An alpha-spending sequence: each judgement spends part of a 5 % family-wise error, so the
+/// chance of ever calling a target met by chance, over any number of periods, stays below 5 %
+/// by the union bound (see the module documentation).
+///
+/// # Formula
+/// `1 − 0.05/(k(k+1))`; `Σₖ 0.05/(k(k+1)) = 0.05·(1 − 1/(K+1)) < 0.05` for any `K` looks.
+///
+/// # References
+/// Lan, K. K. G. & DeMets, D. L. (1983), "Discrete sequential boundaries for clinical trials",
+/// *Biometrika* 70, 659–663 (spending a type I error over repeated looks).
+///
+/// # Edge cases
+/// `k = 0` is taken as 1; from about `k = 10⁷` the level stays just below 1.
 ///
 /// # Panics
 /// Never: the level lies in `[0.975, 1)` for every `k ≥ 1` (`k = 0` is taken as 1).
