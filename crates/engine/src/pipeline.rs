@@ -1,4 +1,4 @@
-//! A whole profile run from a checked spec: read the source's columns, plan, aggregate, read
+//! A whole profile run from a checked spec: read the source's columns, aggregate, read
 //! the population, estimate, protect and derive — the stages every caller (the command line,
 //! the web app's worker) runs in the same order, reporting each as it starts.
 
@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use levelfield_profile::{
     Spec,
     compute::Profile,
-    plan::{Layout, plan},
+    query::{Layout, aggregation},
     strata::{Population, Strata},
 };
 
@@ -16,8 +16,8 @@ use crate::EngineError;
 /// The stages of a run, in order; [`STAGES`] counts them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Stage {
-    /// Reading the numerator source's columns and planning the aggregation.
-    Plan,
+    /// Reading the numerator source's columns and deciding the aggregation it needs.
+    Columns,
     /// The DataFusion aggregation to strata.
     Aggregate,
     /// Reading the population file (begun beside the aggregation; this stage is the wait for
@@ -43,7 +43,7 @@ impl Stage {
     /// What the stage does, in a few words.
     pub fn label(self) -> &'static str {
         match self {
-            Stage::Plan => "reading the columns and planning",
+            Stage::Columns => "reading the columns",
             Stage::Aggregate => "aggregating records to strata",
             Stage::Population => "reading the population",
             Stage::Estimate => "estimating",
@@ -77,9 +77,9 @@ pub fn prepare(
     let (source, _) = spec.numerator_source().ok_or_else(|| {
         levelfield_profile::ProfileError::Spec("the spec has no [events] or [counts]".into())
     })?;
-    on_stage(Stage::Plan);
+    on_stage(Stage::Columns);
     let columns = crate::columns(&source.path)?;
-    let (request, layout) = plan(spec, &columns)?;
+    let (request, layout) = aggregation(spec, &columns)?;
     on_stage(Stage::Aggregate);
     // The population is read on a thread of its own while the aggregation runs: the
     // aggregation leaves a core idle while it plans and while its groups are collected.

@@ -32,7 +32,7 @@ use crate::{
         SEX_NOT_KNOWN, SEX_NOT_STATED, broad_of, default_reference, ethnic_index, group_of, groups,
         sex_code,
     },
-    plan::Layout,
+    query::Layout,
     spec::{DimensionKind, Spec, Standard, Statistic, UnknownCodes},
     strata::{Population, Role, Strata},
 };

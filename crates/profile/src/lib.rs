@@ -6,7 +6,7 @@
 //! | module | owns |
 //! |---|---|
 //! | [`spec`] | the TOML spec and the built-in specs `pcref` and `triple-barrier` |
-//! | [`plan`] | the aggregation a spec needs from a source ([`strata::Request`]) |
+//! | [`query`] | the aggregation a spec needs from a source ([`strata::Request`]) |
 //! | [`strata`] | the engine's answer ([`strata::Strata`]) and population rows |
 //! | [`groups`] | codes → groups of each dimension |
 //! | [`compute`] | estimates, comparisons, inequality, trends, data quality |
@@ -22,7 +22,7 @@ pub mod compute;
 pub mod disclose;
 pub mod groups;
 pub mod output;
-pub mod plan;
+pub mod query;
 pub mod spec;
 pub mod strata;
 
@@ -82,7 +82,7 @@ pub fn name_areas(
 /// [`ProfileError`] listing every problem found.
 pub fn run(
     spec: &Spec,
-    layout: &plan::Layout,
+    layout: &query::Layout,
     strata: &strata::Strata,
     population: Option<&strata::Population>,
 ) -> Result<Profile, ProfileError> {

@@ -11,7 +11,7 @@ use std::path::Path;
 
 use levelfield_profile::{
     Spec, output,
-    plan::plan,
+    query::aggregation,
     strata::{Measure, Population, PopulationRow, Role, Strata},
 };
 use levelfield_stats::{
@@ -77,7 +77,7 @@ fn columns() -> Vec<String> {
 type Row = (usize, usize, usize, usize, u32, u32, u32);
 
 fn strata(spec: &Spec, rows: &[Row]) -> Strata {
-    let (request, _) = plan(spec, &columns()).unwrap();
+    let (request, _) = aggregation(spec, &columns()).unwrap();
     let order: Vec<usize> = request
         .measures
         .iter()
@@ -234,7 +234,7 @@ proptest! {
             ("rule = \"hes-2018\"", Rule::HES_2018),
         ][rule_index];
         let spec = spec(text);
-        let (_, layout) = plan(&spec, &columns()).unwrap();
+        let (_, layout) = aggregation(&spec, &columns()).unwrap();
         let s = strata(&spec, &rows);
         let p = levelfield_profile::run(&spec, &layout, &s, Some(&population())).unwrap();
         let levels = levels();

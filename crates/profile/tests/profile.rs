@@ -8,7 +8,7 @@ use levelfield_profile::{
     Spec,
     compute::ALL_AREAS,
     output,
-    plan::plan,
+    query::aggregation,
     strata::{Measure, Population, PopulationRow, Role, Strata},
 };
 use levelfield_stats::disclosure::{Protected, Published, Rule, attack};
@@ -61,7 +61,7 @@ fn columns() -> Vec<String> {
 /// Strata rows: (area, code, [records, detentions, inpatients, restrained]), with the measures
 /// put in the order the plan asks for them.
 fn strata(rows: &[(&str, &str, [f64; 4])]) -> Strata {
-    let (request, _) = plan(&spec(SPEC), &columns()).unwrap();
+    let (request, _) = aggregation(&spec(SPEC), &columns()).unwrap();
     let names = ["records", "detentions", "inpatients", "restrained"];
     let order: Vec<usize> = request
         .measures
@@ -106,7 +106,7 @@ fn population(rows: &[(&str, &str, f64)]) -> Population {
 #[test]
 fn a_hand_checked_profile() {
     let spec = spec(SPEC);
-    let (_, layout) = plan(&spec, &columns()).unwrap();
+    let (_, layout) = aggregation(&spec, &columns()).unwrap();
     // Layout of measures: records, detentions, inpatients, restrained (as planned).
     let s = strata(&[
         ("E1", "A", [1000.0, 30.0, 100.0, 10.0]),
@@ -223,7 +223,7 @@ fn a_hand_checked_profile() {
 #[test]
 fn problems_are_listed_together() {
     let spec = spec(SPEC);
-    let (_, layout) = plan(&spec, &columns()).unwrap();
+    let (_, layout) = aggregation(&spec, &columns()).unwrap();
     // Restrained above inpatients in E1, and Black events with no Black population in E2.
     let s = strata(&[
         ("E1", "A", [10.0, 3.0, 2.0, 5.0]),
@@ -244,7 +244,7 @@ fn problems_are_listed_together() {
 #[test]
 fn duplicated_population_rows_are_refused() {
     let spec = spec(SPEC);
-    let (_, layout) = plan(&spec, &columns()).unwrap();
+    let (_, layout) = aggregation(&spec, &columns()).unwrap();
     let s = strata(&[("E1", "A", [10.0, 3.0, 2.0, 1.0])]);
     let pop = population(&[("E1", "White", 1000.0), ("E1", "White", 1000.0)]);
     let err = levelfield_profile::run(&spec, &layout, &s, Some(&pop))
@@ -361,7 +361,7 @@ proptest! {
             ("rule = \"custom\"\nthreshold = 5", Rule::custom(5.0, 0.0, false).unwrap()),
         ][rule_index];
         let spec = random_profile_spec(text);
-        let (_, layout) = plan(&spec, &columns()).unwrap();
+        let (_, layout) = aggregation(&spec, &columns()).unwrap();
         let rows: Vec<(&str, &str, [f64; 4])> = counts
             .iter()
             .map(|&(a, g, x)| (AREAS[a as usize], CODES[g], [f64::from(x), f64::from(x), f64::from(x) * 2.0, f64::from(x)]))
@@ -426,7 +426,7 @@ proptest! {
 #[test]
 fn small_counts_are_hidden_with_everything_derived_from_them() {
     let spec = random_profile_spec("rule = \"custom\"\nthreshold = 5");
-    let (_, layout) = plan(&spec, &columns()).unwrap();
+    let (_, layout) = aggregation(&spec, &columns()).unwrap();
     // E1 Black has 3 detentions: hidden; without rounding, a second cell in its row and column
     // must be hidden too, or the totals give it away.
     let s = strata(&[
@@ -489,7 +489,7 @@ rule = "none"
 "#;
     let spec = spec(text);
     let cols = ["period", "age_band", "sex", "detentions"].map(String::from);
-    let (_, layout) = plan(&spec, &cols).unwrap();
+    let (_, layout) = aggregation(&spec, &cols).unwrap();
     let roles = [Role::Period, Role::AgeBand, Role::Sex];
     // (band, sex, events, population)
     let cells = [
@@ -572,7 +572,7 @@ proptest! {
         seed in any::<u64>(),
     ) {
         let spec = spec(SPEC);
-        let (_, layout) = plan(&spec, &columns()).unwrap();
+        let (_, layout) = aggregation(&spec, &columns()).unwrap();
         let rows: Vec<(&str, &str, [f64; 4])> = counts
             .iter()
             .map(|&(a, g, x, y)| {

@@ -33,12 +33,12 @@ pub struct Layout {
     pub n_measures: usize,
 }
 
-/// Plans the aggregation of the spec's events or counts, given the source's column names.
+/// The aggregation of the spec's events or counts, given the source's column names.
 ///
 /// # Errors
 /// [`ProfileError::Data`] when the period column, or a counts column an indicator names, is
 /// missing (naming the file, the column, and the columns that are there).
-pub fn plan(spec: &Spec, columns: &[String]) -> Result<(Request, Layout), ProfileError> {
+pub fn aggregation(spec: &Spec, columns: &[String]) -> Result<(Request, Layout), ProfileError> {
     let (source, events) = spec
         .numerator_source()
         .ok_or_else(|| ProfileError::Spec("give an [events] or a [counts] source".into()))?;
