@@ -81,11 +81,22 @@ pub struct FunnelUnit {
 /// One x position of a funnel's limits: `(size, [(lower, upper) per level, innermost first])`.
 pub type FunnelLimits = (f64, Vec<(f64, f64)>);
 
-fn esc(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+/// Escapes text for HTML and SVG content and attribute values (`&`, `<`, `>`, `"` and `'`), so
+/// text can go inside either kind of quotes. The one escaper of the charts, the report and the
+/// web app.
+pub fn esc(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// A round step giving about five ticks over `[lo, hi]` (`hi > lo`).
@@ -600,6 +611,18 @@ pub fn stack(charts: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn esc_makes_text_safe_inside_either_quotes() {
+        assert_eq!(
+            esc(r#"<a href='x'>"B&W"</a>"#),
+            "&lt;a href=&#39;x&#39;&gt;&quot;B&amp;W&quot;&lt;/a&gt;"
+        );
+        let title = "Children's \"services\"";
+        let svg = spc_chart(title, "value", &[]);
+        assert!(svg.contains("Children&#39;s &quot;services&quot;"), "{svg}");
+        assert!(!svg.contains(title));
+    }
 
     #[test]
     fn spc_limits_step_at_a_rebase_instead_of_sloping() {

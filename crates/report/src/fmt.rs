@@ -1,20 +1,6 @@
 //! Number and text formatting shared by the HTML report and the summary.
 
-/// Escapes text for HTML content and attribute values.
-pub fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use levelfield_chart::esc;
 
 /// `v` to `dp` decimal places, with thousands separators.
 pub fn fixed(v: f64, dp: usize) -> String {

@@ -12,14 +12,7 @@ use crate::{
     auth::{self, Role},
 };
 
-/// Escapes text for HTML content and attribute values.
-pub fn esc(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
-}
+pub use levelfield_report::fmt::esc;
 
 const STYLE: &str = "body{font-family:Arial,Helvetica,sans-serif;margin:0;color:#1a1a1a;line-height:1.45}\
 .bar{background:#0b0c0c;color:#fff;padding:.6rem 1rem;display:flex;flex-wrap:wrap;gap:1rem;align-items:center}\

@@ -11,11 +11,7 @@ mod quantile;
 mod sii;
 mod simple;
 
-use std::{
-    cmp::Ordering,
-    collections::HashMap,
-    hash::{BuildHasherDefault, Hasher},
-};
+use std::cmp::Ordering;
 
 use levelfield_stats::{ConfidenceLevel, StatsError};
 use levelfield_table::Table;
@@ -182,31 +178,9 @@ pub(crate) fn group_while<T: Send>(
     })
 }
 
-/// FNV-1a: a fast hash for the short keys of grouping (codes, band numbers). Keys come from the
-/// user's own file, so resistance to crafted collisions is not needed.
-#[derive(Default)]
-pub(crate) struct Fnv(u64);
-
-impl Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
-        for &b in bytes {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-        self.0 = h;
-    }
-}
-
-/// A hash map keyed by text, hashed with [`Fnv`].
-pub(crate) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
+/// A hash map keyed by text, with the fast non-cryptographic hash of `rustc-hash`: keys come
+/// from the user's own file, so resistance to crafted collisions is not needed.
+pub(crate) type FastMap<K, V> = rustc_hash::FxHashMap<K, V>;
 
 /// Numbers the distinct values of a column: `ids[row]` is the value's number, in order of first
 /// appearance, and the second result is how many distinct values there are.
