@@ -3,7 +3,13 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use levelfield_server::auth::Role;
+use levelfield_stats::{
+    sii::ValueType,
+    spc::{ChartType, Improvement},
+};
+use levelfield_table::Format;
 
 /// levelfield: mental health equality statistics with confidence intervals.
 #[derive(Debug, Parser)]
@@ -217,8 +223,8 @@ pub struct SetRoleArgs {
     #[arg(long)]
     pub username: String,
     /// viewer, analyst or admin.
-    #[arg(long, value_parser = ["viewer", "analyst", "admin"])]
-    pub role: String,
+    #[arg(long, value_enum)]
+    pub role: Role,
 }
 
 /// Options for `levelfield admin delete-dataset`.
@@ -242,8 +248,8 @@ pub struct CreateUserArgs {
     #[arg(long)]
     pub username: String,
     /// viewer (results only), analyst (uploads and runs) or admin (manages users).
-    #[arg(long, value_parser = ["viewer", "analyst", "admin"])]
-    pub role: String,
+    #[arg(long, value_enum)]
+    pub role: Role,
 }
 
 /// Options for `levelfield report`.
@@ -363,9 +369,9 @@ pub struct ProfileArgs {
     /// Replace the output folder even when it holds files levelfield did not write.
     #[arg(long)]
     pub force: bool,
-    /// Also write every table in these formats: parquet, xlsx (CSV is always written).
-    #[arg(long, value_name = "FORMAT,FORMAT", value_delimiter = ',', value_parser = ["csv", "parquet", "xlsx"])]
-    pub format: Vec<String>,
+    /// Also write every table in these formats: parquet, xlsx, json (CSV is always written).
+    #[arg(long, value_name = "FORMAT,FORMAT", value_delimiter = ',', value_enum)]
+    pub format: Vec<Format>,
     /// Also write `fingertips.csv` in the 26-column Fingertips download format.
     #[arg(long)]
     pub fingertips_csv: bool,
@@ -426,8 +432,8 @@ pub struct SuppressArgs {
     pub common: CommonArgs,
     /// `nhs-mha` (below 5 hidden, others to the nearest 5), `hes-2018` (1–7 hidden, 0 shown,
     /// others to the nearest 5) or `custom` (with --threshold and --round-to).
-    #[arg(long, value_name = "RULE", value_parser = ["nhs-mha", "hes-2018", "custom"])]
-    pub rule: String,
+    #[arg(long, value_name = "RULE", value_enum)]
+    pub rule: SuppressRule,
     /// Count columns to protect; together they form the table's columns (rows are the rows of
     /// each --group-by group).
     #[arg(long, value_name = "COL,COL", value_delimiter = ',', required = true)]
@@ -556,8 +562,8 @@ pub struct SpcArgs {
     pub denominator: Option<String>,
     /// `xmr` (default), `p` (proportions), `u` (rates), `run` (median, no limits), `g` (events
     /// between rare events) or `t` (time between rare events).
-    #[arg(long, value_name = "CHART", value_parser = ["xmr", "p", "u", "run", "g", "t"], default_value = "xmr")]
-    pub chart: String,
+    #[arg(long, value_name = "CHART", value_enum, default_value_t = ChartType::Xmr)]
+    pub chart: ChartType,
     /// Fix the centre and limits from the first N points of each segment.
     #[arg(long, value_name = "N")]
     pub baseline: Option<usize>,
@@ -565,8 +571,8 @@ pub struct SpcArgs {
     #[arg(long, value_name = "PERIOD,…", value_delimiter = ',')]
     pub rebase: Vec<String>,
     /// Direction of improvement: `increase`, `decrease` or `neutral`.
-    #[arg(long, value_name = "DIR", value_parser = ["increase", "decrease", "neutral"], default_value = "neutral")]
-    pub improvement: String,
+    #[arg(long, value_name = "DIR", value_enum, default_value_t = Improvement::Neutral)]
+    pub improvement: Improvement,
     /// Target for the assurance verdict.
     #[arg(long, value_name = "X", allow_negative_numbers = true)]
     pub target: Option<f64>,
@@ -614,8 +620,8 @@ pub struct CommonArgs {
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Output format, overriding the output file's extension: csv, parquet, xlsx or json.
-    #[arg(long, value_name = "FORMAT", value_parser = ["csv", "parquet", "xlsx", "json"])]
-    pub format: Option<String>,
+    #[arg(long, value_name = "FORMAT", value_enum)]
+    pub format: Option<Format>,
     /// Columns whose values define the groups: statistics sum rows within each group, charts
     /// draw one series per group.
     #[arg(long, value_name = "COL,COL", value_delimiter = ',')]
@@ -824,8 +830,8 @@ pub struct SiiArgs {
     pub quantile: String,
     /// What the values are: rates are simulated on the log scale, proportions (0 to 1) on the
     /// logit scale.
-    #[arg(long, value_name = "TYPE", value_parser = ["rate", "proportion", "other"], default_value = "other")]
-    pub value_type: String,
+    #[arg(long, value_name = "TYPE", value_enum, default_value_t = ValueType::Other)]
+    pub value_type: ValueType,
     /// Fit log rates or logit proportions and back-transform the end points.
     #[arg(long)]
     pub transform: bool,
@@ -844,8 +850,8 @@ pub struct SiiArgs {
     #[arg(long)]
     pub intercept: bool,
     /// Interval method: `simulation` (as phe_sii) or `exact` (SII linear in the values).
-    #[arg(long, value_name = "METHOD", value_parser = ["simulation", "exact"], default_value = "simulation")]
-    pub interval: String,
+    #[arg(long, value_name = "METHOD", value_enum, default_value_t = SiiInterval::Simulation)]
+    pub interval: SiiInterval,
     /// Monte Carlo repetitions (at least 1,000).
     #[arg(long, value_name = "N", default_value_t = 100_000)]
     pub repetitions: usize,
@@ -972,4 +978,34 @@ pub struct BenchmarkArgs {
     /// `ci-overlap` (Fingertips methods 1 and 12) or `quintiles` (method 15, within each group).
     #[arg(long, value_name = "METHOD", value_parser = ["ci-overlap", "quintiles"], default_value = "ci-overlap")]
     pub method: String,
+}
+
+/// `levelfield suppress --rule`: a named disclosure rule, or one given by its parts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SuppressRule {
+    /// Below 5 (zero included) hidden, others rounded to the nearest 5.
+    NhsMha,
+    /// 1–7 hidden, 0 shown, others rounded to the nearest 5.
+    #[value(name = "hes-2018")]
+    Hes2018,
+    /// The rule of --threshold, --round-to and --suppress-zero.
+    Custom,
+}
+
+/// `levelfield stats sii --interval`: how the interval is computed (the simulation's repetitions
+/// and seed are options of their own).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SiiInterval {
+    /// Monte Carlo, as phe_sii.
+    Simulation,
+    /// The exact normal interval (SII linear in the values).
+    Exact,
+}
+
+/// The name a user types for a choice (`xmr`, `hes-2018`), as the help lists it.
+pub(crate) fn choice_name<T: ValueEnum>(choice: &T) -> String {
+    choice
+        .to_possible_value()
+        .map(|v| v.get_name().to_string())
+        .unwrap_or_default()
 }

@@ -23,7 +23,7 @@ pub(crate) enum Input {
 /// Something a command writes.
 pub(crate) enum Output {
     /// A table written in the format of its extension (or `format`, when given).
-    Table(PathBuf, Option<String>),
+    Table(PathBuf, Option<Format>),
     /// A file of fixed content (an SVG chart, an HTML report, a workbook).
     File(PathBuf),
     /// A folder replaced whole; with `force`, even one that holds files levelfield did not
@@ -45,7 +45,7 @@ pub(crate) fn paths(command: &Command) -> (Vec<Input>, Vec<Output>) {
     let mut common = |c: &crate::args::CommonArgs, inputs: &mut Vec<Input>| {
         inputs.push(Input::File(c.input.clone()));
         if let Some(o) = &c.output {
-            outputs.push(Output::Table(o.clone(), c.format.clone()));
+            outputs.push(Output::Table(o.clone(), c.format));
         }
     };
     let svg = |s: &Option<PathBuf>, outputs: &mut Vec<Output>| {

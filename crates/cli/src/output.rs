@@ -174,7 +174,7 @@ pub(crate) fn emit_to(table: &Table, path: Option<&std::path::Path>) -> Result<(
 
 /// Writes the results where `common` says: a file (atomically) or standard output as CSV.
 pub(crate) fn emit(table: &Table, common: &CommonArgs) -> Result<(), CommandError> {
-    let format = common.format.as_deref().and_then(Format::from_name);
+    let format = common.format;
     match &common.output {
         Some(path) => levelfield_table::write(table, path, format).map_err(CommandError::Write),
         None => {

@@ -91,8 +91,7 @@ pub(crate) fn run(args: &ProfileArgs) -> Result<(), CommandError> {
     let writing = std::time::Instant::now();
     let tables = output::tables(&spec, profile);
     let mut formats = vec![Format::Csv];
-    for f in &args.format {
-        let f = Format::from_name(f).unwrap_or(Format::Csv);
+    for &f in &args.format {
         if !formats.contains(&f) {
             formats.push(f);
         }

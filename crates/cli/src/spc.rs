@@ -2,7 +2,7 @@
 //! and assurance verdicts on every row.
 
 use levelfield_model::period;
-use levelfield_stats::spc::{ChartType, Improvement, SpcConfig, spc};
+use levelfield_stats::spc::{ChartType, SpcConfig, spc};
 use levelfield_table::{Column, Table};
 
 use crate::{
@@ -16,30 +16,19 @@ pub(crate) fn run(args: &SpcArgs) -> Result<(), CommandError> {
     let table = read_input(&args.common)?;
     let group_by = &args.common.group_by;
     let values = table.numbers(&args.value)?;
-    let chart = match args.chart.as_str() {
-        "p" => ChartType::P,
-        "u" => ChartType::U,
-        "run" => ChartType::Run,
-        "g" => ChartType::G,
-        "t" => ChartType::T,
-        _ => ChartType::Xmr,
-    };
+    let chart = args.chart;
     let denominators = match (&args.denominator, chart) {
         (Some(col), _) => Some(table.numbers(col)?),
         (None, ChartType::Xmr | ChartType::Run | ChartType::G | ChartType::T) => None,
         (None, _) => {
             return Err(CommandError::Input(format!(
                 "--chart {} needs --denominator COL",
-                args.chart
+                crate::args::choice_name(&args.chart)
             )));
         }
     };
     let period_col = table.index(&args.period)?;
-    let improvement = match args.improvement.as_str() {
-        "increase" => Improvement::Increase,
-        "decrease" => Improvement::Decrease,
-        _ => Improvement::Neutral,
-    };
+    let improvement = args.improvement;
     let groups = Groups::new(&table, group_by)?;
     if args.svg.is_some() && groups.len() > 100 {
         return Err(CommandError::Input(format!(
@@ -51,11 +40,7 @@ pub(crate) fn run(args: &SpcArgs) -> Result<(), CommandError> {
     let mut chunk = Chunk::default();
     // CSV output (the default) is streamed a chunk of points at a time, so memory is bounded by
     // the input, not by the output; other formats are assembled whole.
-    let format = args
-        .common
-        .format
-        .as_deref()
-        .and_then(levelfield_table::Format::from_name);
+    let format = args.common.format;
     let streaming = match (&args.common.output, format) {
         (_, Some(f)) => f == levelfield_table::Format::Csv,
         (Some(path), None) => {

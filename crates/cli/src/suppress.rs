@@ -11,24 +11,24 @@ use levelfield_table::{Column, Table, format_number};
 
 use crate::{
     CommandError,
-    args::SuppressArgs,
+    args::{SuppressArgs, SuppressRule},
     output::{emit, push_column},
     stats::{Groups, check_rows, read_input},
 };
 
 pub(crate) fn run(args: &SuppressArgs) -> Result<(), CommandError> {
-    let (rule, label) = match args.rule.as_str() {
-        "nhs-mha" => (
+    let (rule, label) = match args.rule {
+        SuppressRule::NhsMha => (
             Rule::NHS_MHA,
             "NHS MHA statistics: counts below 5 shown as *, others rounded to the nearest 5"
                 .to_string(),
         ),
-        "hes-2018" => (
+        SuppressRule::Hes2018 => (
             Rule::HES_2018,
             "HES 2018: counts 1 to 7 shown as *, 0 shown, others rounded to the nearest 5"
                 .to_string(),
         ),
-        _ => {
+        SuppressRule::Custom => {
             let Some(threshold) = args.threshold else {
                 return Err(CommandError::Input(
                     "--rule custom needs --threshold N (counts from 1 to N − 1 are hidden)".into(),

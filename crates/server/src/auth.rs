@@ -19,6 +19,7 @@ use sha2::{Digest, Sha256};
 
 /// What a user may do; each role includes the ones before it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     /// Sees disclosure-controlled results only.

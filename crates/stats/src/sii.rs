@@ -10,6 +10,7 @@ use crate::{
 
 /// What kind of value the quantiles carry, which decides the scale of the simulation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum ValueType {
     /// Any other value (life expectancy, a score): simulated on its own scale.
     Other,

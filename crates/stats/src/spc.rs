@@ -4,6 +4,7 @@
 
 /// Which direction of change is an improvement.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum Improvement {
     /// Higher is better.
     Increase,
@@ -15,6 +16,7 @@ pub enum Improvement {
 
 /// The chart: the centre line and limits, and how they are computed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum ChartType {
     /// Individuals and moving range: limits from the mean moving range.
     Xmr,

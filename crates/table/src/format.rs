@@ -6,6 +6,7 @@ use crate::TableError;
 
 /// A file format levelfield reads or writes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum Format {
     /// Comma-separated values with a header row.
     Csv,

@@ -13,18 +13,18 @@ use levelfield_stats::{
 use levelfield_table::{Column, Table};
 
 use super::{at_group, at_row, group_while, levels, read_input, require_rows};
-use crate::{CommandError, args::SiiArgs, output::emit};
+use crate::{
+    CommandError,
+    args::{SiiArgs, SiiInterval},
+    output::emit,
+};
 
 pub(crate) fn run(args: &SiiArgs) -> Result<(), CommandError> {
     let levels = levels(&args.levels)?;
     let table = read_input(&args.common)?;
     let group_by = &args.common.group_by;
     let v = &args.values;
-    let value_type = match args.value_type.as_str() {
-        "rate" => ValueType::Rate,
-        "proportion" => ValueType::Proportion,
-        _ => ValueType::Other,
-    };
+    let value_type = args.value_type;
     let (groups, (quantile, population, value, spread)) = group_while(&table, group_by, || {
         let quantile = table.numbers(&args.quantile)?;
         let population = table.numbers(&args.population)?;
@@ -83,13 +83,12 @@ pub(crate) fn run(args: &SiiArgs) -> Result<(), CommandError> {
             all.len()
         )));
     }
-    let interval = if args.interval == "exact" {
-        IntervalMethod::Exact
-    } else {
-        IntervalMethod::Simulation {
+    let interval = match args.interval {
+        SiiInterval::Exact => IntervalMethod::Exact,
+        SiiInterval::Simulation => IntervalMethod::Simulation {
             repetitions: args.repetitions,
             seed: args.seed,
-        }
+        },
     };
     let config = SiiConfig {
         value_type,
@@ -271,7 +270,11 @@ pub(crate) fn run(args: &SiiArgs) -> Result<(), CommandError> {
         repeat(&label_levels(&levels)),
     )?;
     push(&mut keys, "ci_method".into(), repeat(&method))?;
-    push(&mut keys, "value_type".into(), repeat(&args.value_type))?;
+    push(
+        &mut keys,
+        "value_type".into(),
+        repeat(&crate::args::choice_name(&args.value_type)),
+    )?;
     push(
         &mut keys,
         "transform".into(),
