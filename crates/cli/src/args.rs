@@ -1,11 +1,15 @@
 //! Command-line arguments, defined with clap's derive API. Names here are a contract: scripts
 //! and tests rely on them.
+//!
+//! Why one long file: the whole command line, one struct per command, is read in one place as the
+//! user's contract (help texts beside the options they describe); it is declarations, not logic.
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use levelfield_server::auth::Role;
 use levelfield_stats::{
+    inequality::{DimensionType, Polarity},
     sii::ValueType,
     spc::{ChartType, Improvement},
 };
@@ -883,15 +887,15 @@ pub struct InequalityArgs {
     #[arg(long, value_name = "COL")]
     pub population: String,
     /// `ordered` (e.g. deprivation: give --order, 1 = most disadvantaged) or `unordered`.
-    #[arg(long, value_name = "TYPE", value_parser = ["ordered", "unordered"])]
-    pub dimension_type: String,
+    #[arg(long, value_name = "TYPE", value_enum)]
+    pub dimension_type: DimensionType,
     /// Column giving the order of an ordered dimension (1 = most disadvantaged); defaults to
     /// --group read as numbers.
     #[arg(long, value_name = "COL")]
     pub order: Option<String>,
     /// `adverse` (lower is better, e.g. detentions) or `favourable` (higher is better).
-    #[arg(long, value_name = "POLARITY", value_parser = ["adverse", "favourable"])]
-    pub polarity: String,
+    #[arg(long, value_name = "POLARITY", value_enum)]
+    pub polarity: Polarity,
     /// The reference group, for the mean differences from a reference (MDRU, MDRW).
     #[arg(long, value_name = "GROUP")]
     pub reference: Option<String>,
@@ -934,14 +938,14 @@ pub struct CompareArgs {
     #[arg(long, value_name = "COL", requires = "numerator")]
     pub denominator: Option<String>,
     /// With counts: `rate` (exact conditional rate ratio) or `proportion` (Newcombe difference).
-    #[arg(long, value_name = "STAT", value_parser = ["rate", "proportion"])]
-    pub statistic: Option<String>,
+    #[arg(long, value_name = "STAT", value_enum)]
+    pub statistic: Option<CompareStatistic>,
     /// Scale of rates or proportions from counts (default 100000 for rates, 100 for proportions).
     #[arg(long, value_name = "M", allow_negative_numbers = true)]
     pub multiplier: Option<f64>,
     /// `adverse` or `favourable`: rank 1 is then the worst-off group.
-    #[arg(long, value_name = "POLARITY", value_parser = ["adverse", "favourable"])]
-    pub polarity: Option<String>,
+    #[arg(long, value_name = "POLARITY", value_enum)]
+    pub polarity: Option<Polarity>,
 }
 
 /// Options for `levelfield benchmark`.
@@ -973,11 +977,11 @@ pub struct BenchmarkArgs {
     #[arg(long, value_name = "COL")]
     pub area: Option<String>,
     /// `adverse`, `favourable`, or `none` (labels Lower / Similar / Higher).
-    #[arg(long, value_name = "POLARITY", value_parser = ["adverse", "favourable", "none"], default_value = "none")]
-    pub polarity: String,
+    #[arg(long, value_name = "POLARITY", value_enum, default_value_t = BenchmarkPolarity::None)]
+    pub polarity: BenchmarkPolarity,
     /// `ci-overlap` (Fingertips methods 1 and 12) or `quintiles` (method 15, within each group).
-    #[arg(long, value_name = "METHOD", value_parser = ["ci-overlap", "quintiles"], default_value = "ci-overlap")]
-    pub method: String,
+    #[arg(long, value_name = "METHOD", value_enum, default_value_t = BenchmarkMethod::CiOverlap)]
+    pub method: BenchmarkMethod,
 }
 
 /// `levelfield suppress --rule`: a named disclosure rule, or one given by its parts.
@@ -1008,4 +1012,44 @@ pub(crate) fn choice_name<T: ValueEnum>(choice: &T) -> String {
         .to_possible_value()
         .map(|v| v.get_name().to_string())
         .unwrap_or_default()
+}
+
+/// `levelfield compare --statistic`: what the counts are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CompareStatistic {
+    /// Rates: the exact conditional rate ratio.
+    Rate,
+    /// Proportions: the Newcombe difference.
+    Proportion,
+}
+
+/// `levelfield benchmark --polarity`: a polarity, or none (labels Lower / Similar / Higher).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum BenchmarkPolarity {
+    /// Lower is better.
+    Adverse,
+    /// Higher is better.
+    Favourable,
+    /// No direction: Lower / Similar / Higher.
+    None,
+}
+
+impl BenchmarkPolarity {
+    /// The polarity, or `None` for no direction.
+    pub fn polarity(self) -> Option<Polarity> {
+        match self {
+            BenchmarkPolarity::Adverse => Some(Polarity::Adverse),
+            BenchmarkPolarity::Favourable => Some(Polarity::Favourable),
+            BenchmarkPolarity::None => None,
+        }
+    }
+}
+
+/// `levelfield benchmark --method`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum BenchmarkMethod {
+    /// Fingertips methods 1 and 12: the interval against the comparator.
+    CiOverlap,
+    /// Fingertips method 15: quintiles within each group.
+    Quintiles,
 }

@@ -14,18 +14,12 @@ use levelfield_table::{Column, Table};
 
 use crate::{
     CommandError,
-    args::{BenchmarkArgs, CompareArgs, InequalityArgs, ValueArgs},
+    args::{
+        BenchmarkArgs, BenchmarkMethod, CompareArgs, CompareStatistic, InequalityArgs, ValueArgs,
+    },
     output::{emit, push_column},
     stats::{Groups, at_group, at_row, levels, read_input, require_rows},
 };
-
-fn polarity(text: &str) -> Option<Polarity> {
-    match text {
-        "adverse" => Some(Polarity::Adverse),
-        "favourable" => Some(Polarity::Favourable),
-        _ => None,
-    }
-}
 
 /// A column of optional numbers.
 type Column64 = Vec<Option<f64>>;
@@ -151,12 +145,8 @@ pub(crate) fn inequality(args: &InequalityArgs) -> Result<(), CommandError> {
     let (value, se) = estimates(&table, &args.values, args.denominator.as_deref())?;
     let population = table.numbers(&args.population)?;
     let name_col = table.index(&args.group)?;
-    let dimension = if args.dimension_type == "ordered" {
-        DimensionType::Ordered
-    } else {
-        DimensionType::Unordered
-    };
-    let polarity = polarity(&args.polarity).unwrap_or(Polarity::Adverse);
+    let dimension = args.dimension_type;
+    let polarity = args.polarity;
     let order = match dimension {
         DimensionType::Ordered => {
             Some(table.numbers(args.order.as_deref().unwrap_or(&args.group))?)
@@ -369,7 +359,7 @@ pub(crate) fn compare(args: &CompareArgs) -> Result<(), CommandError> {
     }
     let data = match (&v.numerator, &args.denominator, &args.statistic) {
         (Some(x), Some(n), Some(stat)) => {
-            let rate = stat == "rate";
+            let rate = *stat == CompareStatistic::Rate;
             let x_name = x;
             let (x, n) = (table.numbers(x)?, table.numbers(n)?);
             // The exact conditional rate ratio assumes whole events.
@@ -396,7 +386,7 @@ pub(crate) fn compare(args: &CompareArgs) -> Result<(), CommandError> {
             Data::Estimates { y, se }
         }
     };
-    let polarity = args.polarity.as_deref().and_then(polarity);
+    let polarity = args.polarity;
     let groups = Groups::new(&table, group_by)?;
     let confidence = label_levels(&levels);
     let mut out = Rows::new(
@@ -587,12 +577,12 @@ pub(crate) fn benchmark(args: &BenchmarkArgs) -> Result<(), CommandError> {
     let mut table = read_input(&args.common)?;
     let group_by = &args.common.group_by;
     let value = table.numbers(&args.value)?;
-    let polarity = polarity(&args.polarity);
+    let polarity = args.polarity.polarity();
     let groups = Groups::new(&table, group_by)?;
     let n = table.n_rows();
     let mut labels = vec![String::new(); n];
     let method;
-    if args.method == "quintiles" {
+    if args.method == BenchmarkMethod::Quintiles {
         method = "Quintiles".to_string();
         for rows in groups.iter() {
             let vals: Vec<Option<f64>> = rows.iter().map(|&r| value[r]).collect();

@@ -7,6 +7,9 @@
 //! published count and the denominator implied by the published rate (and must round back to
 //! the published rate), with exact Poisson (Byar) intervals; standardised rates keep their
 //! published values and intervals; ratios, gaps and trends are computed here.
+//!
+//! Why one long file: the shipped figures become every table of the demo profile here; each
+//! table's builder is short and reads the same parsed figures.
 
 #![deny(missing_docs)]
 

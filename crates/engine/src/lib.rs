@@ -5,6 +5,10 @@
 //! as stored, the CASE that bands ages) and one aggregation with built-in
 //! aggregates (`COUNT`, `SUM`) — plans that a distributed DataFusion runs unchanged. The
 //! aggregation streams: memory grows with the number of strata, not with the number of rows.
+//!
+//! Why one long file: the request, its validation and the one DataFusion plan that serves it are
+//! one unit; the source readers, the distributed runner and the pipeline are modules of their
+//! own.
 
 #![deny(missing_docs)]
 

@@ -1,5 +1,8 @@
 //! The HTML report: one self-contained page (inline CSS and SVG, no scripts, no fetches) with a
 //! data table behind every chart, built from a [`ProfileData`].
+//!
+//! Why one long file: one page, section after section in the order a reader meets them; the
+//! shared pieces (formatting, charts, summaries) are modules of their own.
 
 use std::{collections::HashMap, fmt::Write};
 

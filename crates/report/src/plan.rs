@@ -27,6 +27,9 @@
 //! trial). "On track" and "off track" are descriptive projections and keep 95 % intervals.
 //! Before any of this, [`check_against`] refuses a target whose indicator, area, dimension or
 //! group the profile does not have, so a typo is never mistaken for data still to come.
+//!
+//! Why one long file: the plan's TOML types, the checks against a profile and the verdict rules
+//! are one definition of what a target means; the rules read each other's types throughout.
 
 use levelfield_stats::{ConfidenceLevel, regression::weighted_least_squares};
 use serde::Deserialize;

@@ -1,6 +1,9 @@
 //! Attacks on sign-in, tokens, uploads, downloads and the data folder, and the admin's work on
 //! accounts and datasets: each a request an attacker or an admin would send, through the
 //! router (tower `oneshot`) or a loopback socket.
+//!
+//! Why one long file: one attack a test, sharing the router and the fixtures of this file;
+//! splitting it would copy the fixtures into each part.
 
 mod support;
 

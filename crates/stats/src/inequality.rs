@@ -28,6 +28,7 @@ pub struct Group {
 
 /// Whether a higher value is worse (detentions, mortality) or better (recovery, coverage).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum Polarity {
     /// Lower is better.
     Adverse,
@@ -37,6 +38,7 @@ pub enum Polarity {
 
 /// Whether the groups have a natural order from most to least disadvantaged.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum DimensionType {
     /// Ordered from most disadvantaged (first) to most advantaged (last), e.g. IMD deciles.
     Ordered,

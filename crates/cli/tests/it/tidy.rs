@@ -136,3 +136,174 @@ fn the_main_job_reproduces_the_published_crude_rates() {
         assert!(lo < value && value < hi);
     }
 }
+
+/// The crate table in ARCHITECTURE.md: `(layer, crate, its levelfield dependencies)`.
+fn documented_crates() -> Vec<(u32, String, Vec<String>)> {
+    let text = std::fs::read_to_string(repo().join("ARCHITECTURE.md")).unwrap();
+    let mut rows = Vec::new();
+    for line in text.lines() {
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        // `| layer | crate | depends on |` splits into five cells, the outer two empty.
+        if cells.len() != 5 {
+            continue;
+        }
+        let Ok(layer) = cells[1].parse::<u32>() else {
+            continue;
+        };
+        let deps = cells[3]
+            .split(',')
+            .map(str::trim)
+            .filter(|d| !d.is_empty())
+            .map(str::to_string)
+            .collect();
+        rows.push((layer, cells[2].to_string(), deps));
+    }
+    rows
+}
+
+/// Every workspace member's manifest: `(short name, manifest text)`.
+fn manifests() -> Vec<(String, String)> {
+    let root = std::fs::read_to_string(repo().join("Cargo.toml")).unwrap();
+    let members = root
+        .lines()
+        .find(|l| l.starts_with("members"))
+        .expect("the workspace lists its members");
+    members
+        .split('"')
+        .skip(1)
+        .step_by(2)
+        .map(|dir| {
+            let text = std::fs::read_to_string(repo().join(dir).join("Cargo.toml")).unwrap();
+            let name = text
+                .lines()
+                .find_map(|l| l.strip_prefix("name = \""))
+                .and_then(|l| l.strip_suffix('"'))
+                .unwrap()
+                .to_string();
+            let short = match name.strip_prefix("levelfield-") {
+                Some(s) => s.to_string(),
+                None => "cli".to_string(),
+            };
+            (short, text)
+        })
+        .collect()
+}
+
+/// The levelfield crates in a manifest's `[dependencies]` (not dev- or build-dependencies).
+fn levelfield_dependencies(manifest: &str) -> Vec<String> {
+    let mut section = "";
+    let mut out = Vec::new();
+    for line in manifest.lines() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            section = line;
+        } else if section == "[dependencies]"
+            && let Some(rest) = line.strip_prefix("levelfield-")
+        {
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+                .collect();
+            out.push(name);
+        }
+    }
+    out
+}
+
+#[test]
+fn the_crate_graph_is_the_one_architecture_md_draws_and_points_one_way() {
+    let documented = documented_crates();
+    let found = manifests();
+    assert!(found.len() >= 10, "found {} members", found.len());
+    let mut documented_names: Vec<&str> = documented.iter().map(|(_, c, _)| c.as_str()).collect();
+    let mut member_names: Vec<&str> = found.iter().map(|(c, _)| c.as_str()).collect();
+    documented_names.sort_unstable();
+    member_names.sort_unstable();
+    assert_eq!(
+        documented_names, member_names,
+        "ARCHITECTURE.md's crate table and the workspace's members differ"
+    );
+    let layer = |name: &str| {
+        documented
+            .iter()
+            .find(|(_, c, _)| c == name)
+            .map(|(l, _, _)| *l)
+            .unwrap_or_else(|| panic!("{name} is not in ARCHITECTURE.md's crate table"))
+    };
+    for (name, manifest) in &found {
+        let mut actual = levelfield_dependencies(manifest);
+        let (_, _, listed) = documented.iter().find(|(_, c, _)| c == name).unwrap();
+        let mut listed = listed.clone();
+        actual.sort();
+        listed.sort();
+        assert_eq!(
+            actual, listed,
+            "{name}: its manifest's levelfield dependencies differ from ARCHITECTURE.md's table"
+        );
+        for dep in &actual {
+            assert!(
+                layer(dep) < layer(name),
+                "{name} (layer {}) depends on {dep} (layer {}): dependencies point down only",
+                layer(name),
+                layer(dep)
+            );
+        }
+    }
+}
+
+#[test]
+fn only_engine_knows_the_query_engine_and_only_server_knows_http() {
+    for (name, manifest) in manifests() {
+        // What the manifest declares, not what its comments say.
+        let manifest: String = manifest
+            .lines()
+            .filter(|l| !l.trim_start().starts_with('#'))
+            .collect::<Vec<_>>()
+            .join("\n")
+            .to_ascii_lowercase();
+        if name != "engine" {
+            for word in ["datafusion", "ballista"] {
+                assert!(
+                    !manifest.contains(word),
+                    "{name}'s manifest names {word}: only engine may"
+                );
+            }
+        }
+        if name != "server" {
+            assert!(
+                !manifest.contains("axum"),
+                "{name}'s manifest names axum: only server may"
+            );
+        }
+    }
+    let mut files = Vec::new();
+    rust_files(&repo().join("crates"), &mut files);
+    rust_files(&repo().join("bench"), &mut files);
+    let engine = repo().join("crates/engine");
+    let server = repo().join("crates/server");
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        if !file.starts_with(&engine) {
+            // Spelt in pieces so this file does not match itself.
+            for path in [
+                ["datafusion", "::"].concat(),
+                ["datafusion", "_"].concat(),
+                ["ballista", "::"].concat(),
+                ["ballista", "_"].concat(),
+            ] {
+                assert!(
+                    !text.contains(&path),
+                    "{} uses {path}: only engine may",
+                    file.display()
+                );
+            }
+        }
+        if !file.starts_with(&server) {
+            assert!(
+                !text.contains(&["axum", "::"].concat()),
+                "{} uses axum: only server may",
+                file.display()
+            );
+        }
+    }
+}
