@@ -38,17 +38,6 @@ impl Format {
             }),
         }
     }
-
-    /// The format with this name (`csv`, `parquet`, `xlsx`, `json`).
-    pub fn from_name(name: &str) -> Option<Format> {
-        match name.to_ascii_lowercase().as_str() {
-            "csv" => Some(Format::Csv),
-            "parquet" => Some(Format::Parquet),
-            "xlsx" => Some(Format::Xlsx),
-            "json" => Some(Format::Json),
-            _ => None,
-        }
-    }
 }
 
 /// Writes a number as the shortest text that reads back to the same double: whole numbers
