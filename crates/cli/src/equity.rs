@@ -5,8 +5,8 @@ use levelfield_stats::{
     ConfidenceLevel, Interval, StatsError,
     compare::{self, Comparison, QUINTILE_LABELS},
     confidence::label_levels,
-    heat::{self, HeatOptions, MeasureRow},
     inequality::{self, DimensionType, Group, Polarity},
+    measure::{self, MeasureCode, MeasureOptions, MeasureRow},
     quantile::assign_quantiles,
     simulation::{item_seed, par_map},
 };
@@ -252,11 +252,11 @@ pub(crate) fn inequality(args: &InequalityArgs) -> Result<(), CommandError> {
             },
             None => None,
         };
-        let measures = heat::measure_rows(
+        let measures = measure::measures(
             &members,
             &names,
             &levels,
-            &HeatOptions {
+            &MeasureOptions {
                 dimension,
                 polarity,
                 reference,
@@ -264,6 +264,7 @@ pub(crate) fn inequality(args: &InequalityArgs) -> Result<(), CommandError> {
                 draws: args.draws,
                 seed: item_seed(args.seed, g as u64),
             },
+            &MeasureCode::ALL,
         )
         .map_err(|e| at_group(&table, group_by, rows[0], e))?;
         Ok((rows[0], measures))
@@ -295,7 +296,7 @@ pub(crate) fn inequality(args: &InequalityArgs) -> Result<(), CommandError> {
             .map(|&r| table.text(name_col, r).into_owned())
             .collect();
         for m in measures {
-            let mut numbers = vec![m.value];
+            let mut numbers = vec![m.value()];
             for i in &m.intervals {
                 numbers.push(i.map(|i| i.lower));
                 numbers.push(i.map(|i| i.upper));
@@ -517,19 +518,7 @@ pub(crate) fn compare(args: &CompareArgs) -> Result<(), CommandError> {
                         numbers.push(i.map(|i| i.lower));
                         numbers.push(i.map(|i| i.upper).filter(|u| u.is_finite()));
                     }
-                    // Proportions: the difference interval; rates and estimates: the ratio's
-                    // (its exact or log interval), falling back to the difference.
-                    let by_ratio = matches!(
-                        &data,
-                        Data::Counts { rate: true, .. } | Data::Estimates { .. }
-                    );
-                    let sig = match (by_ratio, c.ratio_intervals[0]) {
-                        (true, Some(i)) => i.lower > 1.0 || i.upper < 1.0,
-                        _ => {
-                            c.difference_intervals[0].lower > 0.0
-                                || c.difference_intervals[0].upper < 0.0
-                        }
-                    };
+                    let sig = c.is_significant(0).unwrap_or(false);
                     (
                         (c.methods.0.to_string(), c.methods.1.to_string()),
                         if sig { "TRUE" } else { "FALSE" },

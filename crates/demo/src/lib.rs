@@ -22,7 +22,8 @@ use levelfield_report::{
 use levelfield_stats::{
     ConfidenceLevel, Interval,
     compare::{Benchmark, benchmark, compare_estimates, compare_rates},
-    inequality::{self, DimensionType, Group, Measure, Polarity},
+    inequality::{DimensionType, Group, Measure, Polarity},
+    measure,
     rate::crude_rate,
     spc::{Improvement, SpcConfig, spc},
 };
@@ -451,15 +452,21 @@ struct At<'a> {
     groups: usize,
 }
 
-fn measure_row(at: &At, name: &str, m: Measure, method: &str, detail: String) -> InequalityRow {
-    let ci = m.interval(0.95);
+fn measure_row(
+    at: &At,
+    name: &str,
+    m: Option<Measure>,
+    method: &str,
+    detail: String,
+) -> InequalityRow {
+    let ci = m.and_then(|m| m.interval(0.95));
     InequalityRow {
         indicator_id: at.id.into(),
         area_code: ENGLAND.into(),
         period: at.period.into(),
         dimension: at.dimension.into(),
         measure: name.into(),
-        value: Some(m.value),
+        value: m.map(|m| m.value),
         lower: ci.map(|c| c.0),
         upper: ci.map(|c| c.1),
         groups: Some(at.groups as f64),
@@ -506,67 +513,10 @@ fn inequality_measures(
         dimension,
         groups: groups.len(),
     };
-    let mut out = Vec::new();
-    let (worse, better) = inequality::extreme_pair(&groups, dim_type, Polarity::Adverse);
-    let pair = format!("{} vs {}", names[worse], names[better]);
-    out.push(measure_row(
-        &at,
-        "D",
-        inequality::difference(&groups[worse], &groups[better]),
-        "analytic (normal)",
-        pair.clone(),
-    ));
-    out.push(measure_row(
-        &at,
-        "R",
-        inequality::ratio(&groups[worse], &groups[better]),
-        "analytic (log scale)",
-        pair,
-    ));
-    let best = inequality::best_group(&groups, Polarity::Adverse);
-    if let Ok((par, paf)) = inequality::population_attributable(&groups, best, Polarity::Adverse) {
-        let text = format!("best group: {}", names[best]);
-        out.push(measure_row(&at, "PAR", par, "delta method", text.clone()));
-        out.push(measure_row(&at, "PAF", paf, "delta method", text));
-    }
-    if ordered {
-        if let Ok(g) = inequality::gradient_measures(&groups, None) {
-            out.push(measure_row(&at, "SII", g.sii, "exact (linear in values)", "fitted least deprived minus most deprived: negative when values are higher in more deprived areas".into()));
-            out.push(measure_row(
-                &at,
-                "RII",
-                g.rii,
-                "delta method (log scale)",
-                String::new(),
-            ));
-        }
-    } else {
-        if let Ok(bgv) = inequality::between_group_variance(&groups) {
-            out.push(measure_row(
-                &at,
-                "BGV",
-                bgv,
-                "analytic (delta method)",
-                String::new(),
-            ));
-        }
-        if let Ok((ti, mld)) = inequality::theil_and_mld(&groups) {
-            out.push(measure_row(
-                &at,
-                "TI",
-                ti,
-                "delta method (×1000 scale)",
-                String::new(),
-            ));
-            out.push(measure_row(
-                &at,
-                "MLD",
-                mld,
-                "delta method (×1000 scale)",
-                String::new(),
-            ));
-        }
-    }
+    let out: Vec<InequalityRow> = measure::summaries(&groups, &names, dim_type, Polarity::Adverse)
+        .into_iter()
+        .map(|m| measure_row(&at, m.measure.code(), m.value, m.method, m.detail))
+        .collect();
     data.inequality.extend(out);
 }
 

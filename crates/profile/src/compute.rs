@@ -18,7 +18,7 @@ use levelfield_stats::{
     compare::{self, Benchmark, Comparison},
     dsr::{DsrAccumulator, Stratum},
     esp2013::ESP2013,
-    inequality::{self, DimensionType, Group as IneqGroup, Measure as IneqMeasure, Polarity},
+    inequality::{DimensionType, Group as IneqGroup, Measure as IneqMeasure, Polarity},
     isr::IsrAccumulator,
     mean::MeanAccumulator,
     proportion, rate,
@@ -1691,21 +1691,21 @@ fn gaps(spec: &Spec, profile: &Profile) -> Vec<(Vec<ComparisonRow>, Vec<Inequali
         };
         if ends_missing {
             push(
-                "D",
+                levelfield_stats::measure::MeasureCode::D.code(),
                 None,
                 "",
                 "withheld: the most or the least deprived group has no published value here, so the measures would compare other groups".into(),
             );
         } else if ineq.len() < 2 || ineq.iter().any(|g| g.population <= 0.0) {
             push(
-                "D",
+                levelfield_stats::measure::MeasureCode::D.code(),
                 None,
                 "",
                 "needs at least two groups with values and denominators".into(),
             );
         } else {
-            for m in inequality::summaries(&ineq, &names, dimension, polarity) {
-                push(m.measure, m.value, m.method, m.detail);
+            for m in levelfield_stats::measure::summaries(&ineq, &names, dimension, polarity) {
+                push(m.measure.code(), m.value, m.method, m.detail);
             }
         }
         (comparisons, inequality)

@@ -598,20 +598,8 @@ fn indicator_section(out: &mut String, data: &ProfileData, id: &str, view: View)
 }
 
 fn measure_name(m: &str) -> String {
-    match m {
-        "D" => "Difference (D)".into(),
-        "R" => "Ratio (R)".into(),
-        "PAR" => "Population attributable risk (PAR)".into(),
-        "PAF" => "Population attributable fraction (PAF, %)".into(),
-        "BGV" => "Between-group variance (BGV)".into(),
-        "TI" => "Theil index (TI)".into(),
-        "MLD" => "Mean log deviation (MLD)".into(),
-        "SII" => "Slope index of inequality (SII)".into(),
-        "RII" => "Relative index of inequality (RII)".into(),
-        "ACI" => "Absolute concentration index (ACI)".into(),
-        "RCI" => "Relative concentration index (RCI)".into(),
-        other => other.to_string(),
-    }
+    levelfield_stats::measure::MeasureCode::from_code(m)
+        .map_or_else(|| m.to_string(), |c| c.name().to_string())
 }
 
 fn lowercase_first(s: &str) -> String {

@@ -13,7 +13,7 @@
 //! by (1 − h_r)/(1 − h_g), interval too; a difference is recomputed from the two scaled values,
 //! its interval by the normal approximation from their scaled intervals (so its central value's
 //! interval is approximate where the observed one was Newcombe's). Inequality measures are
-//! recomputed from the scaled groups (`levelfield_stats::inequality::summaries`). Bounds are
+//! recomputed from the scaled groups (`levelfield_stats::measure::summaries`). Bounds are
 //! the least and greatest values over every combination of the assumptions' low and high ends
 //! (exact for estimates and comparisons, which move monotonically in each h). A figure with no
 //! hidden need assumed in any of its groups is the observed one, unchanged.
@@ -23,6 +23,7 @@
 use serde::Deserialize;
 
 use levelfield_stats::inequality::{self, DimensionType, Group, Polarity};
+use levelfield_stats::measure;
 
 use crate::ProfileData;
 
@@ -404,9 +405,9 @@ pub fn run(a: &Assumptions, data: &ProfileData) -> Vec<Row> {
                     }
                 })
                 .collect();
-            let m = inequality::summaries(&gs, &names, dimension, polarity)
+            let m = measure::summaries(&gs, &names, dimension, polarity)
                 .into_iter()
-                .find(|m| m.measure == q.measure)?;
+                .find(|m| m.measure.code() == q.measure)?;
             let value = m.value?;
             let (l, u) = value.interval(0.95).unzip();
             Some((value.value, l, u))
@@ -520,7 +521,7 @@ mod tests {
             })
             .collect();
         let names: Vec<&str> = d.estimates.iter().map(|e| e.group.as_str()).collect();
-        for m in inequality::summaries(&groups, &names, DimensionType::Ordered, Polarity::Adverse) {
+        for m in measure::summaries(&groups, &names, DimensionType::Ordered, Polarity::Adverse) {
             let value = m.value.expect("defined for these groups");
             let (l, u) = value.interval(0.95).unzip();
             d.inequality.push(InequalityRow {
@@ -528,7 +529,7 @@ mod tests {
                 area_code: "ALL".into(),
                 period: "2024".into(),
                 dimension: "IMD".into(),
-                measure: m.measure.into(),
+                measure: m.measure.code().into(),
                 value: Some(value.value),
                 lower: l,
                 upper: u,

@@ -1,6 +1,8 @@
 //! The report's summary in plain English: the largest gaps between groups and what is getting
 //! better or worse, each with its interval.
 
+use levelfield_stats::{Interval, compare, measure::MeasureCode};
+
 use crate::{
     data::{ComparisonRow, ProfileData, TrendRow},
     fmt::fixed,
@@ -84,10 +86,17 @@ pub fn series_of<'a>(
 const MAX_GAPS: usize = 10;
 
 fn significant(c: &ComparisonRow) -> bool {
-    match (c.ratio_lower, c.ratio_upper) {
-        (Some(l), Some(u)) => l > 1.0 || u < 1.0,
-        _ => false,
-    }
+    let interval = |l: Option<f64>, u: Option<f64>| {
+        Some(Interval {
+            lower: l?,
+            upper: u?,
+        })
+    };
+    compare::is_significant(
+        interval(c.ratio_lower, c.ratio_upper),
+        interval(c.difference_lower, c.difference_upper),
+    )
+    .unwrap_or(false)
 }
 
 /// Builds the summary from the comparator's rows in each indicator's latest period.
@@ -127,11 +136,13 @@ pub fn summarise(data: &ProfileData) -> Summary {
     }
     // Deprivation: the slope index of inequality where there is one.
     for q in &data.inequality {
-        if q.measure == "SII" && q.area_code == comparator {
+        if q.measure == MeasureCode::Sii.code() && q.area_code == comparator {
             let latest = data
                 .inequality
                 .iter()
-                .filter(|o| o.indicator_id == q.indicator_id && o.measure == "SII")
+                .filter(|o| {
+                    o.indicator_id == q.indicator_id && o.measure == MeasureCode::Sii.code()
+                })
                 .map(|o| o.period.as_str())
                 .max();
             if Some(q.period.as_str()) != latest {

@@ -24,6 +24,43 @@ pub struct Comparison {
     pub methods: (&'static str, &'static str),
 }
 
+impl Comparison {
+    /// Whether the comparison at level index `level` is significant, by [`is_significant`].
+    pub fn is_significant(&self, level: usize) -> Option<bool> {
+        is_significant(
+            self.ratio_intervals.get(level).copied().flatten(),
+            self.difference_intervals.get(level).copied(),
+        )
+    }
+}
+
+/// Whether a group differs significantly from its reference: the one rule every table,
+/// summary and report uses.
+///
+/// # Method
+/// The ratio's interval (exact for counts, log-scale for estimates) when there is one: the
+/// report's gaps are ratios, so a gap called significant is one whose own interval excludes
+/// 1. Without a ratio interval (a zero reference), the difference's interval.
+///
+/// # Formula
+/// Significant when `ratio_lower > 1 or ratio_upper < 1`, else when `difference_lower > 0
+/// or difference_upper < 0`.
+///
+/// # References
+/// Fingertips' "significantly higher/lower" comparisons: an interval that excludes the null
+/// value (PHE, *Technical guide: confidence intervals*, 2018).
+///
+/// # Edge cases
+/// Neither interval: `None` (not compared). For proportions the ratio's and the difference's
+/// intervals can disagree near the border; the ratio decides.
+pub fn is_significant(ratio: Option<Interval>, difference: Option<Interval>) -> Option<bool> {
+    match (ratio, difference) {
+        (Some(r), _) => Some(r.lower > 1.0 || r.upper < 1.0),
+        (None, Some(d)) => Some(d.lower > 0.0 || d.upper < 0.0),
+        (None, None) => None,
+    }
+}
+
 /// Compares two rates from counts: `x1` events in `n1` against the reference `x2` in `n2`.
 ///
 /// # Method

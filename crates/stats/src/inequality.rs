@@ -46,107 +46,34 @@ pub enum DimensionType {
     Unordered,
 }
 
-/// One summary measure of a dimension's groups, as a profile reports it.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Summary {
-    /// Its short name: D, R, PAR, PAF, BGV, TI, MLD, SII, RII, ACI or RCI.
-    pub measure: &'static str,
-    /// The value and its standard error; `None` when the measure is not defined for these
-    /// values (`detail` then says why).
-    pub value: Option<Measure>,
-    /// How its interval is made.
-    pub method: &'static str,
-    /// The groups it compares, or how to read it.
-    pub detail: String,
-}
-
-/// Every summary measure a profile reports for the groups of one dimension (at least two,
-/// each with a positive population): D and R between the extreme pair ([`extreme_pair`]),
-/// PAR and PAF against the best group, and with more than two groups BGV, TI and MLD
-/// (unordered dimensions) or SII, RII, ACI and RCI (ordered ones). `names` label the groups
-/// in the details. Measures that cannot be computed are left out.
-///
-/// Edge cases: a measure whose value is not a number — R against a group whose value is zero,
-/// MLD with a zero-valued group (the logarithm of zero) — comes out with no value and the
-/// reason in its detail, never as NaN or infinity; a standard error that is not finite is
-/// dropped (no interval).
-pub fn summaries(
-    groups: &[Group],
-    names: &[&str],
-    dimension: DimensionType,
-    polarity: Polarity,
-) -> Vec<Summary> {
-    let mut out = Vec::new();
-    if groups.len() < 2 {
-        return out;
-    }
-    let mut push = |measure, value: Measure, method, detail: String| {
-        let (value, detail) = if value.value.is_finite() {
-            let se = value.se.filter(|se| se.is_finite());
-            (Some(Measure { se, ..value }), detail)
-        } else {
-            (
-                None,
-                "not defined for these values: a group's value is zero where the measure divides by it or takes its logarithm".to_string(),
-            )
-        };
-        out.push(Summary {
-            measure,
-            value,
-            method,
-            detail,
-        });
-    };
-    let (worse, better) = extreme_pair(groups, dimension, polarity);
-    let pair = format!("{} vs {}", names[worse], names[better]);
-    push(
-        "D",
-        difference(&groups[worse], &groups[better]),
-        "analytic (normal)",
-        pair.clone(),
-    );
-    push(
-        "R",
-        ratio(&groups[worse], &groups[better]),
-        "analytic (log scale)",
-        pair,
-    );
-    let best = best_group(groups, polarity);
-    if let Ok((par, paf)) = population_attributable(groups, best, polarity) {
-        let text = format!("best group: {}", names[best]);
-        push("PAR", par, "delta method", text.clone());
-        push("PAF", paf, "delta method", text);
-    }
-    if groups.len() > 2 && dimension == DimensionType::Unordered {
-        if let Ok(bgv) = between_group_variance(groups) {
-            push("BGV", bgv, "analytic (delta method)", String::new());
-        }
-        if let Ok((ti, mld)) = theil_and_mld(groups) {
-            push("TI", ti, "delta method (×1000 scale)", String::new());
-            push("MLD", mld, "delta method (×1000 scale)", String::new());
-        }
-    }
-    if groups.len() > 2
-        && dimension == DimensionType::Ordered
-        && let Ok(g) = gradient_measures(groups, None)
-    {
-        push("SII", g.sii, "exact (linear in values)", "fitted least deprived minus most deprived: negative when values are higher in more deprived areas".into());
-        push("RII", g.rii, "delta method (log scale)", String::new());
-        push("ACI", g.aci, "exact (linear in values)", String::new());
-        push("RCI", g.rci, "delta method", String::new());
-    }
-    out
-}
-
 /// The value of one measure and, where exact or delta-method, its standard error.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Measure {
     /// The measure's value on its reported scale.
     pub value: f64,
-    /// Standard error on the scale the interval is built (see [`Measure::log_scale`]).
+    /// Its standard error: on the reported scale, except for [`Scale::Log`] measures, whose
+    /// standard error is of `ln value`.
     pub se: Option<f64>,
-    /// True when the interval is built on the log scale (ratios): `exp(ln v ± z·se)`.
-    pub log_scale: bool,
+    /// How the interval is built from the standard error.
+    pub scale: Scale,
+}
+
+/// How a measure's interval is built, so that it stays in the measure's range.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scale {
+    /// `v ± z·se`: differences, slopes and concentration indices, which take any sign.
+    Linear,
+    /// `exp(ln v ± z·se)`: ratios, which are positive.
+    Log,
+    /// `v ± z·se` with the lower limit cut at 0: BGV, TI and MLD, which are zero or more.
+    NonNegative,
+    /// `v ± z·se` cut at 0 on the far side: PAR, whose sign the polarity fixes (zero or less
+    /// for adverse indicators, zero or more for favourable ones).
+    SignFixed,
+    /// PAF (%): the interval of `ln(1 + PAF/100)`, which is `ln(y_best/μ)`, with standard
+    /// error `se/(100 + PAF)` by the delta method, mapped back and cut at 0 as
+    /// [`Scale::SignFixed`]: so it is above −100 % and keeps its sign.
+    AttributableFraction,
 }
 
 impl Measure {
@@ -154,21 +81,66 @@ impl Measure {
         Measure {
             value,
             se,
-            log_scale: false,
+            scale: Scale::Linear,
         }
     }
 
-    /// The normal-theory interval at two-sided level `level` (e.g. 0.95), if a standard error exists.
+    fn with_scale(self, scale: Scale) -> Measure {
+        Measure { scale, ..self }
+    }
+
+    /// The interval at two-sided level `level` (e.g. 0.95), if a standard error exists.
+    ///
+    /// # Method
+    /// A normal-theory interval on the scale [`Scale`] names, mapped back to the measure's own
+    /// scale and kept inside the measure's range.
+    ///
+    /// # Formula
+    /// `z = Φ⁻¹(1 − α/2)`. Linear: `v ± z·se`; log: `exp(ln v ± z·se)`; non-negative:
+    /// `(max(0, v − z·se), v + z·se)`; sign fixed: `v ± z·se` with the limit across 0 set
+    /// to 0; attributable fraction: `100·(exp(ln(1 + v/100) ± z·se/(100 + v)) − 1)`, then
+    /// as sign fixed.
+    ///
+    /// # References
+    /// The log transform of `1 − AF` for attributable fractions: Greenland, S. & Drescher, K.
+    /// (1993), *Biometrics* 49, 865–872. Schlotheuber & Hosseinpoor (2022) for the HEAT
+    /// measures, whose symmetric intervals can leave the range (a PAF of 45.5 % with limits
+    /// −9.7 % and 100.8 %): levelfield does not copy that.
+    ///
+    /// # Edge cases
+    /// A PAF of −100 % (the best group's value is 0) has no log-scale interval: it is the
+    /// linear one cut to `[−100, 0]`. A value of exactly 0 with a sign-fixed scale has no
+    /// known side and is left uncut (its standard error is 0 when PAR was truncated to 0).
     pub fn interval(&self, level: f64) -> Option<(f64, f64)> {
         let z = qnorm(level + (1.0 - level) / 2.0);
         let se = self.se?;
-        Some(if self.log_scale {
-            (
-                (self.value.ln() - z * se).exp(),
-                (self.value.ln() + z * se).exp(),
-            )
-        } else {
-            (self.value - z * se, self.value + z * se)
+        let v = self.value;
+        let sign_cut = |(lower, upper): (f64, f64)| {
+            if v < 0.0 {
+                (lower, upper.min(0.0))
+            } else if v > 0.0 {
+                (lower.max(0.0), upper)
+            } else {
+                (lower, upper)
+            }
+        };
+        Some(match self.scale {
+            Scale::Linear => (v - z * se, v + z * se),
+            Scale::Log => ((v.ln() - z * se).exp(), (v.ln() + z * se).exp()),
+            Scale::NonNegative => ((v - z * se).max(0.0), v + z * se),
+            Scale::SignFixed => sign_cut((v - z * se, v + z * se)),
+            Scale::AttributableFraction => {
+                let share = 1.0 + v / 100.0;
+                if share > 0.0 {
+                    let se_log = se / (100.0 + v);
+                    sign_cut((
+                        100.0 * ((share.ln() - z * se_log).exp() - 1.0),
+                        100.0 * ((share.ln() + z * se_log).exp() - 1.0),
+                    ))
+                } else {
+                    ((v - z * se).max(-100.0), (v + z * se).min(0.0))
+                }
+            }
         })
     }
 }
@@ -314,7 +286,11 @@ pub fn ratio(a: &Group, b: &Group) -> Measure {
     Measure {
         value,
         se,
-        log_scale: se.is_some(),
+        scale: if se.is_some() {
+            Scale::Log
+        } else {
+            Scale::Linear
+        },
     }
 }
 
@@ -403,8 +379,8 @@ pub fn population_attributable(
     };
     if wrong_sign {
         return Ok((
-            Measure::plain(0.0, Some(0.0)),
-            Measure::plain(0.0, Some(0.0)),
+            Measure::plain(0.0, Some(0.0)).with_scale(Scale::SignFixed),
+            Measure::plain(0.0, Some(0.0)).with_scale(Scale::AttributableFraction),
         ));
     }
     // ∂PAR/∂y_j.
@@ -420,8 +396,9 @@ pub fn population_attributable(
         .map(|j| (100.0 * (d_par[j] * mu - raw * p[j]) / (mu * mu) * groups[j].se).powi(2))
         .sum();
     Ok((
-        Measure::plain(raw, Some(var_par.sqrt())),
-        Measure::plain(100.0 * raw / mu, Some(var_paf.sqrt())),
+        Measure::plain(raw, Some(var_par.sqrt())).with_scale(Scale::SignFixed),
+        Measure::plain(100.0 * raw / mu, Some(var_paf.sqrt()))
+            .with_scale(Scale::AttributableFraction),
     ))
 }
 
@@ -459,7 +436,7 @@ pub fn between_group_variance(groups: &[Group]) -> Result<Measure, StatsError> {
         s_mix += p * p * (1.0 - p).powi(2) * se2 * se2;
     }
     let var = 4.0 * a + 2.0 * (s2 * s2 - s4 + s_mix);
-    Ok(Measure::plain(bgv, Some(var.sqrt())))
+    Ok(Measure::plain(bgv, Some(var.sqrt())).with_scale(Scale::NonNegative))
 }
 
 /// The point estimates of the distance-based measures, which have no analytic SE in HEAT:
@@ -707,8 +684,8 @@ pub fn theil_and_mld(groups: &[Group]) -> Result<(Measure, Measure), StatsError>
         .sum();
     let mld_se = var_mld.is_finite().then(|| 1000.0 * var_mld.sqrt());
     Ok((
-        Measure::plain(1000.0 * ti, Some(1000.0 * var_ti.sqrt())),
-        Measure::plain(1000.0 * mld, mld_se),
+        Measure::plain(1000.0 * ti, Some(1000.0 * var_ti.sqrt())).with_scale(Scale::NonNegative),
+        Measure::plain(1000.0 * mld, mld_se).with_scale(Scale::NonNegative),
     ))
 }
 
@@ -900,7 +877,11 @@ pub fn gradient_measures(
         rii: Measure {
             value: y1 / y0,
             se: rii_se,
-            log_scale: rii_se.is_some(),
+            scale: if rii_se.is_some() {
+                Scale::Log
+            } else {
+                Scale::Linear
+            },
         },
         erreygers,
         wagstaff,
@@ -1029,7 +1010,7 @@ pub fn logistic_sii(groups: &[Group], scale: f64) -> Result<(Measure, Measure), 
     let rii = Measure {
         value: p1 / p0,
         se: Some(quad(rii_grad).sqrt()),
-        log_scale: true,
+        scale: Scale::Log,
     };
     Ok((sii, rii))
 }
@@ -1054,13 +1035,13 @@ mod tests {
             group(0.0, 0.0, 200.0),
             group(0.0, 0.0, 300.0),
         ];
-        let all = summaries(
+        let all = crate::measure::summaries(
             &zeros,
             &["a", "b", "c"],
             DimensionType::Unordered,
             Polarity::Adverse,
         );
-        let find = |m: &str| all.iter().find(|s| s.measure == m).expect(m);
+        let find = |m: &str| all.iter().find(|s| s.measure.code() == m).expect(m);
         assert_eq!(find("D").value.map(|v| v.value), Some(0.0));
         for m in ["R", "MLD"] {
             assert!(find(m).value.is_none(), "{m}: {:?}", find(m));
@@ -1073,6 +1054,54 @@ mod tests {
                     "{s:?}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn bounded_measures_keep_their_intervals_in_range() {
+        // A favourable indicator whose best group is far above a small mean: PAF is large and
+        // uncertain, and a symmetric interval would go below 0.
+        let g = [group(10.0, 4.0, 500.0), group(14.0, 6.0, 500.0)];
+        let (par, paf) = population_attributable(&g, 1, Polarity::Favourable).unwrap();
+        assert!(par.value > 0.0 && paf.value > 0.0);
+        assert!(par.value - 1.96 * par.se.unwrap() < 0.0);
+        let (lo, hi) = paf.interval(0.95).unwrap();
+        assert!(
+            paf.value - 1.96 * paf.se.unwrap() < 0.0,
+            "the symmetric one crosses 0"
+        );
+        assert!(0.0 <= lo && lo <= paf.value && paf.value <= hi, "{lo} {hi}");
+        let (lo, _) = par.interval(0.95).unwrap();
+        assert!(lo >= 0.0);
+        // Adverse: PAF in (−100, 0], whatever the uncertainty.
+        let g = [group(1.0, 0.9, 500.0), group(40.0, 30.0, 500.0)];
+        let (_, paf) = population_attributable(&g, 0, Polarity::Adverse).unwrap();
+        let (lo, hi) = paf.interval(0.95).unwrap();
+        assert!(
+            paf.value - 1.96 * paf.se.unwrap() < -100.0,
+            "the symmetric one is below −100"
+        );
+        assert!(
+            -100.0 < lo && lo <= paf.value && paf.value <= hi && hi <= 0.0,
+            "{lo} {hi}"
+        );
+        // On the log scale the interval is exp(ln(1 + v/100) ± z·se/(100 + v)).
+        let z = qnorm(0.975);
+        let share = 1.0 + paf.value / 100.0;
+        let want = 100.0 * ((share.ln() - z * paf.se.unwrap() / (100.0 + paf.value)).exp() - 1.0);
+        assert!((lo - want).abs() < 1e-9);
+        // BGV, TI and MLD are zero or more, and so are their lower limits.
+        let g = [
+            group(10.0, 4.0, 100.0),
+            group(11.0, 4.0, 100.0),
+            group(12.0, 4.0, 100.0),
+        ];
+        let bgv = between_group_variance(&g).unwrap();
+        let (ti, mld) = theil_and_mld(&g).unwrap();
+        for m in [bgv, ti, mld] {
+            let (lo, hi) = m.interval(0.95).unwrap();
+            assert!(m.value - 1.96 * m.se.unwrap() < 0.0);
+            assert!(lo == 0.0 && m.value <= hi, "{m:?}");
         }
     }
 
@@ -1184,8 +1213,8 @@ mod tests {
         assert_eq!(best_group(&g, Polarity::Favourable), 0);
         assert_eq!(best_group(&g, Polarity::Adverse), 4);
         let names = ["Q1", "Q2", "Q3", "Q4", "Q5"];
-        let s = summaries(&g, &names, DimensionType::Ordered, Polarity::Favourable);
-        let par = s.iter().find(|m| m.measure == "PAR").unwrap();
+        let s = crate::measure::summaries(&g, &names, DimensionType::Ordered, Polarity::Favourable);
+        let par = s.iter().find(|m| m.measure.code() == "PAR").unwrap();
         assert_eq!(par.detail, "best group: Q1");
         // If all had Q1's access (30) the mean (20) would rise by 10.
         near("PAR", par.value.unwrap().value, 10.0, 1e-12);

@@ -20,7 +20,7 @@
 //! | [`funnel`] | funnel limits: PHE's (inverted Wilson, Poisson) and FunnelPlotR's over-dispersion |
 //! | [`spc`] | XmR, p- and u-charts with the Making Data Count rules, variation and assurance |
 //! | [`inequality`] | summary measures across groups: D, R, PAR, PAF, BGV, distances, TI, MLD, ACI, RCI, SII, RII |
-//! | [`heat`] | the full table of those measures for one set of groups, with where each applies |
+//! | [`measure`] | every measure by its code (name, method, where it applies, polarity) and the one entry point computing them |
 //! | [`regression`] | weighted least squares across areas with intervals, weighted correlation, studentised residuals |
 //!
 //! Results are [`Estimate`]s: a value, one [`Interval`] per requested [`ConfidenceLevel`], the
@@ -46,11 +46,11 @@ pub mod dsr;
 pub mod esp2013;
 mod estimate;
 pub mod funnel;
-pub mod heat;
 pub mod inequality;
 pub mod isr;
 pub mod life_expectancy;
 pub mod mean;
+pub mod measure;
 pub mod poisson;
 pub mod proportion;
 pub mod quantile;

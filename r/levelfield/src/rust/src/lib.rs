@@ -11,11 +11,11 @@ use levelfield_stats::{
     ConfidenceLevel, Estimate, StatsError, compare,
     dsr::{DsrAccumulator, Stratum},
     funnel,
-    heat::{self, HeatOptions},
     inequality::{self, DimensionType, Polarity},
     isr::IsrAccumulator,
     life_expectancy::{self, AgeBand},
     mean::MeanAccumulator,
+    measure::{self, MeasureCode, MeasureOptions},
     proportion, quantile, rate,
     sii::{self, IntervalMethod, Quantile, SiiConfig, Spread, ValueType},
     simulation::item_seed,
@@ -880,7 +880,7 @@ fn lf_inequality(
                         })?,
                 )
             };
-            let options = HeatOptions {
+            let options = MeasureOptions {
                 dimension: if ordered {
                     DimensionType::Ordered
                 } else {
@@ -896,12 +896,13 @@ fn lf_inequality(
                 draws: draws.max(0) as usize,
                 seed: item_seed(seed as u64, g as u64),
             };
-            let table = heat::measure_rows(&groups, &group_names, &levels, &options)
-                .map_err(|e| Error::Other(format!("group set {}: {e}", g + 1)))?;
+            let table =
+                measure::measures(&groups, &group_names, &levels, &options, &MeasureCode::ALL)
+                    .map_err(|e| Error::Other(format!("group set {}: {e}", g + 1)))?;
             for m in table {
                 group.push((g + 1) as f64);
-                code.push(m.code);
-                val.push(m.value);
+                code.push(m.code.code());
+                val.push(m.value());
                 for l in 0..k {
                     lo[l].push(m.intervals[l].map(|i| i.lower));
                     hi[l].push(m.intervals[l].map(|i| i.upper));
