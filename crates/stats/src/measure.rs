@@ -214,6 +214,12 @@ impl MeasureCode {
         }
     }
 
+    /// True for the ten distance measures (BGSD … IDISW), whose intervals come from simulated
+    /// draws rather than a standard error.
+    pub fn is_simulated(self) -> bool {
+        self.method() == "simulation"
+    }
+
     /// Where it is defined.
     pub fn needs(self) -> Needs {
         match self {
@@ -602,7 +608,10 @@ fn unordered_measures(
             String::new(),
         ));
     }
-    if MeasureCode::ALL[5..15].iter().any(&wanted) {
+    if MeasureCode::ALL
+        .iter()
+        .any(|c| c.is_simulated() && wanted(c))
+    {
         distance_measures(groups, names, levels, options, out)?;
     }
     if wanted(&MeasureCode::Ti) || wanted(&MeasureCode::Mld) {
