@@ -1001,7 +1001,7 @@ fn meta() -> Result<Meta, DemoError> {
         name: name.into(),
         unit: UNIT.into(),
         per: "year".into(),
-        polarity: "adverse".into(),
+        polarity: levelfield_report::meta::IndicatorPolarity::Adverse,
         definition: definition.into(),
     };
     Ok(Meta {
@@ -1023,7 +1023,7 @@ fn meta() -> Result<Meta, DemoError> {
                 name: RATIO_NAME.into(),
                 unit: "times the White rate".into(),
                 per: String::new(),
-                polarity: "adverse".into(),
+                polarity: levelfield_report::meta::IndicatorPolarity::Adverse,
                 definition: "The Black or Black British detention rate divided by the White rate, each year since 2016-17: the headline measure of the disparity.".into(),
             },
         ],

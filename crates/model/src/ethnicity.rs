@@ -412,6 +412,7 @@ pub fn broad_group(code: &str, placements: Placements) -> Result<BroadGroup, Unk
         "R" => placements.chinese,
         "S" => BroadGroup::Other,
         "Z" => BroadGroup::NotStated,
+        // "99", the one code left: `category` has refused every code not in the list.
         _ => BroadGroup::NotKnown,
     })
 }

@@ -2,6 +2,7 @@
 //! `profile.json` beside the tables, so a report can be rendered again from the folder alone.
 
 use levelfield_profile::{Spec, compute::Profile};
+use levelfield_stats::inequality::Polarity;
 use serde::{Deserialize, Serialize};
 
 /// The attribution line every report carries for data under the Open Government Licence.
@@ -51,10 +52,41 @@ pub struct IndicatorMeta {
     /// For rates: the span a value counts over — `year`, `quarter` or `month` (empty when not
     /// known, or not a rate). An annualised quarterly rate is per `year`.
     pub per: String,
-    /// `adverse` (higher is worse), `favourable` (higher is better) or `neutral`.
-    pub polarity: String,
+    /// Which way is better: `adverse` (higher is worse), `favourable` (higher is better) or
+    /// `neutral`; any other text in `profile.json` is refused when it is read.
+    pub polarity: IndicatorPolarity,
     /// Definition in a sentence or two.
     pub definition: String,
+}
+
+/// Which way is better for an indicator, as `profile.json` spells it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum IndicatorPolarity {
+    /// Higher is worse (detentions, restraint).
+    Adverse,
+    /// Higher is better (access, recovery).
+    Favourable,
+    /// No direction.
+    #[default]
+    Neutral,
+}
+
+impl IndicatorPolarity {
+    /// The statistics crate's polarity, if the indicator has one.
+    pub fn polarity(self) -> Option<Polarity> {
+        match self {
+            IndicatorPolarity::Adverse => Some(Polarity::Adverse),
+            IndicatorPolarity::Favourable => Some(Polarity::Favourable),
+            IndicatorPolarity::Neutral => None,
+        }
+    }
+
+    /// The polarity the inequality measures are signed by: a neutral indicator is measured as
+    /// an adverse one (higher counted as worse), as the profile computes them.
+    pub fn for_measures(self) -> Polarity {
+        self.polarity().unwrap_or(Polarity::Adverse)
+    }
 }
 
 /// A data source.
@@ -106,7 +138,7 @@ impl Meta {
             .unwrap_or_else(|| IndicatorMeta {
                 id: id.to_string(),
                 name: id.to_string(),
-                polarity: "adverse".into(),
+                polarity: IndicatorPolarity::Adverse,
                 ..IndicatorMeta::default()
             })
     }
@@ -170,11 +202,10 @@ impl Meta {
                         .map(|c| c.word().to_string())
                         .unwrap_or_default(),
                     polarity: match i.polarity {
-                        PolaritySpec::LowIsGood => "adverse",
-                        PolaritySpec::HighIsGood => "favourable",
-                        PolaritySpec::None => "neutral",
-                    }
-                    .into(),
+                        PolaritySpec::LowIsGood => IndicatorPolarity::Adverse,
+                        PolaritySpec::HighIsGood => IndicatorPolarity::Favourable,
+                        PolaritySpec::None => IndicatorPolarity::Neutral,
+                    },
                     definition: format!("{} ({}).", i.name, i.statistic.label()),
                 }
             })

@@ -110,7 +110,47 @@ pub enum Way {
     Narrowing,
 }
 
+impl Kind {
+    /// Every kind, in the order the web app offers them.
+    pub const ALL: [Kind; 3] = [Kind::Level, Kind::Gap, Kind::Direction];
+
+    /// Its name in a plan file and in the web app's store.
+    pub fn label(self) -> &'static str {
+        match self {
+            Kind::Level => "level",
+            Kind::Gap => "gap",
+            Kind::Direction => "direction",
+        }
+    }
+
+    /// The kind a label names, or `None` for any other text.
+    pub fn from_label(label: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.label() == label)
+    }
+}
+
+impl Measure {
+    /// Both measures.
+    pub const ALL: [Measure; 2] = [Measure::Ratio, Measure::Difference];
+
+    /// Its name in a plan file and in the web app's store.
+    pub fn label(self) -> &'static str {
+        match self {
+            Measure::Ratio => "ratio",
+            Measure::Difference => "difference",
+        }
+    }
+
+    /// The measure a label names, or `None` for any other text.
+    pub fn from_label(label: &str) -> Option<Measure> {
+        Measure::ALL.into_iter().find(|m| m.label() == label)
+    }
+}
+
 impl Way {
+    /// Every way.
+    pub const ALL: [Way; 3] = [Way::Decreasing, Way::Increasing, Way::Narrowing];
+
     /// Its name in a plan file.
     pub fn label(self) -> &'static str {
         match self {
@@ -118,6 +158,11 @@ impl Way {
             Way::Increasing => "increasing",
             Way::Narrowing => "narrowing",
         }
+    }
+
+    /// The way a label names, or `None` for any other text.
+    pub fn from_label(label: &str) -> Option<Way> {
+        Way::ALL.into_iter().find(|w| w.label() == label)
     }
 }
 
@@ -1180,5 +1225,37 @@ mod tests {
         data.comparisons = ratios(&[2.0; 5]).comparisons;
         let err = check_against(&with("kind = \"gap\"\nindicator = \"det\"\ndimension = \"Ethnic group\"\ngroup = \"White\"\nbelow = 1.5"), &data, "p").unwrap_err();
         assert!(err.contains("`White` is the reference group"), "{err}");
+    }
+
+    #[test]
+    fn labels_are_the_names_a_plan_file_uses_and_read_back() {
+        #[derive(Deserialize)]
+        struct One {
+            kind: Kind,
+            measure: Measure,
+            direction: Way,
+        }
+        for kind in Kind::ALL {
+            for measure in Measure::ALL {
+                for way in Way::ALL {
+                    let text = format!(
+                        "kind = \"{}\"\nmeasure = \"{}\"\ndirection = \"{}\"",
+                        kind.label(),
+                        measure.label(),
+                        way.label()
+                    );
+                    let one: One = toml::from_str(&text).unwrap();
+                    assert_eq!((one.kind, one.measure, one.direction), (kind, measure, way));
+                    assert_eq!(Kind::from_label(kind.label()), Some(kind));
+                    assert_eq!(Measure::from_label(measure.label()), Some(measure));
+                    assert_eq!(Way::from_label(way.label()), Some(way));
+                }
+            }
+        }
+        for text in ["", "Level", "gaps", "ratio "] {
+            assert_eq!(Kind::from_label(text), None, "{text}");
+            assert_eq!(Measure::from_label(text), None, "{text}");
+            assert_eq!(Way::from_label(text), None, "{text}");
+        }
     }
 }

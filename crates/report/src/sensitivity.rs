@@ -379,10 +379,7 @@ pub fn run(a: &Assumptions, data: &ProfileData) -> Vec<Row> {
         } else {
             DimensionType::Unordered
         };
-        let polarity = match data.meta.indicator(&q.indicator_id).polarity.as_str() {
-            "favourable" => Polarity::Favourable,
-            _ => Polarity::Adverse,
-        };
+        let polarity = data.meta.indicator(&q.indicator_id).polarity.for_measures();
         let names: Vec<&str> = groups.iter().map(|e| e.group.as_str()).collect();
         // The measure with each group's hidden share given by `hidden`.
         let value_at = |hidden: &dyn Fn(&str) -> f64| -> Option<(f64, Option<f64>, Option<f64>)> {

@@ -1,7 +1,7 @@
 //! The report's summary in plain English: the largest gaps between groups and what is getting
 //! better or worse, each with its interval.
 
-use levelfield_stats::{Interval, compare, measure::MeasureCode};
+use levelfield_stats::{Interval, compare, inequality::Polarity, measure::MeasureCode};
 
 use crate::{
     data::{ComparisonRow, ProfileData, TrendRow},
@@ -207,10 +207,10 @@ fn trend_sentence(data: &ProfileData, id: &str, s: &Series, out: &mut Vec<String
     } else {
         String::new()
     };
-    let direction = match (m.polarity.as_str(), v1 < v0) {
-        ("adverse", true) | ("favourable", false) => "better",
-        ("adverse", false) | ("favourable", true) => "worse",
-        _ => "changed",
+    let direction = match (m.polarity.polarity(), v1 < v0) {
+        (Some(Polarity::Adverse), true) | (Some(Polarity::Favourable), false) => "better",
+        (Some(Polarity::Adverse), false) | (Some(Polarity::Favourable), true) => "worse",
+        (None, _) => "changed",
     };
     // The SPC verdict decides whether the change is called real.
     let verdict = match last.point_type.as_str() {

@@ -64,7 +64,7 @@ fn fixture() -> ProfileData {
                 name: "Detentions".into(),
                 unit: "per 100,000".into(),
                 per: "year".into(),
-                polarity: "adverse".into(),
+                polarity: levelfield_report::meta::IndicatorPolarity::Adverse,
                 definition: "Detentions per 100,000 people.".into(),
             }],
             methods: vec!["Byar's method.".into()],

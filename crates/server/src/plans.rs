@@ -86,32 +86,35 @@ fn text(field: &str, value: &str, max: usize, required: bool) -> Result<String, 
 }
 
 fn check(state: &AppState, r: &PlanRequest) -> Result<NewPlan, ApiError> {
+    use levelfield_report::plan::{Kind, Measure, Way};
     let kind = if r.kind.is_empty() {
-        "level"
+        Kind::Level
     } else {
-        r.kind.as_str()
+        Kind::from_label(&r.kind)
+            .ok_or_else(|| invalid("`kind`: use level, gap or direction".into()))?
     };
-    if !["level", "gap", "direction"].contains(&kind) {
-        return Err(invalid("`kind`: use level, gap or direction".into()));
-    }
-    if !["", "ratio", "difference"].contains(&r.measure.as_str()) {
-        return Err(invalid("`measure`: use ratio or difference".into()));
-    }
-    if !["", "decreasing", "increasing", "narrowing"].contains(&r.direction.as_str()) {
-        return Err(invalid(
-            "`direction`: use decreasing, increasing or narrowing".into(),
-        ));
-    }
-    if kind == "direction" && r.direction.is_empty() {
+    let measure = match r.measure.as_str() {
+        "" => None,
+        m => Some(
+            Measure::from_label(m)
+                .ok_or_else(|| invalid("`measure`: use ratio or difference".into()))?,
+        ),
+    };
+    let direction = match r.direction.as_str() {
+        "" => None,
+        d => Some(Way::from_label(d).ok_or_else(|| {
+            invalid("`direction`: use decreasing, increasing or narrowing".into())
+        })?),
+    };
+    if kind == Kind::Direction && direction.is_none() {
         return Err(invalid("a direction target gives `direction`".into()));
     }
-    if (kind == "gap" || r.direction == "narrowing")
-        && (r.dimension.trim().is_empty() || r.group.trim().is_empty())
-    {
+    let on_gap = kind == Kind::Gap || direction == Some(Way::Narrowing);
+    if on_gap && (r.dimension.trim().is_empty() || r.group.trim().is_empty()) {
         return Err(invalid("a gap is a group's against its dimension's reference group: give `dimension` and `group`".into()));
     }
     let target = match (kind, r.target) {
-        ("direction", t) => t.unwrap_or(0.0),
+        (Kind::Direction, t) => t.unwrap_or(0.0),
         (_, Some(t)) => t,
         (_, None) => {
             return Err(invalid(
@@ -128,11 +131,8 @@ fn check(state: &AppState, r: &PlanRequest) -> Result<NewPlan, ApiError> {
             r.target_period
         )));
     }
-    let measure = if r.measure.is_empty() && (kind == "gap" || r.direction == "narrowing") {
-        "ratio".to_string()
-    } else {
-        r.measure.clone()
-    };
+    // A gap is a ratio unless the plan says otherwise.
+    let measure = measure.or(on_gap.then_some(Measure::Ratio));
     if let Some(run) = r.run_id
         && state.store().run_results(run)?.is_none()
     {
@@ -147,9 +147,9 @@ fn check(state: &AppState, r: &PlanRequest) -> Result<NewPlan, ApiError> {
         area_code: text("area_code", &r.area_code, 100, false)?,
         dimension: text("dimension", &r.dimension, 100, false)?,
         group: text("group", &r.group, 200, false)?,
-        kind: kind.into(),
-        measure,
-        direction: r.direction.clone(),
+        kind: kind.label().into(),
+        measure: measure.map_or("", Measure::label).into(),
+        direction: direction.map_or("", Way::label).into(),
         baseline: r.baseline,
         target,
         target_period: text("target_period", &r.target_period, 50, true)?,
@@ -386,17 +386,17 @@ async fn judged(state: &AppState, plan: &Plan) -> Option<((String, f64), PlanRow
     let run = plan.spec.run_id?;
     let data = crate::results::data_of(state, run).await.ok()?;
     let grouped = !plan.spec.dimension.is_empty();
+    // The store holds only labels `check` wrote; any other text leaves the plan unjudged.
     let measure = match plan.spec.measure.as_str() {
-        "ratio" => Some(Measure::Ratio),
-        "difference" => Some(Measure::Difference),
-        _ => None,
+        "" => None,
+        m => Some(Measure::from_label(m)?),
+    };
+    let direction = match plan.spec.direction.as_str() {
+        "" => None,
+        d => Some(Way::from_label(d)?),
     };
     let mut target = Target {
-        kind: match plan.spec.kind.as_str() {
-            "gap" => Kind::Gap,
-            "direction" => Kind::Direction,
-            _ => Kind::Level,
-        },
+        kind: Kind::from_label(&plan.spec.kind)?,
         indicator: plan.spec.indicator_id.clone(),
         area: (!plan.spec.area_code.is_empty()).then(|| plan.spec.area_code.clone()),
         dimension: grouped.then(|| plan.spec.dimension.clone()),
@@ -404,12 +404,7 @@ async fn judged(state: &AppState, plan: &Plan) -> Option<((String, f64), PlanRow
         measure,
         below: None,
         above: None,
-        direction: match plan.spec.direction.as_str() {
-            "decreasing" => Some(Way::Decreasing),
-            "increasing" => Some(Way::Increasing),
-            "narrowing" => Some(Way::Narrowing),
-            _ => None,
-        },
+        direction,
         by: None,
         per: None,
     };

@@ -619,6 +619,7 @@ pub async fn download(
             }
             r
         }
+        // Any other name is not a download.
         _ => pages::status_page(
             StatusCode::NOT_FOUND,
             "Not found",

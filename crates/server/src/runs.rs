@@ -485,6 +485,7 @@ pub async fn page_get(
             "<p class=\"error\" role=\"alert\">Failed: {}</p><p><a href=\"/runs\">Start another run</a></p>",
             esc(&run.message)
         ),
+        // Queued or running: the store writes no other status.
         _ => format!(
             "<div data-run=\"{id}\" role=\"status\" aria-live=\"polite\"><progress max=\"{}\" value=\"{}\"></progress> <span data-stage>{}</span></div><p>This page follows the run and shows the results link when it is done.</p>",
             run.total,

@@ -302,6 +302,21 @@ pub enum Benchmark {
 }
 
 impl Benchmark {
+    /// Every outcome.
+    pub const ALL: [Benchmark; 6] = [
+        Benchmark::Better,
+        Benchmark::Similar,
+        Benchmark::Worse,
+        Benchmark::Lower,
+        Benchmark::Higher,
+        Benchmark::NotCompared,
+    ];
+
+    /// The outcome a Fingertips label names, or `None` for any other text.
+    pub fn from_label(label: &str) -> Option<Benchmark> {
+        Benchmark::ALL.into_iter().find(|b| b.label() == label)
+    }
+
     /// Fingertips' label.
     pub fn label(self) -> &'static str {
         match self {
@@ -371,6 +386,16 @@ pub const QUINTILE_LABELS: [&str; 5] = [
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn benchmark_labels_read_back_and_nothing_else_does() {
+        for b in Benchmark::ALL {
+            assert_eq!(Benchmark::from_label(b.label()), Some(b));
+        }
+        for text in ["", "better", "Not Compared", "Worse "] {
+            assert_eq!(Benchmark::from_label(text), None, "{text}");
+        }
+    }
 
     fn l95() -> [ConfidenceLevel; 1] {
         [ConfidenceLevel::new(0.95).unwrap()]

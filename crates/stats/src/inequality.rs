@@ -1090,6 +1090,17 @@ mod tests {
         let share = 1.0 + paf.value / 100.0;
         let want = 100.0 * ((share.ln() - z * paf.se.unwrap() / (100.0 + paf.value)).exp() - 1.0);
         assert!((lo - want).abs() < 1e-9);
+        // A best group at 0 puts PAF at −100 %, where the log scale has no room: the
+        // interval falls back to the symmetric one cut to [−100, 0].
+        let g = [group(0.0, 0.5, 500.0), group(20.0, 4.0, 500.0)];
+        let (_, paf) = population_attributable(&g, 0, Polarity::Adverse).unwrap();
+        assert!((paf.value + 100.0).abs() < 1e-9, "{}", paf.value);
+        let se = paf.se.unwrap();
+        assert!(se > 0.0 && se.is_finite());
+        let (lo, hi) = paf.interval(0.95).unwrap();
+        assert_eq!(lo, -100.0);
+        assert!((hi - (paf.value + z * se).min(0.0)).abs() < 1e-9, "{hi}");
+        assert!(lo <= paf.value && paf.value <= hi && hi <= 0.0, "{lo} {hi}");
         // BGV, TI and MLD are zero or more, and so are their lower limits.
         let g = [
             group(10.0, 4.0, 100.0),

@@ -105,6 +105,19 @@ pub enum PointType {
 }
 
 impl PointType {
+    /// Every point type.
+    pub const ALL: [PointType; 4] = [
+        PointType::CommonCause,
+        PointType::Improvement,
+        PointType::Concern,
+        PointType::Neutral,
+    ];
+
+    /// The point type a `point_type` label names, or `None` for any other text.
+    pub fn from_label(label: &str) -> Option<PointType> {
+        PointType::ALL.into_iter().find(|p| p.label() == label)
+    }
+
     /// The label written in `point_type`.
     pub fn label(self) -> &'static str {
         match self {
@@ -618,6 +631,21 @@ fn apply_rules(points: &mut [SpcPoint], config: &SpcConfig) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn point_type_labels_read_back_and_nothing_else_does() {
+        for p in PointType::ALL {
+            assert_eq!(PointType::from_label(p.label()), Some(p));
+        }
+        for text in [
+            "",
+            "Common cause",
+            "special cause",
+            "special cause improvement ",
+        ] {
+            assert_eq!(PointType::from_label(text), None, "{text}");
+        }
+    }
 
     fn some(v: &[f64]) -> Vec<Option<f64>> {
         v.iter().map(|x| Some(*x)).collect()

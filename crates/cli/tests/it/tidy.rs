@@ -307,3 +307,135 @@ fn only_engine_knows_the_query_engine_and_only_server_knows_http() {
         }
     }
 }
+
+/// Every Rust file under `crates/` with its text.
+fn sources() -> Vec<(PathBuf, String)> {
+    let mut files = Vec::new();
+    rust_files(&repo().join("crates"), &mut files);
+    files
+        .into_iter()
+        .map(|f| {
+            let text = std::fs::read_to_string(&f).unwrap();
+            (f, text)
+        })
+        .collect()
+}
+
+#[test]
+fn a_file_over_a_thousand_lines_says_at_its_top_why_it_is_one_file() {
+    let reason = ["//! Why one long file:"].concat();
+    let mut long = 0;
+    for (file, text) in sources() {
+        let lines = text.lines().count();
+        if lines <= 1000 {
+            continue;
+        }
+        long += 1;
+        let head: Vec<&str> = text.lines().take_while(|l| l.starts_with("//!")).collect();
+        assert!(
+            head.iter().any(|l| l.starts_with(&reason)),
+            "{} has {lines} lines and no `{reason}` line in its opening //! block: \
+             split it, or say there why it is one file",
+            file.display()
+        );
+    }
+    assert!(long > 0, "the check saw no long file, so it checks nothing");
+}
+
+/// The `_ =>` arms of `match`es with a string-literal arm, as `(line number, arm text)`: the
+/// arm's line and the lines up to the next arm at its indentation.
+fn string_catch_alls(text: &str) -> Vec<(usize, String, String)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let indent = |l: &str| l.len() - l.trim_start().len();
+    let mut out = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        if !line.trim_start().starts_with("_ =>") {
+            continue;
+        }
+        let at = indent(line);
+        // The arms above at the same indentation, back to the `match` line.
+        let mut literal = false;
+        let mut j = i;
+        while j > 0 {
+            j -= 1;
+            let above = lines[j];
+            if above.trim().is_empty() {
+                continue;
+            }
+            if indent(above) < at {
+                break;
+            }
+            let arm = above.trim_start();
+            if indent(above) == at
+                && (arm.starts_with('"') || arm.starts_with("Some(\"") || arm.starts_with("(\""))
+            {
+                literal = true;
+            }
+        }
+        if !literal {
+            continue;
+        }
+        let mut body = line.trim().to_string();
+        for next in lines.iter().skip(i + 1) {
+            if next.trim().is_empty() || indent(next) <= at {
+                break;
+            }
+            body.push(' ');
+            body.push_str(next.trim());
+        }
+        let comment = if i > 0 && lines[i - 1].trim_start().starts_with("//") {
+            lines[i - 1].trim().to_string()
+        } else {
+            String::new()
+        };
+        out.push((i + 1, body, comment));
+    }
+    out
+}
+
+#[test]
+fn text_matched_against_a_list_never_falls_to_a_silent_default() {
+    // A value read from a user's text (an option, a form field, a table's column) and matched
+    // against literals must end in an error or `None` for its caller to refuse, or say on the
+    // line above why any other text has a meaning. A silent `_ =>` default is how two lists of
+    // the same choices drift apart unnoticed.
+    let refuses = |body: &str| {
+        ["Err(", "bail!", "None", "anyhow!", "error("]
+            .iter()
+            .any(|word| body.contains(word))
+    };
+    let mut seen = 0;
+    let mut silent = Vec::new();
+    for (file, text) in sources() {
+        // Tests match their own fixtures, not a user's text.
+        if file.components().any(|c| c.as_os_str() == "tests") {
+            continue;
+        }
+        for (line, body, comment) in string_catch_alls(&text) {
+            seen += 1;
+            if !refuses(&body) && comment.is_empty() {
+                silent.push(format!("{}:{line}: {body}", file.display()));
+            }
+        }
+    }
+    assert!(
+        seen > 0,
+        "the check found no string match at all, so it checks nothing"
+    );
+    assert!(
+        silent.is_empty(),
+        "silent defaults on matched text (use a ValueEnum or serde enum, return an error, or \
+         say why on the line above):\n{}",
+        silent.join("\n")
+    );
+}
+
+#[test]
+fn the_catch_all_check_sees_what_it_is_meant_to_see() {
+    let text = "fn f(s: &str) -> u8 {\n    match s {\n        \"a\" => 1,\n        _ => 2,\n    }\n}\n\
+                fn g(n: u8) -> u8 {\n    match n {\n        1 => 1,\n        _ => 2,\n    }\n}\n";
+    let found = string_catch_alls(text);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, 4);
+    assert_eq!(found[0].1, "_ => 2,");
+}
