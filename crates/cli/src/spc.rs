@@ -2,6 +2,7 @@
 //! and assurance verdicts on every row.
 
 use levelfield_model::period;
+use levelfield_profile::schema::col;
 use levelfield_stats::spc::{ChartType, SpcConfig, spc};
 use levelfield_table::{Column, Table};
 
@@ -215,12 +216,12 @@ impl Chunk {
     fn take(&mut self, table: &Table, args: &SpcArgs) -> Result<Table, CommandError> {
         let rows = std::mem::take(&mut self.rows);
         let mut out = table.select(&args.common.group_by, &rows)?;
-        out.push("period", table.column(&args.period)?.take(&rows))?;
+        out.push(col::PERIOD, table.column(&args.period)?.take(&rows))?;
         let names = [
-            "value",
-            "mean",
-            "lower_process_limit",
-            "upper_process_limit",
+            col::VALUE,
+            col::MEAN,
+            col::LOWER_PROCESS_LIMIT,
+            col::UPPER_PROCESS_LIMIT,
             "lower_two_sigma",
             "upper_two_sigma",
             "moving_range",
@@ -230,7 +231,7 @@ impl Chunk {
         }
         let text_names = [
             "special_cause_rule",
-            "point_type",
+            col::POINT_TYPE,
             "trial_limits",
             "variation",
             "assurance",

@@ -18,6 +18,7 @@ use std::collections::BTreeMap;
 use levelfield_report::{
     IndicatorMeta, Meta, OGL_ATTRIBUTION, ProfileData, SourceMeta,
     data::{ComparisonRow, EstimateRow, InequalityRow, QualityRow, TrendRow},
+    schema::OVERALL,
 };
 use levelfield_stats::{
     ConfidenceLevel, Interval,
@@ -61,7 +62,6 @@ pub const ETHNICITY_DETAILED: &str = "Ethnic category (NHS 16 categories)";
 pub const IMD: &str = "IMD decile (1 = most deprived)";
 const AGE: &str = "Age band";
 const SEX: &str = "Sex";
-const OVERALL: &str = "Overall";
 
 /// What can go wrong reading the shipped figures (only a broken build can cause it).
 #[derive(Debug, thiserror::Error)]
@@ -336,7 +336,7 @@ impl Builder {
             } else {
                 "England".into()
             },
-            compared: String::new(),
+            compared_to_comparator: String::new(),
             suppressed,
             note: notes.join("; "),
         });
@@ -622,8 +622,8 @@ fn trends(b: &mut Builder, headlines: &[Row], england: &[Row]) {
                 period: PERIODS[k].into(),
                 value: p.value,
                 mean: p.mean.is_finite().then_some(p.mean),
-                lower_limit: p.lower_limit.is_finite().then_some(p.lower_limit),
-                upper_limit: p.upper_limit.is_finite().then_some(p.upper_limit),
+                lower_process_limit: p.lower_limit.is_finite().then_some(p.lower_limit),
+                upper_process_limit: p.upper_limit.is_finite().then_some(p.upper_limit),
                 special_cause: p.rule.map_or("", |r| r.label()).into(),
                 point_type: p.point_type.label().into(),
                 series_variation: variation.into(),
@@ -740,7 +740,7 @@ pub fn profile() -> Result<ProfileData, DemoError> {
                     upper: r.upper,
                     method: "as published: direct standardisation to England's Census 2021 population (6 age bands × 2 sexes); 95% limits = value ∓ published half-width".into(),
                     comparator: String::new(),
-                    compared: String::new(),
+                    compared_to_comparator: String::new(),
                     suppressed: false,
                     note: if r.group.contains("Other") || r.notes.contains("Chinese") {
                         "'Other' groups may be over-estimated ('Other' is used as a default code); Chinese counted in Other Ethnic Groups".into()
@@ -908,7 +908,7 @@ pub fn profile() -> Result<ProfileData, DemoError> {
             .zip(e.upper)
             .map(|(lower, upper)| Interval { lower, upper });
         let label = benchmark(e.value, interval, c, None, None);
-        e.compared = if c.is_none() {
+        e.compared_to_comparator = if c.is_none() {
             Benchmark::NotCompared
         } else {
             label

@@ -71,7 +71,7 @@ fn deprivation_ratio_is_about_3_5() {
     let sii = d
         .inequality
         .iter()
-        .find(|q| q.indicator_id == "detentions" && q.measure == "SII")
+        .find(|q| q.indicator_id == "detentions" && q.measure == measure::MeasureCode::Sii.code())
         .expect("SII");
     // Rates rise with deprivation: the fitted least-deprived end is far below the most deprived.
     assert!(
@@ -146,7 +146,7 @@ fn icbs_are_named_benchmarked_and_complete() {
         .estimates
         .iter()
         .filter(|e| {
-            e.indicator_id == "detentions" && e.area_code != ENGLAND && e.dimension == "Overall"
+            e.indicator_id == "detentions" && e.area_code != ENGLAND && e.dimension == OVERALL
         })
         .collect();
     assert_eq!(overall.len(), 42);
@@ -155,7 +155,7 @@ fn icbs_are_named_benchmarked_and_complete() {
     assert!(
         overall
             .iter()
-            .all(|e| ["Higher", "Lower", "Similar"].contains(&e.compared.as_str()))
+            .all(|e| ["Higher", "Lower", "Similar"].contains(&e.compared_to_comparator.as_str()))
     );
     assert_eq!(
         tidy_name("NHS BATH AND NORTH EAST SOMERSET, SWINDON AND WILTSHIRE INTEGRATED CARE BOARD"),

@@ -11,6 +11,7 @@
 //! | [`groups`] | codes → groups of each dimension |
 //! | [`compute`] | estimates, comparisons, inequality, trends, data quality |
 //! | [`disclose`] | disclosure control of everything published |
+//! | [`schema`] | the tidy tables' names, columns, kinds and status values, defined once |
 //! | [`output`] | the tidy tables and the Fingertips download |
 //!
 //! The engine crate (Apache DataFusion) answers [`strata::Request`]s; the command line wires
@@ -23,6 +24,7 @@ pub mod disclose;
 pub mod groups;
 pub mod output;
 pub mod query;
+pub mod schema;
 pub mod spec;
 pub mod strata;
 

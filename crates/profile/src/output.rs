@@ -1,5 +1,6 @@
 //! A protected profile laid out as tidy tables: `estimates`, `comparisons`, `inequality`,
-//! `trends`, `data_quality`, `disclosure_audit`, and the 26-column Fingertips download.
+//! `trends`, `data_quality`, `disclosure_audit`, and the 26-column Fingertips download. The
+//! tidy tables' columns and their order are [`crate::schema`]'s.
 //!
 //! Tidy tables carry a `status` column so a suppressed value is never read as missing or zero:
 //! `published`, `suppressed` (GSS marker `[c]`), `not available` (`[x]`) or `not applicable`
@@ -9,8 +10,10 @@ use levelfield_stats::{ConfidenceLevel, Interval};
 use levelfield_table::{Column, Table};
 use rayon::prelude::*;
 
+pub use crate::schema::{NOT_APPLICABLE, NOT_AVAILABLE, PUBLISHED, SUPPRESSED};
 use crate::{
     compute::{ALL_AREAS, Profile, area_name},
+    schema::{self, Layout, OVERALL, TableSchema, col},
     spec::Spec,
 };
 
@@ -20,37 +23,49 @@ pub struct Tables {
     pub tables: Vec<(&'static str, Table)>,
 }
 
+/// A table's columns gathered by name, then put in the order of its [`TableSchema`].
 struct Builder {
-    table: Table,
+    columns: Vec<(String, Column)>,
     n: usize,
 }
 
 impl Builder {
     fn new(n: usize) -> Builder {
         Builder {
-            table: Table::with_rows(n),
+            columns: Vec::new(),
             n,
         }
     }
+    fn push(&mut self, name: &str, col: Column) {
+        assert_eq!(col.len(), self.n, "column length");
+        self.columns.push((name.to_string(), col));
+    }
     fn text<S: AsRef<str>>(&mut self, name: &str, cells: impl IntoIterator<Item = S>) {
-        let col = Column::from_strings(cells);
-        debug_assert_eq!(col.len(), self.n);
-        self.table.push(name, col).expect("column length");
+        self.push(name, Column::from_strings(cells));
     }
     fn number(&mut self, name: &str, cells: impl IntoIterator<Item = Option<f64>>) {
         let v: Vec<Option<f64>> = cells
             .into_iter()
             .map(|x| x.filter(|x| x.is_finite()))
             .collect();
-        self.table
-            .push(name, Column::Number(v))
-            .expect("column length");
+        self.push(name, Column::Number(v));
     }
     fn boolean(&mut self, name: &str, cells: impl IntoIterator<Item = bool>) {
         let v: Vec<Option<bool>> = cells.into_iter().map(Some).collect();
-        self.table
-            .push(name, Column::Boolean(v))
-            .expect("column length");
+        self.push(name, Column::Boolean(v));
+    }
+    /// The table with its columns in the order they were given.
+    fn in_order(self) -> Table {
+        let mut table = Table::with_rows(self.n);
+        for (name, col) in self.columns {
+            table.push(name, col).expect("column length");
+        }
+        table
+    }
+    /// The table in the profile layout of `schema`, limits at the profile's levels.
+    fn finish(self, schema: &TableSchema, levels: &[ConfidenceLevel]) -> Table {
+        let suffixes: Vec<String> = levels.iter().map(|l| l.column_suffix()).collect();
+        schema.assemble(Layout::Profile, &suffixes, self.n, self.columns)
     }
     fn intervals(
         &mut self,
@@ -61,12 +76,12 @@ impl Builder {
         for (k, l) in levels.iter().enumerate() {
             let s = l.column_suffix();
             self.number(
-                &format!("lower{prefix}_ci_{s}"),
+                &schema::lower(prefix, &s),
                 rows.iter()
                     .map(|r| r.get(k).copied().flatten().map(|i| i.lower)),
             );
             self.number(
-                &format!("upper{prefix}_ci_{s}"),
+                &schema::upper(prefix, &s),
                 rows.iter()
                     .map(|r| r.get(k).copied().flatten().map(|i| i.upper)),
             );
@@ -77,18 +92,18 @@ impl Builder {
 /// The stems of the tables [`tables`] lays out, in order (the files a profile folder holds,
 /// beside the Fingertips download).
 pub const STEMS: [&str; 6] = [
-    "estimates",
-    "comparisons",
-    "inequality",
-    "trends",
-    "data_quality",
-    "disclosure_audit",
+    schema::PROFILE_TABLES[0].name,
+    schema::PROFILE_TABLES[1].name,
+    schema::PROFILE_TABLES[2].name,
+    schema::PROFILE_TABLES[3].name,
+    schema::PROFILE_TABLES[4].name,
+    schema::PROFILE_TABLES[5].name,
 ];
 
 /// Lays a protected profile out as tables, each built on its own core where there is one.
 pub fn tables(spec: &Spec, p: &Profile) -> Tables {
-    type Layout = fn(&Spec, &Profile) -> Table;
-    let layouts: [Layout; 6] = [
+    type Build = fn(&Spec, &Profile) -> Table;
+    let builds: [Build; 6] = [
         estimates,
         comparisons,
         inequality,
@@ -96,10 +111,10 @@ pub fn tables(spec: &Spec, p: &Profile) -> Tables {
         data_quality,
         disclosure_audit,
     ];
-    let layouts: Vec<(&'static str, Layout)> = STEMS.into_iter().zip(layouts).collect();
-    let tables = layouts
+    let builds: Vec<(&'static str, Build)> = STEMS.into_iter().zip(builds).collect();
+    let tables = builds
         .par_iter()
-        .map(|(stem, layout)| (*stem, layout(spec, p)))
+        .map(|(stem, build)| (*stem, build(spec, p)))
         .collect();
     Tables { tables }
 }
@@ -115,7 +130,7 @@ fn code_of_area(spec: &Spec, p: &Profile, a: u32) -> String {
 
 /// A dimension's label, `Overall` for none.
 fn dimension_label(p: &Profile, d: usize) -> &'static str {
-    p.dimensions[d].map_or("Overall", |k| k.label())
+    p.dimensions[d].map_or(OVERALL, |k| k.label())
 }
 
 /// `estimates`: one row per indicator × period × area × dimension × group.
@@ -125,53 +140,53 @@ fn estimates(spec: &Spec, p: &Profile) -> Table {
     let e = &p.estimates;
     let mut b = Builder::new(e.len());
     b.text(
-        "indicator_id",
+        col::INDICATOR_ID,
         e.iter().map(|r| &spec.indicators[r.indicator].id),
     );
     b.text(
-        "indicator",
+        col::INDICATOR,
         e.iter().map(|r| &spec.indicators[r.indicator].name),
     );
     b.text(
-        "statistic",
+        col::STATISTIC,
         e.iter()
             .map(|r| spec.indicators[r.indicator].statistic.label()),
     );
-    b.text("area_code", e.iter().map(|r| area_code(r.area)));
+    b.text(col::AREA_CODE, e.iter().map(|r| area_code(r.area)));
     b.text(
-        "area_name",
+        col::AREA_NAME,
         e.iter().map(|r| area_name(&p.area_names, r.area, spec)),
     );
-    b.text("period", e.iter().map(|r| &p.periods[r.period]));
-    b.text("dimension", e.iter().map(|r| dim_label(r.dimension)));
+    b.text(col::PERIOD, e.iter().map(|r| &p.periods[r.period]));
+    b.text(col::DIMENSION, e.iter().map(|r| dim_label(r.dimension)));
     b.text(
-        "group_code",
+        col::GROUP_CODE,
         e.iter().map(|r| &p.groups[r.dimension][r.group].code),
     );
     b.text(
-        "group",
+        col::GROUP,
         e.iter().map(|r| &p.groups[r.dimension][r.group].label),
     );
     b.boolean(
-        "reference_group",
+        col::REFERENCE_GROUP,
         e.iter().map(|r| p.references[r.dimension] == Some(r.group)),
     );
-    b.number("numerator", e.iter().map(|r| r.published_numerator));
-    b.number("denominator", e.iter().map(|r| r.published_denominator));
-    b.number("value", e.iter().map(|r| r.estimate.value));
+    b.number(col::NUMERATOR, e.iter().map(|r| r.published_numerator));
+    b.number(col::DENOMINATOR, e.iter().map(|r| r.published_denominator));
+    b.number(col::VALUE, e.iter().map(|r| r.estimate.value));
     let ivs: Vec<Vec<Option<Interval>>> = e.iter().map(|r| r.estimate.intervals.clone()).collect();
-    b.intervals("", &p.levels, &ivs);
+    b.intervals(schema::VALUE_LIMITS, &p.levels, &ivs);
     b.number(
-        "multiplier",
+        col::MULTIPLIER,
         e.iter().map(|r| {
             spec.indicators[r.indicator]
                 .multiplier_in(&p.periods[r.period])
                 .ok()
         }),
     );
-    b.text("method", e.iter().map(|r| r.estimate.method.label()));
+    b.text(col::METHOD, e.iter().map(|r| r.estimate.method.label()));
     b.text(
-        "comparator",
+        col::COMPARATOR,
         e.iter().map(|r| {
             if r.area == ALL_AREAS {
                 ""
@@ -181,12 +196,12 @@ fn estimates(spec: &Spec, p: &Profile) -> Table {
         }),
     );
     b.text(
-        "compared_to_comparator",
+        col::COMPARED_TO_COMPARATOR,
         e.iter().map(|r| r.benchmark.map_or("", |b| b.label())),
     );
-    b.boolean("suppressed", e.iter().map(|r| r.hidden));
+    b.boolean(col::SUPPRESSED, e.iter().map(|r| r.hidden));
     b.text(
-        "status",
+        col::STATUS,
         e.iter().map(|r| {
             if r.hidden {
                 SUPPRESSED
@@ -199,9 +214,9 @@ fn estimates(spec: &Spec, p: &Profile) -> Table {
             }
         }),
     );
-    b.text("note", e.iter().map(|r| r.notes.join("; ")));
-    b.text("disclosure_rule", e.iter().map(|_| p.rule.as_str()));
-    b.table
+    b.text(col::NOTE, e.iter().map(|r| r.notes.join("; ")));
+    b.text(col::DISCLOSURE_RULE, e.iter().map(|_| p.rule.as_str()));
+    b.finish(&schema::ESTIMATES, &p.levels)
 }
 
 /// `comparisons`: each group against its reference.
@@ -211,22 +226,22 @@ fn comparisons(spec: &Spec, p: &Profile) -> Table {
     let c = &p.comparisons;
     let mut b = Builder::new(c.len());
     b.text(
-        "indicator_id",
+        col::INDICATOR_ID,
         c.iter().map(|r| &spec.indicators[r.indicator].id),
     );
-    b.text("area_code", c.iter().map(|r| area_code(r.area)));
-    b.text("period", c.iter().map(|r| &p.periods[r.period]));
-    b.text("dimension", c.iter().map(|r| dim_label(r.dimension)));
+    b.text(col::AREA_CODE, c.iter().map(|r| area_code(r.area)));
+    b.text(col::PERIOD, c.iter().map(|r| &p.periods[r.period]));
+    b.text(col::DIMENSION, c.iter().map(|r| dim_label(r.dimension)));
     b.text(
-        "group",
+        col::GROUP,
         c.iter().map(|r| &p.groups[r.dimension][r.group].label),
     );
     b.text(
-        "reference_group",
+        col::REFERENCE_GROUP,
         c.iter().map(|r| &p.groups[r.dimension][r.reference].label),
     );
     b.number(
-        "difference",
+        col::DIFFERENCE,
         c.iter()
             .map(|r| r.comparison.as_ref().ok().map(|c| c.difference)),
     );
@@ -237,9 +252,9 @@ fn comparisons(spec: &Spec, p: &Profile) -> Table {
             Err(_) => vec![None; p.levels.len()],
         })
         .collect();
-    b.intervals("_difference", &p.levels, &ivs);
+    b.intervals(schema::DIFFERENCE_LIMITS, &p.levels, &ivs);
     b.number(
-        "ratio",
+        col::RATIO,
         c.iter()
             .map(|r| r.comparison.as_ref().ok().and_then(|c| c.ratio)),
     );
@@ -250,19 +265,19 @@ fn comparisons(spec: &Spec, p: &Profile) -> Table {
             Err(_) => vec![None; p.levels.len()],
         })
         .collect();
-    b.intervals("_ratio", &p.levels, &ivs);
+    b.intervals(schema::RATIO_LIMITS, &p.levels, &ivs);
     b.text(
-        "difference_method",
+        col::DIFFERENCE_METHOD,
         c.iter()
             .map(|r| r.comparison.as_ref().map_or("", |c| c.methods.0)),
     );
     b.text(
-        "ratio_method",
+        col::RATIO_METHOD,
         c.iter()
             .map(|r| r.comparison.as_ref().map_or("", |c| c.methods.1)),
     );
     b.text(
-        "status",
+        col::STATUS,
         c.iter().map(|r| match &r.comparison {
             Ok(_) => PUBLISHED,
             Err(e) if e.contains("disclosure control") => SUPPRESSED,
@@ -270,12 +285,12 @@ fn comparisons(spec: &Spec, p: &Profile) -> Table {
         }),
     );
     b.text(
-        "note",
+        col::NOTE,
         c.iter()
             .map(|r| r.comparison.as_ref().err().cloned().unwrap_or_default()),
     );
-    b.text("disclosure_rule", c.iter().map(|_| p.rule.as_str()));
-    b.table
+    b.text(col::DISCLOSURE_RULE, c.iter().map(|_| p.rule.as_str()));
+    b.finish(&schema::COMPARISONS, &p.levels)
 }
 
 /// `inequality`: the summary measures of each table of groups.
@@ -285,14 +300,14 @@ fn inequality(spec: &Spec, p: &Profile) -> Table {
     let q = &p.inequality;
     let mut b = Builder::new(q.len());
     b.text(
-        "indicator_id",
+        col::INDICATOR_ID,
         q.iter().map(|r| &spec.indicators[r.indicator].id),
     );
-    b.text("area_code", q.iter().map(|r| area_code(r.area)));
-    b.text("period", q.iter().map(|r| &p.periods[r.period]));
-    b.text("dimension", q.iter().map(|r| dim_label(r.dimension)));
-    b.text("measure", q.iter().map(|r| r.measure));
-    b.number("value", q.iter().map(|r| r.value.map(|m| m.value)));
+    b.text(col::AREA_CODE, q.iter().map(|r| area_code(r.area)));
+    b.text(col::PERIOD, q.iter().map(|r| &p.periods[r.period]));
+    b.text(col::DIMENSION, q.iter().map(|r| dim_label(r.dimension)));
+    b.text(col::MEASURE, q.iter().map(|r| r.measure));
+    b.number(col::VALUE, q.iter().map(|r| r.value.map(|m| m.value)));
     let ivs: Vec<Vec<Option<Interval>>> = q
         .iter()
         .map(|r| {
@@ -306,12 +321,12 @@ fn inequality(spec: &Spec, p: &Profile) -> Table {
                 .collect()
         })
         .collect();
-    b.intervals("", &p.levels, &ivs);
-    b.number("groups", q.iter().map(|r| Some(r.n_groups as f64)));
-    b.text("method", q.iter().map(|r| r.method));
-    b.text("detail", q.iter().map(|r| &r.detail));
-    b.text("disclosure_rule", q.iter().map(|_| p.rule.as_str()));
-    b.table
+    b.intervals(schema::VALUE_LIMITS, &p.levels, &ivs);
+    b.number(col::GROUPS, q.iter().map(|r| Some(r.n_groups as f64)));
+    b.text(col::METHOD, q.iter().map(|r| r.method));
+    b.text(col::DETAIL, q.iter().map(|r| &r.detail));
+    b.text(col::DISCLOSURE_RULE, q.iter().map(|_| p.rule.as_str()));
+    b.finish(&schema::INEQUALITY, &p.levels)
 }
 
 /// `trends`: the SPC points of each series.
@@ -321,34 +336,37 @@ fn trends(spec: &Spec, p: &Profile) -> Table {
     let t = &p.trends;
     let mut b = Builder::new(t.len());
     b.text(
-        "indicator_id",
+        col::INDICATOR_ID,
         t.iter().map(|r| &spec.indicators[r.indicator].id),
     );
-    b.text("area_code", t.iter().map(|r| area_code(r.area)));
-    b.text("dimension", t.iter().map(|r| dim_label(r.dimension)));
+    b.text(col::AREA_CODE, t.iter().map(|r| area_code(r.area)));
+    b.text(col::DIMENSION, t.iter().map(|r| dim_label(r.dimension)));
     b.text(
-        "group",
+        col::GROUP,
         t.iter().map(|r| &p.groups[r.dimension][r.group].label),
     );
-    b.text("period", t.iter().map(|r| &p.periods[r.period]));
-    b.number("value", t.iter().map(|r| r.point.value));
-    b.number("mean", t.iter().map(|r| Some(r.point.mean)));
+    b.text(col::PERIOD, t.iter().map(|r| &p.periods[r.period]));
+    b.number(col::VALUE, t.iter().map(|r| r.point.value));
+    b.number(col::MEAN, t.iter().map(|r| Some(r.point.mean)));
     b.number(
-        "lower_process_limit",
+        col::LOWER_PROCESS_LIMIT,
         t.iter().map(|r| Some(r.point.lower_limit)),
     );
     b.number(
-        "upper_process_limit",
+        col::UPPER_PROCESS_LIMIT,
         t.iter().map(|r| Some(r.point.upper_limit)),
     );
     b.text(
-        "special_cause",
+        col::SPECIAL_CAUSE,
         t.iter().map(|r| r.point.rule.map_or("", |x| x.label())),
     );
-    b.text("point_type", t.iter().map(|r| r.point.point_type.label()));
-    b.text("series_variation", t.iter().map(|r| r.variation));
-    b.text("disclosure_rule", t.iter().map(|_| p.rule.as_str()));
-    b.table
+    b.text(
+        col::POINT_TYPE,
+        t.iter().map(|r| r.point.point_type.label()),
+    );
+    b.text(col::SERIES_VARIATION, t.iter().map(|r| r.variation));
+    b.text(col::DISCLOSURE_RULE, t.iter().map(|_| p.rule.as_str()));
+    b.finish(&schema::TRENDS, &p.levels)
 }
 
 /// `data_quality`: recording completeness by area, period and field.
@@ -356,16 +374,16 @@ fn data_quality(spec: &Spec, p: &Profile) -> Table {
     let area_code = |a: u32| code_of_area(spec, p, a);
     let d = &p.quality;
     let mut b = Builder::new(d.len());
-    b.text("area_code", d.iter().map(|r| area_code(r.area)));
-    b.text("period", d.iter().map(|r| &p.periods[r.period]));
-    b.text("field", d.iter().map(|r| r.field));
-    b.number("records", d.iter().map(|r| Some(r.records_published)));
-    b.number("recorded", d.iter().map(|r| Some(r.published[0])));
-    b.number("not_stated", d.iter().map(|r| Some(r.published[1])));
-    b.number("not_known", d.iter().map(|r| Some(r.published[2])));
-    b.number("unrecognised", d.iter().map(|r| Some(r.published[3])));
+    b.text(col::AREA_CODE, d.iter().map(|r| area_code(r.area)));
+    b.text(col::PERIOD, d.iter().map(|r| &p.periods[r.period]));
+    b.text(col::FIELD, d.iter().map(|r| r.field));
+    b.number(col::RECORDS, d.iter().map(|r| Some(r.records_published)));
+    b.number(col::RECORDED, d.iter().map(|r| Some(r.published[0])));
+    b.number(col::NOT_STATED, d.iter().map(|r| Some(r.published[1])));
+    b.number(col::NOT_KNOWN, d.iter().map(|r| Some(r.published[2])));
+    b.number(col::UNRECOGNISED, d.iter().map(|r| Some(r.published[3])));
     b.number(
-        "percent_recorded",
+        col::PERCENT_RECORDED,
         d.iter().map(|r| {
             // From the published counts: percent × records ÷ 100 gives back only the
             // published recorded count.
@@ -374,7 +392,7 @@ fn data_quality(spec: &Spec, p: &Profile) -> Table {
         }),
     );
     b.text(
-        "status",
+        col::STATUS,
         d.iter().map(|r| {
             if r.records_published.is_finite() && r.published.iter().all(|x| x.is_finite()) {
                 PUBLISHED
@@ -383,33 +401,23 @@ fn data_quality(spec: &Spec, p: &Profile) -> Table {
             }
         }),
     );
-    b.text("unrecognised_codes", d.iter().map(|r| &r.codes));
-    b.text("disclosure_rule", d.iter().map(|_| p.rule.as_str()));
-    b.table
+    b.text(col::UNRECOGNISED_CODES, d.iter().map(|r| &r.codes));
+    b.text(col::DISCLOSURE_RULE, d.iter().map(|_| p.rule.as_str()));
+    b.finish(&schema::DATA_QUALITY, &p.levels)
 }
-
-/// `status` of a published value.
-pub const PUBLISHED: &str = "published";
-/// `status` of a value hidden by disclosure control (GSS marker `[c]`).
-pub const SUPPRESSED: &str = "suppressed";
-/// `status` of a value that could not be computed (GSS marker `[x]`).
-pub const NOT_AVAILABLE: &str = "not available";
-/// `status` of a value that does not apply, such as a rate for a group with no population
-/// (GSS marker `[z]`).
-pub const NOT_APPLICABLE: &str = "not applicable";
 
 /// `disclosure_audit`: what the attacker audit checked, what it repaired, what is left.
 fn disclosure_audit(_spec: &Spec, p: &Profile) -> Table {
     let a = &p.audit;
     let mut b = Builder::new(a.len());
-    b.text("check", a.iter().map(|r| &r.check));
-    b.text("scope", a.iter().map(|r| &r.scope));
-    b.number("checked", a.iter().map(|r| Some(r.checked as f64)));
-    b.number("repaired", a.iter().map(|r| Some(r.repaired as f64)));
-    b.number("residual", a.iter().map(|r| Some(r.residual as f64)));
-    b.text("detail", a.iter().map(|r| &r.detail));
-    b.text("disclosure_rule", a.iter().map(|_| p.rule.as_str()));
-    b.table
+    b.text(col::CHECK, a.iter().map(|r| &r.check));
+    b.text(col::SCOPE, a.iter().map(|r| &r.scope));
+    b.number(col::CHECKED, a.iter().map(|r| Some(r.checked as f64)));
+    b.number(col::REPAIRED, a.iter().map(|r| Some(r.repaired as f64)));
+    b.number(col::RESIDUAL, a.iter().map(|r| Some(r.residual as f64)));
+    b.text(col::DETAIL, a.iter().map(|r| &r.detail));
+    b.text(col::DISCLOSURE_RULE, a.iter().map(|_| p.rule.as_str()));
+    b.finish(&schema::DISCLOSURE_AUDIT, &p.levels)
 }
 
 /// The Fingertips download header (API `all_data/csv`), 26 columns.
@@ -547,5 +555,5 @@ pub fn fingertips(spec: &Spec, p: &Profile) -> Table {
     b.number(&names[23], e.iter().map(|r| Some(r.period as f64 + 1.0)));
     b.text(&names[24], e.iter().map(|_| ""));
     b.text(&names[25], e.iter().map(|_| ""));
-    b.table
+    b.in_order()
 }

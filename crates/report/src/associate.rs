@@ -16,7 +16,7 @@ use levelfield_stats::{
 };
 use levelfield_table::Table;
 
-use crate::{ProfileData, data::AssociationRow};
+use crate::{ProfileData, data::AssociationRow, schema::OVERALL};
 
 /// Shown with every association.
 pub const CAVEAT: &str = "This is an association across areas, not an effect on people: areas with more of the determinant may differ in many other ways, and a slope across areas can differ in size or even in direction from the one among individuals (the ecological fallacy). It does not show that changing the determinant would change the indicator.";
@@ -200,7 +200,7 @@ pub fn rows(
         .filter(|e| {
             e.indicator_id == indicator
                 && e.period == period
-                && e.dimension == "Overall"
+                && e.dimension == OVERALL
                 && e.area_code != comparator
         })
         .map(|e| AssociationRow {
@@ -318,7 +318,7 @@ mod tests {
             area_code: code.into(),
             area_name: format!("Area {code}"),
             period: "2024-25".into(),
-            dimension: "Overall".into(),
+            dimension: OVERALL.into(),
             value: Some(value),
             denominator: Some(denominator),
             comparator: "All".into(),

@@ -1,7 +1,9 @@
 //! A profile's tables as typed rows: read from the tidy tables `levelfield profile` writes
 //! (`estimates`, `comparisons`, `inequality`, `trends`, `data_quality`) and written back in the
 //! same layout, so anything that builds these rows (the demo, a profile run) renders the same way.
+//! Table and column names, and the columns' order, are [`schema`]'s (its report layout).
 
+use levelfield_profile::schema::{self, Layout, TableSchema, col};
 use levelfield_table::{Column, Table, TableError};
 
 use crate::{Meta, ReportError};
@@ -21,7 +23,7 @@ pub struct EstimateRow {
     pub area_name: String,
     /// Period label.
     pub period: String,
-    /// Dimension label ("Overall" for the whole population).
+    /// Dimension label ([`schema::OVERALL`] for the whole population).
     pub dimension: String,
     /// Group code.
     pub group_code: String,
@@ -44,7 +46,7 @@ pub struct EstimateRow {
     /// Comparator name.
     pub comparator: String,
     /// Benchmark label against the comparator ("Higher", "Similar", …).
-    pub compared: String,
+    pub compared_to_comparator: String,
     /// True when disclosure control withheld the value.
     pub suppressed: bool,
     /// Notes.
@@ -129,9 +131,9 @@ pub struct TrendRow {
     /// Centre line.
     pub mean: Option<f64>,
     /// Lower process limit.
-    pub lower_limit: Option<f64>,
+    pub lower_process_limit: Option<f64>,
     /// Upper process limit.
-    pub upper_limit: Option<f64>,
+    pub upper_process_limit: Option<f64>,
     /// The special-cause rule that flagged the point.
     pub special_cause: String,
     /// Point type (common cause, special cause improvement/concern/neutral).
@@ -226,13 +228,13 @@ pub struct PlanRow {
 
 /// The tables of a profile folder, by file stem, in the order they are written.
 pub const TABLES: [&str; 7] = [
-    "estimates",
-    "comparisons",
-    "inequality",
-    "trends",
-    "data_quality",
-    "associations",
-    "plan_assessment",
+    schema::ESTIMATES.name,
+    schema::COMPARISONS.name,
+    schema::INEQUALITY.name,
+    schema::TRENDS.name,
+    schema::DATA_QUALITY.name,
+    schema::ASSOCIATIONS.name,
+    schema::PLAN_ASSESSMENT.name,
 ];
 
 /// A whole profile: its description and its rows.
@@ -301,11 +303,11 @@ impl Reader<'_> {
     }
     /// The 95 % limits if present, else the first level's.
     fn limits(&self, infix: &str) -> Result<Limits, ReportError> {
-        let lower = format!("lower{infix}_ci_95_0");
+        let lower = schema::lower(infix, schema::REPORT_SUFFIX);
         let name = if self.table.index(&lower).is_ok() {
             lower
         } else {
-            let prefix = format!("lower{infix}_ci_");
+            let prefix = schema::lower(infix, "");
             match self.table.names().iter().find(|n| n.starts_with(&prefix)) {
                 Some(n) => n.clone(),
                 None => {
@@ -314,7 +316,7 @@ impl Reader<'_> {
                 }
             }
         };
-        let upper = name.replacen("lower", "upper", 1);
+        let upper = schema::upper(infix, &name[schema::lower(infix, "").len()..]);
         Ok((self.numbers(&name)?, self.numbers(&upper)?))
     }
 }
@@ -335,8 +337,8 @@ impl ProfileData {
                 .find(|(s, _)| s.as_ref() == stem)
                 .map(|(_, t)| t)
         };
-        let estimates_table = find("estimates").ok_or(ReportError::Table {
-            table: "estimates",
+        let estimates_table = find(schema::ESTIMATES.name).ok_or(ReportError::Table {
+            table: schema::ESTIMATES.name,
             message: "not found; a profile folder holds estimates.csv (or .parquet/.xlsx)".into(),
         })?;
         let mut data = ProfileData {
@@ -346,27 +348,27 @@ impl ProfileData {
 
         let r = Reader {
             table: estimates_table,
-            stem: "estimates",
+            stem: schema::ESTIMATES.name,
         };
-        let (lower, upper) = r.limits("")?;
-        let ids = r.text("indicator_id", true)?;
-        let names = r.text("indicator", false)?;
-        let statistic = r.text("statistic", false)?;
-        let area_code = r.text("area_code", true)?;
-        let area_name = r.text("area_name", false)?;
-        let period = r.text("period", true)?;
-        let dimension = r.text("dimension", true)?;
-        let group_code = r.text("group_code", false)?;
-        let group = r.text("group", true)?;
-        let reference = r.flags("reference_group")?;
-        let numerator = r.numbers("numerator")?;
-        let denominator = r.numbers("denominator")?;
-        let value = r.numbers("value")?;
-        let method = r.text("method", false)?;
-        let comparator = r.text("comparator", false)?;
-        let compared = r.text("compared_to_comparator", false)?;
-        let suppressed = r.flags("suppressed")?;
-        let note = r.text("note", false)?;
+        let (lower, upper) = r.limits(schema::VALUE_LIMITS)?;
+        let ids = r.text(col::INDICATOR_ID, true)?;
+        let names = r.text(col::INDICATOR, false)?;
+        let statistic = r.text(col::STATISTIC, false)?;
+        let area_code = r.text(col::AREA_CODE, true)?;
+        let area_name = r.text(col::AREA_NAME, false)?;
+        let period = r.text(col::PERIOD, true)?;
+        let dimension = r.text(col::DIMENSION, true)?;
+        let group_code = r.text(col::GROUP_CODE, false)?;
+        let group = r.text(col::GROUP, true)?;
+        let reference = r.flags(col::REFERENCE_GROUP)?;
+        let numerator = r.numbers(col::NUMERATOR)?;
+        let denominator = r.numbers(col::DENOMINATOR)?;
+        let value = r.numbers(col::VALUE)?;
+        let method = r.text(col::METHOD, false)?;
+        let comparator = r.text(col::COMPARATOR, false)?;
+        let compared = r.text(col::COMPARED_TO_COMPARATOR, false)?;
+        let suppressed = r.flags(col::SUPPRESSED)?;
+        let note = r.text(col::NOTE, false)?;
         for i in 0..estimates_table.n_rows() {
             data.estimates.push(EstimateRow {
                 indicator_id: ids[i].clone(),
@@ -386,29 +388,29 @@ impl ProfileData {
                 upper: upper[i],
                 method: method[i].clone(),
                 comparator: comparator[i].clone(),
-                compared: compared[i].clone(),
+                compared_to_comparator: compared[i].clone(),
                 suppressed: suppressed[i],
                 note: note[i].clone(),
             });
         }
 
-        if let Some(t) = find("comparisons") {
+        if let Some(t) = find(schema::COMPARISONS.name) {
             let r = Reader {
                 table: t,
-                stem: "comparisons",
+                stem: schema::COMPARISONS.name,
             };
-            let (dl, du) = r.limits("_difference")?;
-            let (rl, ru) = r.limits("_ratio")?;
-            let ids = r.text("indicator_id", true)?;
-            let area = r.text("area_code", true)?;
-            let period = r.text("period", true)?;
-            let dimension = r.text("dimension", true)?;
-            let group = r.text("group", true)?;
-            let reference = r.text("reference_group", true)?;
-            let difference = r.numbers("difference")?;
-            let ratio = r.numbers("ratio")?;
-            let method = r.text("ratio_method", false)?;
-            let note = r.text("note", false)?;
+            let (dl, du) = r.limits(schema::DIFFERENCE_LIMITS)?;
+            let (rl, ru) = r.limits(schema::RATIO_LIMITS)?;
+            let ids = r.text(col::INDICATOR_ID, true)?;
+            let area = r.text(col::AREA_CODE, true)?;
+            let period = r.text(col::PERIOD, true)?;
+            let dimension = r.text(col::DIMENSION, true)?;
+            let group = r.text(col::GROUP, true)?;
+            let reference = r.text(col::REFERENCE_GROUP, true)?;
+            let difference = r.numbers(col::DIFFERENCE)?;
+            let ratio = r.numbers(col::RATIO)?;
+            let method = r.text(col::RATIO_METHOD, false)?;
+            let note = r.text(col::NOTE, false)?;
             for i in 0..t.n_rows() {
                 data.comparisons.push(ComparisonRow {
                     indicator_id: ids[i].clone(),
@@ -429,21 +431,21 @@ impl ProfileData {
             }
         }
 
-        if let Some(t) = find("inequality") {
+        if let Some(t) = find(schema::INEQUALITY.name) {
             let r = Reader {
                 table: t,
-                stem: "inequality",
+                stem: schema::INEQUALITY.name,
             };
-            let (lower, upper) = r.limits("")?;
-            let ids = r.text("indicator_id", true)?;
-            let area = r.text("area_code", true)?;
-            let period = r.text("period", true)?;
-            let dimension = r.text("dimension", true)?;
-            let measure = r.text("measure", true)?;
-            let value = r.numbers("value")?;
-            let groups = r.numbers("groups")?;
-            let method = r.text("method", false)?;
-            let detail = r.text("detail", false)?;
+            let (lower, upper) = r.limits(schema::VALUE_LIMITS)?;
+            let ids = r.text(col::INDICATOR_ID, true)?;
+            let area = r.text(col::AREA_CODE, true)?;
+            let period = r.text(col::PERIOD, true)?;
+            let dimension = r.text(col::DIMENSION, true)?;
+            let measure = r.text(col::MEASURE, true)?;
+            let value = r.numbers(col::VALUE)?;
+            let groups = r.numbers(col::GROUPS)?;
+            let method = r.text(col::METHOD, false)?;
+            let detail = r.text(col::DETAIL, false)?;
             for i in 0..t.n_rows() {
                 data.inequality.push(InequalityRow {
                     indicator_id: ids[i].clone(),
@@ -461,24 +463,24 @@ impl ProfileData {
             }
         }
 
-        if let Some(t) = find("trends") {
+        if let Some(t) = find(schema::TRENDS.name) {
             let r = Reader {
                 table: t,
-                stem: "trends",
+                stem: schema::TRENDS.name,
             };
-            let ids = r.text("indicator_id", true)?;
-            let area = r.text("area_code", true)?;
-            let dimension = r.text("dimension", true)?;
-            let group = r.text("group", true)?;
-            let period = r.text("period", true)?;
-            let value = r.numbers("value")?;
-            let mean = r.numbers("mean")?;
-            let lo = r.numbers("lower_process_limit")?;
-            let hi = r.numbers("upper_process_limit")?;
-            let cause = r.text("special_cause", false)?;
-            let point = r.text("point_type", false)?;
-            let variation = r.text("series_variation", false)?;
-            let note = r.text("note", false)?;
+            let ids = r.text(col::INDICATOR_ID, true)?;
+            let area = r.text(col::AREA_CODE, true)?;
+            let dimension = r.text(col::DIMENSION, true)?;
+            let group = r.text(col::GROUP, true)?;
+            let period = r.text(col::PERIOD, true)?;
+            let value = r.numbers(col::VALUE)?;
+            let mean = r.numbers(col::MEAN)?;
+            let lo = r.numbers(col::LOWER_PROCESS_LIMIT)?;
+            let hi = r.numbers(col::UPPER_PROCESS_LIMIT)?;
+            let cause = r.text(col::SPECIAL_CAUSE, false)?;
+            let point = r.text(col::POINT_TYPE, false)?;
+            let variation = r.text(col::SERIES_VARIATION, false)?;
+            let note = r.text(col::NOTE, false)?;
             for i in 0..t.n_rows() {
                 data.trends.push(TrendRow {
                     indicator_id: ids[i].clone(),
@@ -488,8 +490,8 @@ impl ProfileData {
                     period: period[i].clone(),
                     value: value[i],
                     mean: mean[i],
-                    lower_limit: lo[i],
-                    upper_limit: hi[i],
+                    lower_process_limit: lo[i],
+                    upper_process_limit: hi[i],
                     special_cause: cause[i].clone(),
                     point_type: point[i].clone(),
                     series_variation: variation[i].clone(),
@@ -498,20 +500,20 @@ impl ProfileData {
             }
         }
 
-        if let Some(t) = find("data_quality") {
+        if let Some(t) = find(schema::DATA_QUALITY.name) {
             let r = Reader {
                 table: t,
-                stem: "data_quality",
+                stem: schema::DATA_QUALITY.name,
             };
-            let area = r.text("area_code", true)?;
-            let period = r.text("period", true)?;
-            let field = r.text("field", true)?;
-            let records = r.numbers("records")?;
-            let recorded = r.numbers("recorded")?;
-            let not_stated = r.numbers("not_stated")?;
-            let not_known = r.numbers("not_known")?;
-            let unrecognised = r.numbers("unrecognised")?;
-            let percent = r.numbers("percent_recorded")?;
+            let area = r.text(col::AREA_CODE, true)?;
+            let period = r.text(col::PERIOD, true)?;
+            let field = r.text(col::FIELD, true)?;
+            let records = r.numbers(col::RECORDS)?;
+            let recorded = r.numbers(col::RECORDED)?;
+            let not_stated = r.numbers(col::NOT_STATED)?;
+            let not_known = r.numbers(col::NOT_KNOWN)?;
+            let unrecognised = r.numbers(col::UNRECOGNISED)?;
+            let percent = r.numbers(col::PERCENT_RECORDED)?;
             for i in 0..t.n_rows() {
                 data.quality.push(QualityRow {
                     area_code: area[i].clone(),
@@ -526,20 +528,20 @@ impl ProfileData {
                 });
             }
         }
-        if let Some(t) = find("associations") {
+        if let Some(t) = find(schema::ASSOCIATIONS.name) {
             let r = Reader {
                 table: t,
-                stem: "associations",
+                stem: schema::ASSOCIATIONS.name,
             };
-            let id = r.text("indicator_id", true)?;
-            let determinant = r.text("determinant", true)?;
-            let period = r.text("period", false)?;
-            let area = r.text("area_code", true)?;
-            let name = r.text("area_name", false)?;
-            let x = r.numbers("determinant_value")?;
-            let y = r.numbers("value")?;
-            let w = r.numbers("weight")?;
-            let source = r.text("source", false)?;
+            let id = r.text(col::INDICATOR_ID, true)?;
+            let determinant = r.text(col::DETERMINANT, true)?;
+            let period = r.text(col::PERIOD, false)?;
+            let area = r.text(col::AREA_CODE, true)?;
+            let name = r.text(col::AREA_NAME, false)?;
+            let x = r.numbers(col::DETERMINANT_VALUE)?;
+            let y = r.numbers(col::VALUE)?;
+            let w = r.numbers(col::WEIGHT)?;
+            let source = r.text(col::SOURCE, false)?;
             for i in 0..t.n_rows() {
                 data.associations.push(AssociationRow {
                     indicator_id: id[i].clone(),
@@ -554,34 +556,34 @@ impl ProfileData {
                 });
             }
         }
-        if let Some(t) = find("plan_assessment") {
+        if let Some(t) = find(schema::PLAN_ASSESSMENT.name) {
             let r = Reader {
                 table: t,
-                stem: "plan_assessment",
+                stem: schema::PLAN_ASSESSMENT.name,
             };
             let text = |name: &str| r.text(name, false);
             let (action_id, action, owner, target) = (
-                text("action_id")?,
-                text("action")?,
-                text("owner")?,
-                text("target")?,
+                text(col::ACTION_ID)?,
+                text(col::ACTION)?,
+                text(col::OWNER)?,
+                text(col::TARGET)?,
             );
             let (indicator, period, deadline, verdict) = (
-                text("indicator_id")?,
-                text("period")?,
-                text("deadline")?,
-                r.text("verdict", true)?,
+                text(col::INDICATOR_ID)?,
+                text(col::PERIOD)?,
+                text(col::DEADLINE)?,
+                r.text(col::VERDICT, true)?,
             );
-            let reasoning = text("reasoning")?;
+            let reasoning = text(col::REASONING)?;
             let (value, lower, upper) = (
-                r.numbers("value")?,
-                r.numbers("lower_ci_95_0")?,
-                r.numbers("upper_ci_95_0")?,
+                r.numbers(col::VALUE)?,
+                r.numbers(&schema::lower(schema::VALUE_LIMITS, schema::REPORT_SUFFIX))?,
+                r.numbers(&schema::upper(schema::VALUE_LIMITS, schema::REPORT_SUFFIX))?,
             );
             let (projected, pl, pu) = (
-                r.numbers("projected")?,
-                r.numbers("projected_lower_95")?,
-                r.numbers("projected_upper_95")?,
+                r.numbers(col::PROJECTED)?,
+                r.numbers(col::PROJECTED_LOWER_95)?,
+                r.numbers(col::PROJECTED_UPPER_95)?,
             );
             for i in 0..t.n_rows() {
                 data.plan.push(PlanRow {
@@ -606,150 +608,182 @@ impl ProfileData {
         Ok(data)
     }
 
-    /// The rows as tables in the profile layout (95 % limits only), keyed by file stem.
+    /// The rows as tables in the report layout of [`schema`] (95 % limits only), keyed by
+    /// file stem.
     pub fn to_tables(&self) -> Vec<(&'static str, Table)> {
-        fn text<T>(t: &mut Table, name: &str, rows: &[T], f: impl Fn(&T) -> &str) {
-            t.push(name, Column::from_strings(rows.iter().map(f)))
-                .expect("column length");
+        type Cols = Vec<(String, Column)>;
+        fn text<T>(t: &mut Cols, name: &str, rows: &[T], f: impl Fn(&T) -> &str) {
+            t.push((name.into(), Column::from_strings(rows.iter().map(f))));
         }
-        fn num<T>(t: &mut Table, name: &str, rows: &[T], f: impl Fn(&T) -> Option<f64>) {
-            t.push(name, Column::Number(rows.iter().map(f).collect()))
-                .expect("column length");
+        fn num<T>(t: &mut Cols, name: &str, rows: &[T], f: impl Fn(&T) -> Option<f64>) {
+            t.push((name.into(), Column::Number(rows.iter().map(f).collect())));
         }
-        fn flag<T>(t: &mut Table, name: &str, rows: &[T], f: impl Fn(&T) -> bool) {
-            t.push(
-                name,
+        fn flag<T>(t: &mut Cols, name: &str, rows: &[T], f: impl Fn(&T) -> bool) {
+            t.push((
+                name.into(),
                 Column::Boolean(rows.iter().map(|r| Some(f(r))).collect()),
-            )
-            .expect("column length");
+            ));
         }
+        fn finish(schema: &TableSchema, t: Cols) -> Table {
+            let n = t.first().map_or(0, |(_, c)| c.len());
+            schema.assemble(Layout::Report, &[schema::REPORT_SUFFIX], n, t)
+        }
+        let (lower, upper) = (
+            schema::lower(schema::VALUE_LIMITS, schema::REPORT_SUFFIX),
+            schema::upper(schema::VALUE_LIMITS, schema::REPORT_SUFFIX),
+        );
         let mut out = Vec::new();
 
         let e = &self.estimates;
-        let mut t = Table::with_rows(e.len());
-        text(&mut t, "indicator_id", e, |r| &r.indicator_id);
-        text(&mut t, "indicator", e, |r| &r.indicator);
-        text(&mut t, "statistic", e, |r| &r.statistic);
-        text(&mut t, "area_code", e, |r| &r.area_code);
-        text(&mut t, "area_name", e, |r| &r.area_name);
-        text(&mut t, "period", e, |r| &r.period);
-        text(&mut t, "dimension", e, |r| &r.dimension);
-        text(&mut t, "group_code", e, |r| &r.group_code);
-        text(&mut t, "group", e, |r| &r.group);
-        flag(&mut t, "reference_group", e, |r| r.reference_group);
-        num(&mut t, "numerator", e, |r| r.numerator);
-        num(&mut t, "denominator", e, |r| r.denominator);
-        num(&mut t, "value", e, |r| r.value);
-        num(&mut t, "lower_ci_95_0", e, |r| r.lower);
-        num(&mut t, "upper_ci_95_0", e, |r| r.upper);
-        text(&mut t, "method", e, |r| &r.method);
-        text(&mut t, "comparator", e, |r| &r.comparator);
-        text(&mut t, "compared_to_comparator", e, |r| &r.compared);
-        flag(&mut t, "suppressed", e, |r| r.suppressed);
-        text(&mut t, "note", e, |r| &r.note);
-        out.push(("estimates", t));
+        let mut t = Cols::new();
+        text(&mut t, col::INDICATOR_ID, e, |r| &r.indicator_id);
+        text(&mut t, col::INDICATOR, e, |r| &r.indicator);
+        text(&mut t, col::STATISTIC, e, |r| &r.statistic);
+        text(&mut t, col::AREA_CODE, e, |r| &r.area_code);
+        text(&mut t, col::AREA_NAME, e, |r| &r.area_name);
+        text(&mut t, col::PERIOD, e, |r| &r.period);
+        text(&mut t, col::DIMENSION, e, |r| &r.dimension);
+        text(&mut t, col::GROUP_CODE, e, |r| &r.group_code);
+        text(&mut t, col::GROUP, e, |r| &r.group);
+        flag(&mut t, col::REFERENCE_GROUP, e, |r| r.reference_group);
+        num(&mut t, col::NUMERATOR, e, |r| r.numerator);
+        num(&mut t, col::DENOMINATOR, e, |r| r.denominator);
+        num(&mut t, col::VALUE, e, |r| r.value);
+        num(&mut t, &lower, e, |r| r.lower);
+        num(&mut t, &upper, e, |r| r.upper);
+        text(&mut t, col::METHOD, e, |r| &r.method);
+        text(&mut t, col::COMPARATOR, e, |r| &r.comparator);
+        text(&mut t, col::COMPARED_TO_COMPARATOR, e, |r| {
+            &r.compared_to_comparator
+        });
+        flag(&mut t, col::SUPPRESSED, e, |r| r.suppressed);
+        text(&mut t, col::NOTE, e, |r| &r.note);
+        out.push((schema::ESTIMATES.name, finish(&schema::ESTIMATES, t)));
 
         let c = &self.comparisons;
-        let mut t = Table::with_rows(c.len());
-        text(&mut t, "indicator_id", c, |r| &r.indicator_id);
-        text(&mut t, "area_code", c, |r| &r.area_code);
-        text(&mut t, "period", c, |r| &r.period);
-        text(&mut t, "dimension", c, |r| &r.dimension);
-        text(&mut t, "group", c, |r| &r.group);
-        text(&mut t, "reference_group", c, |r| &r.reference_group);
-        num(&mut t, "difference", c, |r| r.difference);
-        num(&mut t, "lower_difference_ci_95_0", c, |r| {
-            r.difference_lower
-        });
-        num(&mut t, "upper_difference_ci_95_0", c, |r| {
-            r.difference_upper
-        });
-        num(&mut t, "ratio", c, |r| r.ratio);
-        num(&mut t, "lower_ratio_ci_95_0", c, |r| r.ratio_lower);
-        num(&mut t, "upper_ratio_ci_95_0", c, |r| r.ratio_upper);
-        text(&mut t, "ratio_method", c, |r| &r.ratio_method);
-        text(&mut t, "note", c, |r| &r.note);
-        out.push(("comparisons", t));
+        let mut t = Cols::new();
+        text(&mut t, col::INDICATOR_ID, c, |r| &r.indicator_id);
+        text(&mut t, col::AREA_CODE, c, |r| &r.area_code);
+        text(&mut t, col::PERIOD, c, |r| &r.period);
+        text(&mut t, col::DIMENSION, c, |r| &r.dimension);
+        text(&mut t, col::GROUP, c, |r| &r.group);
+        text(&mut t, col::REFERENCE_GROUP, c, |r| &r.reference_group);
+        num(&mut t, col::DIFFERENCE, c, |r| r.difference);
+        num(
+            &mut t,
+            &schema::lower(schema::DIFFERENCE_LIMITS, schema::REPORT_SUFFIX),
+            c,
+            |r| r.difference_lower,
+        );
+        num(
+            &mut t,
+            &schema::upper(schema::DIFFERENCE_LIMITS, schema::REPORT_SUFFIX),
+            c,
+            |r| r.difference_upper,
+        );
+        num(&mut t, col::RATIO, c, |r| r.ratio);
+        num(
+            &mut t,
+            &schema::lower(schema::RATIO_LIMITS, schema::REPORT_SUFFIX),
+            c,
+            |r| r.ratio_lower,
+        );
+        num(
+            &mut t,
+            &schema::upper(schema::RATIO_LIMITS, schema::REPORT_SUFFIX),
+            c,
+            |r| r.ratio_upper,
+        );
+        text(&mut t, col::RATIO_METHOD, c, |r| &r.ratio_method);
+        text(&mut t, col::NOTE, c, |r| &r.note);
+        out.push((schema::COMPARISONS.name, finish(&schema::COMPARISONS, t)));
 
         let q = &self.inequality;
-        let mut t = Table::with_rows(q.len());
-        text(&mut t, "indicator_id", q, |r| &r.indicator_id);
-        text(&mut t, "area_code", q, |r| &r.area_code);
-        text(&mut t, "period", q, |r| &r.period);
-        text(&mut t, "dimension", q, |r| &r.dimension);
-        text(&mut t, "measure", q, |r| &r.measure);
-        num(&mut t, "value", q, |r| r.value);
-        num(&mut t, "lower_ci_95_0", q, |r| r.lower);
-        num(&mut t, "upper_ci_95_0", q, |r| r.upper);
-        num(&mut t, "groups", q, |r| r.groups);
-        text(&mut t, "method", q, |r| &r.method);
-        text(&mut t, "detail", q, |r| &r.detail);
-        out.push(("inequality", t));
+        let mut t = Cols::new();
+        text(&mut t, col::INDICATOR_ID, q, |r| &r.indicator_id);
+        text(&mut t, col::AREA_CODE, q, |r| &r.area_code);
+        text(&mut t, col::PERIOD, q, |r| &r.period);
+        text(&mut t, col::DIMENSION, q, |r| &r.dimension);
+        text(&mut t, col::MEASURE, q, |r| &r.measure);
+        num(&mut t, col::VALUE, q, |r| r.value);
+        num(&mut t, &lower, q, |r| r.lower);
+        num(&mut t, &upper, q, |r| r.upper);
+        num(&mut t, col::GROUPS, q, |r| r.groups);
+        text(&mut t, col::METHOD, q, |r| &r.method);
+        text(&mut t, col::DETAIL, q, |r| &r.detail);
+        out.push((schema::INEQUALITY.name, finish(&schema::INEQUALITY, t)));
 
         let s = &self.trends;
-        let mut t = Table::with_rows(s.len());
-        text(&mut t, "indicator_id", s, |r| &r.indicator_id);
-        text(&mut t, "area_code", s, |r| &r.area_code);
-        text(&mut t, "dimension", s, |r| &r.dimension);
-        text(&mut t, "group", s, |r| &r.group);
-        text(&mut t, "period", s, |r| &r.period);
-        num(&mut t, "value", s, |r| r.value);
-        num(&mut t, "mean", s, |r| r.mean);
-        num(&mut t, "lower_process_limit", s, |r| r.lower_limit);
-        num(&mut t, "upper_process_limit", s, |r| r.upper_limit);
-        text(&mut t, "special_cause", s, |r| &r.special_cause);
-        text(&mut t, "point_type", s, |r| &r.point_type);
-        text(&mut t, "series_variation", s, |r| &r.series_variation);
-        text(&mut t, "note", s, |r| &r.note);
-        out.push(("trends", t));
+        let mut t = Cols::new();
+        text(&mut t, col::INDICATOR_ID, s, |r| &r.indicator_id);
+        text(&mut t, col::AREA_CODE, s, |r| &r.area_code);
+        text(&mut t, col::DIMENSION, s, |r| &r.dimension);
+        text(&mut t, col::GROUP, s, |r| &r.group);
+        text(&mut t, col::PERIOD, s, |r| &r.period);
+        num(&mut t, col::VALUE, s, |r| r.value);
+        num(&mut t, col::MEAN, s, |r| r.mean);
+        num(&mut t, col::LOWER_PROCESS_LIMIT, s, |r| {
+            r.lower_process_limit
+        });
+        num(&mut t, col::UPPER_PROCESS_LIMIT, s, |r| {
+            r.upper_process_limit
+        });
+        text(&mut t, col::SPECIAL_CAUSE, s, |r| &r.special_cause);
+        text(&mut t, col::POINT_TYPE, s, |r| &r.point_type);
+        text(&mut t, col::SERIES_VARIATION, s, |r| &r.series_variation);
+        text(&mut t, col::NOTE, s, |r| &r.note);
+        out.push((schema::TRENDS.name, finish(&schema::TRENDS, t)));
 
         let d = &self.quality;
-        let mut t = Table::with_rows(d.len());
-        text(&mut t, "area_code", d, |r| &r.area_code);
-        text(&mut t, "period", d, |r| &r.period);
-        text(&mut t, "field", d, |r| &r.field);
-        num(&mut t, "records", d, |r| r.records);
-        num(&mut t, "recorded", d, |r| r.recorded);
-        num(&mut t, "not_stated", d, |r| r.not_stated);
-        num(&mut t, "not_known", d, |r| r.not_known);
-        num(&mut t, "unrecognised", d, |r| r.unrecognised);
-        num(&mut t, "percent_recorded", d, |r| r.percent_recorded);
-        out.push(("data_quality", t));
+        let mut t = Cols::new();
+        text(&mut t, col::AREA_CODE, d, |r| &r.area_code);
+        text(&mut t, col::PERIOD, d, |r| &r.period);
+        text(&mut t, col::FIELD, d, |r| &r.field);
+        num(&mut t, col::RECORDS, d, |r| r.records);
+        num(&mut t, col::RECORDED, d, |r| r.recorded);
+        num(&mut t, col::NOT_STATED, d, |r| r.not_stated);
+        num(&mut t, col::NOT_KNOWN, d, |r| r.not_known);
+        num(&mut t, col::UNRECOGNISED, d, |r| r.unrecognised);
+        num(&mut t, col::PERCENT_RECORDED, d, |r| r.percent_recorded);
+        out.push((schema::DATA_QUALITY.name, finish(&schema::DATA_QUALITY, t)));
 
         let a = &self.associations;
         if !a.is_empty() {
-            let mut t = Table::with_rows(a.len());
-            text(&mut t, "indicator_id", a, |r| &r.indicator_id);
-            text(&mut t, "determinant", a, |r| &r.determinant);
-            text(&mut t, "period", a, |r| &r.period);
-            text(&mut t, "area_code", a, |r| &r.area_code);
-            text(&mut t, "area_name", a, |r| &r.area_name);
-            num(&mut t, "determinant_value", a, |r| r.determinant_value);
-            num(&mut t, "value", a, |r| r.value);
-            num(&mut t, "weight", a, |r| r.weight);
-            text(&mut t, "source", a, |r| &r.source);
-            out.push(("associations", t));
+            let mut t = Cols::new();
+            text(&mut t, col::INDICATOR_ID, a, |r| &r.indicator_id);
+            text(&mut t, col::DETERMINANT, a, |r| &r.determinant);
+            text(&mut t, col::PERIOD, a, |r| &r.period);
+            text(&mut t, col::AREA_CODE, a, |r| &r.area_code);
+            text(&mut t, col::AREA_NAME, a, |r| &r.area_name);
+            num(&mut t, col::DETERMINANT_VALUE, a, |r| r.determinant_value);
+            num(&mut t, col::VALUE, a, |r| r.value);
+            num(&mut t, col::WEIGHT, a, |r| r.weight);
+            text(&mut t, col::SOURCE, a, |r| &r.source);
+            out.push((schema::ASSOCIATIONS.name, finish(&schema::ASSOCIATIONS, t)));
         }
 
         let p = &self.plan;
         if !p.is_empty() {
-            let mut t = Table::with_rows(p.len());
-            text(&mut t, "action_id", p, |r| &r.action_id);
-            text(&mut t, "action", p, |r| &r.action);
-            text(&mut t, "owner", p, |r| &r.owner);
-            text(&mut t, "target", p, |r| &r.target);
-            text(&mut t, "indicator_id", p, |r| &r.indicator_id);
-            text(&mut t, "period", p, |r| &r.period);
-            text(&mut t, "deadline", p, |r| &r.deadline);
-            text(&mut t, "verdict", p, |r| &r.verdict);
-            num(&mut t, "value", p, |r| r.value);
-            num(&mut t, "lower_ci_95_0", p, |r| r.lower);
-            num(&mut t, "upper_ci_95_0", p, |r| r.upper);
-            num(&mut t, "projected", p, |r| r.projected);
-            num(&mut t, "projected_lower_95", p, |r| r.projected_lower);
-            num(&mut t, "projected_upper_95", p, |r| r.projected_upper);
-            text(&mut t, "reasoning", p, |r| &r.reasoning);
-            out.push(("plan_assessment", t));
+            let mut t = Cols::new();
+            text(&mut t, col::ACTION_ID, p, |r| &r.action_id);
+            text(&mut t, col::ACTION, p, |r| &r.action);
+            text(&mut t, col::OWNER, p, |r| &r.owner);
+            text(&mut t, col::TARGET, p, |r| &r.target);
+            text(&mut t, col::INDICATOR_ID, p, |r| &r.indicator_id);
+            text(&mut t, col::PERIOD, p, |r| &r.period);
+            text(&mut t, col::DEADLINE, p, |r| &r.deadline);
+            text(&mut t, col::VERDICT, p, |r| &r.verdict);
+            num(&mut t, col::VALUE, p, |r| r.value);
+            num(&mut t, &lower, p, |r| r.lower);
+            num(&mut t, &upper, p, |r| r.upper);
+            num(&mut t, col::PROJECTED, p, |r| r.projected);
+            num(&mut t, col::PROJECTED_LOWER_95, p, |r| r.projected_lower);
+            num(&mut t, col::PROJECTED_UPPER_95, p, |r| r.projected_upper);
+            text(&mut t, col::REASONING, p, |r| &r.reasoning);
+            out.push((
+                schema::PLAN_ASSESSMENT.name,
+                finish(&schema::PLAN_ASSESSMENT, t),
+            ));
         }
         out
     }

@@ -9,7 +9,7 @@ use levelfield_stats::funnel::{
     proportion_limit,
 };
 
-use crate::data::ProfileData;
+use crate::{data::ProfileData, schema::OVERALL};
 
 /// A unit's place against the limits, for the data table.
 pub struct FunnelRow {
@@ -102,7 +102,7 @@ pub fn build(data: &ProfileData, id: &str, period: &str) -> Option<Funnel> {
         .filter(|e| {
             e.indicator_id == id
                 && e.area_code != comparator
-                && e.dimension == "Overall"
+                && e.dimension == OVERALL
                 && e.period == period
                 && !e.suppressed
         })

@@ -7,12 +7,16 @@
 use std::{collections::HashMap, fmt::Write};
 
 use levelfield_chart::{Compared, GroupPoint, SpcPoint, SpineRow};
-use levelfield_stats::{inequality::fractional_ranks, quantile::sample_quantile};
+use levelfield_stats::{
+    inequality::fractional_ranks, measure::MeasureCode, quantile::sample_quantile,
+};
 
 use crate::{
     data::{EstimateRow, ProfileData},
     fmt::{esc, fixed, number, slug},
-    funnel, summary,
+    funnel,
+    schema::OVERALL,
+    summary,
 };
 
 /// The report's style sheet, for pages that show its figures.
@@ -322,7 +326,7 @@ fn indicator_section(out: &mut String, data: &ProfileData, id: &str, view: View)
     };
     let overall = rows
         .iter()
-        .find(|e| e.dimension == "Overall" && e.period == period)
+        .find(|e| e.dimension == OVERALL && e.period == period)
         .and_then(|e| e.value);
     if let Some(v) = overall {
         let _ = writeln!(
@@ -335,7 +339,7 @@ fn indicator_section(out: &mut String, data: &ProfileData, id: &str, view: View)
     }
     let mut dims: Vec<&str> = Vec::new();
     for e in &rows {
-        if e.dimension != "Overall"
+        if e.dimension != OVERALL
             && e.period == period
             && view.dimension.is_none_or(|d| d == e.dimension)
             && !dims.contains(&e.dimension.as_str())
@@ -500,7 +504,10 @@ fn indicator_section(out: &mut String, data: &ProfileData, id: &str, view: View)
                     && q.period == period
             })
             .collect();
-        if let Some(sii) = measures.iter().find(|q| q.measure == "SII") {
+        if let Some(sii) = measures
+            .iter()
+            .find(|q| q.measure == MeasureCode::Sii.code())
+        {
             gradient_figure(out, &dslug, &name, &unit, &period, &group_rows, sii);
         }
         if !measures.is_empty() {
@@ -759,17 +766,17 @@ fn trend_figures(
                 period: t.period.clone(),
                 value: t.value,
                 mean: t.mean.unwrap_or(f64::NAN),
-                lower: t.lower_limit.unwrap_or(f64::NAN),
-                upper: t.upper_limit.unwrap_or(f64::NAN),
+                lower: t.lower_process_limit.unwrap_or(f64::NAN),
+                upper: t.upper_process_limit.unwrap_or(f64::NAN),
                 signal: signal(&t.point_type),
             })
             .collect();
-        let label = if dim == "Overall" {
+        let label = if dim == OVERALL {
             name.to_string()
         } else {
             format!("{name}: {group}")
         };
-        let short = if dim == "Overall" {
+        let short = if dim == OVERALL {
             "SPC chart".to_string()
         } else {
             format!("{group}: SPC chart")
@@ -782,8 +789,8 @@ fn trend_figures(
                     t.period.clone(),
                     opt(t.value, 2),
                     opt(t.mean, 2),
-                    opt(t.lower_limit, 2),
-                    opt(t.upper_limit, 2),
+                    opt(t.lower_process_limit, 2),
+                    opt(t.upper_process_limit, 2),
                     t.point_type.clone(),
                     t.special_cause.replace('_', " "),
                     t.note.clone(),
@@ -905,13 +912,13 @@ fn spine_section(out: &mut String, data: &ProfileData, area: &str) {
         }
         others.sort_by(f64::total_cmp);
         let name = indicator_name(data, &e.indicator_id);
-        let label = match (indicators.len(), e.dimension == "Overall") {
+        let label = match (indicators.len(), e.dimension == OVERALL) {
             (1, true) => "All people".to_string(),
             (1, false) => e.group.clone(),
             (_, true) => name.clone(),
             (_, false) => format!("{name}: {}", e.group),
         };
-        let compared = match e.compared.as_str() {
+        let compared = match e.compared_to_comparator.as_str() {
             "Better" => Compared::Better,
             "Worse" => Compared::Worse,
             "Similar" => Compared::Similar,
@@ -947,10 +954,10 @@ fn spine_section(out: &mut String, data: &ProfileData, area: &str) {
             fixed(q1, 1),
             fixed(q3, 1),
             fixed(max, 1),
-            if e.compared.is_empty() {
+            if e.compared_to_comparator.is_empty() {
                 "Not compared".into()
             } else {
-                e.compared.clone()
+                e.compared_to_comparator.clone()
             },
         ]);
     }

@@ -21,6 +21,9 @@ pub mod summary;
 mod workbook;
 
 pub use data::ProfileData;
+/// The tidy tables' layout (names, columns, kinds, `Overall`, status values), shared with the
+/// profile that writes them.
+pub use levelfield_profile::schema;
 pub use meta::{IndicatorMeta, Meta, OGL_ATTRIBUTION, SourceMeta};
 pub use workbook::workbook;
 

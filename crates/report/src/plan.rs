@@ -36,7 +36,7 @@ use serde::Deserialize;
 
 use levelfield_model::period::Length;
 
-use crate::{ProfileData, data::PlanRow};
+use crate::{ProfileData, data::PlanRow, schema::OVERALL};
 
 /// The built-in PCREF plan template, for the `pcref` spec's indicators.
 pub const PCREF_TEMPLATE: &str = include_str!("../plans/pcref.toml");
@@ -376,7 +376,7 @@ fn series(target: &Target, data: &ProfileData) -> Vec<Point> {
                     && e.area_code == area
                     && match (&target.dimension, &target.group) {
                         (Some(d), Some(g)) => e.dimension == *d && e.group == *g,
-                        _ => e.dimension == "Overall",
+                        _ => e.dimension == OVERALL,
                     }
             })
             .map(|e| {
@@ -1128,7 +1128,7 @@ mod tests {
                 indicator_id: "det".into(),
                 area_code: "ALL".into(),
                 period: p.into(),
-                dimension: "Overall".into(),
+                dimension: OVERALL.into(),
                 group: "All".into(),
                 value: Some(30.0),
                 ..EstimateRow::default()

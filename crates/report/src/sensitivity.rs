@@ -372,7 +372,9 @@ pub fn run(a: &Assumptions, data: &ProfileData) -> Vec<Row> {
             continue;
         }
         let ordered = data.inequality.iter().any(|x| {
-            x.indicator_id == q.indicator_id && x.dimension == q.dimension && x.measure == "SII"
+            x.indicator_id == q.indicator_id
+                && x.dimension == q.dimension
+                && x.measure == measure::MeasureCode::Sii.code()
         });
         let dimension = if ordered {
             DimensionType::Ordered
@@ -546,7 +548,12 @@ mod tests {
         let rows = run(&assume("0.0"), &d);
         // Group 5's estimate, its ratio and difference, and every inequality measure.
         assert_eq!(rows.iter().filter(|r| r.figure == "estimate").count(), 1);
-        assert!(rows.iter().any(|r| r.figure == "ratio") && rows.iter().any(|r| r.figure == "SII"));
+        assert!(
+            rows.iter().any(|r| r.figure == "ratio")
+                && rows
+                    .iter()
+                    .any(|r| r.figure == measure::MeasureCode::Sii.code())
+        );
         for r in &rows {
             assert_eq!(r.central.0, r.observed.0, "{r:?}");
             assert_eq!(
@@ -573,7 +580,7 @@ mod tests {
         let par = |hidden: &str| {
             run(&assume(hidden), &d)
                 .into_iter()
-                .find(|r| r.figure == "PAR")
+                .find(|r| r.figure == measure::MeasureCode::Par.code())
                 .unwrap()
         };
         let (low_end, high_end) = (par("0.0").observed.0, par("0.5").central.0);
@@ -627,7 +634,10 @@ mod tests {
             (ratio.bound_high - 2.5 * 0.9).abs() < 1e-12
                 && (ratio.bound_low - 2.5 * 0.7).abs() < 1e-12
         );
-        assert!(rows.iter().any(|r| r.figure == "SII"));
+        assert!(
+            rows.iter()
+                .any(|r| r.figure == measure::MeasureCode::Sii.code())
+        );
         assert!(rows.iter().any(|r| r.figure == "difference"));
     }
 

@@ -6,6 +6,7 @@ use levelfield_stats::{Interval, compare, inequality::Polarity, measure::Measure
 use crate::{
     data::{ComparisonRow, ProfileData, TrendRow},
     fmt::fixed,
+    schema::OVERALL,
 };
 
 /// Sentences for the summary.
@@ -50,7 +51,7 @@ pub fn series_of<'a>(
     for t in data.trends.iter().filter(|t| {
         t.indicator_id == id
             && t.area_code == area
-            && dimension.is_none_or(|d| t.dimension == d || t.dimension == "Overall")
+            && dimension.is_none_or(|d| t.dimension == d || t.dimension == OVERALL)
     }) {
         match all
             .iter_mut()
@@ -65,7 +66,7 @@ pub fn series_of<'a>(
         }
     }
     let total = all.len();
-    let has_overall = all.iter().any(|s| s.dimension == "Overall");
+    let has_overall = all.iter().any(|s| s.dimension == OVERALL);
     let special = |s: &Series| {
         s.points
             .iter()
@@ -75,7 +76,7 @@ pub fn series_of<'a>(
     };
     let mut shown: Vec<Series<'a>> = all
         .into_iter()
-        .filter(|s| !has_overall || dimension.is_some() || s.dimension == "Overall" || special(s))
+        .filter(|s| !has_overall || dimension.is_some() || s.dimension == OVERALL || special(s))
         .collect();
     shown.truncate(MAX_SERIES);
     let left = total - shown.len();
@@ -193,7 +194,7 @@ fn trend_sentence(data: &ProfileData, id: &str, s: &Series, out: &mut Vec<String
     let (v0, v1) = (first.value.unwrap_or(0.0), last.value.unwrap_or(0.0));
     let m = data.meta.indicator(id);
     let name = data.indicator_name(id);
-    let series = if s.dimension == "Overall" {
+    let series = if s.dimension == OVERALL {
         name
     } else {
         format!("{name}, {}", s.group)

@@ -4,42 +4,47 @@
 use levelfield_table::{Column, Table};
 use rust_xlsxwriter::{Format, FormatAlign, Url, Workbook, Worksheet, XlsxError};
 
-use crate::{ReportError, data::ProfileData, summary};
+use crate::{
+    ReportError,
+    data::ProfileData,
+    schema::{self, TableSchema, col},
+    summary,
+};
 
 /// What each table sheet holds, for the contents sheet.
-const SHEETS: [(&str, &str, &str); 7] = [
+const SHEETS: [(TableSchema, &str, &str); 7] = [
     (
-        "estimates",
+        schema::ESTIMATES,
         "Estimates",
         "Each indicator for each group, area and period, with 95% confidence limits, the comparison with the comparator and disclosure notes.",
     ),
     (
-        "comparisons",
+        schema::COMPARISONS,
         "Comparisons",
         "Each group against its dimension's reference group: difference and ratio with 95% limits.",
     ),
     (
-        "inequality",
+        schema::INEQUALITY,
         "Inequality",
         "Inequality summary measures across the groups of each dimension (D, R, PAR, PAF, BGV, TI, MLD, SII, RII, ACI, RCI).",
     ),
     (
-        "trends",
+        schema::TRENDS,
         "Trends",
         "Statistical process control (XmR) points: value, centre line, process limits and special causes.",
     ),
     (
-        "data_quality",
+        schema::DATA_QUALITY,
         "Data quality",
         "How completely each field was recorded.",
     ),
     (
-        "associations",
+        schema::ASSOCIATIONS,
         "Determinants",
         "Each area's determinant value and indicator value, for the associations across areas.",
     ),
     (
-        "plan_assessment",
+        schema::PLAN_ASSESSMENT,
         "Action plans",
         "Each action plan target judged in each period: met, on track, off track or not yet assessable, with the reasoning.",
     ),
@@ -49,30 +54,25 @@ fn xerr(e: XlsxError) -> ReportError {
     ReportError::Workbook(e.to_string())
 }
 
-/// The number format of a column, by its name.
-fn number_format(name: &str) -> &'static str {
-    if name.contains("ratio") {
+/// The number format of a column of a table, by its name and kind: ratios to two decimals,
+/// counts whole, values and limits to up to three decimals.
+fn number_format(table: &TableSchema, name: &str) -> &'static str {
+    if name.contains(col::RATIO) {
         "0.00"
-    } else if matches!(
-        name,
-        "numerator"
-            | "denominator"
-            | "records"
-            | "recorded"
-            | "not_stated"
-            | "not_known"
-            | "unrecognised"
-            | "groups"
-    ) {
+    } else if table.kind(name) == Some(schema::Kind::Integer) {
         "#,##0"
-    } else if name == "value" || name.starts_with("lower") || name.starts_with("upper") {
+    } else if name == col::VALUE || name.starts_with("lower") || name.starts_with("upper") {
         "#,##0.0##"
     } else {
         "#,##0.0"
     }
 }
 
-fn table_sheet(sheet: &mut Worksheet, table: &Table) -> Result<(), ReportError> {
+fn table_sheet(
+    sheet: &mut Worksheet,
+    schema: &TableSchema,
+    table: &Table,
+) -> Result<(), ReportError> {
     let header = Format::new()
         .set_bold()
         .set_background_color("#DDEBF7")
@@ -96,22 +96,18 @@ fn table_sheet(sheet: &mut Worksheet, table: &Table) -> Result<(), ReportError> 
     // GSS markers for figures that are not there: `[c]` suppressed by disclosure control, `[z]`
     // not applicable, `[x]` not available — in tables that say why (a `status` or `suppressed`
     // column), so suppressed is never read as missing or zero.
-    let status = table.index("status").ok();
-    let suppressed = table.booleans("suppressed").ok();
+    let status = table.index(col::STATUS).ok();
+    let suppressed = table.booleans(col::SUPPRESSED).ok();
     let marker = |r: usize| -> Option<&'static str> {
         if let Some(s) = status {
-            return Some(match table.text(s, r).as_ref() {
-                "suppressed" => "[c]",
-                "not applicable" => "[z]",
-                _ => "[x]",
-            });
+            return Some(schema::gss_marker(&table.text(s, r)));
         }
         let hidden = suppressed.as_ref()?.get(r).copied().flatten()?;
         Some(if hidden { "[c]" } else { "[x]" })
     };
     for (c, col) in table.columns().iter().enumerate() {
         let c16 = c as u16;
-        let format = Format::new().set_num_format(number_format(&table.names()[c]));
+        let format = Format::new().set_num_format(number_format(schema, &table.names()[c]));
         for r in 0..table.n_rows() {
             let row = (r + 1) as u32;
             match col {
@@ -211,8 +207,8 @@ pub fn workbook(data: &ProfileData) -> Result<Vec<u8>, ReportError> {
     let mut row = 4u32;
     let mut entries: Vec<(&str, &str, usize)> =
         vec![("Summary", "The largest gaps and the trends, in words.", 0)];
-    for (stem, name, what) in SHEETS {
-        if let Some((_, t)) = tables.iter().find(|(s, _)| *s == stem) {
+    for (layout, name, what) in SHEETS {
+        if let Some((_, t)) = tables.iter().find(|(s, _)| *s == layout.name) {
             entries.push((name, what, t.n_rows()));
         }
     }
@@ -266,11 +262,11 @@ pub fn workbook(data: &ProfileData) -> Result<Vec<u8>, ReportError> {
     }
 
     // Tables.
-    for (stem, name, _) in SHEETS {
-        if let Some((_, t)) = tables.iter().find(|(s, _)| *s == stem) {
+    for (layout, name, _) in SHEETS {
+        if let Some((_, t)) = tables.iter().find(|(s, _)| *s == layout.name) {
             let sheet = book.add_worksheet();
             sheet.set_name(name).map_err(xerr)?;
-            table_sheet(sheet, t)?;
+            table_sheet(sheet, &layout, t)?;
         }
     }
 

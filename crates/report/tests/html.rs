@@ -4,7 +4,9 @@
 use levelfield_report::{
     IndicatorMeta, Meta, ProfileData,
     data::{ComparisonRow, EstimateRow, InequalityRow, QualityRow, TrendRow},
-    html, summary,
+    html,
+    schema::OVERALL,
+    summary,
 };
 use scraper::Html;
 
@@ -40,7 +42,7 @@ fn est(area: &str, dim: &str, group: &str, x: f64, n: f64, reference: bool) -> E
         } else {
             "England".into()
         },
-        compared: if area == "A1" {
+        compared_to_comparator: if area == "A1" {
             "Higher".into()
         } else {
             "Similar".into()
@@ -76,7 +78,7 @@ fn fixture() -> ProfileData {
     };
     let e = "E92000001";
     d.estimates
-        .push(est(e, "Overall", "All", 900.0, 1_000_000.0, false));
+        .push(est(e, OVERALL, "All", 900.0, 1_000_000.0, false));
     d.estimates
         .push(est(e, "Ethnic group", "Black", 300.0, 100_000.0, false));
     d.estimates
@@ -96,7 +98,7 @@ fn fixture() -> ProfileData {
         ("A2", 250.0, 300_000.0),
         ("A3", 150.0, 300_000.0),
     ] {
-        d.estimates.push(est(a, "Overall", "All", x, n, false));
+        d.estimates.push(est(a, OVERALL, "All", x, n, false));
         d.estimates
             .push(est(a, "Ethnic group", "Black", x / 3.0, n / 10.0, false));
     }
@@ -133,13 +135,13 @@ fn fixture() -> ProfileData {
         d.trends.push(TrendRow {
             indicator_id: "det".into(),
             area_code: e.into(),
-            dimension: "Overall".into(),
+            dimension: OVERALL.into(),
             group: "All".into(),
             period: format!("202{k}"),
             value: Some(*v),
             mean: Some(94.25),
-            lower_limit: Some(80.0),
-            upper_limit: Some(108.0),
+            lower_process_limit: Some(80.0),
+            upper_process_limit: Some(108.0),
             point_type: "common cause".into(),
             series_variation: "common cause".into(),
             ..TrendRow::default()
@@ -330,7 +332,7 @@ fn funnel_limits_widen_when_areas_vary_beyond_chance() {
     for e in plain
         .estimates
         .iter_mut()
-        .filter(|e| e.area_code.starts_with('A') && e.dimension == "Overall")
+        .filter(|e| e.area_code.starts_with('A') && e.dimension == OVERALL)
     {
         let n = e.denominator.unwrap();
         e.numerator = Some(n * 0.0009);

@@ -15,7 +15,11 @@ use axum::{
     http::{HeaderValue, StatusCode, header},
     response::{Html, IntoResponse, Response},
 };
-use levelfield_report::{Meta, ProfileData, html::View};
+use levelfield_report::{
+    Meta, ProfileData,
+    html::View,
+    schema::{OVERALL, col},
+};
 use levelfield_table::Table;
 use serde::Deserialize;
 
@@ -217,13 +221,13 @@ fn keep(
 fn filtered(table: &Table, filter: &Filter, with_overall: bool) -> Result<Vec<usize>, String> {
     let mut rows: Vec<usize> = (0..table.n_rows()).collect();
     for (column, value) in [
-        ("indicator_id", &filter.indicator),
-        ("area_code", &filter.area),
-        ("period", &filter.period),
-        ("dimension", &filter.dimension),
+        (col::INDICATOR_ID, &filter.indicator),
+        (col::AREA_CODE, &filter.area),
+        (col::PERIOD, &filter.period),
+        (col::DIMENSION, &filter.dimension),
     ] {
         if let Some(v) = Filter::get(value) {
-            let also = (with_overall && column == "dimension").then_some("Overall");
+            let also = (with_overall && column == col::DIMENSION).then_some(OVERALL);
             rows = keep(table, rows, column, v, also)?;
         }
     }
@@ -350,7 +354,7 @@ fn dashboard(id: i64, data: &ProfileData, f: &Filter) -> String {
             ));
         }
         periods.insert(e.period.clone());
-        if e.dimension != "Overall" && !dims.iter().any(|(d, _)| *d == e.dimension) {
+        if e.dimension != OVERALL && !dims.iter().any(|(d, _)| *d == e.dimension) {
             dims.push((e.dimension.clone(), e.dimension.clone()));
         }
     }

@@ -427,7 +427,10 @@ fn through_profile(ext: &str, valid: &[u8]) -> (u64, u64) {
                 let est = crate::support::read_csv(&out.join("estimates.csv"));
                 let overall: Vec<_> = est
                     .iter()
-                    .filter(|r| r["dimension"] == "Overall" && r["area_code"] == "ALL")
+                    .filter(|r| {
+                        r["dimension"] == levelfield_profile::schema::OVERALL
+                            && r["area_code"] == "ALL"
+                    })
                     .collect();
                 let published =
                     |c: &str| -> Option<f64> { overall.iter().map(|r| number(&r[c])).sum() };

@@ -127,7 +127,10 @@ fn targets_the_profile_lacks_are_refused_and_the_demo_folder_reads_as_written() 
     let rows = read_csv(&demo.join("tables/estimates.csv"));
     let row = rows
         .iter()
-        .find(|r| r["dimension"] != "Overall" && r["value"].parse::<f64>().is_ok())
+        .find(|r| {
+            r["dimension"] != levelfield_profile::schema::OVERALL
+                && r["value"].parse::<f64>().is_ok()
+        })
         .expect("a group with a value");
     let plan = tmp.path().join("own.toml");
     let target = |group: &str| {
