@@ -804,7 +804,7 @@ pub enum FunnelType {
 pub enum Trim {
     /// Winsorise at the `f` and `1 − f` quantiles (R type 7).
     Winsorise,
-    /// Drop the units FunnelPlotR's truncation drops ([`truncation_keeps`]; SHMI).
+    /// Drop the units outside FunnelPlotR's middle rank groups (as SHMI truncates).
     Truncate,
 }
 
