@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use levelfield_server::auth::Role;
 use levelfield_stats::{
+    funnel::{FunnelType, LimitKind, RatioScale, Trim},
     inequality::{DimensionType, Polarity},
     sii::ValueType,
     spc::{ChartType, Improvement},
@@ -479,8 +480,8 @@ pub struct FunnelArgs {
     #[allow(missing_docs)]
     pub common: CommonArgs,
     /// `proportion` (Wilson), `ratio` or `rate` (Poisson).
-    #[arg(long, value_name = "STAT", value_parser = ["proportion", "ratio", "rate"])]
-    pub statistic: String,
+    #[arg(long, value_name = "STAT", value_enum)]
+    pub statistic: FunnelStatistic,
     /// Column of numerators (observed events).
     #[arg(long, value_name = "COL")]
     pub numerator: String,
@@ -488,14 +489,14 @@ pub struct FunnelArgs {
     #[arg(long, value_name = "COL")]
     pub denominator: Option<String>,
     /// For ratios: `count` (limits as ratio − 1) or `isr` (limits × 100).
-    #[arg(long, value_name = "TYPE", value_parser = ["count", "isr"])]
-    pub ratio_type: Option<String>,
+    #[arg(long, value_name = "TYPE", value_enum)]
+    pub ratio_type: Option<RatioScale>,
     /// For rates: the column of rates (per --multiplier).
     #[arg(long, value_name = "COL")]
     pub rate: Option<String>,
     /// For rates: `crude` or `dsr` (directly standardised; counts below 10 are not assessed).
-    #[arg(long, value_name = "TYPE", value_parser = ["crude", "dsr"])]
-    pub rate_type: Option<String>,
+    #[arg(long, value_name = "TYPE", value_enum)]
+    pub rate_type: Option<RateType>,
     /// For rates: how many years of data the counts cover.
     #[arg(long, value_name = "N")]
     pub years_of_data: Option<f64>,
@@ -512,6 +513,26 @@ pub struct FunnelArgs {
     pub svg: Option<PathBuf>,
 }
 
+/// `levelfield funnel --statistic`: what the units' counts are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FunnelStatistic {
+    /// Proportions: PHE's inverted Wilson limits.
+    Proportion,
+    /// Ratios of observed to expected events: exact Poisson limits.
+    Ratio,
+    /// Rates: exact Poisson limits around the average rate.
+    Rate,
+}
+
+/// `levelfield funnel --rate-type`: how the rates were computed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum RateType {
+    /// Crude rates.
+    Crude,
+    /// Directly standardised rates (counts below 10 are not assessed).
+    Dsr,
+}
+
 /// Options for over-dispersed funnel limits per unit.
 #[derive(Debug, Args, Clone)]
 pub struct FunnelUnitsArgs {
@@ -519,8 +540,8 @@ pub struct FunnelUnitsArgs {
     #[allow(missing_docs)]
     pub common: CommonArgs,
     /// `PR` (proportion), `SR` (standardised ratio, log), `SR-sqrt` (square root), `RC` (ratio of counts).
-    #[arg(long = "type", value_name = "TYPE", value_parser = ["PR", "SR", "SR-sqrt", "RC"])]
-    pub kind: String,
+    #[arg(long = "type", value_name = "TYPE", value_enum)]
+    pub kind: FunnelType,
     /// Column of numerators (observed events).
     #[arg(long, value_name = "COL")]
     pub numerator: String,
@@ -536,11 +557,12 @@ pub struct FunnelUnitsArgs {
     )]
     pub limits: Vec<f64>,
     /// Over-dispersion adjustment: `additive` (τ², DerSimonian–Laird), `multiplicative` (φ) or `none`.
-    #[arg(long, value_name = "HOW", value_parser = ["additive", "multiplicative", "none"], default_value = "additive")]
-    pub adjust: String,
-    /// How extreme z-scores are tamed: `winsorise` or `truncate` (SHMI).
-    #[arg(long, value_name = "HOW", value_parser = ["winsorise", "truncate"], default_value = "winsorise")]
-    pub trim: String,
+    #[arg(long, value_name = "HOW", value_enum, default_value_t = LimitKind::Additive)]
+    pub adjust: LimitKind,
+    /// How extreme z-scores are tamed: `winsorise` or `truncate` (FunnelPlotR's rank groups, as
+    /// SHMI).
+    #[arg(long, value_name = "HOW", value_enum, default_value_t = Trim::Winsorise)]
+    pub trim: Trim,
     /// Fraction tamed in each tail.
     #[arg(long, value_name = "F", default_value_t = 0.1)]
     pub trim_fraction: f64,

@@ -1,37 +1,42 @@
-//! `levelfield funnel limits|significance|units`: funnel plots as PHEindicatormethods tabulates
-//! them and as FunnelPlotR adjusts them for over-dispersion.
+//! `levelfield funnel limits|significance|points|units`: funnel plots as PHEindicatormethods
+//! tabulates them and as FunnelPlotR adjusts them for over-dispersion. The statistics are
+//! `levelfield_stats::funnel`'s; this module reads, checks and writes.
 
 use levelfield_stats::{
     StatsError,
-    funnel::{self, FunnelType, LimitKind, Trim},
+    funnel::{self, LimitKind, PheFunnel, PheLimit},
 };
 use levelfield_table::{Column, Table};
 
 use crate::{
     CommandError,
-    args::{FunnelArgs, FunnelCommand, FunnelUnitsArgs},
+    args::{FunnelArgs, FunnelCommand, FunnelStatistic, FunnelUnitsArgs, RateType, choice_name},
     output::{emit, push_column},
-    stats::{at_row, read_input},
+    stats::{Groups, at_row, read_input},
 };
 
 pub(crate) fn run(command: FunnelCommand) -> Result<(), CommandError> {
-    let common = match &command {
-        FunnelCommand::Limits(a) | FunnelCommand::Significance(a) | FunnelCommand::Points(a) => {
-            &a.common
-        }
-        FunnelCommand::Units(a) => &a.common,
-    };
-    if !common.group_by.is_empty() {
-        return Err(CommandError::Input(
-            "funnel plots compare all the units of one table: --group-by is not supported; filter the input to one indicator and period per run".into(),
-        ));
-    }
     match command {
-        FunnelCommand::Limits(args) => limits(&args),
-        FunnelCommand::Significance(args) => significance(&args),
-        FunnelCommand::Points(args) => points(&args),
+        FunnelCommand::Limits(args) => one_table(&args).and_then(|()| limits(&args)),
+        FunnelCommand::Significance(args) => one_table(&args).and_then(|()| significance(&args)),
+        FunnelCommand::Points(args) => one_table(&args).and_then(|()| points(&args)),
         FunnelCommand::Units(args) => units(&args),
     }
+}
+
+/// PHE's funnels compare every row of one table: `--group-by` is refused.
+fn one_table(args: &FunnelArgs) -> Result<(), CommandError> {
+    if args.common.group_by.is_empty() {
+        return Ok(());
+    }
+    Err(CommandError::Input(
+        "PHE's funnel plots compare all the units of one table: --group-by is not supported here (`levelfield funnel units --group-by` sums the rows of each unit); filter the input to one indicator and period per run".into(),
+    ))
+}
+
+/// The pooled average of units whose denominators are known to be positive.
+fn average(x: &[f64], n: &[f64]) -> f64 {
+    funnel::pooled_average(x, n).unwrap_or(f64::NAN)
 }
 
 /// Numerators and denominators, every row present and valid (PHE requires all records).
@@ -39,11 +44,12 @@ fn counts(table: &Table, args: &FunnelArgs) -> Result<(Vec<f64>, Vec<f64>), Comm
     let Some(den_col) = args.denominator.as_deref() else {
         return Err(CommandError::Input(format!(
             "--statistic {} needs --denominator COL",
-            args.statistic
+            choice_name(&args.statistic)
         )));
     };
     let (x, n) = (table.numbers(&args.numerator)?, table.numbers(den_col)?);
-    if args.statistic != "proportion" {
+    let proportion = args.statistic == FunnelStatistic::Proportion;
+    if !proportion {
         crate::stats::whole_counts(table, &x, &args.numerator)?;
     }
     let mut xs = Vec::with_capacity(x.len());
@@ -72,7 +78,7 @@ fn counts(table: &Table, args: &FunnelArgs) -> Result<(Vec<f64>, Vec<f64>), Comm
                 StatsError::NonPositiveDenominator(b),
             ));
         }
-        if args.statistic == "proportion" && a > b {
+        if proportion && a > b {
             return Err(at_row(
                 table,
                 row,
@@ -115,13 +121,12 @@ struct RateData {
 }
 
 fn rate_data(table: &Table, args: &FunnelArgs) -> Result<RateData, CommandError> {
-    let (Some(rate_col), Some(rate_type)) = (args.rate.as_deref(), args.rate_type.as_deref())
-    else {
+    let (Some(rate_col), Some(rate_type)) = (args.rate.as_deref(), args.rate_type) else {
         return Err(CommandError::Input(
             "--statistic rate needs --rate COL and --rate-type crude or dsr".into(),
         ));
     };
-    let dsr = rate_type == "dsr";
+    let dsr = rate_type == RateType::Dsr;
     let x = table.numbers(&args.numerator)?;
     crate::stats::whole_counts(table, &x, &args.numerator)?;
     let rate = table.numbers(rate_col)?;
@@ -193,68 +198,90 @@ fn with_commas(m: f64) -> String {
     levelfield_chart::group_thousands(&levelfield_stats::rate::format_multiplier(m))
 }
 
+/// PHE's table of a funnel: the x axis, then for each limit the lower and upper limits, each
+/// after the column (named `…_{reached}`) of the unit size at which it is reached, when the
+/// funnel has one.
+fn phe_table(
+    funnel: &PheFunnel,
+    x_name: &str,
+    reached: Option<&str>,
+) -> Result<Table, CommandError> {
+    let points = &funnel.points;
+    let mut out = Table::with_rows(points.len());
+    out.push(
+        x_name,
+        Column::Number(points.iter().map(|p| Some(p.x)).collect()),
+    )?;
+    for (k, limit) in PheLimit::ALL.iter().enumerate() {
+        for (side, upper) in [("lower", false), ("upper", true)] {
+            let pick = |pair: (f64, f64)| if upper { pair.1 } else { pair.0 };
+            if let Some(suffix) = reached {
+                out.push(
+                    format!("{side}_{}_{suffix}", limit.stem()),
+                    Column::Number(
+                        points
+                            .iter()
+                            .map(|p| p.reached_at.map(|r| pick(r[k])))
+                            .collect(),
+                    ),
+                )?;
+            }
+            out.push(
+                format!("{side}_{}_limit", limit.stem()),
+                Column::Number(points.iter().map(|p| Some(pick(p.limits[k]))).collect()),
+            )?;
+        }
+    }
+    Ok(out)
+}
+
+/// Pushes the columns every PHE table ends with: `baseline` (when given), `statistic`, `method`.
+fn push_labels(
+    out: &mut Table,
+    baseline: Option<f64>,
+    statistic: &str,
+    method: &str,
+) -> Result<(), CommandError> {
+    let n = out.n_rows();
+    if let Some(b) = baseline {
+        out.push("baseline", Column::Number(vec![Some(b); n]))?;
+    }
+    out.push(
+        "statistic",
+        Column::from_strings(std::iter::repeat_n(statistic, n)),
+    )?;
+    out.push(
+        "method",
+        Column::from_strings(std::iter::repeat_n(method, n)),
+    )?;
+    Ok(())
+}
+
 fn rate_limits(args: &FunnelArgs) -> Result<(), CommandError> {
     let table = read_input(&args.common)?;
     let data = rate_data(&table, args)?;
     let years = years(args)?;
     let present: Vec<f64> = data.derived.iter().flatten().copied().collect();
-    let average = data.x.iter().sum::<f64>() / present.iter().sum::<f64>();
-    let (min, max) = present
-        .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
-            (a.min(v), b.max(v))
-        });
-    let axis = funnel::rate_axis_points(min, max, years, average);
     let m = args.multiplier;
-    let mut cols: Vec<Vec<Option<f64>>> = (0..8).map(|_| Vec::with_capacity(axis.len())).collect();
-    for &e in &axis {
-        let pops = funnel::poisson_funnel_ends(e).map(|mean| mean / average);
-        for (k, pop) in pops.iter().enumerate() {
-            cols[2 * k].push(Some(pop / years));
-            cols[2 * k + 1].push(Some(e / pop * m));
-        }
-    }
-    let mut out = Table::with_rows(axis.len());
-    out.push(
-        "Events",
-        Column::Number(axis.iter().map(|v| Some(*v)).collect()),
-    )?;
-    let names = [
-        "lower_2s_population_1_year",
-        "lower_2s_limit",
-        "upper_2s_population_1_year",
-        "upper_2s_limit",
-        "lower_3s_population_1_year",
-        "lower_3s_limit",
-        "upper_3s_population_1_year",
-        "upper_3s_limit",
-    ];
-    for (name, c) in names.iter().zip(cols) {
-        out.push(*name, Column::Number(c))?;
-    }
-    out.push(
-        "baseline",
-        Column::Number(vec![Some(average * m); axis.len()]),
-    )?;
+    let funnel = PheFunnel::rate(&data.x, &present, years, m).map_err(|_| {
+        CommandError::Input(format!(
+            "{}: no row has a denominator PHE can derive (events above zero with a rate, or a population for a crude rate): no funnel to draw",
+            table.source_name()
+        ))
+    })?;
+    let mut out = phe_table(&funnel, "Events", Some("population_1_year"))?;
     let statistic = format!(
         "rate ({} per {})",
         if data.dsr { "dsr" } else { "crude" },
         with_commas(m)
     );
-    out.push(
-        "statistic",
-        Column::from_strings(std::iter::repeat_n(statistic.as_str(), axis.len())),
-    )?;
-    out.push(
-        "method",
-        Column::from_strings(std::iter::repeat_n("Poisson", axis.len())),
-    )?;
+    push_labels(&mut out, Some(funnel.target), &statistic, "Poisson")?;
     // The chart first, so a chart that cannot be written leaves no table behind.
     if let Some(path) = &args.svg {
         let units: Vec<(String, f64, f64)> = (0..data.x.len())
             .filter_map(|i| Some((table.text(0, i).into_owned(), data.x[i], data.rate[i]?)))
             .collect();
-        draw_phe_funnel(path, args, &out, "Events", units, average * m)?;
+        draw_phe_funnel(path, args, &funnel, "Events", units)?;
     }
     emit(&out, &args.common)?;
     Ok(())
@@ -263,7 +290,7 @@ fn rate_limits(args: &FunnelArgs) -> Result<(), CommandError> {
 /// `levelfield funnel points`: PHE's plotting points for rates.
 fn points(args: &FunnelArgs) -> Result<(), CommandError> {
     no_svg(args)?;
-    if args.statistic != "rate" {
+    if args.statistic != FunnelStatistic::Rate {
         return Err(CommandError::Input("funnel points are for rates (--statistic rate); proportions and ratios plot their own values".into()));
     }
     let mut table = read_input(&args.common)?;
@@ -297,110 +324,51 @@ fn points(args: &FunnelArgs) -> Result<(), CommandError> {
 }
 
 fn limits(args: &FunnelArgs) -> Result<(), CommandError> {
-    if args.statistic == "rate" {
-        return rate_limits(args);
-    }
+    let ratio = match args.statistic {
+        FunnelStatistic::Rate => return rate_limits(args),
+        FunnelStatistic::Ratio => true,
+        FunnelStatistic::Proportion => false,
+    };
     let table = read_input(&args.common)?;
     let (x, n) = counts(&table, args)?;
-    let average = x.iter().sum::<f64>() / n.iter().sum::<f64>();
-    let (min, max) = n
-        .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
-            (a.min(v), b.max(v))
-        });
-    let ratio = args.statistic == "ratio";
-    let axis = funnel::axis_points(min, max, ratio);
-    let mut cols: Vec<Vec<Option<f64>>> = (0..4).map(|_| Vec::with_capacity(100)).collect();
-    // PHE also reports, for ratios, the expected events at which each limit is reached.
-    let mut exp_events: Vec<Vec<Option<f64>>> = (0..4).map(|_| Vec::new()).collect();
-    let (first, statistic, method) = if ratio {
-        let Some(kind) = args.ratio_type.as_deref() else {
+    let m = args.multiplier;
+    // `counts` leaves at least one row, every denominator above zero.
+    let no_funnel = |e: StatsError| CommandError::Input(format!("{}: {e}", table.source_name()));
+    let (funnel, out, first, scale) = if ratio {
+        let Some(scale) = args.ratio_type else {
             return Err(CommandError::Input(
                 "--statistic ratio needs --ratio-type count or isr".into(),
             ));
         };
-        for &o in &axis {
-            let expected = funnel::poisson_funnel_ends(o);
-            for (k, e) in expected.iter().enumerate() {
-                let v = o / e;
-                cols[k].push(Some(if kind == "count" { v - 1.0 } else { v * 100.0 }));
-                exp_events[k].push(Some(*e));
-            }
-        }
-        ("Observed_events", format!("ratio ({kind})"), "Poisson")
-    } else {
-        let m = args.multiplier;
-        for &pop in &axis {
-            let ends = [
-                funnel::proportion_limit(0.975, pop, average, false, m).max(0.0),
-                funnel::proportion_limit(0.975, pop, average, true, m).min(100.0),
-                funnel::proportion_limit(0.999, pop, average, false, m).max(0.0),
-                funnel::proportion_limit(0.999, pop, average, true, m).min(100.0),
-            ];
-            for (c, v) in cols.iter_mut().zip(ends) {
-                c.push(Some(v));
-            }
-        }
-        ("Population", "proportion".to_string(), "Wilson")
-    };
-    let mut out = Table::with_rows(axis.len());
-    out.push(
-        first,
-        Column::Number(axis.iter().map(|v| Some(*v)).collect()),
-    )?;
-    let names = ["lower_2s", "upper_2s", "lower_3s", "upper_3s"];
-    for (k, c) in cols.into_iter().enumerate() {
-        if ratio {
-            out.push(
-                format!("{}_exp_events", names[k]),
-                Column::Number(std::mem::take(&mut exp_events[k])),
-            )?;
-        }
-        out.push(format!("{}_limit", names[k]), Column::Number(c))?;
-    }
-    if !ratio {
-        out.push(
-            "baseline",
-            Column::Number(vec![Some(average * args.multiplier); axis.len()]),
+        let funnel = PheFunnel::ratio(&n, scale).map_err(no_funnel)?;
+        // PHE also reports, for ratios, the expected events at which each limit is reached.
+        let mut out = phe_table(&funnel, "Observed_events", Some("exp_events"))?;
+        push_labels(
+            &mut out,
+            None,
+            &format!("ratio ({})", scale.name()),
+            "Poisson",
         )?;
-    }
-    out.push(
-        "statistic",
-        Column::from_strings(std::iter::repeat_n(statistic.as_str(), axis.len())),
-    )?;
-    out.push(
-        "method",
-        Column::from_strings(std::iter::repeat_n(method, axis.len())),
-    )?;
+        (funnel, out, "Observed_events", Some(scale))
+    } else {
+        let funnel = PheFunnel::proportion(&x, &n, m).map_err(no_funnel)?;
+        let mut out = phe_table(&funnel, "Population", None)?;
+        push_labels(&mut out, Some(funnel.target), "proportion", "Wilson")?;
+        (funnel, out, "Population", None)
+    };
     // The chart first, so a chart that cannot be written leaves no table behind.
     if let Some(path) = &args.svg {
         // Units at their own x: population (proportions) or observed events (ratios).
         let units: Vec<(String, f64, f64)> = (0..x.len())
             .map(|i| {
                 let label = table.text(0, i).into_owned();
-                if ratio {
-                    let r = x[i] / n[i];
-                    let y = if args.ratio_type.as_deref() == Some("count") {
-                        r - 1.0
-                    } else {
-                        r * 100.0
-                    };
-                    (label, x[i], y)
-                } else {
-                    (label, n[i], x[i] / n[i] * args.multiplier)
+                match scale {
+                    Some(scale) => (label, x[i], scale.apply(x[i] / n[i])),
+                    None => (label, n[i], x[i] / n[i] * m),
                 }
             })
             .collect();
-        let target = if ratio {
-            if args.ratio_type.as_deref() == Some("count") {
-                0.0
-            } else {
-                100.0
-            }
-        } else {
-            average * args.multiplier
-        };
-        draw_phe_funnel(path, args, &out, first, units, target)?;
+        draw_phe_funnel(path, args, &funnel, first, units)?;
     }
     emit(&out, &args.common)?;
     Ok(())
@@ -410,69 +378,43 @@ fn limits(args: &FunnelArgs) -> Result<(), CommandError> {
 fn draw_phe_funnel(
     path: &std::path::Path,
     args: &FunnelArgs,
-    limits: &Table,
+    funnel: &PheFunnel,
     x_col: &str,
     units: Vec<(String, f64, f64)>,
-    target: f64,
 ) -> Result<(), CommandError> {
-    let xs = limits.numbers(x_col)?;
-    let cols: Vec<Vec<Option<f64>>> = [
-        "lower_2s_limit",
-        "upper_2s_limit",
-        "lower_3s_limit",
-        "upper_3s_limit",
-    ]
-    .iter()
-    .map(|c| limits.numbers(c))
-    .collect::<Result<_, _>>()?;
-    let grid: Vec<levelfield_chart::FunnelLimits> = (0..xs.len())
-        .filter_map(|i| {
-            let x = xs[i]?;
-            Some((
-                x,
-                vec![(cols[0][i]?, cols[1][i]?), (cols[2][i]?, cols[3][i]?)],
-            ))
-        })
+    let grid: Vec<levelfield_chart::FunnelLimits> = funnel
+        .points
+        .iter()
+        .map(|p| (p.x, p.limits.to_vec()))
         .collect();
     // A unit is an outlier when it lies beyond the 99.8 % limits at its x (interpolated).
-    let outer = |x: f64| -> Option<(f64, f64)> {
-        let j = grid.iter().position(|g| g.0 >= x)?;
-        if j == 0 {
-            return Some(grid[0].1[1]);
-        }
-        let (a, b) = (&grid[j - 1], &grid[j]);
-        let t = (x - a.0) / (b.0 - a.0);
-        let lerp = |u: f64, v: f64| u + t * (v - u);
-        Some((lerp(a.1[1].0, b.1[1].0), lerp(a.1[1].1, b.1[1].1)))
-    };
     let plotted: Vec<levelfield_chart::FunnelUnit> = units
         .into_iter()
-        .map(|(label, size, value)| {
-            let outlier = outer(size).is_some_and(|(lo, hi)| value < lo || value > hi);
-            levelfield_chart::FunnelUnit {
-                label,
-                size,
-                value,
-                outlier,
-            }
+        .map(|(label, size, value)| levelfield_chart::FunnelUnit {
+            outlier: matches!(funnel.crossing(size, value), Some((PheLimit::Limit998, _))),
+            label,
+            size,
+            value,
         })
         .collect();
     let denominator = args.denominator.as_deref().unwrap_or("denominator");
+    let statistic = choice_name(&args.statistic);
     let title = format!(
-        "Funnel plot ({}): {} / {}",
-        args.statistic, args.numerator, denominator
+        "Funnel plot ({statistic}): {} / {denominator}",
+        args.numerator
     );
     let svg =
-        levelfield_chart::funnel_plot(&title, x_col, &args.statistic, &plotted, &grid, target);
+        levelfield_chart::funnel_plot(&title, x_col, &statistic, &plotted, &grid, funnel.target);
     levelfield_table::write_text(path, &svg).map_err(CommandError::Write)
 }
 
 fn significance(args: &FunnelArgs) -> Result<(), CommandError> {
     no_svg(args)?;
     let mut table = read_input(&args.common)?;
-    let labels: Vec<&str> = if args.statistic == "rate" {
+    let labels: Vec<&str> = if args.statistic == FunnelStatistic::Rate {
         let data = rate_data(&table, args)?;
-        let average = data.x.iter().sum::<f64>() / data.derived.iter().flatten().sum::<f64>();
+        let present: Vec<f64> = data.derived.iter().flatten().copied().collect();
+        let average = average(&data.x, &present);
         data.x
             .iter()
             .zip(&data.derived)
@@ -488,11 +430,11 @@ fn significance(args: &FunnelArgs) -> Result<(), CommandError> {
             .collect()
     } else {
         let (x, n) = counts(&table, args)?;
-        let average = x.iter().sum::<f64>() / n.iter().sum::<f64>();
+        let average = average(&x, &n);
         x.iter()
             .zip(&n)
             .map(|(&a, &b)| {
-                if args.statistic == "ratio" {
+                if args.statistic == FunnelStatistic::Ratio {
                     funnel::ratio_significance(a, b)
                 } else {
                     funnel::proportion_significance(a, b, average)
@@ -504,23 +446,62 @@ fn significance(args: &FunnelArgs) -> Result<(), CommandError> {
     emit(&table, &args.common)
 }
 
-fn units(args: &FunnelUnitsArgs) -> Result<(), CommandError> {
-    let mut table = read_input(&args.common)?;
-    let kind = match args.kind.as_str() {
-        "PR" => FunnelType::Proportion,
-        "SR" => FunnelType::RatioLog,
-        "SR-sqrt" => FunnelType::RatioSqrt,
-        _ => FunnelType::RatioOfCounts,
+/// One row per unit of `--group-by`: the unit's columns and its numerator and denominator
+/// summed over its rows, as FunnelPlotR aggregates record-level data. A unit with a row that
+/// lacks either count has no total (R's `sum` of an `NA`), so it is not plotted.
+fn unit_totals(table: &Table, args: &FunnelUnitsArgs) -> Result<Table, CommandError> {
+    let group_by = &args.common.group_by;
+    for column in [&args.numerator, &args.denominator] {
+        if group_by.contains(column) {
+            return Err(CommandError::Input(format!(
+                "--group-by {column}: the units are summed over `{column}`, so it cannot also name them"
+            )));
+        }
+    }
+    let (x, n) = (
+        table.numbers(&args.numerator)?,
+        table.numbers(&args.denominator)?,
+    );
+    crate::stats::check_rows(
+        table,
+        &x,
+        &args.numerator,
+        |v| v >= 0.0,
+        StatsError::NegativeNumerator,
+    )?;
+    crate::stats::check_rows(
+        table,
+        &n,
+        &args.denominator,
+        |v| v >= 0.0,
+        StatsError::NegativeDenominator,
+    )?;
+    let groups = Groups::new(table, group_by)?;
+    let total = |values: &[Option<f64>], rows: &[usize]| -> Option<f64> {
+        rows.iter().map(|&r| values[r]).sum()
     };
+    let numerators: Vec<Option<f64>> = groups.iter().map(|rows| total(&x, rows)).collect();
+    let denominators: Vec<Option<f64>> = groups.iter().map(|rows| total(&n, rows)).collect();
+    let mut out = groups.keys(table, group_by)?;
+    push_column(&mut out, &args.numerator, Column::Number(numerators))?;
+    push_column(&mut out, &args.denominator, Column::Number(denominators))?;
+    Ok(out)
+}
+
+fn units(args: &FunnelUnitsArgs) -> Result<(), CommandError> {
+    let input = read_input(&args.common)?;
+    let mut table = if args.common.group_by.is_empty() {
+        input
+    } else {
+        unit_totals(&input, args)?
+    };
+    let kind = args.kind;
     let levels: Vec<levelfield_stats::ConfidenceLevel> = args
         .limits
         .iter()
         .map(|&l| levelfield_stats::ConfidenceLevel::new(l))
         .collect::<Result<_, _>>()
         .map_err(|e| CommandError::Input(format!("--limits: {e}")))?;
-    // Levels from widest to narrowest decide a unit's label: the widest limit crossed.
-    let mut widest_first: Vec<usize> = (0..levels.len()).collect();
-    widest_first.sort_by(|&a, &b| levels[b].fraction().total_cmp(&levels[a].fraction()));
     let (x, n) = (
         table.numbers(&args.numerator)?,
         table.numbers(&args.denominator)?,
@@ -540,21 +521,15 @@ fn units(args: &FunnelUnitsArgs) -> Result<(), CommandError> {
     }
     let xs: Vec<f64> = present.iter().map(|&r| x[r].unwrap_or(0.0)).collect();
     let ns: Vec<f64> = present.iter().map(|&r| n[r].unwrap_or(0.0)).collect();
-    let trim = if args.trim == "truncate" {
-        Trim::Truncate
-    } else {
-        Trim::Winsorise
-    };
-    let od = funnel::estimate_overdispersion(kind, &xs, &ns, trim, args.trim_fraction)
+    let od = funnel::estimate_overdispersion(kind, &xs, &ns, args.trim, args.trim_fraction)
         .map_err(|e| match e {
             StatsError::OutOfRange { .. } => CommandError::Input(format!("--trim-fraction: {e}")),
+            StatsError::GroupCount { what: "units left after truncation", .. } => {
+                CommandError::Input(format!("--trim truncate: {e}"))
+            }
             _ => CommandError::Input("over-dispersion needs at least two units with a count and a denominator above zero (and, for log scales, at least one event)".into()),
         })?;
-    let adjust = match args.adjust.as_str() {
-        "multiplicative" => LimitKind::Multiplicative,
-        "none" => LimitKind::Unadjusted,
-        _ => LimitKind::Additive,
-    };
+    let adjust = args.adjust;
     let rows = table.n_rows();
     let mut value = vec![None; rows];
     let mut limit_cols: Vec<Vec<Option<f64>>> = vec![vec![None; rows]; 2 * levels.len()];
@@ -566,22 +541,22 @@ fn units(args: &FunnelUnitsArgs) -> Result<(), CommandError> {
         };
         let v = o / d;
         value[r] = Some(v);
-        let limits: Vec<(f64, f64)> = levels
+        let limits: Vec<(f64, (f64, f64))> = levels
             .iter()
-            .map(|l| funnel::funnel_limits(kind, &od, d, l.fraction(), adjust))
+            .map(|l| {
+                let level = l.fraction();
+                (level, funnel::funnel_limits(kind, &od, d, level, adjust))
+            })
             .collect();
-        for (k, &(lo, hi)) in limits.iter().enumerate() {
+        for (k, &(_, (lo, hi))) in limits.iter().enumerate() {
             limit_cols[2 * k][r] = Some(lo);
             limit_cols[2 * k + 1][r] = Some(hi);
         }
-        outlier[r] = widest_first
-            .iter()
-            .find_map(|&k| {
-                let (lo, hi) = limits[k];
-                let side = if v > hi { "high" } else { "low" };
-                (v > hi || v < lo).then(|| format!("{side} {}", levels[k].label()))
-            })
-            .unwrap_or_else(|| "none".to_string());
+        // The label names the widest limit crossed.
+        outlier[r] = match funnel::widest_crossed(v, &limits) {
+            Some((k, side)) => format!("{} {}", side.name(), levels[k].label()),
+            None => "none".to_string(),
+        };
     }
     push_column(&mut table, "funnel_value", Column::Number(value))?;
     for (k, level) in levels.iter().enumerate() {
@@ -604,9 +579,9 @@ fn units(args: &FunnelUnitsArgs) -> Result<(), CommandError> {
         od.phi,
         od.tau2,
         if adjusted {
-            args.adjust.as_str()
+            choice_name(&adjust)
         } else {
-            "unadjusted"
+            "unadjusted".to_string()
         }
     );
     table.push(

@@ -5,8 +5,8 @@
 
 use levelfield_chart::{FunnelLimits, FunnelUnit};
 use levelfield_stats::funnel::{
-    FunnelType, LimitKind, Overdispersion, Trim, estimate_overdispersion, funnel_limits,
-    proportion_limit,
+    FunnelType, LimitKind, Overdispersion, PheLimit, Side, Trim, estimate_overdispersion,
+    funnel_limits, phe_crossing, poisson_rate_limits, pooled_average, proportion_limits,
 };
 
 use crate::{data::ProfileData, schema::OVERALL};
@@ -48,47 +48,25 @@ pub struct Funnel {
 /// is beyond doubt).
 const ADJUST_ABOVE: f64 = 0.2;
 
-fn position(v: f64, (l95, u95): (f64, f64), (l998, u998): (f64, f64)) -> &'static str {
-    if v > u998 {
-        "above the 99.8% limit"
-    } else if v > u95 {
-        "above the 95% limit"
-    } else if v < l998 {
-        "below the 99.8% limit"
-    } else if v < l95 {
-        "below the 95% limit"
-    } else {
-        "within the 95% limits"
+/// A unit's place against the 95 % and 99.8 % limits (in [`PheLimit::ALL`] order).
+fn position(v: f64, limits: &[(f64, f64); 2]) -> &'static str {
+    match phe_crossing(v, limits) {
+        Some((PheLimit::Limit998, Side::High)) => "above the 99.8% limit",
+        Some((PheLimit::Limit95, Side::High)) => "above the 95% limit",
+        Some((PheLimit::Limit998, Side::Low)) => "below the 99.8% limit",
+        Some((PheLimit::Limit95, Side::Low)) => "below the 95% limit",
+        None => "within the 95% limits",
     }
 }
 
-/// Exact limits at denominator `d` for a two-sided `level`, on the value scale (× `m`):
-/// the statistics crate's, never a second copy — PHE's inverted-Wilson proportion limits
-/// ([`proportion_limit`]), or exact Poisson limits on the ratio to the average with `p̄·d`
-/// expected events ([`funnel_limits`], unadjusted), times `p̄·m`.
-fn limits_at(d: f64, average: f64, level: f64, proportion: bool, m: f64) -> (f64, f64) {
+/// Exact limits at denominator `d` on the value scale (× `m`), from the statistics crate: PHE's
+/// inverted-Wilson proportion limits clamped to `[0, m]` ([`proportion_limits`]), or exact
+/// Poisson limits on `p̄·d` expected events ([`poisson_rate_limits`]).
+fn limits_at(d: f64, average: f64, limit: PheLimit, proportion: bool, m: f64) -> (f64, f64) {
     if proportion {
-        let p = level + (1.0 - level) / 2.0;
-        (
-            proportion_limit(p, d, average, false, m).max(0.0),
-            proportion_limit(p, d, average, true, m).min(m),
-        )
+        proportion_limits(limit, d, average, m)
     } else {
-        let exact = Overdispersion {
-            target: 0.0,
-            phi: 1.0,
-            tau2: 0.0,
-            bounds: None,
-            n: 0,
-        };
-        let (l, u) = funnel_limits(
-            FunnelType::RatioLog,
-            &exact,
-            average * d,
-            level,
-            LimitKind::Unadjusted,
-        );
-        (l * average * m, u * average * m)
+        poisson_rate_limits(limit, d, average, m)
     }
 }
 
@@ -115,10 +93,10 @@ pub fn build(data: &ProfileData, id: &str, period: &str) -> Option<Funnel> {
         return None;
     }
     let proportion = rows[0].0.statistic.contains("proportion");
-    let (sx, sn) = rows
-        .iter()
-        .fold((0.0, 0.0), |(a, b), (_, x, n, _)| (a + x, b + n));
-    let p = sx / sn;
+    let numerators: Vec<f64> = rows.iter().map(|r| r.1).collect();
+    let denominators: Vec<f64> = rows.iter().map(|r| r.2).collect();
+    // Every row has a denominator above zero, so the average is defined.
+    let p = pooled_average(&numerators, &denominators)?;
     // The value scale: value = x/n·m.
     let (_, x0, n0, v0) = rows.iter().find(|r| r.1 > 0.0).copied().unwrap_or(rows[0]);
     let m = if x0 > 0.0 { v0 / (x0 / n0) } else { 1.0 };
@@ -126,17 +104,11 @@ pub fn build(data: &ProfileData, id: &str, period: &str) -> Option<Funnel> {
         (a.min(r.2), b.max(r.2))
     });
     let (start, end) = (lo * 0.9, hi * 1.1);
-    let exact = |d: f64| {
-        (
-            limits_at(d, p, 0.95, proportion, m),
-            limits_at(d, p, 0.998, proportion, m),
-        )
-    };
+    let exact = |d: f64| PheLimit::ALL.map(|l| limits_at(d, p, l, proportion, m));
     let outside_exact = rows
         .iter()
         .filter(|(_, _, n, v)| {
-            let (_, (l, u)) = exact(*n);
-            *v < l || *v > u
+            matches!(phe_crossing(*v, &exact(*n)), Some((PheLimit::Limit998, _)))
         })
         .count();
     // Over-dispersion: log ratio to the pooled rate (SHMI's choice) or arcsine proportions,
@@ -147,37 +119,31 @@ pub fn build(data: &ProfileData, id: &str, period: &str) -> Option<Funnel> {
         FunnelType::RatioLog
     };
     let size = |n: f64| if proportion { n } else { p * n };
-    let o: Vec<f64> = rows.iter().map(|r| r.1).collect();
-    let d: Vec<f64> = rows.iter().map(|r| size(r.2)).collect();
+    let d: Vec<f64> = denominators.iter().map(|&n| size(n)).collect();
     let adjusted = (outside_exact as f64 / rows.len() as f64 > ADJUST_ABOVE)
-        .then(|| estimate_overdispersion(kind, &o, &d, Trim::Truncate, 0.1).ok())
+        .then(|| estimate_overdispersion(kind, &numerators, &d, Trim::Truncate, 0.1).ok())
         .flatten()
         .filter(|od| od.phi > 1.0);
     let scale = if proportion { m } else { p * m };
     let drawn = |n: f64| match &adjusted {
-        Some(od) => {
-            let at = |level| {
-                let (l, u) = funnel_limits(kind, od, size(n), level, LimitKind::Additive);
-                (l * scale, u * scale)
-            };
-            (at(0.95), at(0.998))
-        }
+        Some(od) => PheLimit::ALL.map(|l| {
+            let (lo, hi) = funnel_limits(kind, od, size(n), l.level(), LimitKind::Additive);
+            (lo * scale, hi * scale)
+        }),
         None => exact(n),
     };
     let grid: Vec<FunnelLimits> = (0..=80)
         .map(|k| {
             let d = start + (end - start) * k as f64 / 80.0;
-            let (a, b) = drawn(d);
-            (d, vec![a, b])
+            (d, drawn(d).to_vec())
         })
         .collect();
     let mut outside = 0;
     let mut units = Vec::new();
     let mut table = Vec::new();
     for (e, x, n, v) in &rows {
-        let (l95, l998) = drawn(*n);
-        let (e95, e998) = exact(*n);
-        let outlier = *v > l998.1 || *v < l998.0;
+        let limits = drawn(*n);
+        let outlier = matches!(phe_crossing(*v, &limits), Some((PheLimit::Limit998, _)));
         outside += usize::from(outlier);
         let name = if e.area_name.is_empty() {
             e.area_code.clone()
@@ -195,8 +161,8 @@ pub fn build(data: &ProfileData, id: &str, period: &str) -> Option<Funnel> {
             numerator: *x,
             denominator: *n,
             value: *v,
-            position: position(*v, l95, l998),
-            exact_position: position(*v, e95, e998),
+            position: position(*v, &limits),
+            exact_position: position(*v, &exact(*n)),
         });
     }
     let n = rows.len();
@@ -230,8 +196,8 @@ mod tests {
 
     #[test]
     fn poisson_limits_bracket_the_average_and_narrow_with_size() {
-        let (l1, u1) = limits_at(10_000.0, 0.001, 0.998, false, 100_000.0);
-        let (l2, u2) = limits_at(1_000_000.0, 0.001, 0.998, false, 100_000.0);
+        let (l1, u1) = limits_at(10_000.0, 0.001, PheLimit::Limit998, false, 100_000.0);
+        let (l2, u2) = limits_at(1_000_000.0, 0.001, PheLimit::Limit998, false, 100_000.0);
         assert!(l1 < 100.0 && u1 > 100.0);
         assert!(l2 > l1 && u2 < u1);
         // 10 expected events, 99.8 %: χ²(0.001; 20)/2 = 5.921/2 and χ²(0.999; 22)/2 = 48.268/2
@@ -242,7 +208,23 @@ mod tests {
 
     #[test]
     fn proportion_limits_stay_in_range() {
-        let (l, u) = limits_at(50.0, 0.5, 0.95, true, 100.0);
+        let (l, u) = limits_at(50.0, 0.5, PheLimit::Limit95, true, 100.0);
         assert!(l > 30.0 && l < 50.0 && u > 50.0 && u < 70.0);
+        let (l, u) = limits_at(2.0, 0.5, PheLimit::Limit998, true, 1000.0);
+        assert!(l == 0.0 && u == 1000.0);
+    }
+
+    #[test]
+    fn positions_name_the_widest_limit_crossed() {
+        let limits = [(40.0, 60.0), (30.0, 70.0)];
+        for (v, want) in [
+            (50.0, "within the 95% limits"),
+            (65.0, "above the 95% limit"),
+            (75.0, "above the 99.8% limit"),
+            (35.0, "below the 95% limit"),
+            (25.0, "below the 99.8% limit"),
+        ] {
+            assert_eq!(position(v, &limits), want);
+        }
     }
 }

@@ -1,12 +1,115 @@
 //! Funnel plots: control limits around a target across the range of unit sizes, as
 //! PHEindicatormethods draws them (exact for proportions and ratios) and as FunnelPlotR adjusts
-//! them for over-dispersion.
+//! them for over-dispersion. The one home of the pooled average, PHE's two limits, its limit
+//! tables and their interpolation, and the check of which limit a unit crosses.
 
 use crate::{
     ConfidenceLevel, StatsError,
     dist::{qchisq, qnorm},
     estimate::round_half_even,
 };
+
+/// PHE's two funnel limits: 95 % ("2σ", one-sided probability 0.975) and 99.8 % ("3σ", 0.999).
+///
+/// # Method
+/// PHEindicatormethods draws and tests every funnel at these two levels; the enum carries each
+/// one's probabilities and names so that no caller spells them out again.
+///
+/// # Formula
+/// Two-sided level `c`, tail `α/2 = (1 − c)/2`, one-sided probability `1 − α/2`.
+///
+/// # References
+/// PHEindicatormethods 2.1.0 `calculate_funnel_limits`, `assign_funnel_significance`.
+///
+/// # Edge cases
+/// The order of [`PheLimit::ALL`] (narrow, then wide) is the column order of PHE's tables.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum PheLimit {
+    /// The 95 % limits (2σ).
+    Limit95,
+    /// The 99.8 % limits (3σ).
+    Limit998,
+}
+
+impl PheLimit {
+    /// Both limits, narrow then wide (PHE's column order).
+    pub const ALL: [PheLimit; 2] = [PheLimit::Limit95, PheLimit::Limit998];
+
+    /// The two-sided level: 0.95 or 0.998.
+    pub fn level(self) -> f64 {
+        match self {
+            PheLimit::Limit95 => 0.95,
+            PheLimit::Limit998 => 0.998,
+        }
+    }
+
+    /// The one-sided probability of the limit: 0.975 or 0.999.
+    pub fn probability(self) -> f64 {
+        match self {
+            PheLimit::Limit95 => 0.975,
+            PheLimit::Limit998 => 0.999,
+        }
+    }
+
+    /// The probability in each tail: 0.025 or 0.001.
+    pub fn tail(self) -> f64 {
+        match self {
+            PheLimit::Limit95 => 0.025,
+            PheLimit::Limit998 => 0.001,
+        }
+    }
+
+    /// The level as a label: `95%` or `99.8%`.
+    pub fn label(self) -> &'static str {
+        match self {
+            PheLimit::Limit95 => "95%",
+            PheLimit::Limit998 => "99.8%",
+        }
+    }
+
+    /// PHE's column stem: `2s` or `3s` (`lower_2s_limit`, …).
+    pub fn stem(self) -> &'static str {
+        match self {
+            PheLimit::Limit95 => "2s",
+            PheLimit::Limit998 => "3s",
+        }
+    }
+
+    /// The level as a validated [`ConfidenceLevel`].
+    pub fn confidence_level(self) -> ConfidenceLevel {
+        ConfidenceLevel::new(self.level()).expect("0.95 and 0.998 are valid confidence levels")
+    }
+
+    /// The limit's position in [`PheLimit::ALL`], and so in [`PhePoint`]'s arrays.
+    pub fn index(self) -> usize {
+        match self {
+            PheLimit::Limit95 => 0,
+            PheLimit::Limit998 => 1,
+        }
+    }
+}
+
+/// The pooled average of a funnel: all numerators over all denominators.
+///
+/// # Method
+/// The funnel's target as PHEindicatormethods and FunnelPlotR take it: the units pooled, not the
+/// mean of their values.
+///
+/// # Formula
+/// `p̄ = Σx / Σn`.
+///
+/// # References
+/// PHEindicatormethods 2.1.0 `calculate_funnel_limits` (`av = sum(numerator)/sum(denominator)`);
+/// FunnelPlotR `transformed_zscore` (the `PR` and `RC` targets).
+///
+/// # Edge cases
+/// The two slices are summed separately and may differ in length: for rates the events of every
+/// unit are summed but only the denominators PHE can derive. `None` when the denominators do not
+/// sum to a positive finite number (no units, or all of size 0).
+pub fn pooled_average(numerators: &[f64], denominators: &[f64]) -> Option<f64> {
+    let total: f64 = denominators.iter().sum();
+    (total > 0.0 && total.is_finite()).then(|| numerators.iter().sum::<f64>() / total)
+}
 
 /// PHE's funnel limit for a proportion: the inverted Wilson score interval around the average
 /// proportion `p̄` at population `n`, times `multiplier`.
@@ -25,9 +128,9 @@ use crate::{
 /// Spiegelhalter (2005), *Stat Med* 24, 1185–1202.
 ///
 /// # Edge cases
-/// For tiny populations the lower limit is negative and the upper above the scale; the caller
-/// clamps to `[0, 100]` as PHE does. `p = 0.975` gives the 95 % ("2σ") limits, `0.999` the
-/// 99.8 % ("3σ") ones.
+/// For tiny populations the lower limit is negative and the upper above the scale: this is the
+/// bare formula, and [`proportion_limits`] clamps it to `[0, multiplier]`. `p = 0.975` gives the
+/// 95 % ("2σ") limits, `0.999` the 99.8 % ("3σ") ones ([`PheLimit::probability`]).
 pub fn proportion_limit(
     p: f64,
     population: f64,
@@ -50,6 +153,74 @@ pub fn proportion_limit(
         (first - adj / 8.0) / last
     };
     limit / population * multiplier
+}
+
+/// PHE's lower and upper funnel limits for a proportion at population `population`, on the
+/// value scale and clamped to what a proportion can be.
+///
+/// # Method
+/// [`proportion_limit`] on each side at the limit's one-sided probability.
+///
+/// # Formula
+/// `(max(0, L), min(m, U))` with `L`, `U` from [`proportion_limit`] at `p = 0.975` or `0.999`.
+///
+/// # References
+/// PHEindicatormethods 2.1.0 `calculate_funnel_limits` (which clamps with `pmax(0, …)` and
+/// `pmin(100, …)`).
+///
+/// # Edge cases
+/// The upper clamp is the multiplier, the whole of the scale: PHE's hard-coded 100 is right only
+/// for percentages and would leave a limit above 1 for a multiplier of 1 (or cut limits per 1,000
+/// at 100).
+pub fn proportion_limits(
+    limit: PheLimit,
+    population: f64,
+    average: f64,
+    multiplier: f64,
+) -> (f64, f64) {
+    let p = limit.probability();
+    (
+        proportion_limit(p, population, average, false, multiplier).max(0.0),
+        proportion_limit(p, population, average, true, multiplier).min(multiplier),
+    )
+}
+
+/// Exact Poisson limits for a rate at denominator `denominator` around the average rate
+/// `average` (per unit of denominator), on the value scale (× `multiplier`).
+///
+/// # Method
+/// The exact Poisson interval of `E = p̄·d` expected events, as a ratio to `E`
+/// ([`funnel_limits`] for an unadjusted `RatioLog` funnel), times `p̄·m`.
+///
+/// # Formula
+/// `(χ²_{α/2}(2E)/(2E)·p̄m, χ²_{1−α/2}(2E + 2)/(2E)·p̄m)`, `α = 1 − level`.
+///
+/// # References
+/// Spiegelhalter (2005), *Stat Med* 24, 1185–1202; FunnelPlotR's unadjusted `SR` limits.
+///
+/// # Edge cases
+/// A zero average or denominator gives `E = 0`, whose limits are not finite.
+pub fn poisson_rate_limits(
+    limit: PheLimit,
+    denominator: f64,
+    average: f64,
+    multiplier: f64,
+) -> (f64, f64) {
+    let exact = Overdispersion {
+        target: 0.0,
+        phi: 1.0,
+        tau2: 0.0,
+        bounds: None,
+        n: 0,
+    };
+    let (l, u) = funnel_limits(
+        FunnelType::RatioLog,
+        &exact,
+        average * denominator,
+        limit.level(),
+        LimitKind::Unadjusted,
+    );
+    (l * average * multiplier, u * average * multiplier)
 }
 
 /// The 100 x-axis points at which PHE tabulates funnel limits, from the range of denominators.
@@ -148,17 +319,24 @@ fn signif_ceiling(x: f64) -> f64 {
 /// # Edge cases
 /// Labels are PHE's strings exactly.
 pub fn proportion_significance(x: f64, n: f64, average: f64) -> &'static str {
-    let v = x / n;
-    if v < proportion_limit(0.999, n, average, false, 1.0) {
-        "Low (0.001)"
-    } else if v < proportion_limit(0.975, n, average, false, 1.0) {
-        "Low (0.025)"
-    } else if v > proportion_limit(0.999, n, average, true, 1.0) {
-        "High (0.001)"
-    } else if v > proportion_limit(0.975, n, average, true, 1.0) {
-        "High (0.025)"
-    } else {
-        "Not significant"
+    let limits = PheLimit::ALL.map(|l| {
+        let p = l.probability();
+        (
+            proportion_limit(p, n, average, false, 1.0),
+            proportion_limit(p, n, average, true, 1.0),
+        )
+    });
+    significance_label(phe_crossing(x / n, &limits))
+}
+
+/// PHE's label for the widest limit crossed: `High (0.001)`, `Low (0.025)`, `Not significant`….
+fn significance_label(crossing: Option<(PheLimit, Side)>) -> &'static str {
+    match crossing {
+        None => "Not significant",
+        Some((PheLimit::Limit998, Side::Low)) => "Low (0.001)",
+        Some((PheLimit::Limit95, Side::Low)) => "Low (0.025)",
+        Some((PheLimit::Limit998, Side::High)) => "High (0.001)",
+        Some((PheLimit::Limit95, Side::High)) => "High (0.025)",
     }
 }
 
@@ -209,20 +387,24 @@ pub fn ratio_test_statistic(
 /// # Edge cases
 /// Zero events: the lower limit is 0, so a unit with no events can be "Low" but never "High".
 pub fn rate_significance(observed: f64, denominator: f64, average: f64) -> &'static str {
-    let level = |l| ConfidenceLevel::new(l).expect("a valid confidence level");
-    let (l95, l998) = (level(0.95), level(0.998));
-    let limit = |l, high| ratio_test_statistic(observed, denominator, l, high);
-    if average < limit(l998, false) {
-        "High (0.001)"
-    } else if average < limit(l95, false) {
-        "High (0.025)"
-    } else if average > limit(l998, true) {
-        "Low (0.001)"
-    } else if average > limit(l95, true) {
-        "Low (0.025)"
-    } else {
-        "Not significant"
-    }
+    let limits = PheLimit::ALL.map(|l| {
+        let level = l.confidence_level();
+        (
+            ratio_test_statistic(observed, denominator, level, false),
+            ratio_test_statistic(observed, denominator, level, true),
+        )
+    });
+    // The average below the unit's interval means the unit is high, and the reverse.
+    let crossing = phe_crossing(average, &limits).map(|(l, side)| {
+        (
+            l,
+            match side {
+                Side::Low => Side::High,
+                Side::High => Side::Low,
+            },
+        )
+    });
+    significance_label(crossing)
 }
 
 /// PHE's significance label for a ratio (observed/expected events) against 1: the rate test of
@@ -291,30 +473,395 @@ pub fn poisson_funnel(observed: f64, p: f64, high: bool) -> f64 {
 /// [`poisson_funnel`] at the four ends PHE's funnel tables report, in their column order:
 /// 95 % (tail 0.025) high then low side, then 99.8 % (tail 0.001) high then low side.
 pub fn poisson_funnel_ends(observed: f64) -> [f64; 4] {
-    [(0.025, true), (0.025, false), (0.001, true), (0.001, false)]
+    let [narrow, wide] = PheLimit::ALL.map(PheLimit::tail);
+    [(narrow, true), (narrow, false), (wide, true), (wide, false)]
         .map(|(p, high)| poisson_funnel(observed, p, high))
+}
+
+/// The side of the funnel a unit lies beyond.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    /// Below the lower limit.
+    Low,
+    /// Above the upper limit.
+    High,
+}
+
+impl Side {
+    /// `low` or `high`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Side::Low => "low",
+            Side::High => "high",
+        }
+    }
+}
+
+/// The widest limit a value lies outside, and on which side.
+///
+/// # Method
+/// Each entry of `limits` is a two-sided level and its `(lower, upper)` limits at the unit's
+/// size; of the levels the value crosses (strictly below the lower or above the upper limit),
+/// the highest wins. This is FunnelPlotR's outlier flag generalised to any set of levels, and
+/// PHE's significance label with its two.
+///
+/// # Formula
+/// `argmax { level_k : v < L_k or v > U_k }`, side `High` when `v > U_k`, else `Low`.
+///
+/// # References
+/// PHEindicatormethods 2.1.0 `assign_funnel_significance`; FunnelPlotR `outliers_func`.
+///
+/// # Edge cases
+/// Returns the index into `limits`; among equal levels the first wins. A value on a limit is
+/// inside it. `None` when nothing is crossed, and for a NaN value.
+pub fn widest_crossed(value: f64, limits: &[(f64, (f64, f64))]) -> Option<(usize, Side)> {
+    let mut best: Option<(usize, Side)> = None;
+    for (k, &(level, (lower, upper))) in limits.iter().enumerate() {
+        let side = if value > upper {
+            Side::High
+        } else if value < lower {
+            Side::Low
+        } else {
+            continue;
+        };
+        if best.is_none_or(|(b, _)| level > limits[b].0) {
+            best = Some((k, side));
+        }
+    }
+    best
+}
+
+/// The widest of PHE's two limits a value lies outside: [`widest_crossed`] with `limits` in
+/// [`PheLimit::ALL`] order.
+///
+/// # Method, Formula, References, Edge cases
+/// As [`widest_crossed`] at the levels 0.95 and 0.998.
+pub fn phe_crossing(value: f64, limits: &[(f64, f64); 2]) -> Option<(PheLimit, Side)> {
+    let levelled = PheLimit::ALL.map(|l| (l.level(), limits[l.index()]));
+    widest_crossed(value, &levelled).map(|(k, side)| (PheLimit::ALL[k], side))
+}
+
+/// How PHE shows a ratio's funnel limits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
+pub enum RatioScale {
+    /// The ratio minus 1 (target 0).
+    Count,
+    /// The ratio times 100, an indirectly standardised ratio (target 100).
+    Isr,
+}
+
+impl RatioScale {
+    /// The ratio `observed/expected` on this scale.
+    pub fn apply(self, ratio: f64) -> f64 {
+        match self {
+            RatioScale::Count => ratio - 1.0,
+            RatioScale::Isr => ratio * 100.0,
+        }
+    }
+
+    /// `count` or `isr`, as PHE names the scale.
+    pub fn name(self) -> &'static str {
+        match self {
+            RatioScale::Count => "count",
+            RatioScale::Isr => "isr",
+        }
+    }
+}
+
+/// One point of PHE's funnel table.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PhePoint {
+    /// The x axis: population (proportions), observed events (ratios) or events (rates).
+    pub x: f64,
+    /// `(lower, upper)` limits on the value scale, in [`PheLimit::ALL`] order.
+    pub limits: [(f64, f64); 2],
+    /// Where each limit is reached on the unit-size scale, `(lower, upper)` in
+    /// [`PheLimit::ALL`] order: expected events (ratios), population per year (rates); `None` for
+    /// proportions, whose x is already the population.
+    pub reached_at: Option<[(f64, f64); 2]>,
+}
+
+/// PHE's funnel: the limits tabulated at the 100 points of its axis, and the target.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PheFunnel {
+    /// The table, by increasing x.
+    pub points: Vec<PhePoint>,
+    /// The pooled average ([`pooled_average`]); 1 for ratios.
+    pub average: f64,
+    /// The target line on the value scale: `p̄·m` (proportions, rates), 0 or 100 (ratios).
+    pub target: f64,
+}
+
+fn no_units() -> StatsError {
+    StatsError::GroupCount {
+        what: "units",
+        found: 0,
+        allowed: "a funnel needs at least one unit with a denominator above zero",
+    }
+}
+
+fn range(values: &[f64]) -> Option<(f64, f64)> {
+    let (min, max) = values
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+            (a.min(v), b.max(v))
+        });
+    (min <= max).then_some((min, max))
+}
+
+impl PheFunnel {
+    /// PHE's funnel for proportions `x/n`: the clamped inverted-Wilson limits
+    /// ([`proportion_limits`]) at the [`axis_points`] of the denominators.
+    ///
+    /// # Method
+    /// PHEindicatormethods' `calculate_funnel_limits` for `statistic = "proportion"`.
+    ///
+    /// # Formula
+    /// At each population `x_j`: `proportion_limits(l, x_j, Σx/Σn, m)` for both limits.
+    ///
+    /// # References
+    /// PHEindicatormethods 2.1.0 `calculate_funnel_limits` (R/Funnels.R).
+    ///
+    /// # Edge cases
+    /// Limits lie in `[0, multiplier]`.
+    ///
+    /// # Errors
+    /// [`StatsError::GroupCount`] when there are no units or the denominators sum to 0.
+    pub fn proportion(
+        numerators: &[f64],
+        denominators: &[f64],
+        multiplier: f64,
+    ) -> Result<PheFunnel, StatsError> {
+        let average = pooled_average(numerators, denominators).ok_or_else(no_units)?;
+        let (min, max) = range(denominators).ok_or_else(no_units)?;
+        let points = axis_points(min, max, false)
+            .into_iter()
+            .map(|x| PhePoint {
+                x,
+                limits: PheLimit::ALL.map(|l| proportion_limits(l, x, average, multiplier)),
+                reached_at: None,
+            })
+            .collect();
+        Ok(PheFunnel {
+            points,
+            average,
+            target: average * multiplier,
+        })
+    }
+
+    /// PHE's funnel for ratios of observed to expected events, from the expected counts: at each
+    /// of 100 observed counts, the expected counts at which the count sits on each limit
+    /// ([`poisson_funnel_ends`]) and the ratio there on `scale`.
+    ///
+    /// # Method
+    /// PHEindicatormethods' `calculate_funnel_limits` for `statistic = "ratio"`.
+    ///
+    /// # Formula
+    /// At observed `O_j` ([`axis_points`] with `ratio`): `E = poisson_funnel(O_j, tail, side)`,
+    /// limit `scale(O_j/E)`; the lower limit is reached at the larger `E`.
+    ///
+    /// # References
+    /// PHEindicatormethods 2.1.0 `calculate_funnel_limits`, `poisson_funnel` (R/utils.R).
+    ///
+    /// # Edge cases
+    /// The target is the ratio 1 on `scale` (0 or 100).
+    ///
+    /// # Errors
+    /// [`StatsError::GroupCount`] when there are no units.
+    pub fn ratio(expected: &[f64], scale: RatioScale) -> Result<PheFunnel, StatsError> {
+        let (min, max) = range(expected).ok_or_else(no_units)?;
+        let points = axis_points(min, max, true)
+            .into_iter()
+            .map(|x| {
+                let [l95, u95, l998, u998] = poisson_funnel_ends(x);
+                let reached_at = [(l95, u95), (l998, u998)];
+                PhePoint {
+                    x,
+                    limits: reached_at.map(|(l, u)| (scale.apply(x / l), scale.apply(x / u))),
+                    reached_at: Some(reached_at),
+                }
+            })
+            .collect();
+        Ok(PheFunnel {
+            points,
+            average: 1.0,
+            target: scale.apply(1.0),
+        })
+    }
+
+    /// PHE's funnel for rates: at each of 100 event counts ([`rate_axis_points`]), the
+    /// population at which the count sits on each limit at the average rate, and the rate there.
+    ///
+    /// # Method
+    /// PHEindicatormethods' `calculate_funnel_limits` for `statistic = "rate"`: `numerators` are
+    /// every unit's events, `denominators` the denominators PHE derives (over the whole period,
+    /// only the units that have one).
+    ///
+    /// # Formula
+    /// `p̄ = Σx/ΣD`; at events `e_j`: population `P = poisson_funnel(e_j, tail, side)/p̄`, limit
+    /// `e_j/P·m`, population per year `P/years`.
+    ///
+    /// # References
+    /// PHEindicatormethods 2.1.0 `calculate_funnel_limits` (R/Funnels.R).
+    ///
+    /// # Edge cases
+    /// Rates are not clamped.
+    ///
+    /// # Errors
+    /// [`StatsError::GroupCount`] when no unit has a derived denominator.
+    pub fn rate(
+        numerators: &[f64],
+        denominators: &[f64],
+        years: f64,
+        multiplier: f64,
+    ) -> Result<PheFunnel, StatsError> {
+        let average = pooled_average(numerators, denominators).ok_or_else(no_units)?;
+        let (min, max) = range(denominators).ok_or_else(no_units)?;
+        let points = rate_axis_points(min, max, years, average)
+            .into_iter()
+            .map(|x| {
+                let [l95, u95, l998, u998] = poisson_funnel_ends(x).map(|mean| mean / average);
+                let populations = [(l95, u95), (l998, u998)];
+                PhePoint {
+                    x,
+                    limits: populations.map(|(l, u)| (x / l * multiplier, x / u * multiplier)),
+                    reached_at: Some(populations.map(|(l, u)| (l / years, u / years))),
+                }
+            })
+            .collect();
+        Ok(PheFunnel {
+            points,
+            average,
+            target: average * multiplier,
+        })
+    }
+
+    /// The limits at `x`, linearly interpolated between the table's points.
+    ///
+    /// # Method
+    /// The first point at or beyond `x` and the one before it, interpolated on x.
+    ///
+    /// # Formula
+    /// `L(x) = L_{j−1} + t(L_j − L_{j−1})`, `t = (x − x_{j−1})/(x_j − x_{j−1})`.
+    ///
+    /// # References
+    /// How PHE's tables are read off for a unit between two axis points.
+    ///
+    /// # Edge cases
+    /// Below the first point the first point's limits; beyond the last point `None` (the table
+    /// does not reach that far).
+    pub fn limits_at(&self, x: f64) -> Option<[(f64, f64); 2]> {
+        let j = self.points.iter().position(|p| p.x >= x)?;
+        if j == 0 {
+            return Some(self.points[0].limits);
+        }
+        let (a, b) = (&self.points[j - 1], &self.points[j]);
+        let t = (x - a.x) / (b.x - a.x);
+        let lerp = |u: f64, v: f64| u + t * (v - u);
+        Some([0, 1].map(|k| {
+            (
+                lerp(a.limits[k].0, b.limits[k].0),
+                lerp(a.limits[k].1, b.limits[k].1),
+            )
+        }))
+    }
+
+    /// The widest limit a unit of size `x` with value `value` lies outside ([`phe_crossing`]
+    /// against [`PheFunnel::limits_at`]).
+    ///
+    /// # Method, Formula, References
+    /// As [`phe_crossing`] and [`PheFunnel::limits_at`].
+    ///
+    /// # Edge cases
+    /// `None` beyond the table's last point.
+    pub fn crossing(&self, x: f64, value: f64) -> Option<(PheLimit, Side)> {
+        phe_crossing(value, &self.limits_at(x)?)
+    }
 }
 
 /// The type of funnel, as FunnelPlotR names them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum FunnelType {
+    /// Proportion O/n, arcsine-square-root transformed.
+    #[cfg_attr(feature = "clap", value(name = "PR"))]
+    Proportion,
     /// Standardised ratio O/E, log-transformed (SHMI-style).
+    #[cfg_attr(feature = "clap", value(name = "SR"))]
     RatioLog,
     /// Standardised ratio O/E, square-root transformed (CQC-style).
+    #[cfg_attr(feature = "clap", value(name = "SR-sqrt"))]
     RatioSqrt,
-    /// Proportion O/n, arcsine-square-root transformed.
-    Proportion,
     /// Ratio of counts O/D, log-transformed with 0.5 added.
+    #[cfg_attr(feature = "clap", value(name = "RC"))]
     RatioOfCounts,
 }
 
 /// How extreme z-scores are tamed before estimating over-dispersion.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum Trim {
     /// Winsorise at the `f` and `1 − f` quantiles (R type 7).
     Winsorise,
-    /// Drop the `⌊f·n⌋` lowest and highest z-scores (SHMI).
+    /// Drop the units outside FunnelPlotR's middle rank groups (as SHMI truncates).
     Truncate,
+}
+
+/// Ranks with ties given the average of the ranks they span (R's `rank(ties.method =
+/// "average")`), 1-based.
+fn average_ranks(values: &[f64]) -> Vec<f64> {
+    let mut order: Vec<usize> = (0..values.len()).collect();
+    order.sort_by(|&a, &b| values[a].total_cmp(&values[b]));
+    let mut ranks = vec![0.0; values.len()];
+    let mut start = 0;
+    while start < order.len() {
+        let mut end = start + 1;
+        while end < order.len() && values[order[end]] == values[order[start]] {
+            end += 1;
+        }
+        // Positions start..end hold ranks start + 1 ..= end.
+        let rank = (start + 1 + end) as f64 / 2.0;
+        for &i in &order[start..end] {
+            ranks[i] = rank;
+        }
+        start = end;
+    }
+    ranks
+}
+
+/// Which units FunnelPlotR's truncation keeps (`true`) among `z_scores`.
+///
+/// # Method
+/// FunnelPlotR's `truncation` (the NHS Digital SHMI method): the z-scores are ranked, ties
+/// averaged, and the ranks cut into `k = 1/f` equal groups of `n + 1`; the lowest group and the
+/// top two (group numbers `k − 1` and above) are dropped.
+///
+/// # Formula
+/// Keep unit `i` when `0 < ⌊r_i·k/(n + 1)⌋ < k − 1`, `r_i` its rank, `k = 1/f`.
+///
+/// # References
+/// NHS-R community FunnelPlotR, `truncation` (`R/od_adjustment.R`); NHS Digital, SHMI
+/// methodology (truncation of z-scores at the 10th and 90th percentiles).
+///
+/// # Edge cases
+/// The cut is not symmetric: for `f = 0.1` and n = 9 only the highest unit goes, for n = 19
+/// the lowest one and the highest two, for n = 29 the lowest two and the highest three, while
+/// up to n = 8 nothing is dropped. `f = 0` keeps every unit (FunnelPlotR's `k` would be infinite
+/// and drop them all). A non-integer `k` (e.g. `f = 0.15`) is used as it is, as in R.
+pub fn truncation_keeps(z_scores: &[f64], trim_fraction: f64) -> Vec<bool> {
+    if trim_fraction == 0.0 {
+        return vec![true; z_scores.len()];
+    }
+    let k = 1.0 / trim_fraction;
+    let scale = k / (z_scores.len() as f64 + 1.0);
+    average_ranks(z_scores)
+        .into_iter()
+        .map(|rank| {
+            let group = (rank * scale).floor();
+            group > 0.0 && group < k - 1.0
+        })
+        .collect()
 }
 
 /// The over-dispersion estimate behind adjusted funnel limits.
@@ -392,10 +939,13 @@ fn back(kind: FunnelType, y: f64) -> f64 {
 /// `trim_fraction = 0` tames nothing. Units with a size of 0 are left out, and so are units whose
 /// transformed value is infinite (no observed events on a log scale: FunnelPlotR's `SR` type
 /// cannot place them either); they are still plotted and labelled against the limits.
+/// Truncation keeps the units [`truncation_keeps`] keeps, FunnelPlotR's rank groups, which drop
+/// unequal numbers from the two tails; `φ` and `τ²` are over the units kept.
 ///
 /// # Errors
 /// [`StatsError::OutOfRange`] when `trim_fraction` is not in [0, 0.5) (each tail can lose less
-/// than half the units); [`StatsError::GroupCount`] with fewer than 2 usable units.
+/// than half the units); [`StatsError::GroupCount`] with fewer than 2 usable units, or fewer
+/// than 2 left after truncation (`what` is then `"units left after truncation"`).
 pub fn estimate_overdispersion(
     kind: FunnelType,
     o: &[f64],
@@ -456,12 +1006,21 @@ pub fn estimate_overdispersion(
             (phi, Some((lo, hi)), zs.iter().map(|z| z.1).collect())
         }
         Trim::Truncate => {
-            let cut = (trim_fraction * n as f64).floor() as usize;
-            let mut order: Vec<usize> = (0..n).collect();
-            order.sort_by(|&a, &b| zs[a].0.total_cmp(&zs[b].0));
-            let kept = &order[cut..n - cut];
-            let phi = kept.iter().map(|&i| zs[i].0.powi(2)).sum::<f64>() / kept.len() as f64;
-            (phi, None, kept.iter().map(|&i| zs[i].1).collect())
+            let z: Vec<f64> = zs.iter().map(|z| z.0).collect();
+            let kept: Vec<(f64, f64)> = truncation_keeps(&z, trim_fraction)
+                .into_iter()
+                .zip(&zs)
+                .filter_map(|(keep, &z)| keep.then_some(z))
+                .collect();
+            if kept.len() < 2 {
+                return Err(StatsError::GroupCount {
+                    what: "units left after truncation",
+                    found: kept.len(),
+                    allowed: "over-dispersion needs at least 2; use a smaller trim fraction or Winsorise",
+                });
+            }
+            let phi = kept.iter().map(|z| z.0.powi(2)).sum::<f64>() / kept.len() as f64;
+            (phi, None, kept.iter().map(|z| z.1).collect())
         }
     };
     let m = used.len() as f64;
@@ -480,13 +1039,16 @@ pub fn estimate_overdispersion(
 
 /// How a funnel limit is drawn.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum LimitKind {
-    /// No over-dispersion: exact Poisson for log ratios, normal on the transformed scale otherwise.
-    Unadjusted,
-    /// Additive random effects (`s² + τ²`), used only when `φ > 1` (else unadjusted).
+    /// Additive random effects (`s² + τ²`, DerSimonian–Laird), used only when `φ > 1` (else
+    /// unadjusted).
     Additive,
     /// Multiplicative (`√φ·s`), used only when `φ > 1`.
     Multiplicative,
+    /// No over-dispersion: exact Poisson for log ratios, normal on the transformed scale otherwise.
+    #[cfg_attr(feature = "clap", value(name = "none"))]
+    Unadjusted,
 }
 
 /// The funnel limits at size `d` (expected events, denominator…) for a two-sided level.
@@ -687,6 +1249,315 @@ mod tests {
                 0.1
             )
             .is_err()
+        );
+    }
+
+    #[test]
+    fn phe_limits_carry_their_probabilities() {
+        let table: Vec<_> = PheLimit::ALL
+            .iter()
+            .map(|l| (l.level(), l.probability(), l.tail(), l.label(), l.stem()))
+            .collect();
+        assert_eq!(
+            table,
+            [
+                (0.95, 0.975, 0.025, "95%", "2s"),
+                (0.998, 0.999, 0.001, "99.8%", "3s")
+            ]
+        );
+        for l in PheLimit::ALL {
+            // The one-sided probability is the two-sided level's, as the callers used to derive it.
+            assert_eq!(l.level() + (1.0 - l.level()) / 2.0, l.probability());
+        }
+    }
+
+    #[test]
+    fn pooled_average_pools_the_units() {
+        assert_eq!(pooled_average(&PR_O, &PR_N), Some(418.0 / 2500.0));
+        // Rates: every unit's events over the denominators that can be derived.
+        assert_eq!(
+            pooled_average(&[0.0, 30.0, 10.0], &[1000.0, 3000.0]),
+            Some(0.01)
+        );
+        assert_eq!(pooled_average(&[], &[]), None);
+        assert_eq!(pooled_average(&[1.0], &[0.0]), None);
+    }
+
+    /// `tests/reference/phe/in_funnel_prop.csv` reduced to units with the same totals (116,844
+    /// of 391,911) and the same smallest and largest denominators (33 and 31,023), so PHE's table
+    /// is the same; rows of `out_funnel_prop__limits_m100.csv` (PHEindicatormethods 2.1.0,
+    /// `calculate_funnel_limits(statistic = "proportion", multiplier = 100)`).
+    #[test]
+    fn proportion_table_equals_phe() {
+        let mut n = vec![33.0, 19602.0];
+        let mut x = vec![0.0, 8844.0];
+        n.extend([31023.0; 12]);
+        x.extend([9000.0; 12]);
+        let funnel = PheFunnel::proportion(&x, &n, 100.0).unwrap();
+        near("baseline", funnel.target, 29.813911832023088, 1e-12);
+        assert_eq!(funnel.points.len(), 100);
+        let phe = [
+            (1.0, [(0.0, 100.0), (0.0, 100.0)]),
+            (2.0, [(0.0, 93.21082223368357), (0.0, 100.0)]),
+            (
+                333.0,
+                [
+                    (24.90075107345876, 34.72707259058742),
+                    (22.067438824727272, 37.56038483931889),
+                ],
+            ),
+            (
+                33000.0,
+                [
+                    (29.320367553915116, 30.307456110131053),
+                    (29.035751373584322, 30.592072290461847),
+                ],
+            ),
+        ];
+        for (x, limits) in phe {
+            let point = funnel.points.iter().find(|p| p.x == x).unwrap();
+            assert_eq!(point.reached_at, None);
+            for (k, (lo, hi)) in limits.into_iter().enumerate() {
+                let (a, b) = point.limits[k];
+                near(&format!("lower {k} at {x}"), a, lo, 1e-9 * lo.abs());
+                near(&format!("upper {k} at {x}"), b, hi, 1e-9 * hi.abs());
+            }
+        }
+        assert_eq!(funnel.points.last().unwrap().x, 33000.0);
+    }
+
+    #[test]
+    fn proportion_limits_are_clamped_to_the_scale() {
+        for m in [1.0, 100.0, 1000.0] {
+            for n in [1.0, 2.0, 5.0, 50.0, 5000.0] {
+                for average in [0.001, 0.3, 0.999] {
+                    for l in PheLimit::ALL {
+                        let (lo, hi) = proportion_limits(l, n, average, m);
+                        assert!((0.0..=m).contains(&lo) && (0.0..=m).contains(&hi));
+                        assert!(lo <= hi);
+                    }
+                }
+            }
+        }
+        // Per 1,000 the upper limit at n = 1 is the whole scale, not PHE's 100.
+        assert_eq!(
+            proportion_limits(PheLimit::Limit95, 1.0, 0.3, 1000.0).1,
+            1000.0
+        );
+        // Away from the bounds the clamp changes nothing.
+        let (lo, hi) = proportion_limits(PheLimit::Limit95, 100.0, 0.1672, 1.0);
+        near("wilson lo", lo, 0.094063, 5e-6);
+        near("wilson hi", hi, 0.240337, 5e-6);
+    }
+
+    #[test]
+    fn ratio_and_rate_tables_are_poisson_funnel_ends() {
+        let expected = [25.0, 12.0, 100.0, 90.0, 380.0];
+        let funnel = PheFunnel::ratio(&expected, RatioScale::Isr).unwrap();
+        assert_eq!(funnel.target, 100.0);
+        assert_eq!(funnel.points.len(), 100);
+        for p in &funnel.points {
+            let e = poisson_funnel_ends(p.x);
+            let reached = p.reached_at.unwrap();
+            assert_eq!(reached, [(e[0], e[1]), (e[2], e[3])]);
+            assert_eq!(p.limits[0], (p.x / e[0] * 100.0, p.x / e[1] * 100.0));
+            assert_eq!(p.limits[1], (p.x / e[2] * 100.0, p.x / e[3] * 100.0));
+            assert!(p.limits[1].0 <= p.limits[0].0 && p.limits[0].1 <= p.limits[1].1);
+        }
+        let count = PheFunnel::ratio(&expected, RatioScale::Count).unwrap();
+        assert_eq!(count.target, 0.0);
+        near(
+            "count scale",
+            count.points[10].limits[0].0,
+            funnel.points[10].limits[0].0 / 100.0 - 1.0,
+            1e-12,
+        );
+
+        let (x, derived, years, m) = ([30.0, 5.0, 120.0], [1e5, 2e4, 2e5], 3.0, 1e5);
+        let rates = PheFunnel::rate(&x, &derived, years, m).unwrap();
+        let average = 155.0 / 3.2e5;
+        assert_eq!(rates.average, average);
+        assert_eq!(rates.target, average * m);
+        assert_eq!(
+            rates.points.iter().map(|p| p.x).collect::<Vec<_>>(),
+            rate_axis_points(2e4, 2e5, years, average)
+        );
+        for p in &rates.points {
+            let pop = poisson_funnel_ends(p.x).map(|mean| mean / average);
+            assert_eq!(p.limits[0], (p.x / pop[0] * m, p.x / pop[1] * m));
+            assert_eq!(p.limits[1], (p.x / pop[2] * m, p.x / pop[3] * m));
+            assert_eq!(
+                p.reached_at.unwrap(),
+                [
+                    (pop[0] / years, pop[1] / years),
+                    (pop[2] / years, pop[3] / years)
+                ]
+            );
+        }
+        assert!(PheFunnel::rate(&[0.0], &[], years, m).is_err());
+        assert!(PheFunnel::ratio(&[], RatioScale::Isr).is_err());
+        assert!(PheFunnel::proportion(&[], &[], 100.0).is_err());
+    }
+
+    #[test]
+    fn limits_are_interpolated_between_axis_points() {
+        let point = |x: f64, v: f64| PhePoint {
+            x,
+            limits: [(v, 10.0 - v), (v / 2.0, 10.0 - v / 2.0)],
+            reached_at: None,
+        };
+        let funnel = PheFunnel {
+            points: vec![point(1.0, 2.0), point(3.0, 4.0), point(7.0, 5.0)],
+            average: 0.5,
+            target: 5.0,
+        };
+        assert_eq!(funnel.limits_at(0.5), Some([(2.0, 8.0), (1.0, 9.0)]));
+        assert_eq!(funnel.limits_at(3.0), Some([(4.0, 6.0), (2.0, 8.0)]));
+        assert_eq!(funnel.limits_at(2.0), Some([(3.0, 7.0), (1.5, 8.5)]));
+        assert_eq!(funnel.limits_at(6.0), Some([(4.75, 5.25), (2.375, 7.625)]));
+        assert_eq!(funnel.limits_at(7.5), None);
+        assert_eq!(funnel.crossing(3.0, 5.0), None);
+        assert_eq!(
+            funnel.crossing(3.0, 6.5),
+            Some((PheLimit::Limit95, Side::High))
+        );
+        assert_eq!(
+            funnel.crossing(3.0, 1.0),
+            Some((PheLimit::Limit998, Side::Low))
+        );
+        assert_eq!(funnel.crossing(8.0, 100.0), None);
+    }
+
+    #[test]
+    fn the_widest_limit_crossed_labels_a_unit() {
+        let limits = [(0.95, (2.0, 8.0)), (0.998, (1.0, 9.0)), (0.8, (3.0, 7.0))];
+        for (value, want) in [
+            (5.0, None),
+            (3.0, None),
+            (7.5, Some((2, Side::High))),
+            (2.5, Some((2, Side::Low))),
+            (8.5, Some((0, Side::High))),
+            (1.5, Some((0, Side::Low))),
+            (9.5, Some((1, Side::High))),
+            (0.5, Some((1, Side::Low))),
+            (f64::NAN, None),
+        ] {
+            assert_eq!(widest_crossed(value, &limits), want, "{value}");
+        }
+        // Equal levels: the first.
+        let twice = [(0.95, (2.0, 8.0)), (0.95, (2.5, 7.5))];
+        assert_eq!(widest_crossed(9.0, &twice), Some((0, Side::High)));
+        let phe = [(2.0, 8.0), (1.0, 9.0)];
+        assert_eq!(
+            phe_crossing(8.5, &phe),
+            Some((PheLimit::Limit95, Side::High))
+        );
+        assert_eq!(
+            phe_crossing(0.0, &phe),
+            Some((PheLimit::Limit998, Side::Low))
+        );
+    }
+
+    #[test]
+    fn poisson_rate_limits_are_exact() {
+        // 10 expected events, 99.8 %: χ²(0.001; 20)/2 = 5.921/2 and χ²(0.999; 22)/2 = 48.268/2
+        // events (standard tables), per 10,000 → per 100,000.
+        let (l, u) = poisson_rate_limits(PheLimit::Limit998, 10_000.0, 0.001, 100_000.0);
+        near("lower", l, 29.605, 0.01);
+        near("upper", u, 241.34, 0.01);
+        let (l95, u95) = poisson_rate_limits(PheLimit::Limit95, 10_000.0, 0.001, 100_000.0);
+        assert!(l < l95 && l95 < 100.0 && 100.0 < u95 && u95 < u);
+    }
+
+    #[test]
+    fn ranks_average_their_ties() {
+        assert_eq!(
+            average_ranks(&[3.0, 1.0, 3.0, 2.0, 3.0]),
+            [4.0, 1.0, 4.0, 2.0, 4.0]
+        );
+        assert_eq!(average_ranks(&[]), Vec::<f64>::new());
+    }
+
+    /// FunnelPlotR's truncation at 10 % (k = 10): which ranks survive for n units.
+    #[test]
+    fn truncation_drops_what_funnelplotr_drops() {
+        let kept_ranks = |n: usize| -> (usize, usize) {
+            // z-scores in reverse order, so ranks are not positions.
+            let z: Vec<f64> = (0..n).rev().map(|i| i as f64 * 0.37 - 2.0).collect();
+            let keep = truncation_keeps(&z, 0.1);
+            let ranks: Vec<usize> = (0..n).filter(|&i| keep[i]).map(|i| n - i).collect();
+            let low = ranks.iter().min().unwrap() - 1;
+            let high = n - ranks.iter().max().unwrap();
+            assert_eq!(ranks.len(), n - low - high, "the kept ranks are contiguous");
+            (low, high)
+        };
+        // (n, dropped at the bottom, dropped at the top): ⌊r·10/(n + 1)⌋ must be 1..=8.
+        for (n, low, high) in [
+            (2, 0, 0),
+            (8, 0, 0),
+            (9, 0, 1),
+            (10, 1, 1),
+            (19, 1, 2),
+            (20, 2, 2),
+            (29, 2, 3),
+            (30, 3, 3),
+            (31, 3, 3),
+        ] {
+            assert_eq!(kept_ranks(n), (low, high), "n = {n}");
+        }
+        // Ties share their average rank: at n = 9 the two highest (ranks 8.5) both stay.
+        let mut z: Vec<f64> = (0..9).map(f64::from).collect();
+        z[8] = 7.0;
+        assert_eq!(truncation_keeps(&z, 0.1), vec![true; 9]);
+        // At 20 % (k = 5) and n = 9: keep 0 < ⌊r/2⌋ < 4, ranks 2..=7.
+        let z: Vec<f64> = (0..9).map(f64::from).collect();
+        let keep = truncation_keeps(&z, 0.2);
+        assert_eq!(
+            keep,
+            [false, true, true, true, true, true, true, false, false]
+        );
+        assert_eq!(truncation_keeps(&z, 0.0), vec![true; 9]);
+    }
+
+    #[test]
+    fn truncation_that_keeps_too_few_units_is_an_error() {
+        // At 0.49 (k ≈ 2.04) two units keep only the higher one (⌊2·2.04/3⌋ = 1).
+        let e = estimate_overdispersion(
+            FunnelType::Proportion,
+            &PR_O[..2],
+            &PR_N[..2],
+            Trim::Truncate,
+            0.49,
+        );
+        assert!(
+            matches!(
+                e,
+                Err(StatsError::GroupCount {
+                    what: "units left after truncation",
+                    found: 1,
+                    ..
+                })
+            ),
+            "{e:?}"
+        );
+        // Ten units at 10 %: ranks 1 and 10 go (⌊10/11⌋ = 0, ⌊100/11⌋ = 9).
+        let od = estimate_overdispersion(FunnelType::Proportion, &PR_O, &PR_N, Trim::Truncate, 0.1)
+            .unwrap();
+        assert_eq!(od.n, 8);
+    }
+
+    #[test]
+    fn proportion_significance_labels() {
+        let average = 418.0 / 2500.0;
+        assert_eq!(
+            proportion_significance(95.0, 500.0, average),
+            "Not significant"
+        );
+        assert_eq!(proportion_significance(8.0, 100.0, average), "Low (0.025)");
+        assert_eq!(proportion_significance(0.0, 100.0, average), "Low (0.001)");
+        assert_eq!(
+            proportion_significance(60.0, 100.0, average),
+            "High (0.001)"
         );
     }
 

@@ -148,6 +148,71 @@ fn funnel_significance_and_overdispersed_units() {
 }
 
 #[test]
+fn funnel_units_sum_the_rows_of_each_unit() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rows.csv");
+    // The METHODS.md proportion example, each unit split over two rows that are not adjacent.
+    let o = [8, 30, 60, 18, 40, 25, 95, 50, 22, 70];
+    let n = [100, 200, 300, 150, 400, 250, 500, 200, 100, 300];
+    let mut text = String::from("unit,o,n\n");
+    for (i, (a, b)) in o.iter().zip(n).enumerate() {
+        text.push_str(&format!("u{i},{},{}\n", a / 2, b / 2));
+    }
+    for (i, (a, b)) in o.iter().zip(n).enumerate().rev() {
+        text.push_str(&format!("u{i},{},{}\n", a - a / 2, b - b / 2));
+    }
+    std::fs::write(&path, text).unwrap();
+    let p = path.to_str().unwrap();
+    let units = run_csv(&[
+        "funnel",
+        "units",
+        "--input",
+        p,
+        "--type",
+        "PR",
+        "--numerator",
+        "o",
+        "--denominator",
+        "n",
+        "--group-by",
+        "unit",
+    ]);
+    assert_eq!(units.len(), 10, "one row per unit");
+    for (i, row) in units.iter().enumerate() {
+        assert_eq!(row["unit"], format!("u{i}"));
+        assert_eq!(number(&row["o"]).unwrap(), f64::from(o[i]));
+        assert_eq!(number(&row["n"]).unwrap(), f64::from(n[i]));
+    }
+    // The same limits as the units given one row each (METHODS.md: at n = 100 the additive 95 %
+    // limits are 0.061831–0.310652).
+    let first = &units[0];
+    assert!((number(&first["lower_limit_95_0"]).unwrap() - 0.061831).abs() < 5e-6);
+    assert!((number(&first["upper_limit_95_0"]).unwrap() - 0.310652).abs() < 5e-6);
+    assert!((number(&first["upper_limit_99_8"]).unwrap() - 0.404408).abs() < 5e-6);
+    assert!(
+        first["overdispersion"].starts_with("phi 5.29684"),
+        "{}",
+        first["overdispersion"]
+    );
+    // PHE's tables compare the rows of one table: there --group-by is still refused.
+    let refused = levelfield(&[
+        "funnel",
+        "limits",
+        "--input",
+        p,
+        "--statistic",
+        "proportion",
+        "--numerator",
+        "o",
+        "--denominator",
+        "n",
+        "--group-by",
+        "unit",
+    ]);
+    assert_eq!(refused.status.code(), Some(2));
+}
+
+#[test]
 fn spc_example_c_through_the_command_line() {
     let y = [
         50, 53, 48, 51, 47, 52, 49, 54, 50, 46, 51, 49, 55, 56, 54, 57, 55, 58, 56, 49, 47, 45, 44,

@@ -10,7 +10,7 @@ use extendr_api::scalar::Rfloat;
 use levelfield_stats::{
     ConfidenceLevel, Estimate, StatsError, compare,
     dsr::{DsrAccumulator, Stratum},
-    funnel,
+    funnel::{self, PheFunnel, PheLimit, RatioScale},
     inequality::{self, DimensionType, Polarity},
     isr::IsrAccumulator,
     life_expectancy::{self, AgeBand},
@@ -475,31 +475,52 @@ fn lf_sii(
     })())
 }
 
+/// A funnel table's x axis.
+fn funnel_axis(funnel: &PheFunnel) -> Vec<f64> {
+    funnel.points.iter().map(|p| p.x).collect()
+}
+
+/// One limit column of a funnel table: the lower or upper side of `limit`.
+fn funnel_limit(funnel: &PheFunnel, limit: PheLimit, upper: bool) -> Vec<f64> {
+    let k = limit.index();
+    funnel
+        .points
+        .iter()
+        .map(|p| if upper { p.limits[k].1 } else { p.limits[k].0 })
+        .collect()
+}
+
+/// Where the lower or upper side of `limit` is reached on the unit-size scale (`NA` for
+/// proportions, which have no such column).
+fn funnel_reached(funnel: &PheFunnel, limit: PheLimit, upper: bool) -> Vec<f64> {
+    let k = limit.index();
+    funnel
+        .points
+        .iter()
+        .map(|p| {
+            p.reached_at
+                .map_or(f64::NAN, |r| if upper { r[k].1 } else { r[k].0 })
+        })
+        .collect()
+}
+
 /// PHE's funnel limits for proportions: the axis points and the 95 % and 99.8 % limits at each,
-/// clamped to `[0, 100]` as PHE does.
+/// clamped to `[0, multiplier]`.
 /// @noRd
 #[extendr]
-fn lf_funnel_proportion_limits(x: &[f64], n: &[f64], multiplier: f64) -> List {
-    let average = x.iter().sum::<f64>() / n.iter().sum::<f64>();
-    let min = n.iter().copied().fold(f64::INFINITY, f64::min);
-    let max = n.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let axis = funnel::axis_points(min, max, false);
-    let limit = |p, upper: bool| -> Vec<f64> {
-        axis.iter()
-            .map(|&pop| {
-                let l = funnel::proportion_limit(p, pop, average, upper, multiplier);
-                if upper { l.min(100.0) } else { l.max(0.0) }
-            })
-            .collect()
-    };
-    list!(
-        population = axis.clone(),
-        lower_2s = limit(0.975, false),
-        upper_2s = limit(0.975, true),
-        lower_3s = limit(0.999, false),
-        upper_3s = limit(0.999, true),
-        baseline = average * multiplier
-    )
+fn lf_funnel_proportion_limits(x: &[f64], n: &[f64], multiplier: f64) -> Robj {
+    answer((|| -> Res<List> {
+        let f = PheFunnel::proportion(x, n, multiplier).map_err(stats_error)?;
+        let (l95, l998) = (PheLimit::Limit95, PheLimit::Limit998);
+        Ok(list!(
+            population = funnel_axis(&f),
+            lower_2s = funnel_limit(&f, l95, false),
+            upper_2s = funnel_limit(&f, l95, true),
+            lower_3s = funnel_limit(&f, l998, false),
+            upper_3s = funnel_limit(&f, l998, true),
+            baseline = f.target
+        ))
+    })())
 }
 
 /// PHE's funnel limits for ratios: at 100 observed counts spanning the expected counts, the
@@ -507,39 +528,31 @@ fn lf_funnel_proportion_limits(x: &[f64], n: &[f64], multiplier: f64) -> List {
 /// "isr": ratio × 100).
 /// @noRd
 #[extendr]
-fn lf_funnel_ratio_limits(n: &[f64], ratio_type: &str) -> List {
-    let min = n.iter().copied().fold(f64::INFINITY, f64::min);
-    let max = n.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let axis = funnel::axis_points(min, max, true);
-    let ends: Vec<[f64; 4]> = axis
-        .iter()
-        .map(|&o| funnel::poisson_funnel_ends(o))
-        .collect();
-    let expected = |k: usize| -> Vec<f64> { ends.iter().map(|e| e[k]).collect() };
-    let limit = |k: usize| -> Vec<f64> {
-        axis.iter()
-            .zip(&ends)
-            .map(|(&o, e)| {
-                let v = o / e[k];
-                if ratio_type == "count" {
-                    v - 1.0
-                } else {
-                    v * 100.0
-                }
-            })
-            .collect()
-    };
-    list!(
-        observed = axis.clone(),
-        lower_2s_exp = expected(0),
-        lower_2s = limit(0),
-        upper_2s_exp = expected(1),
-        upper_2s = limit(1),
-        lower_3s_exp = expected(2),
-        lower_3s = limit(2),
-        upper_3s_exp = expected(3),
-        upper_3s = limit(3)
-    )
+fn lf_funnel_ratio_limits(n: &[f64], ratio_type: &str) -> Robj {
+    answer((|| -> Res<List> {
+        let scale = match ratio_type {
+            "count" => RatioScale::Count,
+            "isr" => RatioScale::Isr,
+            other => {
+                return Err(Error::Other(format!(
+                    "ratio_type `{other}` is not one of \"count\", \"isr\""
+                )));
+            }
+        };
+        let f = PheFunnel::ratio(n, scale).map_err(stats_error)?;
+        let (l95, l998) = (PheLimit::Limit95, PheLimit::Limit998);
+        Ok(list!(
+            observed = funnel_axis(&f),
+            lower_2s_exp = funnel_reached(&f, l95, false),
+            lower_2s = funnel_limit(&f, l95, false),
+            upper_2s_exp = funnel_reached(&f, l95, true),
+            upper_2s = funnel_limit(&f, l95, true),
+            lower_3s_exp = funnel_reached(&f, l998, false),
+            lower_3s = funnel_limit(&f, l998, false),
+            upper_3s_exp = funnel_reached(&f, l998, true),
+            upper_3s = funnel_limit(&f, l998, true)
+        ))
+    })())
 }
 
 /// PHE's funnel limits for rates: at 100 event counts spanning the units, the population per
@@ -547,35 +560,24 @@ fn lf_funnel_ratio_limits(n: &[f64], ratio_type: &str) -> List {
 /// each unit's denominator over the whole period (`NA` where there is none).
 /// @noRd
 #[extendr]
-fn lf_funnel_rate_limits(x: &[f64], derived: &[f64], years: f64, multiplier: f64) -> List {
-    let present: Vec<f64> = derived.iter().copied().filter_map(opt).collect();
-    let average = x.iter().sum::<f64>() / present.iter().sum::<f64>();
-    let min = present.iter().copied().fold(f64::INFINITY, f64::min);
-    let max = present.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let axis = funnel::rate_axis_points(min, max, years, average);
-    let pops: Vec<[f64; 4]> = axis
-        .iter()
-        .map(|&e| funnel::poisson_funnel_ends(e).map(|mean| mean / average))
-        .collect();
-    let population = |k: usize| -> Vec<f64> { pops.iter().map(|p| p[k] / years).collect() };
-    let limit = |k: usize| -> Vec<f64> {
-        axis.iter()
-            .zip(&pops)
-            .map(|(&e, p)| e / p[k] * multiplier)
-            .collect()
-    };
-    list!(
-        events = axis.clone(),
-        lower_2s_pop = population(0),
-        lower_2s = limit(0),
-        upper_2s_pop = population(1),
-        upper_2s = limit(1),
-        lower_3s_pop = population(2),
-        lower_3s = limit(2),
-        upper_3s_pop = population(3),
-        upper_3s = limit(3),
-        baseline = average * multiplier
-    )
+fn lf_funnel_rate_limits(x: &[f64], derived: &[f64], years: f64, multiplier: f64) -> Robj {
+    answer((|| -> Res<List> {
+        let present: Vec<f64> = derived.iter().copied().filter_map(opt).collect();
+        let f = PheFunnel::rate(x, &present, years, multiplier).map_err(stats_error)?;
+        let (l95, l998) = (PheLimit::Limit95, PheLimit::Limit998);
+        Ok(list!(
+            events = funnel_axis(&f),
+            lower_2s_pop = funnel_reached(&f, l95, false),
+            lower_2s = funnel_limit(&f, l95, false),
+            upper_2s_pop = funnel_reached(&f, l95, true),
+            upper_2s = funnel_limit(&f, l95, true),
+            lower_3s_pop = funnel_reached(&f, l998, false),
+            lower_3s = funnel_limit(&f, l998, false),
+            upper_3s_pop = funnel_reached(&f, l998, true),
+            upper_3s = funnel_limit(&f, l998, true),
+            baseline = f.target
+        ))
+    })())
 }
 
 /// PHE's funnel significance labels: proportions against the overall proportion, rates against
@@ -585,8 +587,8 @@ fn lf_funnel_rate_limits(x: &[f64], derived: &[f64], years: f64, multiplier: f64
 /// For rates `n` is each unit's derived denominator (`NA` where there is none, which is not
 /// significant) and `dsr` marks directly standardised rates, which need 10 events.
 fn lf_funnel_significance(statistic: &str, x: &[f64], n: &[f64], dsr: bool) -> Vec<String> {
-    let present = n.iter().copied().filter_map(opt).sum::<f64>();
-    let average = x.iter().sum::<f64>() / present;
+    let present: Vec<f64> = n.iter().copied().filter_map(opt).collect();
+    let average = funnel::pooled_average(x, &present).unwrap_or(f64::NAN);
     x.iter()
         .zip(n)
         .map(|(&x, &n)| {
