@@ -1,0 +1,323 @@
+//! The profile's statistics from aggregated strata: mapping codes to groups, summing strata
+//! into cells (period × area × dimension × group, and by age band × sex for standardisation),
+//! then estimates, comparisons with the reference group, inequality measures, SPC trends and
+//! data quality.
+//!
+//! [`compute`] runs the phases before disclosure control, each a module:
+//!
+//! | module | phase |
+//! |---|---|
+//! | `frame` | periods, areas and dimensions |
+//! | `decode` | codes of each field, and codes no lookup knows |
+//! | `grid` | the dense cells, and rows spread into them |
+//! | `events` | the strata into cells |
+//! | `quality` | recording completeness of each field |
+//! | `population` | the populations into cells |
+//! | `reference` | each dimension's reference group |
+//! | `estimate` | estimates of every cell |
+//! | `standardise` | standardised rates and ratios of a cell |
+//! | `benchmark` | each area against all areas |
+//!
+//! [`derive()`] runs the phases after it: `gaps` (the tables of estimates), `compare`
+//! (comparisons with the reference group), `inequality` (summary measures) and `trend` (SPC
+//! charts).
+
+mod benchmark;
+mod compare;
+mod decode;
+mod estimate;
+mod events;
+mod frame;
+mod gaps;
+mod grid;
+mod inequality;
+mod population;
+mod quality;
+mod reference;
+mod standardise;
+mod trend;
+
+#[cfg(test)]
+mod fixtures;
+
+use levelfield_stats::{
+    ConfidenceLevel, Estimate,
+    compare::{Benchmark, Comparison},
+    inequality::Measure as IneqMeasure,
+    spc,
+};
+
+use crate::{
+    ProfileError,
+    groups::Group,
+    query::Layout,
+    spec::{DimensionKind, Spec},
+    strata::{Population, Strata},
+};
+
+pub(crate) use benchmark::benchmarks;
+
+/// Area index of the all-areas total.
+pub const ALL_AREAS: u32 = (1 << 20) - 1;
+
+/// A problem found in the data.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Diagnostic {
+    /// True when the run cannot go on.
+    pub error: bool,
+    /// File, column and what was found, and what to do.
+    pub message: String,
+}
+
+/// One estimate row.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EstimateRow {
+    /// Indicator index in the spec.
+    pub indicator: usize,
+    /// Period index.
+    pub period: usize,
+    /// Area index, or [`ALL_AREAS`].
+    pub area: u32,
+    /// Dimension index: 0 overall, then the spec's dimensions from 1.
+    pub dimension: usize,
+    /// Group index in the dimension.
+    pub group: usize,
+    /// Numerator (events, or the count of values for a mean).
+    pub numerator: Option<f64>,
+    /// Denominator (population or event-based).
+    pub denominator: Option<f64>,
+    /// The estimate.
+    pub estimate: Estimate,
+    /// Further notes (why a value is missing, events left out of a standardised rate).
+    pub notes: Vec<String>,
+    /// Benchmark against the all-areas value of the same group (95 % interval overlap).
+    pub benchmark: Option<Benchmark>,
+    /// Set by disclosure control: the numerator is hidden.
+    pub hidden: bool,
+    /// Set by disclosure control: the numerator as published.
+    pub published_numerator: Option<f64>,
+    /// Set by disclosure control: the denominator as published.
+    pub published_denominator: Option<f64>,
+    /// Standardised rates and ratios: the events inside the standardisation (the count their
+    /// interval is built on), which disclosure control replaces by a rounded count.
+    pub standardised_count: Option<f64>,
+}
+
+/// One comparison row: a group against its dimension's reference group.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ComparisonRow {
+    /// Indicator index.
+    pub indicator: usize,
+    /// Period index.
+    pub period: usize,
+    /// Area index.
+    pub area: u32,
+    /// Dimension index (from 1).
+    pub dimension: usize,
+    /// Group index.
+    pub group: usize,
+    /// Reference group index.
+    pub reference: usize,
+    /// The comparison, or why there is none.
+    pub comparison: Result<Comparison, String>,
+}
+
+/// One inequality summary measure.
+#[derive(Clone, Debug, PartialEq)]
+pub struct InequalityRow {
+    /// Indicator index.
+    pub indicator: usize,
+    /// Period index.
+    pub period: usize,
+    /// Area index.
+    pub area: u32,
+    /// Dimension index (from 1).
+    pub dimension: usize,
+    /// Measure code (HEAT's: D, R, PAR, PAF, BGV, TI, MLD, SII, RII, ACI, RCI).
+    pub measure: &'static str,
+    /// The value and its standard error.
+    pub value: Option<IneqMeasure>,
+    /// How the interval is built.
+    pub method: &'static str,
+    /// Which groups it compares, or why it was not computed.
+    pub detail: String,
+    /// Number of groups used.
+    pub n_groups: usize,
+}
+
+/// One point of an SPC chart over periods.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrendRow {
+    /// Indicator index.
+    pub indicator: usize,
+    /// Area index.
+    pub area: u32,
+    /// Dimension index.
+    pub dimension: usize,
+    /// Group index.
+    pub group: usize,
+    /// Period index.
+    pub period: usize,
+    /// The point.
+    pub point: spc::SpcPoint,
+    /// The series' verdict on variation.
+    pub variation: &'static str,
+}
+
+/// Recording completeness of one field in one area and period.
+#[derive(Clone, Debug, PartialEq)]
+pub struct QualityRow {
+    /// Period index.
+    pub period: usize,
+    /// Area index.
+    pub area: u32,
+    /// `ethnicity`, `age`, `sex` or `imd`.
+    pub field: &'static str,
+    /// Records.
+    pub records: f64,
+    /// Records with a usable value.
+    pub recorded: f64,
+    /// Records whose value says "not stated" (asked, declined).
+    pub not_stated: f64,
+    /// Records with no value or "not known".
+    pub not_known: f64,
+    /// Records with a code no lookup knows, and those codes with their counts.
+    pub unrecognised: f64,
+    /// `code (records)` list of unrecognised codes.
+    pub codes: String,
+    /// Records as published (NaN: hidden by disclosure control).
+    pub records_published: f64,
+    /// Recorded, not stated, not known, unrecognised as published (NaN: hidden).
+    pub published: [f64; 4],
+}
+
+/// A computed profile, before it is laid out as tables.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Profile {
+    /// Period labels, sorted.
+    pub periods: Vec<String>,
+    /// Area codes, sorted.
+    pub areas: Vec<String>,
+    /// Area names, aligned with `areas` (the codes unless names are given).
+    pub area_names: Vec<String>,
+    /// Groups of each dimension (index 0 the overall row).
+    pub groups: Vec<Vec<Group>>,
+    /// Dimension kinds (index 0 `None`, the overall row).
+    pub dimensions: Vec<Option<DimensionKind>>,
+    /// Reference group of each dimension.
+    pub references: Vec<Option<usize>>,
+    /// Estimates.
+    pub estimates: Vec<EstimateRow>,
+    /// Comparisons.
+    pub comparisons: Vec<ComparisonRow>,
+    /// Inequality measures.
+    pub inequality: Vec<InequalityRow>,
+    /// SPC points.
+    pub trends: Vec<TrendRow>,
+    /// Data quality.
+    pub quality: Vec<QualityRow>,
+    /// Problems found (none are errors when a profile is returned).
+    pub diagnostics: Vec<Diagnostic>,
+    /// Confidence levels.
+    pub levels: Vec<ConfidenceLevel>,
+    /// The disclosure rule applied, as words.
+    pub rule: String,
+    /// What the disclosure audit checked and repaired, and what it left (`disclosure_audit`).
+    pub audit: Vec<crate::disclose::AuditRow>,
+}
+/// Computes a profile from aggregated strata and populations.
+///
+/// # Errors
+/// [`ProfileError::Data`] listing every problem that stops the run (unknown codes under
+/// `unknown_codes = "error"`, negative counts, a numerator above its denominator, events with
+/// no population, duplicated population rows, periods without population).
+pub fn compute(
+    spec: &Spec,
+    layout: &Layout,
+    strata: &Strata,
+    population: Option<&Population>,
+) -> Result<Profile, ProfileError> {
+    let levels = spec.levels()?;
+    let source = spec
+        .numerator_source()
+        .map(|(s, _)| s.path.display().to_string())
+        .unwrap_or_default();
+    let decoder = decode::Decoder::new(spec);
+
+    let (frame, mut diagnostics) = frame::frame(spec, strata, population, &source)?;
+    let read = events::events(spec, layout, strata, &frame, decoder, &source)?;
+    diagnostics.extend(read.diagnostics);
+    let (pop, found) = population::populations(spec, population, &frame, decoder)?;
+    diagnostics.extend(found);
+    let (references, found) =
+        reference::references(spec, &frame, &read.cells.cells, &pop.cells, layout.records);
+    diagnostics.extend(found);
+    if diagnostics.iter().any(|d| d.error) {
+        return Err(ProfileError::Data(
+            diagnostics
+                .iter()
+                .filter(|d| d.error)
+                .map(|d| d.message.clone())
+                .collect::<Vec<_>>()
+                .join("\n"),
+        ));
+    }
+
+    let mut estimates = estimate::estimates(estimate::Inputs {
+        spec,
+        layout,
+        frame: &frame,
+        events: &read.cells,
+        population: &pop,
+        levels: &levels,
+    })?;
+    benchmarks(spec, &mut estimates, &levels);
+
+    let frame::Frame {
+        periods,
+        areas,
+        dims,
+        groups,
+        ..
+    } = frame;
+    Ok(Profile {
+        periods,
+        area_names: areas.clone(),
+        areas,
+        groups,
+        dimensions: dims,
+        references,
+        estimates,
+        comparisons: Vec::new(),
+        inequality: Vec::new(),
+        trends: Vec::new(),
+        quality: read.quality.rows(&read.unrecognised),
+        diagnostics,
+        levels,
+        rule: String::new(),
+        audit: Vec::new(),
+    })
+}
+
+/// The name of an area (from `names`, aligned with the area codes) or of the all-areas row.
+pub fn area_name<'a>(areas: &'a [String], area: u32, spec: &'a Spec) -> &'a str {
+    if area == ALL_AREAS {
+        &spec.areas.total_name
+    } else {
+        &areas[area as usize]
+    }
+}
+
+/// Adds comparisons, inequality measures and trends; rows whose groups are hidden by disclosure
+/// control are left out or marked (call after [`crate::disclose::protect`]).
+pub fn derive(spec: &Spec, profile: &mut Profile) {
+    let (gaps, trends) = rayon::join(
+        || gaps::gaps(spec, profile),
+        || trend::trends(spec, profile),
+    );
+    for (comparisons, inequality) in gaps {
+        profile.comparisons.extend(comparisons);
+        profile.inequality.extend(inequality);
+    }
+    profile.trends.extend(trends);
+}
