@@ -321,3 +321,134 @@ pub fn derive(spec: &Spec, profile: &mut Profile) {
     }
     profile.trends.extend(trends);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn population() -> Population {
+        fixtures::population(&[
+            ("2024", "E1", "White", "20-24", "1", 10_000.0),
+            ("2024", "E2", "White", "20-24", "1", 20_000.0),
+            ("2024", "E1", "Black", "20-24", "2", 3_000.0),
+        ])
+    }
+
+    #[test]
+    fn problems_of_every_phase_stop_the_run_together_in_order() {
+        let spec = fixtures::spec("[[dimension]]\nkind = \"age\"\nreference = \"200+\"");
+        let layout = fixtures::layout(&spec);
+        let strata = fixtures::strata(
+            &spec,
+            &[
+                ("", "E1", "A", "20-24", "1", [1.0, 1.0, 1.0, 1.0]),
+                ("2024", "E1", "A", "20-24", "1", [1.0, -1.0, 1.0, 1.0]),
+            ],
+        );
+        let err = compute(&spec, &layout, &strata, Some(&population()))
+            .unwrap_err()
+            .to_string();
+        let lines: Vec<&str> = err.lines().collect();
+        assert_eq!(lines.len(), 3, "{err}");
+        assert!(lines[0].contains("some rows have no period"), "{err}");
+        assert!(lines[1].contains("a negative count (-1)"), "{err}");
+        assert!(
+            lines[2].contains("reference `200+` is not one of its groups"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_profile_holds_the_frame_the_estimates_and_the_quality() {
+        let spec = fixtures::spec("");
+        let layout = fixtures::layout(&spec);
+        let strata = fixtures::strata(
+            &spec,
+            &[
+                ("2024", "E2", "A", "20-24", "1", [10.0, 20.0, 50.0, 10.0]),
+                ("2024", "E1", "M", "20-24", "2", [10.0, 6.0, 10.0, 5.0]),
+            ],
+        );
+        let p = compute(&spec, &layout, &strata, Some(&population())).unwrap();
+        assert_eq!(p.periods, ["2024"]);
+        assert_eq!(p.areas, ["E1", "E2"]);
+        assert_eq!(p.area_names, p.areas);
+        // White as the spec says; for sex, the largest population (Male).
+        assert_eq!(p.references, [None, Some(0), Some(0)]);
+        assert_eq!(p.levels, fixtures::levels());
+        assert!(p.diagnostics.is_empty(), "{:?}", p.diagnostics);
+        // Areas are benchmarked against the total; the total is not.
+        assert!(
+            p.estimates
+                .iter()
+                .all(|e| e.benchmark.is_some() == (e.area != ALL_AREAS))
+        );
+        let overall = p
+            .estimates
+            .iter()
+            .find(|e| e.indicator == 0 && e.dimension == 0 && e.area == ALL_AREAS)
+            .unwrap();
+        assert_eq!(overall.numerator, Some(26.0));
+        // Ethnicity, age and sex in each area and the total.
+        assert_eq!(p.quality.len(), 9);
+        assert!(p.comparisons.is_empty() && p.inequality.is_empty() && p.trends.is_empty());
+    }
+
+    #[test]
+    fn derive_adds_comparisons_measures_and_trends() {
+        let spec = fixtures::spec("[trends]\nmin_periods = 2");
+        let layout = fixtures::layout(&spec);
+        let strata = fixtures::strata(
+            &spec,
+            &[
+                ("2024", "E2", "A", "20-24", "1", [10.0, 20.0, 50.0, 10.0]),
+                ("2024", "E1", "M", "20-24", "2", [10.0, 6.0, 10.0, 5.0]),
+                ("2025", "E2", "A", "20-24", "1", [10.0, 25.0, 50.0, 10.0]),
+                ("2025", "E1", "M", "20-24", "2", [10.0, 4.0, 10.0, 5.0]),
+            ],
+        );
+        let mut pop = population();
+        let next: Vec<_> = pop
+            .rows
+            .iter()
+            .map(|r| crate::strata::PopulationRow {
+                period: "2025".into(),
+                row: r.row + 3,
+                ..r.clone()
+            })
+            .collect();
+        pop.rows.extend(next);
+        let mut p = compute(&spec, &layout, &strata, Some(&pop)).unwrap();
+        derive(&spec, &mut p);
+        assert!(!p.comparisons.is_empty());
+        // White and Male are the references.
+        assert!(
+            p.comparisons
+                .iter()
+                .all(|c| c.reference == 0 && c.group != 0)
+        );
+        assert!(p.comparisons.iter().any(|c| c.dimension == 1));
+        assert!(p.comparisons.iter().any(|c| c.dimension == 2));
+        assert!(
+            p.inequality
+                .iter()
+                .any(|r| r.measure == "D" && r.value.is_some())
+        );
+        // Every series with two values has both periods, each the estimate's value.
+        assert!(!p.trends.is_empty() && p.trends.len().is_multiple_of(2));
+        for t in &p.trends {
+            let e = p
+                .estimates
+                .iter()
+                .find(|e| {
+                    (e.indicator, e.area, e.dimension, e.group, e.period)
+                        == (t.indicator, t.area, t.dimension, t.group, t.period)
+                })
+                .unwrap();
+            assert_eq!(t.point.value, e.estimate.value);
+            assert!(t.point.value.is_some());
+        }
+        assert_eq!(area_name(&p.areas, 1, &spec), "E2");
+        assert_eq!(area_name(&p.areas, ALL_AREAS, &spec), spec.areas.total_name);
+    }
+}
