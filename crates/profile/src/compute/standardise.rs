@@ -208,7 +208,7 @@ mod tests {
         ];
         rows.extend_from_slice(extra_rows);
         let pop = fixtures::population(&[
-            ("2024", "E1", "White", "0-4", "1", 1_000.0),
+            ("2024", "E1", "White", "0-4", "1", 500.0),
             ("2024", "E1", "White", "20-24", "2", 2_000.0),
             ("2024", "E2", "White", "0-4", "1", 3_000.0),
             ("2024", "E2", "White", "20-24", "2", 500.0),
@@ -248,7 +248,7 @@ mod tests {
         )
         .unwrap();
         let (w0, w4) = (ESP2013[0], ESP2013[4]);
-        let expected = (10.0 * w0 / 1_000.0 + 20.0 * w4 / 2_000.0) / (w0 + w4);
+        let expected = (10.0 * w0 / 500.0 + 20.0 * w4 / 2_000.0) / (w0 + w4);
         assert!((s.estimate.value.unwrap() - expected).abs() < 1e-15);
         assert_eq!(s.count, 30.0);
         assert_eq!(s.notes.len(), 1);
@@ -269,8 +269,8 @@ mod tests {
             45.0,
         )
         .unwrap();
-        // Weights 4,000 (0-4) and 2,500 (20-24) over E2's 30/3,000 and 15/500.
-        let expected = (30.0 * 4_000.0 / 3_000.0 + 15.0 * 2_500.0 / 500.0) / 6_500.0;
+        // Weights 3,500 (0-4) and 2,500 (20-24) over E2's 30/3,000 and 15/500.
+        let expected = (30.0 * 3_500.0 / 3_000.0 + 15.0 * 2_500.0 / 500.0) / 6_000.0;
         assert!((s.estimate.value.unwrap() - expected).abs() < 1e-15);
     }
 
@@ -300,8 +300,9 @@ mod tests {
             30.0,
         )
         .unwrap();
-        // Expected: 1,000 × 40/4,000 + 2,000 × 35/2,500 = 38.
-        assert!((e1.estimate.value.unwrap() - 30.0 / 38.0).abs() < 1e-12);
+        // Expected: 500 × 40/3,500 + 2,000 × 35/2,500.
+        let expected = 30.0 / (500.0 * 40.0 / 3_500.0 + 2_000.0 * 35.0 / 2_500.0);
+        assert!((e1.estimate.value.unwrap() - expected).abs() < 1e-12);
         let e2 = standardise(
             how,
             &made.events.cells,
@@ -311,7 +312,7 @@ mod tests {
             45.0,
         )
         .unwrap();
-        let expected = 45.0 / (3_000.0 * 40.0 / 4_000.0 + 500.0 * 35.0 / 2_500.0);
+        let expected = 45.0 / (3_000.0 * 40.0 / 3_500.0 + 500.0 * 35.0 / 2_500.0);
         assert!((e2.estimate.value.unwrap() - expected).abs() < 1e-12);
     }
 
