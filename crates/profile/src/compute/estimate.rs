@@ -348,6 +348,30 @@ mod tests {
     }
 
     #[test]
+    fn a_numerator_equal_to_its_denominator_is_the_whole() {
+        let spec = fixtures::spec("");
+        let mut rows = ROWS.to_vec();
+        rows.push(("2024", "E2", "M", "20-24", "2", [1.0, 0.0, 4.0, 4.0]));
+        let made = fixtures::made(&spec, &rows, &population());
+        let levels = fixtures::levels();
+        let rows = estimates(made.inputs(&spec, &levels)).unwrap();
+        let black_e2 = find(&rows, 1, 1, 1, 3);
+        assert_eq!(
+            (black_e2.numerator, black_e2.denominator),
+            (Some(4.0), Some(4.0))
+        );
+        assert!((black_e2.estimate.value.unwrap() - 100.0).abs() < 1e-9);
+        // A zero denominator is not estimated, and says so.
+        let mut rows = ROWS.to_vec();
+        rows.push(("2024", "E2", "M", "20-24", "2", [1.0, 0.0, 0.0, 0.0]));
+        let made = fixtures::made(&spec, &rows, &population());
+        let rows = estimates(made.inputs(&spec, &levels)).unwrap();
+        let black_e2 = find(&rows, 1, 1, 1, 3);
+        assert_eq!(black_e2.estimate.value, None);
+        assert_eq!(black_e2.notes, ["denominator is zero: not estimated"]);
+    }
+
+    #[test]
     fn groups_without_population_are_notes_or_errors() {
         let spec = fixtures::spec("");
         let mut rows = ROWS.to_vec();
