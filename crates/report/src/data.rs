@@ -4,6 +4,7 @@
 //! Table and column names, and the columns' order, are [`schema`]'s (its report layout).
 
 use levelfield_profile::schema::{self, Layout, TableSchema, col};
+use levelfield_stats::{compare::Benchmark, spc::PointType};
 use levelfield_table::{Column, Table, TableError};
 
 use crate::{Meta, ReportError};
@@ -281,6 +282,27 @@ impl Reader<'_> {
             }),
         }
     }
+    /// A text column whose every value is empty or one of `known`: anything else is refused,
+    /// naming the row, so no later `match` has to guess what a stray value means.
+    fn labels(&self, name: &str, known: &[&str]) -> Result<Vec<String>, ReportError> {
+        let values = self.text(name, false)?;
+        if let Some((row, bad)) = values
+            .iter()
+            .enumerate()
+            .find(|(_, v)| !v.is_empty() && !known.contains(&v.as_str()))
+        {
+            return Err(ReportError::Table {
+                table: self.stem,
+                message: format!(
+                    "row {}, column `{name}`: `{bad}` is not one of {}; the table must be one \
+                     written by `levelfield profile` or `levelfield demo`",
+                    row + 2,
+                    known.join(", ")
+                ),
+            });
+        }
+        Ok(values)
+    }
     fn numbers(&self, name: &str) -> Result<Vec<Option<f64>>, ReportError> {
         match self.table.numbers(name) {
             Ok(v) => Ok(v),
@@ -366,7 +388,8 @@ impl ProfileData {
         let value = r.numbers(col::VALUE)?;
         let method = r.text(col::METHOD, false)?;
         let comparator = r.text(col::COMPARATOR, false)?;
-        let compared = r.text(col::COMPARED_TO_COMPARATOR, false)?;
+        let benchmarks = Benchmark::ALL.map(Benchmark::label);
+        let compared = r.labels(col::COMPARED_TO_COMPARATOR, &benchmarks)?;
         let suppressed = r.flags(col::SUPPRESSED)?;
         let note = r.text(col::NOTE, false)?;
         for i in 0..estimates_table.n_rows() {
@@ -478,7 +501,7 @@ impl ProfileData {
             let lo = r.numbers(col::LOWER_PROCESS_LIMIT)?;
             let hi = r.numbers(col::UPPER_PROCESS_LIMIT)?;
             let cause = r.text(col::SPECIAL_CAUSE, false)?;
-            let point = r.text(col::POINT_TYPE, false)?;
+            let point = r.labels(col::POINT_TYPE, &PointType::ALL.map(PointType::label))?;
             let variation = r.text(col::SERIES_VARIATION, false)?;
             let note = r.text(col::NOTE, false)?;
             for i in 0..t.n_rows() {

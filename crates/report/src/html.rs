@@ -8,7 +8,8 @@ use std::{collections::HashMap, fmt::Write};
 
 use levelfield_chart::{Compared, GroupPoint, SpcPoint, SpineRow};
 use levelfield_stats::{
-    inequality::fractional_ranks, measure::MeasureCode, quantile::sample_quantile,
+    compare::Benchmark, inequality::fractional_ranks, measure::MeasureCode,
+    quantile::sample_quantile,
 };
 
 use crate::{
@@ -729,12 +730,16 @@ fn gradient_figure(
     );
 }
 
+/// The chart's signal for a `point_type` (read by [`crate::data`], which refuses unknown labels;
+/// an empty one is a point with no SPC verdict).
 fn signal(point_type: &str) -> levelfield_chart::Signal {
-    match point_type {
-        "special cause improvement" => levelfield_chart::Signal::Improvement,
-        "special cause concern" => levelfield_chart::Signal::Concern,
-        "special cause neutral" => levelfield_chart::Signal::Neutral,
-        _ => levelfield_chart::Signal::Common,
+    use levelfield_chart::Signal;
+    use levelfield_stats::spc::PointType;
+    match PointType::from_label(point_type) {
+        Some(PointType::Improvement) => Signal::Improvement,
+        Some(PointType::Concern) => Signal::Concern,
+        Some(PointType::Neutral) => Signal::Neutral,
+        Some(PointType::CommonCause) | None => Signal::Common,
     }
 }
 
@@ -918,13 +923,14 @@ fn spine_section(out: &mut String, data: &ProfileData, area: &str) {
             (_, true) => name.clone(),
             (_, false) => format!("{name}: {}", e.group),
         };
-        let compared = match e.compared_to_comparator.as_str() {
-            "Better" => Compared::Better,
-            "Worse" => Compared::Worse,
-            "Similar" => Compared::Similar,
-            "Higher" => Compared::Higher,
-            "Lower" => Compared::Lower,
-            _ => Compared::NotCompared,
+        // Read by `crate::data`, which refuses unknown labels; empty is not compared.
+        let compared = match Benchmark::from_label(&e.compared_to_comparator) {
+            Some(Benchmark::Better) => Compared::Better,
+            Some(Benchmark::Worse) => Compared::Worse,
+            Some(Benchmark::Similar) => Compared::Similar,
+            Some(Benchmark::Higher) => Compared::Higher,
+            Some(Benchmark::Lower) => Compared::Lower,
+            Some(Benchmark::NotCompared) | None => Compared::NotCompared,
         };
         let (min, q1, q3, max) = (
             others[0],

@@ -22,7 +22,7 @@
 
 use serde::Deserialize;
 
-use levelfield_stats::inequality::{self, DimensionType, Group, Polarity};
+use levelfield_stats::inequality::{self, DimensionType, Group};
 use levelfield_stats::measure;
 
 use crate::ProfileData;
@@ -520,7 +520,12 @@ mod tests {
             })
             .collect();
         let names: Vec<&str> = d.estimates.iter().map(|e| e.group.as_str()).collect();
-        for m in measure::summaries(&groups, &names, DimensionType::Ordered, Polarity::Adverse) {
+        for m in measure::summaries(
+            &groups,
+            &names,
+            DimensionType::Ordered,
+            inequality::Polarity::Adverse,
+        ) {
             let value = m.value.expect("defined for these groups");
             let (l, u) = value.interval(0.95).unzip();
             d.inequality.push(InequalityRow {

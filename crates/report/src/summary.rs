@@ -1,7 +1,9 @@
 //! The report's summary in plain English: the largest gaps between groups and what is getting
 //! better or worse, each with its interval.
 
-use levelfield_stats::{Interval, compare, inequality::Polarity, measure::MeasureCode};
+use levelfield_stats::{
+    Interval, compare, inequality::Polarity, measure::MeasureCode, spc::PointType,
+};
 
 use crate::{
     data::{ComparisonRow, ProfileData, TrendRow},
@@ -214,16 +216,19 @@ fn trend_sentence(data: &ProfileData, id: &str, s: &Series, out: &mut Vec<String
         (None, _) => "changed",
     };
     // The SPC verdict decides whether the change is called real.
-    let verdict = match last.point_type.as_str() {
-        "special cause improvement" => {
+    // `crate::data` refuses unknown labels; an empty one has no SPC verdict.
+    let verdict = match PointType::from_label(&last.point_type) {
+        Some(PointType::Improvement) => {
             "getting better: the latest point is a special cause of improvement".to_string()
         }
-        "special cause concern" => {
+        Some(PointType::Concern) => {
             "getting worse: the latest point is a special cause for concern".to_string()
         }
-        "special cause neutral" => format!("{direction}: the latest point is a special cause"),
-        _ => "the latest point is within common-cause variation, so the change may be chance"
-            .to_string(),
+        Some(PointType::Neutral) => format!("{direction}: the latest point is a special cause"),
+        Some(PointType::CommonCause) | None => {
+            "the latest point is within common-cause variation, so the change may be chance"
+                .to_string()
+        }
     };
     let dp = if v1.abs() < 10.0 { 2 } else { 1 };
     let breaks = if points.iter().any(|p| p.note.contains("break")) {
