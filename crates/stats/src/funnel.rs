@@ -2,6 +2,10 @@
 //! PHEindicatormethods draws them (exact for proportions and ratios) and as FunnelPlotR adjusts
 //! them for over-dispersion. The one home of the pooled average, PHE's two limits, its limit
 //! tables and their interpolation, and the check of which limit a unit crosses.
+//!
+//! Why one long file: PHE's limits, FunnelPlotR's adjustment and the outlier check share the
+//! pooled average, the axis and the limit types, and are tested together against PHE's reference
+//! rows; about 1,100 lines are code, the rest its tests.
 
 use crate::{
     ConfidenceLevel, StatsError,
