@@ -944,7 +944,9 @@ fn back(kind: FunnelType, y: f64) -> f64 {
 /// transformed value is infinite (no observed events on a log scale: FunnelPlotR's `SR` type
 /// cannot place them either); they are still plotted and labelled against the limits.
 /// Truncation keeps the units [`truncation_keeps`] keeps, FunnelPlotR's rank groups, which drop
-/// unequal numbers from the two tails; `φ` and `τ²` are over the units kept.
+/// unequal numbers from the two tails; `φ` and `τ²` are over the units kept, summed in the
+/// units' input order as FunnelPlotR sums them (so a result agrees with R's to the last digit
+/// the order of a sum can change).
 ///
 /// # Errors
 /// [`StatsError::OutOfRange`] when `trim_fraction` is not in [0, 0.5) (each tail can lose less
