@@ -718,14 +718,45 @@ fn span_problem(t: &Target, data: &ProfileData) -> Option<String> {
     })
 }
 
-/// Checks every target against the profile it is judged on: its indicator, area, dimension and
-/// group must be ones the profile has (a gap's group must also not be its dimension's
-/// reference group), so that a typo is an error and never a target "not yet assessable".
+/// Checks every target against the profile it is judged on ([`target_problems`] for each).
 ///
 /// # Errors
 /// Every problem found, each naming the action, the target and the value, with the values the
 /// profile has (and the near match when only case or spacing differs).
 pub fn check_against(plan: &Plan, data: &ProfileData, origin: &str) -> Result<(), String> {
+    let mut problems = Vec::new();
+    for a in &plan.actions {
+        for (k, t) in a.targets.iter().enumerate() {
+            let at = format!("action `{}`, target {}", a.id, k + 1);
+            let names = target_problems(t, data);
+            let names_ok = names.is_empty();
+            for problem in names {
+                problems.push(format!("{at}: {problem}"));
+            }
+            if names_ok && let Some(problem) = span_problem(t, data) {
+                problems.push(format!("{at}: {problem}"));
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{origin}: {} target(s) do not match the profile:\n  - {}",
+            problems.len(),
+            problems.join("\n  - ")
+        ))
+    }
+}
+
+/// What stops one target from naming what a profile has: its indicator, area, dimension and
+/// group must be ones the profile has (a gap's group must also not be its dimension's
+/// reference group), so that a typo is an error and never a target "not yet assessable".
+/// Empty when the names are right. ([`check_against`] also checks a rate's span.)
+///
+/// Each problem names the value and the values the profile has (the near match when only case
+/// or spacing differs). The CLI's plan files and the web app's plans both check by it.
+pub fn target_problems(t: &Target, data: &ProfileData) -> Vec<String> {
     use std::collections::BTreeSet;
     let mut problems = Vec::new();
     let list = |set: &BTreeSet<&str>| {
@@ -758,79 +789,60 @@ pub fn check_against(plan: &Plan, data: &ProfileData, origin: &str) -> Result<()
         .iter()
         .map(|e| e.indicator_id.as_str())
         .collect();
-    for a in &plan.actions {
-        for (k, t) in a.targets.iter().enumerate() {
-            let at = format!("action `{}`, target {}", a.id, k + 1);
-            if !indicators.contains(t.indicator.as_str()) {
-                problems.push(format!(
-                    "{at}: {}",
-                    unknown("indicator", &t.indicator, &indicators)
-                ));
-                continue;
-            }
-            let rows: Vec<_> = data
-                .estimates
-                .iter()
-                .filter(|e| e.indicator_id == t.indicator)
-                .collect();
-            if let Some(area) = &t.area {
-                let areas: BTreeSet<&str> = rows.iter().map(|e| e.area_code.as_str()).collect();
-                if !areas.contains(area.as_str()) {
-                    problems.push(format!("{at}: {}", unknown("area code", area, &areas)));
-                    continue;
-                }
-            }
-            if let Some(problem) = span_problem(t, data) {
-                problems.push(format!("{at}: {problem}"));
-            }
-            let (Some(d), Some(g)) = (&t.dimension, &t.group) else {
-                continue;
-            };
-            let dimensions: BTreeSet<&str> = rows.iter().map(|e| e.dimension.as_str()).collect();
-            if !dimensions.contains(d.as_str()) {
-                problems.push(format!(
-                    "{at}: {} for indicator `{}`",
-                    unknown("dimension", d, &dimensions),
-                    t.indicator
-                ));
-                continue;
-            }
-            let groups: BTreeSet<&str> = rows
-                .iter()
-                .filter(|e| e.dimension == *d)
-                .map(|e| e.group.as_str())
-                .collect();
-            if !groups.contains(g.as_str()) {
-                problems.push(format!(
-                    "{at}: {} in dimension `{d}`",
-                    unknown("group", g, &groups)
-                ));
-                continue;
-            }
-            if t.on_gap() {
-                let references: BTreeSet<&str> = data
-                    .comparisons
-                    .iter()
-                    .filter(|c| c.indicator_id == t.indicator && c.dimension == *d)
-                    .map(|c| c.reference_group.as_str())
-                    .collect();
-                if references.len() == 1 && references.contains(g.as_str()) {
-                    problems.push(format!(
-                        "{at}: `{g}` is the reference group of `{d}`, so it has no gap to follow: name another group"
-                    ));
-                }
-            }
+    if !indicators.contains(t.indicator.as_str()) {
+        problems.push(unknown("indicator", &t.indicator, &indicators));
+        return problems;
+    }
+    let rows: Vec<_> = data
+        .estimates
+        .iter()
+        .filter(|e| e.indicator_id == t.indicator)
+        .collect();
+    if let Some(area) = &t.area {
+        let areas: BTreeSet<&str> = rows.iter().map(|e| e.area_code.as_str()).collect();
+        if !areas.contains(area.as_str()) {
+            problems.push(unknown("area code", area, &areas));
+            return problems;
         }
     }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(format!(
-            "{origin}: {} target(s) do not match the profile:\n  - {}",
-            problems.len(),
-            problems.join("\n  - ")
-        ))
+    let (Some(d), Some(g)) = (&t.dimension, &t.group) else {
+        return problems;
+    };
+    let dimensions: BTreeSet<&str> = rows.iter().map(|e| e.dimension.as_str()).collect();
+    if !dimensions.contains(d.as_str()) {
+        problems.push(format!(
+            "{} for indicator `{}`",
+            unknown("dimension", d, &dimensions),
+            t.indicator
+        ));
+        return problems;
     }
+    let groups: BTreeSet<&str> = rows
+        .iter()
+        .filter(|e| e.dimension == *d)
+        .map(|e| e.group.as_str())
+        .collect();
+    if !groups.contains(g.as_str()) {
+        problems.push(format!(
+            "{} in dimension `{d}`",
+            unknown("group", g, &groups)
+        ));
+        return problems;
+    }
+    if t.on_gap() {
+        let references: BTreeSet<&str> = data
+            .comparisons
+            .iter()
+            .filter(|c| c.indicator_id == t.indicator && c.dimension == *d)
+            .map(|c| c.reference_group.as_str())
+            .collect();
+        if references.len() == 1 && references.contains(g.as_str()) {
+            problems.push(format!(
+                "`{g}` is the reference group of `{d}`, so it has no gap to follow: name another group"
+            ));
+        }
+    }
+    problems
 }
 
 #[cfg(test)]

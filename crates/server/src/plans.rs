@@ -186,6 +186,7 @@ pub async fn api_create(
     Json(body): Json<PlanRequest>,
 ) -> Result<(StatusCode, Json<Plan>), ApiError> {
     let plan = check(&state, &body)?;
+    against_run(&state, &plan).await?;
     let id = state.store().create_plan(p.user.id, &plan)?;
     let plan = state.store().plan(id)?.ok_or_else(|| not_found(id))?;
     Ok((StatusCode::CREATED, Json(plan)))
@@ -351,7 +352,7 @@ pub async fn page_create(
     if let Err(r) = check_csrf(&p, &form.csrf) {
         return r;
     }
-    let made = (|| {
+    let made = async {
         let request = PlanRequest {
             title: form.title.clone(),
             run_id: number("run_id", &form.run_id)?.map(|x| x as i64),
@@ -368,11 +369,69 @@ pub async fn page_create(
             owner: form.owner.clone(),
         };
         let plan = check(&state, &request)?;
+        against_run(&state, &plan).await?;
         Ok::<_, ApiError>(state.store().create_plan(p.user.id, &plan)?)
-    })();
+    }
+    .await;
     match made {
         Ok(id) => Redirect::to(&format!("/plans/{id}")).into_response(),
         Err(e) => form_error(&p, e),
+    }
+}
+
+/// The plan file's target a stored plan describes, its thresholds not yet set. `None` when the
+/// store holds a label `check` would not have written: such a plan is left unjudged.
+fn target_of(spec: &NewPlan) -> Option<levelfield_report::plan::Target> {
+    use levelfield_report::plan::{Kind, Measure, Target, Way};
+    let grouped = !spec.dimension.is_empty();
+    let measure = match spec.measure.as_str() {
+        "" => None,
+        m => Some(Measure::from_label(m)?),
+    };
+    let direction = match spec.direction.as_str() {
+        "" => None,
+        d => Some(Way::from_label(d)?),
+    };
+    Some(Target {
+        kind: Kind::from_label(&spec.kind)?,
+        indicator: spec.indicator_id.clone(),
+        area: (!spec.area_code.is_empty()).then(|| spec.area_code.clone()),
+        dimension: grouped.then(|| spec.dimension.clone()),
+        group: grouped.then(|| spec.group.clone()),
+        measure,
+        below: None,
+        above: None,
+        direction,
+        by: None,
+        per: None,
+    })
+}
+
+/// Refuses a plan set against a run whose profile has no such indicator, area, dimension or
+/// group (`levelfield_report::plan::target_problems`, as the command line checks a plan file),
+/// so "Black British" for "Black or Black British" is an error when the plan is made, never a
+/// target that stays "not yet assessable".
+async fn against_run(state: &AppState, spec: &NewPlan) -> Result<(), ApiError> {
+    let Some(run) = spec.run_id else {
+        return Ok(());
+    };
+    let data = crate::results::data_of(state, run).await?;
+    let Some(mut target) = target_of(spec) else {
+        return Err(invalid(
+            "the plan's kind, measure or direction is not one this app knows".into(),
+        ));
+    };
+    if target.kind != levelfield_report::plan::Kind::Direction {
+        target.below = Some(spec.target);
+    }
+    let problems = levelfield_report::plan::target_problems(&target, &data);
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(invalid(format!(
+            "the plan does not match run {run}'s results: {}",
+            problems.join("; ")
+        )))
     }
 }
 
@@ -380,34 +439,10 @@ pub async fn page_create(
 /// value it follows. A level or gap target is reached downwards when the baseline (else the
 /// latest value) is above it.
 async fn judged(state: &AppState, plan: &Plan) -> Option<((String, f64), PlanRow)> {
-    use levelfield_report::plan::{
-        Action, Kind, Measure, Target, Way, assess_target, latest_value,
-    };
+    use levelfield_report::plan::{Action, Kind, assess_target, latest_value};
     let run = plan.spec.run_id?;
     let data = crate::results::data_of(state, run).await.ok()?;
-    let grouped = !plan.spec.dimension.is_empty();
-    // The store holds only labels `check` wrote; any other text leaves the plan unjudged.
-    let measure = match plan.spec.measure.as_str() {
-        "" => None,
-        m => Some(Measure::from_label(m)?),
-    };
-    let direction = match plan.spec.direction.as_str() {
-        "" => None,
-        d => Some(Way::from_label(d)?),
-    };
-    let mut target = Target {
-        kind: Kind::from_label(&plan.spec.kind)?,
-        indicator: plan.spec.indicator_id.clone(),
-        area: (!plan.spec.area_code.is_empty()).then(|| plan.spec.area_code.clone()),
-        dimension: grouped.then(|| plan.spec.dimension.clone()),
-        group: grouped.then(|| plan.spec.group.clone()),
-        measure,
-        below: None,
-        above: None,
-        direction,
-        by: None,
-        per: None,
-    };
+    let mut target = target_of(&plan.spec)?;
     let action = Action {
         id: plan.id.to_string(),
         title: plan.spec.title.clone(),

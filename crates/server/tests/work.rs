@@ -622,6 +622,38 @@ async fn a_run_binds_datasets_and_publishes_results_viewers_can_see() {
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
         assert!(err["error"].as_str().unwrap().contains(says), "{err}");
     }
+    // Set against a run, a plan must name what the run's profile has: a near miss is refused
+    // with the right name, an unknown one with the names there are, before anything is stored.
+    let before = t.json("GET", "/api/v1/plans", Some(&ana), None).await.1;
+    for (field, value, says) in [
+        (
+            "group",
+            "black or black british",
+            "did you mean `Black or Black British`?",
+        ),
+        (
+            "group",
+            "Black British",
+            "no group `Black British` (it has: ",
+        ),
+        ("dimension", "Ethnicity", "no dimension `Ethnicity`"),
+        ("indicator_id", "detention_rate", "no indicator `detention_rate`"),
+        ("area_code", "E99", "no area code `E99`"),
+    ] {
+        let mut body = json!({"title": "x", "run_id": id, "indicator_id": "access", "dimension": "Ethnic group (NHS 5 groups)", "group": "Black or Black British", "target": 1.0, "target_period": "2026-27", "owner": "o"});
+        body[field] = json!(value);
+        let (status, err) = t
+            .json("POST", "/api/v1/plans", Some(&ana), Some(body))
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+        let text = err["error"].as_str().unwrap();
+        assert!(
+            text.contains(says) && text.contains(&format!("run {id}")),
+            "{err}"
+        );
+    }
+    let after = t.json("GET", "/api/v1/plans", Some(&ana), None).await.1;
+    assert_eq!(before, after, "a refused plan is not stored");
     let (status, _, _) = t
         .send(form(
             &format!("/plans/{pid}"),
