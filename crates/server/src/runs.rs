@@ -77,6 +77,13 @@ impl Worker {
     }
 }
 
+/// One file a run reads: the stored path the spec is given, and how the user knows it.
+struct Bound {
+    path: String,
+    label: String,
+    named: String,
+}
+
 /// Binds each file a spec reads to a stored dataset's Parquet file. A role without a binding
 /// is an error naming it; nothing from the request becomes a path.
 fn bind(
@@ -84,7 +91,7 @@ fn bind(
     bindings: &BTreeMap<String, i64>,
     datasets: &[Dataset],
     dir: &Path,
-) -> Result<Vec<String>, String> {
+) -> Result<Vec<Bound>, String> {
     let mut used = Vec::new();
     for (role, path) in spec.files_mut() {
         let id = bindings.get(role).ok_or_else(|| {
@@ -97,9 +104,21 @@ fn bind(
             format!("the {role} file is bound to dataset {id}, which does not exist")
         })?;
         *path = dir.join("datasets").join(&d.file);
-        used.push(format!("{role}: {} (dataset {})", d.name, d.id));
+        used.push(Bound {
+            path: path.display().to_string(),
+            label: format!("{role}: {} (dataset {})", d.name, d.id),
+            named: format!("the {role} file `{}` (dataset {})", d.name, d.id),
+        });
     }
     Ok(used)
+}
+
+/// A failed run's message as its user can read it: each stored file's path (under the server's
+/// data folder, which a user never sees) becomes the dataset they uploaded.
+fn as_user_sees(message: &str, used: &[Bound]) -> String {
+    used.iter().fold(message.to_string(), |m, b| {
+        m.replace(&b.path, &b.named)
+    })
 }
 
 /// The roles of the files a spec reads, with the file names it gives.
@@ -130,7 +149,7 @@ fn execute(state: &AppState, id: i64) -> Result<(String, String), String> {
             stage_error.get_or_insert(e.to_string());
         }
     })
-    .map_err(|e| fail(&e))?;
+    .map_err(|e| as_user_sees(&fail(&e), &used))?;
     if let Some(e) = stage_error {
         return Err(e);
     }
@@ -145,7 +164,11 @@ fn execute(state: &AppState, id: i64) -> Result<(String, String), String> {
     let mut meta = levelfield_report::Meta::for_profile(&spec, &run.profile);
     for source in &mut meta.sources {
         source.title = "Datasets uploaded to this levelfield server".into();
-        source.url = used.join("; ");
+        source.url = used
+            .iter()
+            .map(|b| b.label.as_str())
+            .collect::<Vec<_>>()
+            .join("; ");
     }
     let data = ProfileData::from_tables(meta.clone(), &tables.tables).map_err(|e| fail(&e))?;
     let html = levelfield_report::html::render(&data);

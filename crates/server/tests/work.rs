@@ -491,8 +491,13 @@ async fn a_run_binds_datasets_and_publishes_results_viewers_can_see() {
     let bad = run["id"].as_i64().unwrap();
     let run = finished(&t, &ana, bad).await;
     assert_eq!(run["status"], "failed");
+    let message = run["message"].as_str().unwrap();
+    assert!(message.contains("no_such_column"), "{run}");
+    // The file is named as the user uploaded it, never by its path in the server's folder.
     assert!(
-        run["message"].as_str().unwrap().contains("no_such_column"),
+        message.contains("(dataset ")
+            && !message.contains("datasets/")
+            && !message.contains(".parquet:"),
         "{run}"
     );
     let (_, _, page) = t.send(get(format!("/runs/{bad}"))).await;
@@ -637,7 +642,11 @@ async fn a_run_binds_datasets_and_publishes_results_viewers_can_see() {
             "no group `Black British` (it has: ",
         ),
         ("dimension", "Ethnicity", "no dimension `Ethnicity`"),
-        ("indicator_id", "detention_rate", "no indicator `detention_rate`"),
+        (
+            "indicator_id",
+            "detention_rate",
+            "no indicator `detention_rate`",
+        ),
         ("area_code", "E99", "no area code `E99`"),
     ] {
         let mut body = json!({"title": "x", "run_id": id, "indicator_id": "access", "dimension": "Ethnic group (NHS 5 groups)", "group": "Black or Black British", "target": 1.0, "target_period": "2026-27", "owner": "o"});
