@@ -255,6 +255,13 @@ pub fn validate(path: &Path, name: &str) -> (Option<Table>, Validation) {
             examples,
         });
     }
+    let period = levelfield_profile::spec::Columns::default().period;
+    if (v.kind == "events" || v.kind == "counts") && !names.contains(&period.as_str()) {
+        v.warnings.push(format!(
+            "no `{period}` column: the built-in specs count {} by period (e.g. 2024-25 or 2024-25 Q1), so a run of pcref or triple-barrier on this file stops; add the column, or name the file's own period column in your spec's [columns]",
+            v.kind
+        ));
+    }
     if v.kind == "table" && v.errors.is_empty() {
         v.warnings.push("none of the columns has a name the built-in specs read (ethnic_category, age, sex, imd_decile, period, area_code, population); a custom spec can name them".into());
     }

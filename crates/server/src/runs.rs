@@ -116,9 +116,8 @@ fn bind(
 /// A failed run's message as its user can read it: each stored file's path (under the server's
 /// data folder, which a user never sees) becomes the dataset they uploaded.
 fn as_user_sees(message: &str, used: &[Bound]) -> String {
-    used.iter().fold(message.to_string(), |m, b| {
-        m.replace(&b.path, &b.named)
-    })
+    used.iter()
+        .fold(message.to_string(), |m, b| m.replace(&b.path, &b.named))
 }
 
 /// The roles of the files a spec reads, with the file names it gives.

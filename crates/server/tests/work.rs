@@ -189,6 +189,25 @@ async fn uploads_are_checked_before_anything_is_stored() {
     let warnings = v["warnings"].to_string();
     assert!(warnings.contains("`QQ` (row 3)"), "{warnings}");
     assert!(warnings.contains("column `age`: 1 missing"), "{warnings}");
+    assert!(!warnings.contains("no `period` column"), "{warnings}");
+    // Events with no period are stored (a spec of the user's own may name another column), but
+    // the check says plainly that the built-in specs cannot run on them.
+    let no_period = b"area_code,ethnic_category,age,sex,detained\nE1,A,34,1,0\n".to_vec();
+    let (status, _, body) = t
+        .send(raw(
+            "/api/v1/datasets?name=np.csv&check_only=true",
+            &ana,
+            no_period,
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let np: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(np["kind"], "events");
+    let said = np["warnings"].to_string();
+    assert!(
+        said.contains("no `period` column") && said.contains("[columns]"),
+        "{said}"
+    );
     // Stored typed, as Parquet: ages are integers, the decile `01` kept its text.
     let id = v["dataset_id"].as_i64().unwrap();
     let (_, d) = t
