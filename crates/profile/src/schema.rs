@@ -1,5 +1,6 @@
 //! The tidy tables' layout, defined once: each table's name, its columns in order and each
-//! column's kind, the `dimension` label of the whole population and the `status` values.
+//! column's kind, the heading a spreadsheet shows for it ([`heading`]), the `dimension` label
+//! of the whole population and the `status` values.
 //!
 //! Two layouts share these definitions. The profile layout is what `levelfield profile` writes
 //! ([`crate::output`]): every column, and confidence limits at every level the spec asks for.
@@ -117,6 +118,64 @@ pub mod col {
     pub const PROJECTED_LOWER_95: &str = "projected_lower_95";
     pub const PROJECTED_UPPER_95: &str = "projected_upper_95";
     pub const REASONING: &str = "reasoning";
+}
+
+/// The headings a reader sees that the rule of [`heading`] would not give, by column name.
+const HEADINGS: [(&str, &str); 10] = [
+    (col::INDICATOR_ID, "Indicator ID"),
+    (col::COMPARED_TO_COMPARATOR, "Compared with comparator"),
+    (col::GROUPS, "Number of groups"),
+    (col::MEAN, "Centre line (mean)"),
+    (col::PERCENT_RECORDED, "Recorded (%)"),
+    (col::UNRECOGNISED_CODES, "Unrecognised codes found"),
+    (col::ACTION_ID, "Action ID"),
+    (col::PROJECTED, "Projected value"),
+    (col::PROJECTED_LOWER_95, "Projected lower 95% limit"),
+    (col::PROJECTED_UPPER_95, "Projected upper 95% limit"),
+];
+
+/// The heading a spreadsheet shows for a column, from its name: the name's words in sentence
+/// case (`area_code` is "Area code"); a confidence limit says its level and, outside a value's
+/// own limits, its family (`lower_ci_95_0` is "Lower 95% limit", `upper_ratio_ci_99_8` is
+/// "Upper 99.8% limit of ratio"); the few names that rule reads badly have their own, in a
+/// table beside [`col`] (`compared_to_comparator` is "Compared with comparator").
+///
+/// ```
+/// use levelfield_profile::schema::heading;
+/// assert_eq!(heading("lower_ci_95_0"), "Lower 95% limit");
+/// assert_eq!(heading("upper_difference_ci_99_8"), "Upper 99.8% limit of difference");
+/// assert_eq!(heading("area_name"), "Area name");
+/// ```
+pub fn heading(name: &str) -> String {
+    if let Some((_, h)) = HEADINGS.iter().find(|(n, _)| *n == name) {
+        return (*h).to_string();
+    }
+    for (end, word) in [("lower", "Lower"), ("upper", "Upper")] {
+        let Some((infix, suffix)) = name
+            .strip_prefix(end)
+            .and_then(|rest| rest.split_once("_ci_"))
+        else {
+            continue;
+        };
+        let mut level = suffix.replace('_', ".");
+        if level.contains('.') {
+            level = level
+                .trim_end_matches('0')
+                .trim_end_matches('.')
+                .to_string();
+        }
+        let family = infix.trim_start_matches('_').replace('_', " ");
+        return if family.is_empty() {
+            format!("{word} {level}% limit")
+        } else {
+            format!("{word} {level}% limit of {family}")
+        };
+    }
+    let words = name.replace('_', " ");
+    let mut chars = words.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect()
+    })
 }
 
 /// The infix of the difference's limits (`lower_difference_ci_95_0`).
@@ -537,6 +596,38 @@ mod tests {
         assert_eq!(COMPARISONS.kind("upper_ratio_ci_99_8"), Some(Kind::Float));
         assert_eq!(ESTIMATES.kind("numerator"), Some(Kind::Integer));
         assert_eq!(ESTIMATES.kind("nothing"), None);
+    }
+
+    #[test]
+    fn every_column_has_a_heading_in_words_once_per_table() {
+        for t in ALL {
+            for layout in [Layout::Profile, Layout::Report] {
+                let headings: Vec<String> = t
+                    .names(layout, &["95_0", "99_8"])
+                    .iter()
+                    .map(|n| heading(n))
+                    .collect();
+                for (i, h) in headings.iter().enumerate() {
+                    assert!(!h.contains('_'), "{}: {h:?}", t.name);
+                    assert!(h.starts_with(char::is_uppercase), "{}: {h:?}", t.name);
+                    assert!(!headings[..i].contains(h), "{}: {h:?} twice", t.name);
+                }
+            }
+        }
+        for (name, h) in HEADINGS {
+            assert!(
+                ALL.iter().any(|t| t.kind(name).is_some()),
+                "{name} ({h}) is no table's column"
+            );
+        }
+        assert_eq!(
+            heading(col::COMPARED_TO_COMPARATOR),
+            "Compared with comparator"
+        );
+        assert_eq!(heading("lower_ratio_ci_95_0"), "Lower 95% limit of ratio");
+        assert_eq!(heading("upper_ci_90_0"), "Upper 90% limit");
+        assert_eq!(heading(col::LOWER_PROCESS_LIMIT), "Lower process limit");
+        assert_eq!(heading(col::NOT_STATED), "Not stated");
     }
 
     #[test]

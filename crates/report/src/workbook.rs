@@ -1,5 +1,23 @@
-//! The XLSX workbook: a contents sheet, the summary, one formatted sheet per table (frozen
-//! header, filters, number formats) and the notes on methods, disclosure control and sources.
+//! The XLSX workbook: a contents sheet, the summary, one formatted sheet per table, a
+//! "Columns" sheet and the notes on methods, disclosure control, symbols and sources.
+//!
+//! A table sheet's one header row gives each column's heading in words
+//! ([`schema::heading`]: "Lower 95% limit", not `lower_ci_95_0`), with a filter on it. The
+//! "Columns" sheet maps every heading of every sheet to its column name in the CSV (and
+//! Parquet) tables, so a reader who joins the workbook to those files can rename one to the
+//! other; the data sheets keep a single header row so they read straight into a data frame.
+//!
+//! A figure that is not there shows a GSS marker, never a blank: `[c]` withheld by disclosure
+//! control, `[x]` not available, `[z]` not applicable. A table that says why (a `status` or
+//! `suppressed` column) gives the marker; a comparison or trend point takes `[c]` from a
+//! suppressed estimate of its group (or, for a comparison, its reference group); an estimate
+//! with a zero denominator is `[z]`; anything else missing is `[x]`. The notes sheet says what
+//! the markers mean.
+//!
+//! The header row and the leading label columns that identify a row (indicator, area, period,
+//! dimension, group — whichever the sheet has) are frozen, so they stay in view on scrolling.
+
+use std::collections::HashSet;
 
 use levelfield_table::{Column, Table};
 use rust_xlsxwriter::{Format, FormatAlign, Url, Workbook, Worksheet, XlsxError};
@@ -68,10 +86,113 @@ fn number_format(table: &TableSchema, name: &str) -> &'static str {
     }
 }
 
+/// The columns that identify a row; a sheet freezes those it begins with.
+const LABELS: [&str; 13] = [
+    col::INDICATOR_ID,
+    col::INDICATOR,
+    col::STATISTIC,
+    col::AREA_CODE,
+    col::AREA_NAME,
+    col::PERIOD,
+    col::DIMENSION,
+    col::GROUP_CODE,
+    col::GROUP,
+    col::MEASURE,
+    col::FIELD,
+    col::DETERMINANT,
+    col::ACTION_ID,
+];
+
+/// The number of leading columns of a table that identify its rows.
+fn label_columns(table: &Table) -> u16 {
+    table
+        .names()
+        .iter()
+        .take_while(|n| LABELS.contains(&n.as_str()))
+        .count() as u16
+}
+
+/// What the GSS markers stand for, for the notes sheet.
+const MARKERS: [&str; 3] = [
+    "[c] Confidential: withheld by disclosure control (suppressed), or derived from a figure that was.",
+    "[x] Not available: the figure could not be computed or was not published.",
+    "[z] Not applicable: the figure does not apply, such as a rate for a group with no population.",
+];
+
+/// The estimates disclosure control withheld, by indicator, area, period, dimension and group.
+type Withheld<'a> = HashSet<[&'a str; 5]>;
+
+fn withheld(data: &ProfileData) -> Withheld<'_> {
+    data.estimates
+        .iter()
+        .filter(|e| e.suppressed)
+        .map(|e| {
+            [
+                e.indicator_id.as_str(),
+                e.area_code.as_str(),
+                e.period.as_str(),
+                e.dimension.as_str(),
+                e.group.as_str(),
+            ]
+        })
+        .collect()
+}
+
+/// The GSS marker of each row's missing figures (module doc).
+fn markers(table: &Table, withheld: &Withheld<'_>) -> Vec<&'static str> {
+    let text = |name: &str| table.index(name).ok();
+    if let Some(s) = text(col::STATUS) {
+        return (0..table.n_rows())
+            .map(|r| schema::gss_marker(&table.text(s, r)))
+            .collect();
+    }
+    if let Ok(hidden) = table.booleans(col::SUPPRESSED) {
+        let zero = table.numbers(col::DENOMINATOR).ok();
+        return (0..table.n_rows())
+            .map(|r| {
+                if hidden.get(r).copied().flatten() == Some(true) {
+                    "[c]"
+                } else if zero.as_ref().and_then(|d| d.get(r).copied().flatten()) == Some(0.0) {
+                    "[z]"
+                } else {
+                    "[x]"
+                }
+            })
+            .collect();
+    }
+    let key = [
+        col::INDICATOR_ID,
+        col::AREA_CODE,
+        col::PERIOD,
+        col::DIMENSION,
+        col::GROUP,
+    ]
+    .map(text);
+    // Only the comparisons among these tables have one: the reference group's label.
+    let reference = text(col::REFERENCE_GROUP);
+    (0..table.n_rows())
+        .map(|r| {
+            let [Some(i), Some(a), Some(p), Some(d), Some(g)] = key else {
+                return "[x]";
+            };
+            let cell = |c: usize| table.text(c, r);
+            let (i, a, p, d) = (cell(i), cell(a), cell(p), cell(d));
+            let hidden =
+                |g: &str| withheld.contains(&[i.as_ref(), a.as_ref(), p.as_ref(), d.as_ref(), g]);
+            if hidden(cell(g).as_ref()) || reference.is_some_and(|c| hidden(cell(c).as_ref())) {
+                "[c]"
+            } else {
+                "[x]"
+            }
+        })
+        .collect()
+}
+
 fn table_sheet(
     sheet: &mut Worksheet,
     schema: &TableSchema,
     table: &Table,
+    withheld: &Withheld<'_>,
 ) -> Result<(), ReportError> {
     let header = Format::new()
         .set_bold()
@@ -79,32 +200,23 @@ fn table_sheet(
         .set_text_wrap()
         .set_align(FormatAlign::Top);
     for (c, name) in table.names().iter().enumerate() {
+        let heading = schema::heading(name);
+        let chars = heading.chars().count();
         sheet
-            .write_string_with_format(0, c as u16, name, &header)
+            .write_string_with_format(0, c as u16, &heading, &header)
             .map_err(xerr)?;
         let width = if matches!(column_kind(&table.columns()[c]), Kind::Text) {
             let longest = (0..table.n_rows().min(500))
                 .map(|r| table.text(c, r).chars().count())
                 .max()
                 .unwrap_or(0);
-            (longest.max(name.len()) as f64 * 1.1).clamp(8.0, 60.0)
+            (longest.max(chars) as f64 * 1.1).clamp(8.0, 60.0)
         } else {
-            (name.len() as f64 * 1.1).clamp(10.0, 24.0)
+            (chars as f64 * 1.1).clamp(10.0, 24.0)
         };
         sheet.set_column_width(c as u16, width).map_err(xerr)?;
     }
-    // GSS markers for figures that are not there: `[c]` suppressed by disclosure control, `[z]`
-    // not applicable, `[x]` not available — in tables that say why (a `status` or `suppressed`
-    // column), so suppressed is never read as missing or zero.
-    let status = table.index(col::STATUS).ok();
-    let suppressed = table.booleans(col::SUPPRESSED).ok();
-    let marker = |r: usize| -> Option<&'static str> {
-        if let Some(s) = status {
-            return Some(schema::gss_marker(&table.text(s, r)));
-        }
-        let hidden = suppressed.as_ref()?.get(r).copied().flatten()?;
-        Some(if hidden { "[c]" } else { "[x]" })
-    };
+    let marker = markers(table, withheld);
     for (c, col) in table.columns().iter().enumerate() {
         let c16 = c as u16;
         let format = Format::new().set_num_format(number_format(schema, &table.names()[c]));
@@ -116,8 +228,8 @@ fn table_sheet(
                         sheet
                             .write_number_with_format(row, c16, x, &format)
                             .map_err(xerr)?;
-                    } else if let Some(m) = marker(r) {
-                        sheet.write_string(row, c16, m).map_err(xerr)?;
+                    } else {
+                        sheet.write_string(row, c16, marker[r]).map_err(xerr)?;
                     }
                 }
                 Column::Integer(v) => {
@@ -125,6 +237,8 @@ fn table_sheet(
                         sheet
                             .write_number_with_format(row, c16, x as f64, &format)
                             .map_err(xerr)?;
+                    } else {
+                        sheet.write_string(row, c16, marker[r]).map_err(xerr)?;
                     }
                 }
                 Column::Boolean(v) => {
@@ -141,7 +255,9 @@ fn table_sheet(
             }
         }
     }
-    sheet.set_freeze_panes(1, 0).map_err(xerr)?;
+    sheet
+        .set_freeze_panes(1, label_columns(table))
+        .map_err(xerr)?;
     if !table.names().is_empty() {
         sheet
             .autofilter(
@@ -213,8 +329,13 @@ pub fn workbook(data: &ProfileData) -> Result<Vec<u8>, ReportError> {
         }
     }
     entries.push((
+        "Columns",
+        "Each sheet's column headings and the column names of the CSV tables they stand for.",
+        0,
+    ));
+    entries.push((
         "Notes",
-        "Methods, disclosure control, caveats, sources and licence.",
+        "Methods, disclosure control, the symbols [c], [x] and [z], caveats, sources and licence.",
         0,
     ));
     for (name, what, n) in &entries {
@@ -262,13 +383,53 @@ pub fn workbook(data: &ProfileData) -> Result<Vec<u8>, ReportError> {
     }
 
     // Tables.
+    let withheld = withheld(data);
     for (layout, name, _) in SHEETS {
         if let Some((_, t)) = tables.iter().find(|(s, _)| *s == layout.name) {
             let sheet = book.add_worksheet();
             sheet.set_name(name).map_err(xerr)?;
-            table_sheet(sheet, &layout, t)?;
+            table_sheet(sheet, &layout, t, &withheld)?;
         }
     }
+
+    // Columns: each heading and the CSV column it stands for.
+    let sheet = book.add_worksheet();
+    sheet.set_name("Columns").map_err(xerr)?;
+    for (c, (heading, width)) in [
+        ("Sheet", 16),
+        ("Heading", 32),
+        ("CSV column", 32),
+        ("CSV file", 22),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        sheet
+            .write_string_with_format(0, c as u16, heading, &bold)
+            .map_err(xerr)?;
+        sheet.set_column_width(c as u16, width).map_err(xerr)?;
+    }
+    let mut row = 1u32;
+    for (layout, name, _) in SHEETS {
+        if let Some((_, t)) = tables.iter().find(|(s, _)| *s == layout.name) {
+            for column in t.names() {
+                for (c, cell) in [
+                    name,
+                    &schema::heading(column),
+                    column,
+                    &format!("{}.csv", layout.name),
+                ]
+                .into_iter()
+                .enumerate()
+                {
+                    sheet.write_string(row, c as u16, cell).map_err(xerr)?;
+                }
+                row += 1;
+            }
+        }
+    }
+    sheet.set_freeze_panes(1, 0).map_err(xerr)?;
+    sheet.autofilter(0, 0, row.max(2) - 1, 3).map_err(xerr)?;
 
     // Notes.
     let sheet = book.add_worksheet();
@@ -282,9 +443,16 @@ pub fn workbook(data: &ProfileData) -> Result<Vec<u8>, ReportError> {
         .map(|s| format!("{}: {} ({}; {})", s.id, s.title, s.url, s.licence))
         .collect();
     let disclosure = vec![meta.disclosure.clone()];
+    let symbols: Vec<String> = MARKERS.iter().map(|m| (*m).to_string()).collect();
+    let headings = vec![
+        "Each table sheet's headings are in words; the Columns sheet gives the column name in the CSV tables that each stands for, to join on."
+            .to_string(),
+    ];
     for (heading, lines) in [
         ("Methods", &meta.methods),
         ("Disclosure control", &disclosure),
+        ("Symbols in place of figures", &symbols),
+        ("Column headings", &headings),
         ("Caveats", &meta.caveats),
         ("Sources", &sources),
         ("Licence", &meta.attribution),

@@ -246,6 +246,7 @@ fn the_workbook_has_contents_tables_and_notes() {
             "Inequality",
             "Trends",
             "Data quality",
+            "Columns",
             "Notes"
         ]
     );
@@ -255,10 +256,10 @@ fn the_workbook_has_contents_tables_and_notes() {
         d.estimates.len() + 1,
         "header and one row per estimate"
     );
-    assert_eq!(est.get((0, 0)), Some(&Data::String("indicator_id".into())));
+    assert_eq!(est.get((0, 0)), Some(&Data::String("Indicator ID".into())));
     // Values are numbers, not text.
     let value_col = (0..est.width())
-        .find(|&c| est.get((0, c)) == Some(&Data::String("value".into())))
+        .find(|&c| est.get((0, c)) == Some(&Data::String("Value".into())))
         .unwrap();
     assert!(matches!(est.get((1, value_col)), Some(Data::Float(_))));
     let contents = book.worksheet_range("Contents").unwrap();
