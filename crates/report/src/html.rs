@@ -14,7 +14,7 @@ use levelfield_stats::{
 
 use crate::{
     data::{EstimateRow, ProfileData},
-    fmt::{esc, fixed, number, slug},
+    fmt::{esc, fixed, join_notes, number, slug},
     funnel,
     schema::OVERALL,
     summary,
@@ -388,11 +388,7 @@ fn indicator_section(out: &mut String, data: &ProfileData, id: &str, view: View)
                     marked(e.value, e.suppressed, |v| fixed(v, 1)),
                     marked(e.lower, e.suppressed, |v| fixed(v, 1)),
                     marked(e.upper, e.suppressed, |v| fixed(v, 1)),
-                    if e.suppressed {
-                        format!("suppressed. {}", e.note)
-                    } else {
-                        e.note.clone()
-                    },
+                    join_notes([if e.suppressed { "suppressed" } else { "" }, &e.note]),
                 ]
             })
             .collect();
@@ -459,11 +455,7 @@ fn indicator_section(out: &mut String, data: &ProfileData, id: &str, view: View)
                         opt(c.difference, 1),
                         opt(c.difference_lower, 1),
                         opt(c.difference_upper, 1),
-                        if c.note.is_empty() {
-                            c.ratio_method.clone()
-                        } else {
-                            format!("{}. {}", c.ratio_method, c.note)
-                        },
+                        join_notes([c.ratio_method.as_str(), &c.note]),
                     ]
                 })
                 .collect();
@@ -798,7 +790,7 @@ fn trend_figures(
                     opt(t.upper_process_limit, 2),
                     t.point_type.clone(),
                     t.special_cause.replace('_', " "),
-                    t.note.clone(),
+                    join_notes([t.note.as_str()]),
                 ]
             })
             .collect();
