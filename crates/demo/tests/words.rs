@@ -58,3 +58,18 @@ fn notes_read_as_sentences_without_repeats() {
         }
     }
 }
+
+#[test]
+fn every_id_in_the_page_is_unique() {
+    let page = page();
+    let ids: Vec<&str> = page
+        .split(" id=\"")
+        .skip(1)
+        .filter_map(|s| s.split('"').next())
+        .collect();
+    assert!(ids.len() > 50, "{} ids", ids.len());
+    let mut seen = std::collections::HashSet::new();
+    for id in &ids {
+        assert!(seen.insert(id), "id {id:?} twice");
+    }
+}

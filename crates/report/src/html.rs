@@ -180,8 +180,11 @@ fn summary_section(out: &mut String, data: &ProfileData) {
     out.push_str("</section>\n");
 }
 
-/// A chart in a `figure.chart` with its caption, an optional note and its data table.
+/// A chart in a `figure.chart` with its caption, an optional note and its data table. The
+/// chart's `<title>`/`<desc>` ids are renamed after the figure's id, so two identical charts
+/// (e.g. two wholly suppressed ones) in a page never share them.
 fn figure(out: &mut String, id: &str, caption: &str, svg: &str, table: &str, note: Option<&str>) {
+    let svg = scoped_ids(svg, id);
     let _ = write!(
         out,
         "<figure class=\"chart\" id=\"{id}\">\n<figcaption>{}</figcaption>\n{svg}\n",
@@ -195,6 +198,25 @@ fn figure(out: &mut String, id: &str, caption: &str, svg: &str, table: &str, not
         "<details open>\n<summary>Data table: {}</summary>\n{table}\n</details>\n</figure>\n",
         esc(caption)
     );
+}
+
+/// `svg` with its chart id prefix (named in the root's `aria-labelledby="P-t P-d"`) replaced
+/// by `id`.
+fn scoped_ids(svg: &str, id: &str) -> String {
+    const KEY: &str = "aria-labelledby=\"";
+    let Some(start) = svg.find(KEY).map(|k| k + KEY.len()) else {
+        return svg.to_string();
+    };
+    let Some(prefix) = svg[start..]
+        .split(['"', ' '])
+        .next()
+        .and_then(|t| t.strip_suffix("-t"))
+    else {
+        return svg.to_string();
+    };
+    let scoped = format!("{id}-chart");
+    svg.replace(&format!("{prefix}-t"), &format!("{scoped}-t"))
+        .replace(&format!("{prefix}-d"), &format!("{scoped}-d"))
 }
 
 /// A table from a header and rows of cells; `numeric[k]` right-aligns column k.
@@ -1254,5 +1276,31 @@ mod tests {
         // A missing denominator: equal shares.
         let r = midpoint_ranks(&[Some(1.0), None]);
         assert_eq!(r, [0.25, 0.75]);
+    }
+
+    #[test]
+    fn identical_charts_in_one_page_have_their_own_ids() {
+        let points = [GroupPoint {
+            label: "Black".into(),
+            value: None,
+            lower: None,
+            upper: None,
+            highlight: false,
+        }];
+        let svg = levelfield_chart::dot_whisker("All suppressed", "Rate", &points, None);
+        let mut page = String::new();
+        figure(&mut page, "fig-a", "A", &svg, "", None);
+        figure(&mut page, "fig-b", "B", &svg, "", None);
+        let ids: Vec<&str> = page
+            .split("id=\"")
+            .skip(1)
+            .filter_map(|s| s.split('"').next())
+            .collect();
+        assert_eq!(ids.len(), 6, "{ids:?}");
+        for (i, id) in ids.iter().enumerate() {
+            assert!(!ids[i + 1..].contains(id), "{id} twice in {ids:?}");
+        }
+        assert!(page.contains(r#"aria-labelledby="fig-b-chart-t fig-b-chart-d""#));
+        assert!(page.contains(r#"<title id="fig-b-chart-t">"#));
     }
 }
