@@ -73,3 +73,11 @@ fn every_id_in_the_page_is_unique() {
         assert!(seen.insert(id), "id {id:?} twice");
     }
 }
+
+#[test]
+fn counts_of_areas_read_naturally() {
+    let page = page();
+    assert!(!page.contains("area(s)"));
+    assert!(!page.contains("in this profile area"));
+    assert!(page.contains("3 areas without both values are left out."));
+}

@@ -39,6 +39,11 @@ pub fn slug(text: &str) -> String {
     out.trim_matches('-').to_string()
 }
 
+/// `n` and the noun that agrees with it: `1 area`, `6 areas`.
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// Notes joined into one text, each part a sentence: parts that are empty (or only
 /// punctuation) are dropped, a `; `-separated clause already given is not repeated, a clause
 /// that only opens another (`suppressed` beside `suppressed: the count hidden…`) is left out,
@@ -105,6 +110,13 @@ mod tests {
             slug("IMD decile (1 = most deprived)"),
             "imd-decile-1-most-deprived"
         );
+    }
+
+    #[test]
+    fn counts_agree_with_their_nouns() {
+        assert_eq!(count(1, "area", "areas"), "1 area");
+        assert_eq!(count(6, "area", "areas"), "6 areas");
+        assert_eq!(count(0, "area", "areas"), "0 areas");
     }
 
     #[test]

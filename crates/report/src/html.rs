@@ -14,7 +14,7 @@ use levelfield_stats::{
 
 use crate::{
     data::{EstimateRow, ProfileData},
-    fmt::{esc, fixed, join_notes, number, slug},
+    fmt::{count, esc, fixed, join_notes, number, slug},
     funnel,
     schema::OVERALL,
     summary,
@@ -1109,7 +1109,11 @@ fn determinants_section(
             fixed(fit.correlation, 2),
             fixed(fit.r_squared, 2),
             if a.left_out > 0 {
-                format!(" {} area(s) without both values are left out.", a.left_out)
+                format!(
+                    " {} without both values {} left out.",
+                    count(a.left_out, "area", "areas"),
+                    if a.left_out == 1 { "is" } else { "are" }
+                )
             } else {
                 String::new()
             }
