@@ -81,3 +81,10 @@ fn counts_of_areas_read_naturally() {
     assert!(!page.contains("in this profile area"));
     assert!(page.contains("3 areas without both values are left out."));
 }
+
+#[test]
+fn areas_are_shown_by_name() {
+    let page = page();
+    assert!(!page.contains(">E92000001<"), "England shown by its code");
+    assert!(page.contains("<td>England</td>"));
+}

@@ -1172,6 +1172,17 @@ fn determinants_section(
     out.push_str("</section>\n");
 }
 
+/// An area's name: the comparator's from the meta, another's from its estimates, else its code.
+fn area_name(data: &ProfileData, code: &str) -> String {
+    if code == data.meta.comparator_code && !data.meta.comparator_name.is_empty() {
+        return data.meta.comparator_name.clone();
+    }
+    data.estimates
+        .iter()
+        .find(|e| e.area_code == code && !e.area_name.is_empty())
+        .map_or_else(|| code.to_string(), |e| e.area_name.clone())
+}
+
 fn quality_section(out: &mut String, data: &ProfileData) {
     if data.quality.is_empty() {
         return;
@@ -1183,7 +1194,7 @@ fn quality_section(out: &mut String, data: &ProfileData) {
         .map(|q| {
             vec![
                 q.field.clone(),
-                q.area_code.clone(),
+                area_name(data, &q.area_code),
                 q.period.clone(),
                 q.records.map_or_else(String::new, number),
                 q.recorded.map_or_else(String::new, number),
