@@ -167,7 +167,8 @@ const LABEL_CHARS: usize = 28;
 /// A horizontal dot-and-whisker chart: one row per group in the order given, the label on the
 /// left (cut at 28 characters with an ellipsis; the full label is in the row's `<title>`), the
 /// value as a dot, the interval as a whisker with end caps, and the value printed on the right.
-/// The reference group (`highlight`) is a hollow diamond labelled "(reference)"; rows without a
+/// The reference group (`highlight`) is a hollow diamond labelled "(reference)", on a line of
+/// its own under a label too long to share one, so the suffix never follows a cut; rows without a
 /// value say "not published". `reference` draws a dashed vertical line at that x with its label
 /// (e.g. `(1.0, "Equal to reference")`). The linear x axis includes zero, the reference line
 /// and every whisker.
@@ -275,23 +276,41 @@ pub fn dot_whisker(
     for (i, p) in points.iter().enumerate() {
         let cy = DW_TOP + ROW * (i as f64 + 0.5);
         let _ = write!(svg, "<g><title>{}</title>", esc(&p.summary()));
-        let shown = if p.highlight {
-            truncate(&p.label, LABEL_CHARS - REF_SUFFIX.len()) + REF_SUFFIX
-        } else {
-            truncate(&p.label, LABEL_CHARS)
-        };
         let weight = if p.highlight {
             r#" font-weight="bold""#
         } else {
             ""
         };
-        text(
-            &mut svg,
-            LABEL_RIGHT,
-            cy + 4.0,
-            &format!(r#"text-anchor="end" fill="{INK}"{weight}"#),
-            &shown,
-        );
+        let attrs = format!(r#"text-anchor="end" fill="{INK}"{weight}"#);
+        let together = format!("{}{REF_SUFFIX}", p.label);
+        if p.highlight && together.chars().count() > LABEL_CHARS {
+            // Too long for one line with its suffix: the label, then "(reference)" beneath it,
+            // so the suffix never follows a label cut short.
+            text(
+                &mut svg,
+                LABEL_RIGHT,
+                cy - 1.0,
+                &attrs,
+                &truncate(&p.label, LABEL_CHARS),
+            );
+            text(
+                &mut svg,
+                LABEL_RIGHT,
+                cy + 10.0,
+                &format!(r#"{attrs} font-size="10""#),
+                REF_SUFFIX.trim(),
+            );
+        } else if p.highlight {
+            text(&mut svg, LABEL_RIGHT, cy + 4.0, &attrs, &together);
+        } else {
+            text(
+                &mut svg,
+                LABEL_RIGHT,
+                cy + 4.0,
+                &attrs,
+                &truncate(&p.label, LABEL_CHARS),
+            );
+        }
         match p.value() {
             Some(v) => {
                 let style = format!(r#"stroke="{}" stroke-width="1.5""#, p.colour());
@@ -681,6 +700,29 @@ mod tests {
         assert!(svg.contains(
             "<g><title>Black &amp; &lt;Caribbean&gt; or Black British background: 4.87, interval 4.10 to 5.60</title>"
         ));
+
+        // A long reference label is whole, with "(reference)" on a line of its own.
+        let long = dot_whisker(
+            "Deciles",
+            "Rate",
+            &[GroupPoint {
+                label: "Decile 10 (least deprived)".into(),
+                value: Some(1.0),
+                lower: None,
+                upper: None,
+                highlight: true,
+            }],
+            None,
+        );
+        assert!(
+            long.contains(">Decile 10 (least deprived)</text>"),
+            "{long}"
+        );
+        assert!(
+            long.contains(r#"font-size="10">(reference)</text>"#),
+            "{long}"
+        );
+        assert!(!long.contains("… (reference)"));
 
         // The reference line at 1, between the groups below and above it; the axis from 0.
         let refs = check::lines(&svg, "reference");

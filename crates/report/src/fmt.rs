@@ -39,6 +39,61 @@ pub fn slug(text: &str) -> String {
     out.trim_matches('-').to_string()
 }
 
+/// `n` and the noun that agrees with it: `1 area`, `6 areas`.
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// Notes joined into one text, each part a sentence: parts that are empty (or only
+/// punctuation) are dropped, a `; `-separated clause already given is not repeated, a clause
+/// that only opens another (`suppressed` beside `suppressed: the count hidden…`) is left out,
+/// and each sentence starts with a capital letter. Sentences are joined by `. `.
+pub fn join_notes<'a>(parts: impl IntoIterator<Item = &'a str>) -> String {
+    let tidy = |c: &str| {
+        c.trim()
+            .trim_matches(|ch: char| ch == '.' || ch == ';' || ch.is_whitespace())
+            .to_string()
+    };
+    let sentences: Vec<Vec<String>> = parts
+        .into_iter()
+        .map(|p| p.split("; ").map(tidy).filter(|c| !c.is_empty()).collect())
+        .collect();
+    let all: Vec<String> = sentences
+        .iter()
+        .flatten()
+        .map(|c| c.to_lowercase())
+        .collect();
+    // `short` opens `long` at a word boundary.
+    let opens = |short: &str, long: &str| {
+        long.len() > short.len()
+            && long.starts_with(short)
+            && !long[short.len()..].starts_with(|ch: char| ch.is_alphanumeric())
+    };
+    let mut seen: Vec<String> = Vec::new();
+    let mut out: Vec<String> = Vec::new();
+    for clauses in sentences {
+        let kept: Vec<String> = clauses
+            .into_iter()
+            .filter(|c| {
+                let key = c.to_lowercase();
+                if seen.contains(&key) || all.iter().any(|other| opens(&key, other)) {
+                    return false;
+                }
+                seen.push(key);
+                true
+            })
+            .collect();
+        if kept.is_empty() {
+            continue;
+        }
+        let sentence = kept.join("; ");
+        let mut chars = sentence.chars();
+        let first = chars.next().map(|c| c.to_uppercase().collect::<String>());
+        out.push(first.unwrap_or_default() + chars.as_str());
+    }
+    out.join(". ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -55,5 +110,47 @@ mod tests {
             slug("IMD decile (1 = most deprived)"),
             "imd-decile-1-most-deprived"
         );
+    }
+
+    #[test]
+    fn counts_agree_with_their_nouns() {
+        assert_eq!(count(1, "area", "areas"), "1 area");
+        assert_eq!(count(6, "area", "areas"), "6 areas");
+        assert_eq!(count(0, "area", "areas"), "0 areas");
+    }
+
+    #[test]
+    fn notes_join_without_empty_parts_repeats_or_lowercase_starts() {
+        assert_eq!(
+            join_notes([
+                "suppressed",
+                "suppressed: the count hidden under the disclosure rule"
+            ]),
+            "Suppressed: the count hidden under the disclosure rule"
+        );
+        assert_eq!(
+            join_notes(["", "not published: the group's count is hidden"]),
+            "Not published: the group's count is hidden"
+        );
+        assert_eq!(
+            join_notes([
+                "Log (delta method)",
+                "standard errors from the published half-widths"
+            ]),
+            "Log (delta method). Standard errors from the published half-widths"
+        );
+        assert_eq!(
+            join_notes(["count rounded; count rounded; implied.", " . ", "Implied"]),
+            "Count rounded; implied"
+        );
+        assert_eq!(
+            join_notes(["suppressed", "suppressed by NHS England (small numbers)"]),
+            "Suppressed by NHS England (small numbers)"
+        );
+        assert_eq!(
+            join_notes(["suppressed", "suppression noted"]),
+            "Suppressed. Suppression noted"
+        );
+        assert_eq!(join_notes(["", "  "]), "");
     }
 }

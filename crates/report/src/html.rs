@@ -14,7 +14,7 @@ use levelfield_stats::{
 
 use crate::{
     data::{EstimateRow, ProfileData},
-    fmt::{esc, fixed, number, slug},
+    fmt::{count, esc, fixed, join_notes, number, slug},
     funnel,
     schema::OVERALL,
     summary,
@@ -180,8 +180,11 @@ fn summary_section(out: &mut String, data: &ProfileData) {
     out.push_str("</section>\n");
 }
 
-/// A chart in a `figure.chart` with its caption, an optional note and its data table.
+/// A chart in a `figure.chart` with its caption, an optional note and its data table. The
+/// chart's `<title>`/`<desc>` ids are renamed after the figure's id, so two identical charts
+/// (e.g. two wholly suppressed ones) in a page never share them.
 fn figure(out: &mut String, id: &str, caption: &str, svg: &str, table: &str, note: Option<&str>) {
+    let svg = scoped_ids(svg, id);
     let _ = write!(
         out,
         "<figure class=\"chart\" id=\"{id}\">\n<figcaption>{}</figcaption>\n{svg}\n",
@@ -195,6 +198,25 @@ fn figure(out: &mut String, id: &str, caption: &str, svg: &str, table: &str, not
         "<details open>\n<summary>Data table: {}</summary>\n{table}\n</details>\n</figure>\n",
         esc(caption)
     );
+}
+
+/// `svg` with its chart id prefix (named in the root's `aria-labelledby="P-t P-d"`) replaced
+/// by `id`.
+fn scoped_ids(svg: &str, id: &str) -> String {
+    const KEY: &str = "aria-labelledby=\"";
+    let Some(start) = svg.find(KEY).map(|k| k + KEY.len()) else {
+        return svg.to_string();
+    };
+    let Some(prefix) = svg[start..]
+        .split(['"', ' '])
+        .next()
+        .and_then(|t| t.strip_suffix("-t"))
+    else {
+        return svg.to_string();
+    };
+    let scoped = format!("{id}-chart");
+    svg.replace(&format!("{prefix}-t"), &format!("{scoped}-t"))
+        .replace(&format!("{prefix}-d"), &format!("{scoped}-d"))
 }
 
 /// A table from a header and rows of cells; `numeric[k]` right-aligns column k.
@@ -388,11 +410,7 @@ fn indicator_section(out: &mut String, data: &ProfileData, id: &str, view: View)
                     marked(e.value, e.suppressed, |v| fixed(v, 1)),
                     marked(e.lower, e.suppressed, |v| fixed(v, 1)),
                     marked(e.upper, e.suppressed, |v| fixed(v, 1)),
-                    if e.suppressed {
-                        format!("suppressed. {}", e.note)
-                    } else {
-                        e.note.clone()
-                    },
+                    join_notes([if e.suppressed { "suppressed" } else { "" }, &e.note]),
                 ]
             })
             .collect();
@@ -459,11 +477,7 @@ fn indicator_section(out: &mut String, data: &ProfileData, id: &str, view: View)
                         opt(c.difference, 1),
                         opt(c.difference_lower, 1),
                         opt(c.difference_upper, 1),
-                        if c.note.is_empty() {
-                            c.ratio_method.clone()
-                        } else {
-                            format!("{}. {}", c.ratio_method, c.note)
-                        },
+                        join_notes([c.ratio_method.as_str(), &c.note]),
                     ]
                 })
                 .collect();
@@ -798,7 +812,7 @@ fn trend_figures(
                     opt(t.upper_process_limit, 2),
                     t.point_type.clone(),
                     t.special_cause.replace('_', " "),
-                    t.note.clone(),
+                    join_notes([t.note.as_str()]),
                 ]
             })
             .collect();
@@ -1095,7 +1109,11 @@ fn determinants_section(
             fixed(fit.correlation, 2),
             fixed(fit.r_squared, 2),
             if a.left_out > 0 {
-                format!(" {} area(s) without both values are left out.", a.left_out)
+                format!(
+                    " {} without both values {} left out.",
+                    count(a.left_out, "area", "areas"),
+                    if a.left_out == 1 { "is" } else { "are" }
+                )
             } else {
                 String::new()
             }
@@ -1154,6 +1172,17 @@ fn determinants_section(
     out.push_str("</section>\n");
 }
 
+/// An area's name: the comparator's from the meta, another's from its estimates, else its code.
+fn area_name(data: &ProfileData, code: &str) -> String {
+    if code == data.meta.comparator_code && !data.meta.comparator_name.is_empty() {
+        return data.meta.comparator_name.clone();
+    }
+    data.estimates
+        .iter()
+        .find(|e| e.area_code == code && !e.area_name.is_empty())
+        .map_or_else(|| code.to_string(), |e| e.area_name.clone())
+}
+
 fn quality_section(out: &mut String, data: &ProfileData) {
     if data.quality.is_empty() {
         return;
@@ -1165,7 +1194,7 @@ fn quality_section(out: &mut String, data: &ProfileData) {
         .map(|q| {
             vec![
                 q.field.clone(),
-                q.area_code.clone(),
+                area_name(data, &q.area_code),
                 q.period.clone(),
                 q.records.map_or_else(String::new, number),
                 q.recorded.map_or_else(String::new, number),
@@ -1262,5 +1291,31 @@ mod tests {
         // A missing denominator: equal shares.
         let r = midpoint_ranks(&[Some(1.0), None]);
         assert_eq!(r, [0.25, 0.75]);
+    }
+
+    #[test]
+    fn identical_charts_in_one_page_have_their_own_ids() {
+        let points = [GroupPoint {
+            label: "Black".into(),
+            value: None,
+            lower: None,
+            upper: None,
+            highlight: false,
+        }];
+        let svg = levelfield_chart::dot_whisker("All suppressed", "Rate", &points, None);
+        let mut page = String::new();
+        figure(&mut page, "fig-a", "A", &svg, "", None);
+        figure(&mut page, "fig-b", "B", &svg, "", None);
+        let ids: Vec<&str> = page
+            .split("id=\"")
+            .skip(1)
+            .filter_map(|s| s.split('"').next())
+            .collect();
+        assert_eq!(ids.len(), 6, "{ids:?}");
+        for (i, id) in ids.iter().enumerate() {
+            assert!(!ids[i + 1..].contains(id), "{id} twice in {ids:?}");
+        }
+        assert!(page.contains(r#"aria-labelledby="fig-b-chart-t fig-b-chart-d""#));
+        assert!(page.contains(r#"<title id="fig-b-chart-t">"#));
     }
 }
