@@ -154,6 +154,22 @@ fn rows(name: &str) -> Result<Vec<Row>, DemoError> {
         .collect())
 }
 
+/// The caveat a published ethnic group's rate carries: an `Other` group may be over-estimated,
+/// because `Other` codes are used as a default; in the broad groups (only there: the detailed
+/// ones give Chinese its own row) Chinese people are counted in Other Ethnic Groups, not Asian.
+fn ethnic_group_note(group: &str, dimension: &str, published_notes: &str) -> String {
+    let mut parts = Vec::new();
+    if group.contains("Other") {
+        parts.push("'Other' groups may be over-estimated ('Other' is used as a default code)");
+    }
+    if dimension == "ethnicity_broad" && published_notes.contains("Chinese") {
+        parts.push(
+            "NHS England counts Chinese people in Other Ethnic Groups, not in Asian or Asian British",
+        );
+    }
+    parts.join("; ")
+}
+
 fn sources() -> Result<Vec<SourceMeta>, DemoError> {
     let text = FILES[3].1;
     let t: Table = read_csv_bytes(text.as_bytes(), "sources.csv")
@@ -742,11 +758,7 @@ pub fn profile() -> Result<ProfileData, DemoError> {
                     comparator: String::new(),
                     compared_to_comparator: String::new(),
                     suppressed: false,
-                    note: if r.group.contains("Other") || r.notes.contains("Chinese") {
-                        "'Other' groups may be over-estimated ('Other' is used as a default code); Chinese counted in Other Ethnic Groups".into()
-                    } else {
-                        String::new()
-                    },
+                    note: ethnic_group_note(&r.group, dim_source, &r.notes),
                 });
             }
             comparisons(&mut b.data, id, dim, period);

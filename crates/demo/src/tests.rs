@@ -203,3 +203,44 @@ fn only_sub_national_counts_are_noted_as_rounded() {
         "ICB rows keep the note"
     );
 }
+
+#[test]
+fn ethnic_group_notes_say_only_what_holds_for_the_row() {
+    let d = data();
+    let note = |dim: &str, group: &str| estimate(&d, "detentions_std", dim, group).note.clone();
+    // Chinese has its own detailed row, so no detailed row says it is counted in Other.
+    for e in d
+        .estimates
+        .iter()
+        .filter(|e| e.dimension == ETHNICITY_DETAILED)
+    {
+        assert!(!e.note.contains("Chinese"), "{}: {}", e.group, e.note);
+    }
+    assert!(note(ETHNICITY_DETAILED, "Any Other Black background").contains("over-estimated"));
+    assert!(!note(ETHNICITY_DETAILED, "Chinese").contains("over-estimated"));
+    // The broad Asian group is not an Other group, but does leave Chinese people out.
+    let asian = note(ETHNICITY, "Asian or Asian British");
+    assert!(
+        asian.contains("Chinese") && !asian.contains("over-estimated"),
+        "{asian}"
+    );
+    let other = note(ETHNICITY, "Other Ethnic Groups");
+    assert!(
+        other.contains("Chinese") && other.contains("over-estimated"),
+        "{other}"
+    );
+    let white = note(ETHNICITY, "White");
+    assert!(
+        !white.contains("Chinese") && !white.contains("over-estimated"),
+        "{white}"
+    );
+}
+
+#[test]
+fn sources_read_as_a_reader_should_see_them() {
+    for s in sources().unwrap() {
+        for text in [&s.title, &s.licence] {
+            assert!(!text.contains("before shipping"), "{}: {text}", s.id);
+        }
+    }
+}
