@@ -20,8 +20,33 @@ use crate::{
     summary,
 };
 
-/// The report's style sheet, for pages that show its figures.
-pub const CSS: &str = r#"
+/// The style of the report's figures and tables (charts, tables, findings, notes): what a page
+/// that shows them inside its own layout, as the web app's results pages do, adds to its style.
+macro_rules! figures_css {
+    () => {
+        r#"figure.chart { margin: 1.2rem 0 1.8rem; break-inside: avoid; page-break-inside: avoid; }
+figure.chart svg { display: block; max-width: 100%; height: auto; }
+figcaption { font-weight: bold; margin-bottom: .4rem; }
+table { border-collapse: collapse; font-size: .85rem; margin: .5rem 0 1rem; }
+caption { text-align: left; font-weight: bold; padding: .2rem 0; }
+th, td { border: 1px solid #bbbbbb; padding: .2rem .45rem; text-align: left; vertical-align: top; }
+th { background: #f0f0f0; }
+td.n { text-align: right; font-variant-numeric: tabular-nums; }
+.finding { margin: .35rem 0; }
+.callout { border-left: 5px solid #D55E00; background: #fdf3ee; padding: .6rem .9rem; margin: 1rem 0; }
+.note { font-size: .9rem; color: #333333; }
+details > summary { cursor: pointer; color: #005a8c; }
+"#
+    };
+}
+
+/// The style of the report's figures and tables alone, without the report's page layout.
+pub const FIGURES_CSS: &str = figures_css!();
+
+/// The report's whole style sheet: its page (header, contents, footer, print) around
+/// [`FIGURES_CSS`].
+pub const CSS: &str = concat!(
+    r#"
 :root { color-scheme: light; }
 * { box-sizing: border-box; }
 body { font-family: Arial, Helvetica, sans-serif; color: #1a1a1a; background: #ffffff; margin: 0; line-height: 1.45; }
@@ -36,19 +61,9 @@ h3 { font-size: 1.15rem; margin-top: 1.6rem; }
 .meta { color: #444444; font-size: .9rem; }
 a { color: #005a8c; }
 a:focus { outline: 3px solid #D55E00; }
-figure.chart { margin: 1.2rem 0 1.8rem; break-inside: avoid; page-break-inside: avoid; }
-figure.chart svg { display: block; max-width: 100%; height: auto; }
-figcaption { font-weight: bold; margin-bottom: .4rem; }
-table { border-collapse: collapse; font-size: .85rem; margin: .5rem 0 1rem; }
-caption { text-align: left; font-weight: bold; padding: .2rem 0; }
-th, td { border: 1px solid #bbbbbb; padding: .2rem .45rem; text-align: left; vertical-align: top; }
-th { background: #f0f0f0; }
-td.n { text-align: right; font-variant-numeric: tabular-nums; }
-.finding { margin: .35rem 0; }
-.callout { border-left: 5px solid #D55E00; background: #fdf3ee; padding: .6rem .9rem; margin: 1rem 0; }
-.note { font-size: .9rem; color: #333333; }
-details > summary { cursor: pointer; color: #005a8c; }
-footer { border-top: 1px solid #cccccc; margin-top: 3rem; padding-top: 1rem; padding-bottom: 2rem; font-size: .9rem; color: #333333; }
+"#,
+    figures_css!(),
+    r#"footer { border-top: 1px solid #cccccc; margin-top: 3rem; padding-top: 1rem; padding-bottom: 2rem; font-size: .9rem; color: #333333; }
 @page { size: A4; margin: 15mm 14mm; }
 @media print {
   body { font-size: 10.5pt; }
@@ -61,7 +76,8 @@ footer { border-top: 1px solid #cccccc; margin-top: 3rem; padding-top: 1rem; pad
   a { color: #000000; }
   table { font-size: 8.5pt; }
 }
-"#;
+"#
+);
 
 /// Renders the whole report.
 pub fn render(data: &ProfileData) -> String {
@@ -1281,6 +1297,21 @@ fn methods_section(out: &mut String, data: &ProfileData) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_figure_style_is_the_report_style_without_its_page() {
+        assert!(CSS.contains(FIGURES_CSS));
+        assert!(FIGURES_CSS.contains("figure.chart") && FIGURES_CSS.contains("td.n"));
+        for page in [
+            "body {",
+            "header, main, footer, nav",
+            "footer {",
+            "@media print",
+            "h1 {",
+        ] {
+            assert!(CSS.contains(page) && !FIGURES_CSS.contains(page), "{page}");
+        }
+    }
 
     #[test]
     fn midpoint_ranks_follow_population_shares() {

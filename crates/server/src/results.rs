@@ -464,7 +464,13 @@ pub async fn page_get(
         }
     };
     let (title, body) = (&content.0, &content.1);
-    Html(layout(title, Some(&p), levelfield_report::html::CSS, body)).into_response()
+    Html(layout(
+        title,
+        Some(&p),
+        levelfield_report::html::FIGURES_CSS,
+        body,
+    ))
+    .into_response()
 }
 
 /// A CSV written on a blocking thread and sent in 64 KiB chunks as it is written, so a large

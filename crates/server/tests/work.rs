@@ -411,6 +411,13 @@ async fn a_run_binds_datasets_and_publishes_results_viewers_can_see() {
     };
     let (status, _, html) = t.send(get(format!("/results/{id}"))).await;
     assert_eq!(status, StatusCode::OK);
+    // The page takes the report's figure style, not its page layout (which would narrow the
+    // app's own bar and body).
+    assert!(
+        html.contains(levelfield_report::html::FIGURES_CSS)
+            && !html.contains("header, main, footer, nav {"),
+        "the results page's style"
+    );
     assert!(
         html.contains("<svg") && html.contains("<figure class=\"chart\""),
         "charts"
