@@ -262,10 +262,15 @@ pub async fn page_list(State(state): State<AppState>, Viewer(p): Viewer) -> Resp
     if plans.is_empty() {
         body.push_str("<p>No action plans yet.</p>");
     } else {
-        body.push_str("<table class=\"list\"><thead><tr><th scope=\"col\">Plan</th><th scope=\"col\">Indicator</th><th scope=\"col\">Group</th><th scope=\"col\">Target</th><th scope=\"col\">By</th><th scope=\"col\">Owner</th><th scope=\"col\">Status</th></tr></thead><tbody>");
+        body.push_str("<table class=\"list\"><thead><tr><th scope=\"col\">Plan</th><th scope=\"col\">Indicator</th><th scope=\"col\">Group</th><th scope=\"col\">Target</th><th scope=\"col\">By</th><th scope=\"col\">Owner</th><th scope=\"col\">Judged from the data</th><th scope=\"col\">Status (set by its owner)</th></tr></thead><tbody>");
         for plan in &plans {
+            // The same judgement the plan's own page shows, so the list never says otherwise.
+            let judgement = match judged(&state, plan).await {
+                Some((_, row)) => row.verdict,
+                None => "not yet assessable".to_string(),
+            };
             body.push_str(&format!(
-                "<tr><td><a href=\"/plans/{}\">{}</a></td><td>{}</td><td>{} {}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                "<tr><td><a href=\"/plans/{}\">{}</a></td><td>{}</td><td>{} {}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 plan.id,
                 esc(&plan.spec.title),
                 esc(&plan.spec.indicator_id),
@@ -274,6 +279,7 @@ pub async fn page_list(State(state): State<AppState>, Viewer(p): Viewer) -> Resp
                 plan.spec.target,
                 esc(&plan.spec.target_period),
                 esc(&plan.spec.owner),
+                esc(&judgement),
                 esc(&plan.status)
             ));
         }

@@ -606,11 +606,18 @@ async fn a_run_binds_datasets_and_publishes_results_viewers_can_see() {
         page.contains("Judged from the data</dt><dd><strong>"),
         "{page}"
     );
+    let verdict = ["met", "on track", "off track", "not yet assessable"]
+        .into_iter()
+        .find(|v| page.contains(&format!("<strong>{v}</strong>")));
+    assert!(verdict.is_some(), "{page}");
+    // The list shows the same judgement beside the status its owner set.
+    let (_, _, list) = t.send(get("/plans".into())).await;
     assert!(
-        ["met", "on track", "off track", "not yet assessable"]
-            .iter()
-            .any(|v| page.contains(&format!("<strong>{v}</strong>"))),
-        "{page}"
+        list.contains(&format!(
+            "<td>{}</td><td>in progress</td></tr>",
+            verdict.unwrap()
+        )),
+        "{list}"
     );
     // Gap and direction targets, judged from the comparisons; mistakes refused.
     let gap = json!({"title": "Access gap", "run_id": id, "kind": "gap", "indicator_id": "access", "dimension": "Ethnic group (NHS 5 groups)", "group": "Black or Black British", "target": 1.2, "target_period": "2026-27", "owner": "lead"});
