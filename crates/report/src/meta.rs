@@ -82,10 +82,10 @@ impl IndicatorPolarity {
         }
     }
 
-    /// The polarity the inequality measures are signed by: a neutral indicator is measured as
-    /// an adverse one (higher counted as worse), as the profile computes them.
+    /// The polarity the inequality measures are signed by ([`Polarity::for_measures`], as the
+    /// profile computes them).
     pub fn for_measures(self) -> Polarity {
-        self.polarity().unwrap_or(Polarity::Adverse)
+        Polarity::for_measures(self.polarity())
     }
 }
 

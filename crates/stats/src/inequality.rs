@@ -40,6 +40,15 @@ pub enum Polarity {
     Favourable,
 }
 
+impl Polarity {
+    /// The polarity an indicator's inequality measures are signed by: its own, or, for an
+    /// indicator with no direction, adverse (higher counted as worse, as for a harm), so that
+    /// the profile and every reading of its tables sign PAR, PAF and the gaps alike.
+    pub fn for_measures(polarity: Option<Polarity>) -> Polarity {
+        polarity.unwrap_or(Polarity::Adverse)
+    }
+}
+
 /// Whether the groups have a natural order from most to least disadvantaged.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
@@ -1028,6 +1037,14 @@ mod tests {
             value,
             se,
             population,
+        }
+    }
+
+    #[test]
+    fn an_indicator_with_no_direction_is_measured_as_adverse() {
+        assert_eq!(Polarity::for_measures(None), Polarity::Adverse);
+        for p in [Polarity::Adverse, Polarity::Favourable] {
+            assert_eq!(Polarity::for_measures(Some(p)), p);
         }
     }
 

@@ -41,7 +41,7 @@ pub(super) fn inequality(t: &GroupTable<'_>) -> Vec<InequalityRow> {
         DimensionKind::ImdDecile | DimensionKind::ImdQuintile => DimensionType::Ordered,
         _ => DimensionType::Unordered,
     };
-    let polarity = t.polarity.unwrap_or(Polarity::Adverse);
+    let polarity = Polarity::for_measures(t.polarity);
     let mut push = |measure: &'static str,
                     value: Option<IneqMeasure>,
                     method: &'static str,
