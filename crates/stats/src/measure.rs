@@ -3,6 +3,9 @@
 //! computes them for one set of groups ([`measures`]): the table `levelfield inequality` and the
 //! R package's `lf_inequality()` report, and ([`summaries`]) the subset a profile, the demo and
 //! the report's sensitivity analysis publish.
+//!
+//! Why one long file: each measure's name, method, orientation and plain reading are matches
+//! over the one [`MeasureCode`], kept together so that a new measure is added in one place.
 
 use crate::inequality::{self, DimensionType, Group, Measure, Polarity, Scale};
 use crate::{ConfidenceLevel, Interval, StatsError};
@@ -255,6 +258,114 @@ impl MeasureCode {
                 "fitted least deprived minus most deprived: negative when values are higher in more deprived areas",
             ),
             _ => None,
+        }
+    }
+
+    /// The measure in one plain-English sentence for a reader who is not an analyst, from its
+    /// value, the indicator's `unit` (e.g. `per 100,000 population`) and which way is worse.
+    ///
+    /// # Method
+    /// Each sentence says what the number means in the indicator's own terms, never which sign
+    /// convention it follows: PAR and PAF are read by their size, as how much lower (adverse) or
+    /// higher (favourable) the overall value would be if every group had the best group's, so a
+    /// negative PAR never reads as "minus N fewer"; SII by its size and the side of the
+    /// deprivation scale where values are higher; RII as how many times the value at one end is
+    /// that at the other, always a factor of at least 1; the spread measures (BGV, Theil index,
+    /// mean log deviation, concentration indices) as how far from zero (equal) they are. The
+    /// groups a measure compares are in the profile's detail column, not here.
+    ///
+    /// # Edge cases
+    /// A value that is not finite reads as not defined; a zero PAR or PAF as no gain.
+    pub fn plain(self, value: f64, unit: &str, polarity: Polarity) -> String {
+        if !value.is_finite() {
+            return "Not defined for these values.".to_string();
+        }
+        let num = |v: f64, dp: usize| format!("{:.dp$}", v).replace('-', "\u{2212}");
+        let unit = if unit.is_empty() {
+            String::new()
+        } else {
+            format!(" {unit}")
+        };
+        let (lower_or_higher, worse) = match polarity {
+            Polarity::Adverse => ("lower", "higher"),
+            Polarity::Favourable => ("higher", "lower"),
+        };
+        match self {
+            Self::D => format!(
+                "The two groups furthest apart differ by {}{unit}.",
+                num(value.abs(), 1)
+            ),
+            Self::R => {
+                let factor = if value > 0.0 && value < 1.0 {
+                    1.0 / value
+                } else {
+                    value
+                };
+                format!(
+                    "The worse-off of the two groups furthest apart has {} times the value of the better-off.",
+                    num(factor, 2)
+                )
+            }
+            Self::Par if value == 0.0 => "No group does better than the average, so no gain is counted if every group had the best group's value.".to_string(),
+            Self::Par => format!(
+                "If every group had the best group's value, the overall value would be {}{unit} {lower_or_higher}.",
+                num(value.abs(), 1)
+            ),
+            Self::Paf if value == 0.0 => "No group does better than the average, so no share of the total is counted as the gap.".to_string(),
+            Self::Paf => format!(
+                "If every group had the best group's value, the overall value would be {}% {lower_or_higher}.",
+                num(value.abs(), 1)
+            ),
+            Self::Bgv | Self::Bgsd | Self::Cov => format!(
+                "How far the groups' values spread around the average ({}): 0 would mean every group had the same value; larger means more unequal.",
+                num(value, 2)
+            ),
+            Self::Ti | Self::Mld => format!(
+                "How far each group's share of the total differs from its share of the population ({} on a ×1000 scale): 0 would mean every share matched; larger means more unequal.",
+                num(value, 2)
+            ),
+            Self::Mdmu | Self::Mdmw | Self::Mdbu | Self::Mdbw | Self::Mdru | Self::Mdrw | Self::Idisu | Self::Idisw => format!(
+                "On average the groups differ by {}{unit} from the group or average compared against: 0 would mean no difference.",
+                num(value.abs(), 1)
+            ),
+            Self::Sii | Self::SiiLogistic if value == 0.0 => "Values are the same from the most to the least deprived end.".to_string(),
+            Self::Sii | Self::SiiLogistic => format!(
+                "Going from the least to the most deprived end, the fitted value is {}{unit} {}: it is {} where deprivation is greater.",
+                num(value.abs(), 1),
+                if value < 0.0 { "higher" } else { "lower" },
+                if value < 0.0 { "higher" } else { "lower" },
+            ),
+            Self::Rii | Self::RiiLogistic if value <= 0.0 => "Not defined for these values.".to_string(),
+            Self::Rii | Self::RiiLogistic => {
+                let (factor, end, other) = if value < 1.0 {
+                    (1.0 / value, "most", "least")
+                } else {
+                    (value, "least", "most")
+                };
+                format!(
+                    "The fitted value at the {end} deprived end is {} times that at the {other} deprived end.",
+                    num(factor, 2)
+                )
+            }
+            Self::Aci | Self::Rci | Self::Erreygers | Self::Wagstaff => {
+                let side = if value < 0.0 { "more" } else { "less" };
+                let verdict = if value == 0.0 {
+                    "spread evenly across deprivation".to_string()
+                } else {
+                    format!("concentrated among the {side} deprived")
+                };
+                let judged = match (value < 0.0, polarity) {
+                    (true, Polarity::Adverse) | (false, Polarity::Favourable) if value != 0.0 => {
+                        format!("; as {worse} values are worse, the more deprived are worse off")
+                    }
+                    _ if value != 0.0 => "; the more deprived are not the worse off".to_string(),
+                    _ => String::new(),
+                };
+                format!(
+                    "Values are {verdict} ({}; 0 would be equal){judged}.",
+                    num(value, 3)
+                )
+            }
         }
     }
 
@@ -991,5 +1102,55 @@ mod tests {
         assert_eq!(M::Rii.disadvantage(0.5, Polarity::Adverse), 1.0);
         assert_eq!(M::Rii.disadvantage(2.0, Polarity::Favourable), 1.0);
         assert_eq!(M::Bgv.disadvantage(4.0, Polarity::Adverse), 4.0);
+    }
+
+    #[test]
+    fn plain_readings_never_read_backwards() {
+        // A negative PAR of an adverse indicator is a reduction, said by its size.
+        let par = MeasureCode::Par.plain(-12.5, "per 100,000", Polarity::Adverse);
+        assert_eq!(
+            par,
+            "If every group had the best group's value, the overall value would be 12.5 per 100,000 lower."
+        );
+        assert!(!par.contains('\u{2212}') && !par.contains('-'));
+        let fav = MeasureCode::Paf.plain(8.0, "", Polarity::Favourable);
+        assert!(fav.contains("8.0% higher"), "{fav}");
+        assert!(
+            MeasureCode::Par
+                .plain(0.0, "", Polarity::Adverse)
+                .contains("no gain")
+        );
+        // SII: negative means higher where deprivation is greater.
+        let sii = MeasureCode::Sii.plain(-150.0, "per 100,000", Polarity::Adverse);
+        assert!(
+            sii.contains("150.0 per 100,000 higher")
+                && sii.contains("higher where deprivation is greater"),
+            "{sii}"
+        );
+        let sii = MeasureCode::Sii.plain(20.0, "%", Polarity::Favourable);
+        assert!(sii.contains("lower where deprivation is greater"), "{sii}");
+        // RII below 1: the most deprived end is higher, as a factor above 1.
+        let rii = MeasureCode::Rii.plain(0.25, "", Polarity::Adverse);
+        assert!(rii.contains("most deprived end is 4.00 times"), "{rii}");
+        let r = MeasureCode::R.plain(0.5, "", Polarity::Adverse);
+        assert!(r.contains("2.00 times"), "{r}");
+        let rci = MeasureCode::Rci.plain(-0.2, "", Polarity::Adverse);
+        assert!(
+            rci.contains("more deprived") && rci.contains("worse off"),
+            "{rci}"
+        );
+        let rci = MeasureCode::Rci.plain(0.2, "", Polarity::Adverse);
+        assert!(rci.contains("not the worse off"), "{rci}");
+        assert_eq!(
+            MeasureCode::Ti.plain(f64::NAN, "", Polarity::Adverse),
+            "Not defined for these values."
+        );
+        // Every measure has a reading.
+        for code in MeasureCode::ALL {
+            assert!(
+                code.plain(0.5, "%", Polarity::Adverse).ends_with('.'),
+                "{code}"
+            );
+        }
     }
 }
