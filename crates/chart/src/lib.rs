@@ -16,9 +16,11 @@ use std::fmt::Write;
 mod check;
 mod draw;
 mod group;
+mod ratio;
 mod spine;
 
 pub use group::{GroupPoint, dot_whisker, gradient};
+pub use ratio::ratio_chart;
 pub use spine::{Compared, SpineRow, spine_chart};
 
 /// Okabe–Ito colours.
