@@ -1078,21 +1078,35 @@ pub fn headlines(data: &ProfileData) -> Vec<String> {
     };
     let f1 = |v: Option<f64>| v.map_or_else(String::new, |v| format!("{v:.1}"));
     let f2 = |v: Option<f64>| v.map_or_else(String::new, |v| format!("{v:.2}"));
-    if let (Some(c), Some(b), Some(w)) = (
-        ratio("detentions_std", ETHNICITY, "Black or Black British"),
-        value("detentions_std", ETHNICITY, "Black or Black British"),
-        value("detentions_std", ETHNICITY, "White"),
+    // The first finding is the report's page-one finding, by the report's rule, so the two
+    // never disagree; the demo adds whether the two rates' intervals overlap.
+    if let (Some(finding), Some(c)) = (
+        levelfield_report::board::finding_sentence(data),
+        levelfield_report::board::headline(data).and_then(|h| h.gap),
     ) {
-        let apart = b.lower.zip(w.upper).is_some_and(|(l, u)| l > u);
-        out.push(format!(
-            "Black or Black British people were detained at {} times the rate of White people in 2023-24 (age-sex standardised {} against {} per 100,000; 95% CI of the ratio {} to {}; the two rates' intervals {}).",
-            f2(c.ratio),
-            f1(b.value),
-            f1(w.value),
-            f2(c.ratio_lower),
-            f2(c.ratio_upper),
-            if apart { "do not overlap" } else { "overlap" }
-        ));
+        let rate = |group: &str| {
+            data.estimates.iter().find(|e| {
+                e.indicator_id == c.indicator_id
+                    && e.dimension == c.dimension
+                    && e.period == c.period
+                    && e.group == group
+                    && e.area_code == ENGLAND
+            })
+        };
+        let overlap = match (rate(&c.group), rate(&c.reference_group)) {
+            (Some(a), Some(b)) => {
+                let apart = a.lower.zip(b.upper).is_some_and(|(l, u)| l > u)
+                    || b.lower.zip(a.upper).is_some_and(|(l, u)| l > u);
+                format!(
+                    " The two rates ({} against {} per 100,000) have 95% intervals that {}.",
+                    f1(a.value),
+                    f1(b.value),
+                    if apart { "do not overlap" } else { "overlap" }
+                )
+            }
+            _ => String::new(),
+        };
+        out.push(format!("{finding}{overlap}"));
     }
     if let (Some(c), Some(b), Some(w)) = (
         ratio("cto_std", ETHNICITY, "Black or Black British"),

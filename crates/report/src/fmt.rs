@@ -1,4 +1,4 @@
-//! Number and text formatting shared by the HTML report and the summary.
+//! Number and text formatting shared by the HTML report, the summary and page one.
 
 pub use levelfield_chart::esc;
 
@@ -23,6 +23,18 @@ pub fn number(v: f64) -> String {
         fixed(v, 0)
     } else {
         fixed(v, 1)
+    }
+}
+
+/// `s` with its first letter in lower case, unless it starts an acronym (`IMD`, `NHS`), for a
+/// label used inside a sentence.
+pub fn lowercase_first(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        // Keep acronyms (IMD, NHS) as they are.
+        Some(_) if c.clone().next().is_some_and(char::is_uppercase) => s.to_string(),
+        Some(f) => f.to_lowercase().chain(c).collect(),
+        None => String::new(),
     }
 }
 

@@ -14,7 +14,7 @@ use levelfield_stats::{
 
 use crate::{
     data::{EstimateRow, ProfileData},
-    fmt::{count, esc, fixed, join_notes, number, slug},
+    fmt::{count, esc, fixed, join_notes, lowercase_first, number, slug},
     funnel,
     schema::OVERALL,
     summary,
@@ -61,6 +61,11 @@ h3 { font-size: 1.15rem; margin-top: 1.6rem; }
 .meta { color: #444444; font-size: .9rem; }
 a { color: #005a8c; }
 a:focus { outline: 3px solid #D55E00; }
+main nav { padding: 0; }
+#headline p.board { font-size: 1.1rem; max-width: 46rem; margin: .7rem 0; }
+details.appendix > summary h2 { display: inline-block; }
+dt { font-weight: bold; margin-top: .5rem; }
+dd { margin: 0 0 .3rem 1.2rem; }
 "#,
     figures_css!(),
     r#"footer { border-top: 1px solid #cccccc; margin-top: 3rem; padding-top: 1rem; padding-bottom: 2rem; font-size: .9rem; color: #333333; }
@@ -73,6 +78,12 @@ a:focus { outline: 3px solid #D55E00; }
   h2.keep { break-before: auto; }
   h2, h3, figcaption { break-after: avoid; }
   details { display: block; }
+  #headline { break-after: page; }
+  details > summary { list-style: none; cursor: auto; }
+  details > summary::-webkit-details-marker { display: none; }
+  details > summary::marker { content: ""; }
+  details::details-content { display: contents; content-visibility: visible; }
+  details:not([open]) > :not(summary) { display: block; }
   a { color: #000000; }
   table { font-size: 8.5pt; }
 }
@@ -105,8 +116,11 @@ pub fn render(data: &ProfileData) -> String {
 
     let ids = data.indicator_ids();
     let focus = spine_focus(data);
-    // Contents.
-    out.push_str("<nav aria-label=\"Contents\">\n<h2 class=\"keep\">Contents</h2>\n<ol>\n<li><a href=\"#summary\">Summary</a></li>\n");
+    // Page one comes first, inside the main landmark the skip link points to; the contents
+    // follow it.
+    out.push_str("<main id=\"main\">\n");
+    page_one(&mut out, data);
+    out.push_str("<nav aria-label=\"Contents\">\n<h2 class=\"keep\">Contents</h2>\n<ol>\n<li><a href=\"#headline\">The finding</a></li>\n<li><a href=\"#summary\">Summary</a></li>\n");
     for id in &ids {
         let _ = writeln!(
             out,
@@ -128,11 +142,11 @@ pub fn render(data: &ProfileData) -> String {
     if !data.quality.is_empty() {
         out.push_str("<li><a href=\"#quality\">Data quality</a></li>\n");
     }
-    out.push_str("<li><a href=\"#methods\">Methods, disclosure control and sources</a></li>\n</ol>\n</nav>\n<main id=\"main\">\n");
+    out.push_str("<li><a href=\"#appendix\">Technical appendix: inequality measures, glossary, methods and sources</a></li>\n</ol>\n</nav>\n");
 
     summary_section(&mut out, data);
     for id in &ids {
-        indicator_section(&mut out, data, id, View::default());
+        indicator_section(&mut out, data, id, View::default(), false);
     }
     if let Some(area) = focus {
         spine_section(&mut out, data, &area);
@@ -140,7 +154,7 @@ pub fn render(data: &ProfileData) -> String {
     plan_section(&mut out, data);
     determinants_section(&mut out, data, &associations);
     quality_section(&mut out, data);
-    methods_section(&mut out, data);
+    appendix(&mut out, data, &ids);
     out.push_str("</main>\n<footer>\n");
     for line in &meta.attribution {
         let _ = writeln!(out, "<p>{}</p>", esc(line));
@@ -299,11 +313,13 @@ pub struct View<'a> {
 /// table.
 pub fn indicator_view(data: &ProfileData, id: &str, view: View) -> String {
     let mut out = String::new();
-    indicator_section(&mut out, data, id, view);
+    indicator_section(&mut out, data, id, view, true);
     out
 }
 
-fn indicator_section(out: &mut String, data: &ProfileData, id: &str, view: View) {
+/// One indicator's section; its inequality-measure tables are inline when `inline`, else left
+/// to the technical appendix with a link to them.
+fn indicator_section(out: &mut String, data: &ProfileData, id: &str, view: View, inline: bool) {
     let name = indicator_name(data, id);
     let meta = data.meta.indicator(id);
     let unit = unit(data, id);
@@ -476,11 +492,10 @@ fn indicator_section(out: &mut String, data: &ProfileData, id: &str, view: View)
                     highlight: false,
                 })
                 .collect();
-            let svg = levelfield_chart::dot_whisker(
+            let svg = levelfield_chart::ratio_chart(
                 &format!("Ratio to {reference}, {period}"),
-                &format!("Ratio to {reference}"),
+                &reference,
                 &points,
-                Some((1.0, &format!("Same as {reference}"))),
             );
             let table_rows: Vec<Vec<String>> = comps
                 .iter()
@@ -519,7 +534,7 @@ fn indicator_section(out: &mut String, data: &ProfileData, id: &str, view: View)
                 &svg,
                 &table,
                 Some(
-                    "A ratio of 1 means the same value as the reference group; whiskers whose whole length lies above (below) 1 mark a difference larger than chance would explain.",
+                    "A ratio of 1 means the same value as the reference group; the scale is logarithmic, so a ratio of 2 and one of 0.5 are equally far from 1. Whiskers whose whole length lies above (below) 1, drawn with a filled dot, mark a difference larger than chance would explain.",
                 ),
             );
         }
@@ -541,37 +556,14 @@ fn indicator_section(out: &mut String, data: &ProfileData, id: &str, view: View)
         {
             gradient_figure(out, &dslug, &name, &unit, &period, &group_rows, sii);
         }
-        if !measures.is_empty() {
-            let table_rows: Vec<Vec<String>> = measures
-                .iter()
-                .map(|q| {
-                    vec![
-                        measure_name(&q.measure),
-                        opt(q.value, 3),
-                        opt(q.lower, 3),
-                        opt(q.upper, 3),
-                        q.method.clone(),
-                        q.detail.clone(),
-                    ]
-                })
-                .collect();
-            out.push_str(&html_table(
-                &format!(
-                    "Inequality measures: {name} by {}, {period}",
-                    lowercase_first(dim)
-                ),
-                &[
-                    "Measure",
-                    "Value",
-                    "Lower 95% limit",
-                    "Upper 95% limit",
-                    "Method",
-                    "Detail",
-                ],
-                &[false, true, true, true, false, false],
-                &table_rows,
-            ));
+        if !measures.is_empty() && inline {
+            out.push_str(&measures_table(data, &name, dim, &period, &measures));
             out.push('\n');
+        } else if !measures.is_empty() {
+            let _ = writeln!(
+                out,
+                "<p class=\"note\">The inequality measures across these groups, each with what it means, are in the <a href=\"#measures-{dslug}\">technical appendix</a>.</p>"
+            );
         }
     }
 
@@ -635,19 +627,273 @@ fn indicator_section(out: &mut String, data: &ProfileData, id: &str, view: View)
     out.push_str("</section>\n");
 }
 
+/// The inequality measures of one indicator and dimension, each with its plain reading
+/// ([`crate::board::measure_reading`]).
+fn measures_table(
+    data: &ProfileData,
+    name: &str,
+    dim: &str,
+    period: &str,
+    measures: &[&crate::data::InequalityRow],
+) -> String {
+    let table_rows: Vec<Vec<String>> = measures
+        .iter()
+        .map(|q| {
+            vec![
+                measure_name(&q.measure),
+                opt(q.value, 3),
+                opt(q.lower, 3),
+                opt(q.upper, 3),
+                crate::board::measure_reading(data, q),
+                q.method.clone(),
+                q.detail.clone(),
+            ]
+        })
+        .collect();
+    html_table(
+        &format!(
+            "Inequality measures: {name} by {}, {period}",
+            lowercase_first(dim)
+        ),
+        &[
+            "Measure",
+            "Value",
+            "Lower 95% limit",
+            "Upper 95% limit",
+            "What it means",
+            "Method",
+            "Detail",
+        ],
+        &[false, true, true, true, false, false, false],
+        &table_rows,
+    )
+}
+
+/// Page one: the board's plain sentences ([`crate::board`]) and the headline indicator's rate
+/// ratios on a log scale, with their data table.
+fn page_one(out: &mut String, data: &ProfileData) {
+    let b = crate::board::board(data);
+    out.push_str("<section id=\"headline\" aria-labelledby=\"headline-h\">\n<h2 id=\"headline-h\" class=\"keep\">The finding</h2>\n");
+    for p in &b.paragraphs {
+        let _ = writeln!(out, "<p class=\"board\">{}</p>", esc(p));
+    }
+    if let Some(h) = &b.headline {
+        headline_figure(out, data, h);
+    }
+    out.push_str("</section>\n");
+}
+
+/// The headline indicator's ratio of each group to the reference group, on a log scale; the
+/// groups whose figures are suppressed are rows marked `[c]`.
+fn headline_figure(out: &mut String, data: &ProfileData, h: &crate::board::Headline) {
+    let comps = h.comparisons(data);
+    let Some(reference) = h.reference.clone() else {
+        return;
+    };
+    let mut points: Vec<GroupPoint> = Vec::new();
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    for c in &comps {
+        points.push(GroupPoint {
+            label: c.group.clone(),
+            value: c.ratio,
+            lower: c.ratio_lower,
+            upper: c.ratio_upper,
+            highlight: false,
+        });
+        let beyond = if c.ratio.is_none() {
+            "[x]".to_string()
+        } else if crate::summary::significant(c) {
+            if c.ratio.is_some_and(|r| r >= 1.0) {
+                "Yes, higher".to_string()
+            } else {
+                "Yes, lower".to_string()
+            }
+        } else if c.ratio_lower.is_none() {
+            "No interval".to_string()
+        } else {
+            "No: could be chance".to_string()
+        };
+        rows.push(vec![
+            c.group.clone(),
+            opt(c.ratio, 2),
+            opt(c.ratio_lower, 2),
+            opt(c.ratio_upper, 2),
+            beyond,
+        ]);
+    }
+    for g in &h.suppressed {
+        if *g == reference || comps.iter().any(|c| c.group == *g) {
+            continue;
+        }
+        points.push(GroupPoint {
+            label: g.clone(),
+            value: None,
+            lower: None,
+            upper: None,
+            highlight: false,
+        });
+        rows.push(vec![
+            g.clone(),
+            "[c]".into(),
+            "[c]".into(),
+            "[c]".into(),
+            "Suppressed".into(),
+        ]);
+    }
+    if points.is_empty() {
+        return;
+    }
+    let name = indicator_name(data, &h.indicator_id);
+    let period = &h.period;
+    let svg = levelfield_chart::ratio_chart(
+        &format!("Ratio to {reference}, {period}"),
+        &reference,
+        &points,
+    );
+    let table = html_table(
+        &format!("{name}: each group against {reference}, {period}"),
+        &[
+            "Group",
+            "Rate ratio",
+            "Lower 95% limit",
+            "Upper 95% limit",
+            "Larger than chance?",
+        ],
+        &[false, true, true, true, false],
+        &rows,
+    );
+    figure(
+        out,
+        "fig-headline-ratios",
+        &format!(
+            "{name}, by {}: each group's rate as a multiple of {reference}'s, {period} (logarithmic scale)",
+            lowercase_first(&h.dimension)
+        ),
+        &svg,
+        &table,
+        Some(
+            "1 is the same rate as the reference group. The scale is logarithmic, so half the rate (0.5) and twice the rate (2) are equally far from 1. A filled dot has an interval wholly to one side of 1: a gap larger than chance would explain.",
+        ),
+    );
+}
+
+/// The words a reader meets in the report, in plain English.
+const GLOSSARY: [(&str, &str); 9] = [
+    (
+        "Confidence interval",
+        "The range within which the true value very probably lies (95% of such ranges contain it). A narrow interval means a precise figure; a wide one, an uncertain figure.",
+    ),
+    (
+        "Rate ratio",
+        "One group's rate divided by the reference group's: 2 means twice the rate, 0.5 half the rate, 1 the same rate. If its confidence interval excludes 1, the gap is larger than chance would explain.",
+    ),
+    (
+        "Reference group",
+        "The group every other group is compared with, usually the largest group or the least deprived.",
+    ),
+    (
+        "Standardised rate",
+        "A rate adjusted so that groups with different age and sex make-up compare fairly, as if each had the same population structure.",
+    ),
+    (
+        "Crude rate",
+        "The number of events divided by the population, with no adjustment for age or sex.",
+    ),
+    (
+        "Suppressed [c]",
+        "A figure withheld by disclosure control because its count is so small that publishing it could identify people. [x] marks a figure not available.",
+    ),
+    (
+        "Statistical process control (SPC)",
+        "A chart of a series over time with process limits: points inside them vary by chance (common cause); a point outside them, or a long run on one side, is a special cause — a real change.",
+    ),
+    (
+        "Special cause",
+        "A change in a series larger or more persistent than chance would give: of improvement, or for concern, by which way is better for the indicator.",
+    ),
+    (
+        "Inequality measure",
+        "One number summarising the gaps across all groups at once (for example the slope index of inequality across deprivation); each is read in plain words in its table.",
+    ),
+];
+
+/// The period an indicator is shown in at `area`: the latest with a published value, else
+/// the latest.
+fn shown_period(data: &ProfileData, id: &str, area: &str) -> Option<String> {
+    let rows = || {
+        data.estimates
+            .iter()
+            .filter(move |e| e.indicator_id == id && e.area_code == area)
+    };
+    latest_period(
+        rows()
+            .filter(|e| !e.suppressed && e.value.is_some())
+            .map(|e| e.period.as_str()),
+    )
+    .or_else(|| latest_period(rows().map(|e| e.period.as_str())))
+}
+
+/// The technical appendix, collapsed on screen and printed open: every inequality measure of
+/// the indicators' sections with its plain reading, the glossary, and the methods, disclosure
+/// control, caveats and sources.
+fn appendix(out: &mut String, data: &ProfileData, ids: &[String]) {
+    out.push_str("<details class=\"appendix\" id=\"appendix\">\n<summary><h2 id=\"appendix-h\">Technical appendix: inequality measures, glossary, methods and sources</h2></summary>\n");
+    let comparator = data.comparator_code();
+    let mut any = false;
+    let mut measures_html = String::new();
+    for id in ids {
+        let Some(period) = shown_period(data, id, &comparator) else {
+            continue;
+        };
+        let name = indicator_name(data, id);
+        let mut dims: Vec<&str> = Vec::new();
+        for q in data
+            .inequality
+            .iter()
+            .filter(|q| q.indicator_id == *id && q.area_code == comparator && q.period == period)
+        {
+            if !dims.contains(&q.dimension.as_str()) {
+                dims.push(&q.dimension);
+            }
+        }
+        for dim in dims {
+            let measures: Vec<&crate::data::InequalityRow> = data
+                .inequality
+                .iter()
+                .filter(|q| {
+                    q.indicator_id == *id
+                        && q.area_code == comparator
+                        && q.period == period
+                        && q.dimension == dim
+                })
+                .collect();
+            any = true;
+            let _ = writeln!(
+                measures_html,
+                "<div id=\"measures-{}-{}\">\n{}\n</div>",
+                slug(id),
+                slug(dim),
+                measures_table(data, &name, dim, &period, &measures)
+            );
+        }
+    }
+    if any {
+        out.push_str("<section id=\"measures\" aria-labelledby=\"measures-h\">\n<h3 id=\"measures-h\">Inequality measures</h3>\n<p>Each measure summarises the gaps across all groups of a breakdown at once; the column \"What it means\" reads its value in plain words, by which way is worse for the indicator.</p>\n");
+        out.push_str(&measures_html);
+        out.push_str("</section>\n");
+    }
+    out.push_str("<section id=\"glossary\" aria-labelledby=\"glossary-h\">\n<h3 id=\"glossary-h\">Glossary</h3>\n<dl>\n");
+    for (term, meaning) in GLOSSARY {
+        let _ = writeln!(out, "<dt>{}</dt><dd>{}</dd>", esc(term), esc(meaning));
+    }
+    out.push_str("</dl>\n</section>\n");
+    methods_section(out, data);
+    out.push_str("</details>\n");
+}
+
 fn measure_name(m: &str) -> String {
     levelfield_stats::measure::MeasureCode::from_code(m)
         .map_or_else(|| m.to_string(), |c| c.name().to_string())
-}
-
-fn lowercase_first(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        // Keep acronyms (IMD, NHS) as they are.
-        Some(_) if c.clone().next().is_some_and(char::is_uppercase) => s.to_string(),
-        Some(f) => f.to_lowercase().chain(c).collect(),
-        None => String::new(),
-    }
 }
 
 /// Population-midpoint ranks of ordered groups (0 = the first group's end), through
@@ -1242,14 +1488,14 @@ fn quality_section(out: &mut String, data: &ProfileData) {
 
 fn methods_section(out: &mut String, data: &ProfileData) {
     let meta = &data.meta;
-    out.push_str("<section id=\"methods\" aria-labelledby=\"methods-h\">\n<h2 id=\"methods-h\">Methods, disclosure control and sources</h2>\n<h3>Methods</h3>\n");
+    out.push_str("<section id=\"methods\" aria-labelledby=\"methods-h\">\n<h3 id=\"methods-h\">Methods, disclosure control and sources</h3>\n<h4>Methods</h4>\n");
     if meta.methods.is_empty() {
         out.push_str("<p>Estimates, intervals, comparisons and inequality measures are computed by levelfield; the method of each figure is in its table.</p>\n");
     }
     for m in &meta.methods {
         let _ = writeln!(out, "<p>{}</p>", esc(m));
     }
-    out.push_str("<h3>Disclosure control</h3>\n");
+    out.push_str("<h4>Disclosure control</h4>\n");
     let _ = writeln!(
         out,
         "<p>{}</p>",
@@ -1260,14 +1506,14 @@ fn methods_section(out: &mut String, data: &ProfileData) {
         })
     );
     if !meta.caveats.is_empty() {
-        out.push_str("<h3 id=\"caveats\">Caveats</h3>\n<ul>\n");
+        out.push_str("<h4 id=\"caveats\">Caveats</h4>\n<ul>\n");
         for c in &meta.caveats {
             let _ = writeln!(out, "<li>{}</li>", esc(c));
         }
         out.push_str("</ul>\n");
     }
     if !meta.sources.is_empty() {
-        out.push_str("<h3>Sources</h3>\n");
+        out.push_str("<h4>Sources</h4>\n");
         let rows: Vec<Vec<String>> = meta
             .sources
             .iter()

@@ -10,6 +10,7 @@
 #![deny(missing_docs)]
 
 pub mod associate;
+pub mod board;
 pub mod data;
 pub mod fmt;
 pub mod funnel;

@@ -88,7 +88,9 @@ pub fn series_of<'a>(
 /// The most gaps listed.
 const MAX_GAPS: usize = 10;
 
-fn significant(c: &ComparisonRow) -> bool {
+/// Whether a comparison's ratio or difference interval excludes no difference
+/// ([`compare::is_significant`]); a row without intervals is not.
+pub fn significant(c: &ComparisonRow) -> bool {
     let interval = |l: Option<f64>, u: Option<f64>| {
         Some(Interval {
             lower: l?,
@@ -102,20 +104,24 @@ fn significant(c: &ComparisonRow) -> bool {
     .unwrap_or(false)
 }
 
-/// Builds the summary from the comparator's rows in each indicator's latest period.
-pub fn summarise(data: &ProfileData) -> Summary {
-    let comparator = data.comparator_code();
-    let mut summary = Summary::default();
+/// The latest period of an indicator's comparisons at `area` that has a published ratio.
+pub fn latest_compared_period<'a>(data: &'a ProfileData, id: &str, area: &str) -> Option<&'a str> {
+    data.comparisons
+        .iter()
+        .filter(|c| c.indicator_id == id && c.area_code == area && c.ratio.is_some())
+        .map(|c| c.period.as_str())
+        .max()
+}
 
-    // Gaps: for each indicator (in report order) and dimension, its largest significant ratio
-    // at the comparator in the indicator's latest period, by distance from 1 on the log scale.
+/// The largest significant gap of each indicator (in report order) and dimension (in table
+/// order) at the comparator, in the indicator's latest period with a published ratio: the
+/// [`significant`] comparison whose ratio is furthest from 1 on the log scale, so a ratio of
+/// 0.25 is as large a gap as one of 4.
+pub fn largest_gaps(data: &ProfileData) -> Vec<&ComparisonRow> {
+    let comparator = data.comparator_code();
+    let mut out = Vec::new();
     for id in data.indicator_ids() {
-        let latest = data
-            .comparisons
-            .iter()
-            .filter(|c| c.indicator_id == id && c.area_code == comparator)
-            .map(|c| c.period.as_str())
-            .max();
+        let latest = latest_compared_period(data, &id, &comparator);
         let mut best: Vec<(&ComparisonRow, f64)> = Vec::new();
         for c in &data.comparisons {
             if c.indicator_id == id
@@ -131,11 +137,19 @@ pub fn summarise(data: &ProfileData) -> Summary {
                 }
             }
         }
-        for (c, _) in best {
-            if summary.gaps.len() < MAX_GAPS {
-                summary.gaps.push(gap_sentence(data, c));
-            }
-        }
+        out.extend(best.into_iter().map(|(c, _)| c));
+    }
+    out
+}
+
+/// Builds the summary from the comparator's rows in each indicator's latest period.
+pub fn summarise(data: &ProfileData) -> Summary {
+    let comparator = data.comparator_code();
+    let mut summary = Summary::default();
+
+    // Gaps: for each indicator and dimension, its largest significant ratio.
+    for c in largest_gaps(data).into_iter().take(MAX_GAPS) {
+        summary.gaps.push(gap_sentence(data, c));
     }
     // Deprivation: the slope index of inequality where there is one.
     for q in &data.inequality {
@@ -180,20 +194,79 @@ pub fn summarise(data: &ProfileData) -> Summary {
     summary
 }
 
-fn trend_sentence(data: &ProfileData, id: &str, s: &Series, out: &mut Vec<String>) {
+/// What the SPC chart says of a series' latest point.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// A special cause of improvement.
+    Better,
+    /// A special cause for concern.
+    Worse,
+    /// A special cause on an indicator with no better direction.
+    Changed,
+    /// Common-cause variation (or no SPC verdict): the change may be chance.
+    NoClearChange,
+}
+
+/// One series' change from its first to its latest published point, as the summary reads it.
+#[derive(Clone, Copy, Debug)]
+pub struct Trend<'a> {
+    /// The first point with a value.
+    pub first: &'a TrendRow,
+    /// The latest point with a value.
+    pub last: &'a TrendRow,
+    /// The value of each.
+    pub values: (f64, f64),
+    /// Which way the values moved by the indicator's polarity: `Some(true)` better,
+    /// `Some(false)` worse, `None` no direction (or no change).
+    pub better: Option<bool>,
+    /// The SPC verdict of the latest point.
+    pub verdict: Verdict,
+    /// Whether a point's note marks a break in the series.
+    pub has_break: bool,
+}
+
+/// The trend of a series with at least two published points; `None` otherwise.
+pub fn trend<'a>(data: &ProfileData, id: &str, s: &Series<'a>) -> Option<Trend<'a>> {
     let points: Vec<&TrendRow> = s
         .points
         .iter()
         .copied()
         .filter(|p| p.value.is_some())
         .collect();
-    let (Some(first), Some(last)) = (points.first(), points.last()) else {
+    if points.len() < 2 {
+        return None;
+    }
+    let (first, last) = (*points.first()?, *points.last()?);
+    let (v0, v1) = (first.value?, last.value?);
+    let better = match data.meta.indicator(id).polarity.polarity() {
+        _ if v0 == v1 => None,
+        Some(Polarity::Adverse) => Some(v1 < v0),
+        Some(Polarity::Favourable) => Some(v1 > v0),
+        None => None,
+    };
+    // `crate::data` refuses unknown labels; an empty one has no SPC verdict.
+    let verdict = match PointType::from_label(&last.point_type) {
+        Some(PointType::Improvement) => Verdict::Better,
+        Some(PointType::Concern) => Verdict::Worse,
+        Some(PointType::Neutral) => Verdict::Changed,
+        Some(PointType::CommonCause) | None => Verdict::NoClearChange,
+    };
+    Some(Trend {
+        first,
+        last,
+        values: (v0, v1),
+        better,
+        verdict,
+        has_break: points.iter().any(|p| p.note.contains("break")),
+    })
+}
+
+fn trend_sentence(data: &ProfileData, id: &str, s: &Series, out: &mut Vec<String>) {
+    let Some(t) = trend(data, id, s) else {
         return;
     };
-    if points.len() < 2 {
-        return;
-    }
-    let (v0, v1) = (first.value.unwrap_or(0.0), last.value.unwrap_or(0.0));
+    let (first, last) = (t.first, t.last);
+    let (v0, v1) = t.values;
     let m = data.meta.indicator(id);
     let name = data.indicator_name(id);
     let series = if s.dimension == OVERALL {
@@ -216,22 +289,21 @@ fn trend_sentence(data: &ProfileData, id: &str, s: &Series, out: &mut Vec<String
         (None, _) => "changed",
     };
     // The SPC verdict decides whether the change is called real.
-    // `crate::data` refuses unknown labels; an empty one has no SPC verdict.
-    let verdict = match PointType::from_label(&last.point_type) {
-        Some(PointType::Improvement) => {
+    let verdict = match t.verdict {
+        Verdict::Better => {
             "getting better: the latest point is a special cause of improvement".to_string()
         }
-        Some(PointType::Concern) => {
+        Verdict::Worse => {
             "getting worse: the latest point is a special cause for concern".to_string()
         }
-        Some(PointType::Neutral) => format!("{direction}: the latest point is a special cause"),
-        Some(PointType::CommonCause) | None => {
+        Verdict::Changed => format!("{direction}: the latest point is a special cause"),
+        Verdict::NoClearChange => {
             "the latest point is within common-cause variation, so the change may be chance"
                 .to_string()
         }
     };
     let dp = if v1.abs() < 10.0 { 2 } else { 1 };
-    let breaks = if points.iter().any(|p| p.note.contains("break")) {
+    let breaks = if t.has_break {
         " The series has a break (see the chart's notes), so read the change with care."
     } else {
         ""

@@ -165,8 +165,9 @@ fn fixture() -> ProfileData {
 fn the_report_is_self_contained_and_every_chart_has_its_table() {
     let page = html::render(&fixture());
     let n = check_structure(&page);
-    // Group rates, ratio, gradient (IMD with SII), rates by IMD, trend, funnel, spine.
-    assert_eq!(n, 7, "figures");
+    // Page one's ratios, group rates, ratio, gradient (IMD with SII), rates by IMD, trend,
+    // funnel, spine.
+    assert_eq!(n, 8, "figures");
     assert!(page.contains("Test profile &lt;&amp;&gt;"), "title escaped");
     assert!(page.contains("@page { size: A4"));
     assert!(page.contains(
