@@ -271,7 +271,7 @@ fn finding(data: &ProfileData, h: &Headline) -> String {
         };
         let direction = if r >= 1.0 { "higher" } else { "lower" };
         return format!(
-            "The largest gap: in {title}, the rate for the {} group was {} times the rate for the {} group ({}), {direction} by more than chance would explain. For every 10 {what} among the {} group, there were {per_ten} among the same number of people in the {} group.{}",
+            "The largest gap: in {title}, the rate for the {} group was {} times the rate for the {} group ({}), {direction} by more than chance would explain. In other words, for every 10 {what} among a given number of people in the {} group, there were {per_ten} among the same number of people in the {} group.{}",
             c.group,
             fixed(r, 2),
             c.reference_group,

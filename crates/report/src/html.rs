@@ -63,7 +63,7 @@ a { color: #005a8c; }
 a:focus { outline: 3px solid #D55E00; }
 main nav { padding: 0; }
 #headline p.board { font-size: 1.1rem; max-width: 46rem; margin: .7rem 0; }
-details.appendix > summary h2 { display: inline-block; }
+details.appendix > summary { font-weight: bold; margin: .5rem 0; }
 dt { font-weight: bold; margin-top: .5rem; }
 dd { margin: 0 0 .3rem 1.2rem; }
 "#,
@@ -79,6 +79,13 @@ dd { margin: 0 0 .3rem 1.2rem; }
   h2, h3, figcaption { break-after: avoid; }
   details { display: block; }
   #headline { break-after: page; }
+  #headline h2 { margin-top: .6rem; }
+  #headline p.board { font-size: 10pt; margin: .25rem 0; }
+  #headline figure.chart { margin: .5rem 0 0; }
+  #headline figure.chart svg { max-width: 76%; }
+  #headline .note, #headline figcaption { font-size: 9pt; }
+  header { padding-top: 0; padding-bottom: .4rem; }
+  figure.chart details > summary { display: none; }
   details > summary { list-style: none; cursor: auto; }
   details > summary::-webkit-details-marker { display: none; }
   details > summary::marker { content: ""; }
@@ -837,7 +844,8 @@ fn shown_period(data: &ProfileData, id: &str, area: &str) -> Option<String> {
 /// the indicators' sections with its plain reading, the glossary, and the methods, disclosure
 /// control, caveats and sources.
 fn appendix(out: &mut String, data: &ProfileData, ids: &[String]) {
-    out.push_str("<details class=\"appendix\" id=\"appendix\">\n<summary><h2 id=\"appendix-h\">Technical appendix: inequality measures, glossary, methods and sources</h2></summary>\n");
+    // The heading stays outside the disclosure widget, so it keeps its heading role.
+    out.push_str("<section id=\"appendix\" aria-labelledby=\"appendix-h\">\n<h2 id=\"appendix-h\">Technical appendix</h2>\n<details class=\"appendix\">\n<summary>Inequality measures with what each means, glossary, methods, disclosure control and sources</summary>\n");
     let comparator = data.comparator_code();
     let mut any = false;
     let mut measures_html = String::new();
@@ -888,7 +896,7 @@ fn appendix(out: &mut String, data: &ProfileData, ids: &[String]) {
     }
     out.push_str("</dl>\n</section>\n");
     methods_section(out, data);
-    out.push_str("</details>\n");
+    out.push_str("</details>\n</section>\n");
 }
 
 fn measure_name(m: &str) -> String {

@@ -281,10 +281,11 @@ impl MeasureCode {
             return "Not defined for these values.".to_string();
         }
         let num = |v: f64, dp: usize| format!("{:.dp$}", v).replace('-', "\u{2212}");
-        let unit = if unit.is_empty() {
-            String::new()
-        } else {
-            format!(" {unit}")
+        // A gap in percentages is in percentage points.
+        let unit = match unit.trim() {
+            "" => String::new(),
+            "%" => " percentage points".to_string(),
+            u => format!(" {u}"),
         };
         let (lower_or_higher, worse) = match polarity {
             Polarity::Adverse => ("lower", "higher"),
@@ -330,9 +331,8 @@ impl MeasureCode {
             ),
             Self::Sii | Self::SiiLogistic if value == 0.0 => "Values are the same from the most to the least deprived end.".to_string(),
             Self::Sii | Self::SiiLogistic => format!(
-                "Going from the least to the most deprived end, the fitted value is {}{unit} {}: it is {} where deprivation is greater.",
+                "The fitted value is {}{unit} {} at the most deprived end than at the least deprived end.",
                 num(value.abs(), 1),
-                if value < 0.0 { "higher" } else { "lower" },
                 if value < 0.0 { "higher" } else { "lower" },
             ),
             Self::Rii | Self::RiiLogistic if value <= 0.0 => "Not defined for these values.".to_string(),
@@ -1123,12 +1123,14 @@ mod tests {
         // SII: negative means higher where deprivation is greater.
         let sii = MeasureCode::Sii.plain(-150.0, "per 100,000", Polarity::Adverse);
         assert!(
-            sii.contains("150.0 per 100,000 higher")
-                && sii.contains("higher where deprivation is greater"),
+            sii.contains("150.0 per 100,000 higher at the most deprived end"),
             "{sii}"
         );
         let sii = MeasureCode::Sii.plain(20.0, "%", Polarity::Favourable);
-        assert!(sii.contains("lower where deprivation is greater"), "{sii}");
+        assert!(
+            sii.contains("20.0 percentage points lower at the most deprived end"),
+            "{sii}"
+        );
         // RII below 1: the most deprived end is higher, as a factor above 1.
         let rii = MeasureCode::Rii.plain(0.25, "", Polarity::Adverse);
         assert!(rii.contains("most deprived end is 4.00 times"), "{rii}");
