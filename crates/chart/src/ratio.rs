@@ -60,9 +60,9 @@ pub(crate) fn doublings(values: impl Iterator<Item = f64>) -> i32 {
         .min(MAX_DOUBLINGS)
 }
 
-/// The tick label of `2^k`: 0.125, 0.25, 0.5, 1, 2, 4…, and fractions below that (1/16).
+/// The tick label of `2^k`: 0.25, 0.5, 1, 2, 4…, and fractions below 0.25 (1/8, 1/16).
 pub(crate) fn tick_label(k: i32) -> String {
-    if k < -3 {
+    if k < -2 {
         return format!("1/{}", 2u32.pow(k.unsigned_abs()));
     }
     let v = 2f64.powi(k);
@@ -386,6 +386,7 @@ mod tests {
         assert_eq!(tick_label(-2), "0.25");
         assert_eq!(tick_label(3), "8");
         assert_eq!(tick_label(-4), "1/16");
+        assert_eq!(tick_label(-3), "1/8");
         let svg = ratio_chart(
             "Wide",
             "White",

@@ -4,8 +4,12 @@
 //! The input is a [`ProfileData`]: typed rows read from the tables `levelfield profile` writes
 //! (see [`ProfileData::from_tables`]) plus a [`Meta`] saying what the profile is about. The HTML
 //! ([`html`]) has inline CSS and SVG only — no scripts, fonts or images fetched — prints on A4,
-//! and puts a data table behind every chart. The workbook ([`workbook()`]) holds the same tables
-//! with a contents sheet and notes. This crate does no I/O: callers read and write files.
+//! and puts a data table behind every chart. It opens with page one for a board ([`board`]):
+//! the finding, the trend, the data quality and the profile's limits in plain sentences made
+//! from the tables, and the headline rate ratios on a log scale; the inequality measures and
+//! the methods are in a technical appendix at the end. The workbook ([`workbook()`]) holds the
+//! same tables with a contents sheet and notes. This crate does no I/O: callers read and write
+//! files.
 
 #![deny(missing_docs)]
 

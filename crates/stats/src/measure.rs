@@ -285,6 +285,7 @@ impl MeasureCode {
         let unit = match unit.trim() {
             "" => String::new(),
             "%" => " percentage points".to_string(),
+            // Any other unit is written as the indicator spells it.
             u => format!(" {u}"),
         };
         let (lower_or_higher, worse) = match polarity {
