@@ -271,7 +271,7 @@ fn finding(data: &ProfileData, h: &Headline) -> String {
         };
         let direction = if r >= 1.0 { "higher" } else { "lower" };
         return format!(
-            "The largest gap: in {title}, the rate for the {} group was {} times the rate for the {} group ({}), {direction} by more than chance would explain. In other words, for every 10 {what} among a given number of people in the {} group, there were {per_ten} among the same number of people in the {} group.{}",
+            "The largest gap: in {title}, the rate for the {} group was {} times the rate for the {} group ({}), {direction} by more than chance would explain: per head of population, for every 10 {what} in the {} group there were {per_ten} in the {} group.{}",
             c.group,
             fixed(r, 2),
             c.reference_group,
@@ -291,22 +291,22 @@ fn finding(data: &ProfileData, h: &Headline) -> String {
         // Suppressed groups come first: theirs may be the gap a reader is looking for.
         let rest = match h.largest {
             Some(c) => format!(
-                " No other group's rate differs from the {reference} group's by more than chance would explain: the furthest from it was the {} group, at {} times the {reference} group's rate ({}), which could be chance.",
+                ", and no other group's rate differs from the {reference} group's by more than chance would explain (the furthest, the {} group, is at {} times, {})",
                 c.group,
                 fixed(c.ratio.unwrap_or(f64::NAN), 2),
                 ratio_text(c)
             ),
-            None => " No other group could be compared with a reference group.".to_string(),
+            None => ", and no other group could be compared with it".to_string(),
         };
         return format!(
-            "No gap can be shown with confidence in {title}. The figures for {} are suppressed for disclosure control ([c]) because the counts are too small to publish, so {} gap with the {reference} group cannot be shown.{rest}",
+            "No gap can be shown with confidence in {title}: the figures for {} are suppressed for disclosure control ([c]) because the counts are too small to publish, so {} gap with the {reference} group cannot be shown{rest}.",
             the_groups(&hidden),
             if hidden.len() == 1 { "its" } else { "their" },
         );
     }
     match h.largest {
         Some(c) => format!(
-            "No clear gap: in {title}, no group's rate differs from the {reference} group's by more than chance would explain (every 95% confidence interval of the ratio includes 1, the same rate). The furthest from it was the {} group, at {} times the {reference} group's rate ({}), which could be chance.{}",
+            "No clear gap: in {title}, no group's rate differs from the {reference} group's by more than chance would explain; the furthest from it, the {} group at {} times the {reference} group's rate ({}), could be chance, since its interval includes 1 (the same rate).{}",
             c.group,
             fixed(c.ratio.unwrap_or(f64::NAN), 2),
             ratio_text(c),
@@ -392,22 +392,22 @@ fn trend_sentence(data: &ProfileData, headline: Option<&Headline>) -> String {
         None => "",
     };
     let breaks = if t.has_break {
-        " The series has a break (a change in how it was counted or measured), so read the change with care."
+        "; the series has a break (a change in how it was counted or measured), so read the change with care"
     } else {
         ""
     };
     match t.verdict {
         Verdict::Better => format!(
-            "Getting better: {moved}, and the latest point is beyond what chance would give (a special cause of improvement on a statistical process control chart).{breaks}"
+            "Getting better: {moved}, and the latest point is beyond what chance would give (a special cause of improvement on a statistical process control chart){breaks}."
         ),
         Verdict::Worse => format!(
-            "Getting worse: {moved}, and the latest point is beyond what chance would give (a special cause for concern on a statistical process control chart).{breaks}"
+            "Getting worse: {moved}, and the latest point is beyond what chance would give (a special cause for concern on a statistical process control chart){breaks}."
         ),
         Verdict::Changed => format!(
-            "A real change: {moved}, beyond what chance would give (a special cause on a statistical process control chart); this indicator has no better or worse direction.{breaks}"
+            "A real change: {moved}, beyond what chance would give (a special cause on a statistical process control chart); this indicator has no better or worse direction{breaks}."
         ),
         Verdict::NoClearChange => format!(
-            "No clear change over time: {moved}{direction}, but the latest point is within the variation chance alone would give (common-cause variation on a statistical process control chart).{breaks}"
+            "No clear change over time: {moved}{direction}, but the latest point is within the variation chance alone would give (common-cause variation on a statistical process control chart){breaks}."
         ),
     }
 }
@@ -487,11 +487,11 @@ fn limits_sentence(data: &ProfileData) -> String {
     };
     let caveats = match data.meta.caveats.len() {
         0 => String::new(),
-        1 => " The caveat in the technical appendix says what else to read with care.".to_string(),
-        n => format!(" The {n} caveats in the technical appendix say what else to read with care."),
+        1 => "; the caveat in the technical appendix says what else to read with care".to_string(),
+        n => format!("; the {n} caveats in the technical appendix say what else to read with care"),
     };
     format!(
-        "What this profile cannot say: why the rates differ. A gap is an association, not proof of a cause, and these figures do not separate need, access to care or bias; and {hidden}.{caveats}"
+        "What this profile cannot say: why the rates differ, since a gap is an association, not proof of a cause, and these figures do not separate need, access to care or bias; {hidden}{caveats}."
     )
 }
 
