@@ -343,3 +343,29 @@ fn page_one_opens_the_report_inside_main_before_the_contents() {
         assert!(page.contains(rule), "{rule}");
     }
 }
+
+#[test]
+fn measure_readings_count_events_and_follow_the_polarity() {
+    let mut d = significant();
+    let par = d.inequality[0].clone();
+    let reading = board::measure_reading(&d, &par);
+    assert_eq!(
+        reading,
+        "If every group had the best group's value, the overall value would be 23.3 per 100,000 population lower: about 233 fewer detentions under the Mental Health Act a year (best group: White)."
+    );
+    // A favourable indicator's PAR is a gain: more, not fewer.
+    d.meta.indicators[0].polarity = IndicatorPolarity::Favourable;
+    let mut gain = par.clone();
+    gain.value = Some(10.0);
+    let reading = board::measure_reading(&d, &gain);
+    assert!(
+        reading.contains("10.0 per 100,000 population higher: about 100 more"),
+        "{reading}"
+    );
+    // No population, no count; an unknown measure, no reading.
+    d.estimates.clear();
+    assert!(!board::measure_reading(&d, &gain).contains("about"));
+    let mut unknown = par;
+    unknown.measure = "XYZ".into();
+    assert_eq!(board::measure_reading(&d, &unknown), "");
+}
