@@ -586,8 +586,11 @@ fn indicator_section(out: &mut String, data: &ProfileData, id: &str, view: View)
     if let Some(f) = funnel::build(data, id, &period) {
         let svg = levelfield_chart::funnel_plot(
             &format!("{} areas, {period}", f.units.len()),
-            "Population",
-            &unit,
+            &levelfield_chart::FunnelNames {
+                x: f.x_label,
+                y: &unit,
+                centre: "average",
+            },
             &f.units,
             &f.limits,
             f.average,
