@@ -377,6 +377,28 @@ fn funnel_limits_widen_when_areas_vary_beyond_chance() {
 }
 
 #[test]
+fn the_funnel_names_its_denominator_and_its_lines() {
+    let page = html::render(&fixture());
+    let doc = Html::parse_document(&page);
+    let funnel = doc
+        .select(&sel("figure[id$=-funnel] svg"))
+        .next()
+        .expect("a funnel plot")
+        .html();
+    // A rate: the x axis is the population it is per, not a bare "Population".
+    assert!(
+        funnel.contains(">Population (denominator)</text>"),
+        "{funnel}"
+    );
+    for line in ["average", "95% limits", "99.8% limits"] {
+        assert!(
+            funnel.contains(&format!(">{line}</text>")),
+            "no legend for {line}"
+        );
+    }
+}
+
+#[test]
 fn trends_shown_are_the_overall_and_the_groups_that_changed() {
     let mut d = fixture();
     for (group, last) in [
