@@ -79,6 +79,8 @@ a:focus { outline: 3px solid #D55E00; }
   details { display: block; }
   a { color: #000000; }
   table { font-size: 8.5pt; }
+  .scroll { overflow: visible; }
+  figure.chart .scroll > svg { max-width: 100%; }
 }
 "#
 );
