@@ -590,7 +590,8 @@ fn x_axis(svg: &mut String, f: &Frame, label: &str) {
 }
 
 /// Units as points at (size, value), outliers enlarged in orange; at most the eight outliers
-/// with the largest `distance` are labelled, so labels stay legible (the rest are named in
+/// with the largest `distance` are labelled, each right of its point or, near the plot's right
+/// edge, left of it, so labels stay legible (the rest are named in
 /// their point's tooltip and in the data table). Values are clipped to the frame.
 fn unit_points(
     svg: &mut String,
@@ -620,10 +621,16 @@ fn unit_points(
             fmt_tick(u.value)
         );
         if labelled.contains(&k) {
+            // Right of the point, or left of it where the label would run past the plot into
+            // the right margin (where a legend may be).
+            let (x, anchor) = if cx + 7.0 + draw::text_width(&u.label, SMALL) > WIDTH - RIGHT {
+                (cx - 7.0, r#" text-anchor="end""#)
+            } else {
+                (cx + 7.0, "")
+            };
             let _ = write!(
                 svg,
-                r##"<text x="{:.1}" y="{:.1}" font-size="{SMALL}" fill="#000000">{}</text>"##,
-                cx + 7.0,
+                r##"<text x="{x:.1}" y="{:.1}"{anchor} font-size="{SMALL}" fill="#000000">{}</text>"##,
                 cy + 3.0,
                 esc(&u.label)
             );
@@ -792,6 +799,22 @@ mod tests {
             .count();
         assert_eq!(labels, MAX_FUNNEL_LABELS);
         assert!(svg.contains(">Unit 19</text>") && !svg.contains(">Unit 0</text>"));
+        // A label that would run into the right margin goes left of its point.
+        let edge =
+            [("Near the left", 100.0), ("Far right outlier", 1000.0)].map(|(l, size)| FunnelUnit {
+                label: l.into(),
+                size,
+                value: 70.0,
+                outlier: true,
+            });
+        let svg = funnel_plot("E", &names, &edge, &limits, 50.0);
+        assert!(
+            svg.contains(
+                r##"text-anchor="end" font-size="11" fill="#000000">Far right outlier</text>"##
+            ),
+            "{svg}"
+        );
+        assert!(svg.contains(r##"" font-size="11" fill="#000000">Near the left</text>"##));
         assert_eq!(fmt_tick(2_500_000.0), "2,500,000");
         assert_eq!(fmt_tick(-12_345.5), "-12,345.5");
         assert_eq!(fmt_tick(0.25), "0.25");
