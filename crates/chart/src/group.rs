@@ -389,8 +389,8 @@ enum LabelFit {
 /// A deprivation gradient: each point's value (with a vertical whisker for its interval)
 /// against its rank in `[0, 1]` (e.g. the population midpoint of a decile, 0 at the `ends.0`
 /// end), the point labels under their positions (wrapped, every other one, or slanted when
-/// they do not fit; never cut), and `line` — the fitted values at rank 0 and rank 1 — as a vermillion line labelled
-/// "Slope index of inequality". The y axis starts at zero.
+/// they do not fit; never cut), and `line` — the fitted values at rank 0 and rank 1 — as a
+/// vermillion line labelled "Slope index of inequality". The y axis starts at zero.
 pub fn gradient(
     title: &str,
     y_label: &str,

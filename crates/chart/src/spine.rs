@@ -221,7 +221,8 @@ fn listed(names: &[String]) -> String {
 /// areas reaches the edge, a light band from lowest to highest, a darker band from the 25th to
 /// the 75th percentile, and the area's value as a marker whose colour and shape encode
 /// [`Compared`]. Rows without a value say "not published" and have no marker. A legend
-/// explains bands and markers.
+/// explains bands and markers. Labels, headings and names wrap onto as many lines as they need
+/// (rows and the header grow to hold them); none is cut.
 pub fn spine_chart(title: &str, area: &str, comparator: &str, rows: &[SpineRow]) -> String {
     let mut desc = format!(
         "Spine chart of {} for {area} compared with {comparator}, against the range of all areas.",
