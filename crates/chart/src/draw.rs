@@ -1,5 +1,6 @@
 //! Drawing helpers shared by the dot-and-whisker, gradient and spine charts: linear scales,
-//! round axes that include zero, marker shapes, number formatting and fitting labels to space.
+//! round axes that include zero, marker shapes, number formatting and fitting labels to space
+//! (wrapping, never cutting, and thinning by width).
 
 use std::fmt::Write;
 
@@ -80,26 +81,16 @@ pub(crate) fn fmt_num(v: f64) -> String {
     }
 }
 
-/// At most `max` characters of `text`, ending in an ellipsis when cut.
-pub(crate) fn truncate(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_string();
-    }
-    let mut s: String = text.chars().take(max.saturating_sub(1)).collect();
-    s.truncate(s.trim_end().len());
-    s.push('…');
-    s
-}
-
-/// `text` wrapped at word boundaries into at most `max_lines` lines of at most `width`
-/// characters; what does not fit is cut with an ellipsis.
-pub(crate) fn wrap(text: &str, width: usize, max_lines: usize) -> Vec<String> {
+/// `text` wrapped at spaces into lines at most `width` pixels wide in Arial at `size` pixels
+/// (by [`text_width`]'s estimate). Nothing is cut: a word wider than `width` has a line of its
+/// own, and every word of `text` is on some line.
+pub(crate) fn wrap_px(text: &str, width: f64, size: f64) -> Vec<String> {
     let mut lines: Vec<String> = Vec::new();
     let mut cur = String::new();
     for word in text.split_whitespace() {
         if cur.is_empty() {
             cur = word.to_string();
-        } else if cur.chars().count() + 1 + word.chars().count() <= width {
+        } else if text_width(&format!("{cur} {word}"), size) <= width {
             cur.push(' ');
             cur.push_str(word);
         } else {
@@ -107,21 +98,47 @@ pub(crate) fn wrap(text: &str, width: usize, max_lines: usize) -> Vec<String> {
             cur = word.to_string();
         }
     }
-    if !cur.is_empty() {
+    if !cur.is_empty() || lines.is_empty() {
         lines.push(cur);
     }
-    let max_lines = max_lines.max(1);
-    if lines.len() > max_lines {
-        let rest = lines[max_lines - 1..].join(" ");
-        lines.truncate(max_lines - 1);
-        lines.push(rest);
+    lines
+}
+
+/// A text element of one line per entry of `lines` (a `<tspan>` each when there are more than
+/// one), `line_height` pixels apart, the first on the baseline `y`; `attrs` may set anchor,
+/// size, colour and so on.
+pub(crate) fn text_lines(
+    svg: &mut String,
+    (x, y): (f64, f64),
+    attrs: &str,
+    lines: &[String],
+    line_height: f64,
+) {
+    if let [one] = lines {
+        text(svg, x, y, attrs, one);
+        return;
     }
-    lines.into_iter().map(|l| truncate(&l, width)).collect()
+    let _ = write!(svg, r##"<text x="{x:.1}" y="{y:.1}" {attrs}>"##);
+    for (k, l) in lines.iter().enumerate() {
+        let dy = if k == 0 { 0.0 } else { line_height };
+        let _ = write!(svg, r##"<tspan x="{x:.1}" dy="{dy}">{}</tspan>"##, esc(l));
+    }
+    svg.push_str("</text>");
 }
 
 /// The approximate width in pixels of `text` in Arial at `size` pixels.
 pub(crate) fn text_width(text: &str, size: f64) -> f64 {
     text.chars().count() as f64 * size * 0.56
+}
+
+/// The stride at which to show labels at most `widest` pixels wide, centred on slots `step`
+/// pixels apart, so that neighbouring labels leave at least `gap` pixels between them: 1 shows
+/// every label, 2 every other, and so on.
+pub(crate) fn label_stride(step: f64, widest: f64, gap: f64) -> usize {
+    if step.is_nan() || step <= 0.0 || !widest.is_finite() {
+        return 1;
+    }
+    ((widest + gap) / step - 1e-9).ceil().max(1.0) as usize
 }
 
 /// A marker's shape: the shape, not only the colour, carries the meaning.
@@ -246,15 +263,38 @@ mod tests {
     }
 
     #[test]
-    fn labels_are_cut_with_an_ellipsis() {
-        assert_eq!(truncate("short", 28), "short");
-        let long = truncate("Mixed White and Black Caribbean background", 28);
-        assert_eq!(long.chars().count(), 28);
-        assert!(long.ends_with('…'));
-        let lines = wrap("one two three four five six seven", 9, 2);
-        assert_eq!(lines.len(), 2);
-        assert_eq!(lines[0], "one two");
-        assert!(lines[1].ends_with('…') && lines[1].chars().count() <= 9);
-        assert_eq!(wrap("one two", 9, 2), vec!["one two"]);
+    fn label_strides_keep_labels_apart() {
+        // Ten-character labels (56 px at 10 px) on slots 16.7 px apart: every fourth.
+        assert_eq!(label_stride(16.7, 56.0, 8.0), 4);
+        assert_eq!(label_stride(100.0, 56.0, 8.0), 1);
+        assert_eq!(label_stride(0.0, 56.0, 8.0), 1);
+        for (step, widest) in [(3.0, 61.6), (16.28, 61.6), (29.3, 40.0), (64.0, 56.0)] {
+            let k = label_stride(step, widest, 8.0);
+            assert!(
+                k as f64 * step >= widest + 8.0 - 1e-6,
+                "{step} {widest} {k}"
+            );
+            assert!(
+                k == 1 || (k - 1) as f64 * step < widest + 8.0,
+                "not the least"
+            );
+        }
+    }
+
+    #[test]
+    fn wrapped_labels_keep_every_word_within_the_width() {
+        let text = "10 (least deprived) (reference)";
+        let lines = wrap_px(text, 110.0, 11.0);
+        assert!(lines.len() >= 2, "{lines:?}");
+        assert_eq!(lines.join(" "), text, "nothing cut");
+        for l in &lines {
+            assert!(text_width(l, 11.0) <= 110.0 || !l.contains(' '), "{l}");
+        }
+        assert_eq!(wrap_px("short", 110.0, 11.0), vec!["short"]);
+        assert_eq!(wrap_px("", 110.0, 11.0), vec![""]);
+        let mut svg = String::new();
+        text_lines(&mut svg, (5.0, 10.0), "font-size=\"11\"", &lines, 13.0);
+        assert_eq!(svg.matches("<tspan").count(), lines.len());
+        assert!(svg.contains(r#"dy="13""#));
     }
 }

@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use crate::draw::{
     GRID, INK, INK2, Marker, Scale, Shape, axis_with_zero, extremes, fmt_num, line as segment,
-    plural, text, text_width, truncate,
+    plural, text, text_lines, text_width, wrap_px,
 };
 use crate::{BLUE, GREY, LEFT, ORANGE, WIDTH, document, esc, fmt_tick};
 
@@ -162,14 +162,15 @@ const DW_TOP: f64 = 56.0;
 const LABEL_RIGHT: f64 = 200.0;
 const PLOT_L: f64 = 214.0;
 const PLOT_R: f64 = WIDTH - 96.0;
-const LABEL_CHARS: usize = 28;
+/// The group labels' size, and the distance between their lines, in pixels.
+const LABEL_SIZE: f64 = 12.0;
+const LINE: f64 = 14.0;
 
 /// A horizontal dot-and-whisker chart: one row per group in the order given, the label on the
-/// left (cut at 28 characters with an ellipsis; the full label is in the row's `<title>`), the
+/// left (wrapped onto as many lines as it needs, never cut; its row grows to hold them), the
 /// value as a dot, the interval as a whisker with end caps, and the value printed on the right.
-/// The reference group (`highlight`) is a hollow diamond labelled "(reference)", on a line of
-/// its own under a label too long to share one, so the suffix never follows a cut; rows without a
-/// value say "not published". `reference` draws a dashed vertical line at that x with its label
+/// The reference group (`highlight`) is a hollow diamond labelled "(reference)", the suffix
+/// wrapped with the label; rows without a value say "not published". `reference` draws a dashed vertical line at that x with its label
 /// (e.g. `(1.0, "Equal to reference")`). The linear x axis includes zero, the reference line
 /// and every whisker.
 pub fn dot_whisker(
@@ -194,7 +195,25 @@ pub fn dot_whisker(
     }
 
     let mut svg = String::new();
-    let pb = DW_TOP + ROW * points.len().max(1) as f64;
+    // Each row's label lines (the reference group's with its suffix), wrapped to the label
+    // column, never cut; a row is as tall as its label needs.
+    let labels: Vec<Vec<String>> = points
+        .iter()
+        .map(|p| wrap_px(&p.name(), LABEL_RIGHT - 8.0, LABEL_SIZE))
+        .collect();
+    let heights: Vec<f64> = labels
+        .iter()
+        .map(|l| ROW.max(LINE * l.len() as f64 + 9.0))
+        .collect();
+    let tops: Vec<f64> = heights
+        .iter()
+        .scan(DW_TOP, |y, h| {
+            let top = *y;
+            *y += h;
+            Some(top)
+        })
+        .collect();
+    let pb = DW_TOP + heights.iter().sum::<f64>().max(ROW);
     let ends = points.iter().flat_map(|p| {
         let (a, b) = p.interval().unwrap_or((f64::NAN, f64::NAN));
         [p.value().unwrap_or(f64::NAN), a, b]
@@ -210,9 +229,10 @@ pub fn dot_whisker(
     for i in (0..points.len()).step_by(2) {
         let _ = write!(
             svg,
-            r##"<rect x="8" y="{:.1}" width="{}" height="{ROW}" fill="#f4f4f4"/>"##,
-            DW_TOP + ROW * i as f64,
-            WIDTH - 16.0
+            r##"<rect x="8" y="{:.1}" width="{}" height="{}" fill="#f4f4f4"/>"##,
+            tops[i],
+            WIDTH - 16.0,
+            heights[i]
         );
     }
     for t in &ticks {
@@ -274,43 +294,23 @@ pub fn dot_whisker(
         );
     }
     for (i, p) in points.iter().enumerate() {
-        let cy = DW_TOP + ROW * (i as f64 + 0.5);
+        let cy = tops[i] + heights[i] / 2.0;
         let _ = write!(svg, "<g><title>{}</title>", esc(&p.summary()));
         let weight = if p.highlight {
             r#" font-weight="bold""#
         } else {
             ""
         };
-        let attrs = format!(r#"text-anchor="end" fill="{INK}"{weight}"#);
-        let together = format!("{}{REF_SUFFIX}", p.label);
-        if p.highlight && together.chars().count() > LABEL_CHARS {
-            // Too long for one line with its suffix: the label, then "(reference)" beneath it,
-            // so the suffix never follows a label cut short.
-            text(
-                &mut svg,
-                LABEL_RIGHT,
-                cy - 1.0,
-                &attrs,
-                &truncate(&p.label, LABEL_CHARS),
-            );
-            text(
-                &mut svg,
-                LABEL_RIGHT,
-                cy + 10.0,
-                &format!(r#"{attrs} font-size="10""#),
-                REF_SUFFIX.trim(),
-            );
-        } else if p.highlight {
-            text(&mut svg, LABEL_RIGHT, cy + 4.0, &attrs, &together);
-        } else {
-            text(
-                &mut svg,
-                LABEL_RIGHT,
-                cy + 4.0,
-                &attrs,
-                &truncate(&p.label, LABEL_CHARS),
-            );
-        }
+        let lines = &labels[i];
+        // The lines centred on the row's middle.
+        let first = cy + 4.0 - LINE * (lines.len() - 1) as f64 / 2.0;
+        text_lines(
+            &mut svg,
+            (LABEL_RIGHT, first),
+            &format!(r#"text-anchor="end" fill="{INK}"{weight}"#),
+            lines,
+            LINE,
+        );
         match p.value() {
             Some(v) => {
                 let style = format!(r#"stroke="{}" stroke-width="1.5""#, p.colour());
@@ -360,7 +360,7 @@ pub fn dot_whisker(
                     &format!(r#"stroke="{INK}" stroke-width="1.5" stroke-dasharray="4 3""#),
                 );
             }),
-            truncate(label, 40),
+            label.to_string(),
         ));
     }
     legend(&mut svg, LEFT, pb + 58.0, entries);
@@ -371,22 +371,26 @@ const G_TOP: f64 = 44.0;
 const G_PLOT_H: f64 = 230.0;
 const G_LEFT: f64 = 72.0;
 const G_RIGHT: f64 = WIDTH - 28.0;
-const G_LABEL_SIZE: f64 = 10.0;
-const G_ROTATED_CHARS: usize = 18;
+const G_LABEL_SIZE: f64 = 11.0;
 
 /// How the point labels under the x axis fit.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 enum LabelFit {
+    /// Every label on one line.
     All,
-    Alternate,
+    /// Every label, wrapped to this width in pixels.
+    Wrapped(f64),
+    /// Every other label, wrapped to this width in pixels.
+    Alternate(f64),
+    /// Every label whole, slanted.
     Rotated,
 }
 
 /// A deprivation gradient: each point's value (with a vertical whisker for its interval)
 /// against its rank in `[0, 1]` (e.g. the population midpoint of a decile, 0 at the `ends.0`
-/// end), the point labels under their positions (every other one, or slanted, when they do not
-/// fit), and `line` — the fitted values at rank 0 and rank 1 — as a vermillion line labelled
-/// "Slope index of inequality". The y axis starts at zero.
+/// end), the point labels under their positions (wrapped, every other one, or slanted when
+/// they do not fit; never cut), and `line` — the fitted values at rank 0 and rank 1 — as a
+/// vermillion line labelled "Slope index of inequality". The y axis starts at zero.
 pub fn gradient(
     title: &str,
     y_label: &str,
@@ -475,25 +479,35 @@ pub fn gradient(
             &mut svg,
             x,
             pb + 14.0,
-            &format!(r#"text-anchor="middle" font-size="10" fill="{INK2}""#),
+            &format!(r#"text-anchor="middle" font-size="11" fill="{INK2}""#),
             &fmt_tick(t),
         );
     }
-    // Point labels under their positions, if they fit; else every other one; else slanted.
+    // Point labels under their positions: on one line if they fit; else wrapped to the space
+    // between points; else every other one, wrapped to twice that; else slanted. Never cut.
     let mut order: Vec<usize> = (0..pts.len()).collect();
     order.sort_by(|&a, &b| pts[a].0.total_cmp(&pts[b].0));
     let gap = order
         .windows(2)
         .map(|w| sx.at(pts[w[1]].0) - sx.at(pts[w[0]].0))
         .fold(f64::INFINITY, f64::min);
-    let widest = pts
-        .iter()
-        .map(|(_, p)| text_width(&p.label, G_LABEL_SIZE))
-        .fold(0.0, f64::max);
-    let fit_mode = if widest + 6.0 <= gap {
+    let widest = |f: &dyn Fn(&str) -> Vec<f64>| {
+        pts.iter()
+            .flat_map(|(_, p)| f(&p.label))
+            .fold(0.0, f64::max)
+    };
+    let whole = widest(&|l| vec![text_width(l, G_LABEL_SIZE)]);
+    let word = widest(&|l| {
+        l.split_whitespace()
+            .map(|w| text_width(w, G_LABEL_SIZE))
+            .collect()
+    });
+    let fit_mode = if whole + 6.0 <= gap {
         LabelFit::All
-    } else if widest + 6.0 <= 2.0 * gap {
-        LabelFit::Alternate
+    } else if word + 6.0 <= gap {
+        LabelFit::Wrapped(gap - 6.0)
+    } else if word + 6.0 <= 2.0 * gap {
+        LabelFit::Alternate(2.0 * gap - 6.0)
     } else {
         LabelFit::Rotated
     };
@@ -503,32 +517,32 @@ pub fn gradient(
         let (r, p) = pts[i];
         let x = sx.at(r);
         let style = format!(r#"font-size="{G_LABEL_SIZE}" fill="{INK}""#);
+        let mut lines = |svg: &mut String, width: f64| {
+            let lines = wrap_px(&p.label, width, G_LABEL_SIZE);
+            text_lines(
+                svg,
+                (x, label_y),
+                &format!(r#"text-anchor="middle" {style}"#),
+                &lines,
+                G_LABEL_SIZE + 2.0,
+            );
+            labels_bottom =
+                labels_bottom.max(label_y + 6.0 + (G_LABEL_SIZE + 2.0) * (lines.len() - 1) as f64);
+        };
         match fit_mode {
-            LabelFit::All => text(
-                &mut svg,
-                x,
-                label_y,
-                &format!(r#"text-anchor="middle" {style}"#),
-                &p.label,
-            ),
-            LabelFit::Alternate if k % 2 == 0 => text(
-                &mut svg,
-                x,
-                label_y,
-                &format!(r#"text-anchor="middle" {style}"#),
-                &p.label,
-            ),
-            LabelFit::Alternate => {}
+            LabelFit::All => lines(&mut svg, f64::INFINITY),
+            LabelFit::Wrapped(width) => lines(&mut svg, width),
+            LabelFit::Alternate(width) if k % 2 == 0 => lines(&mut svg, width),
+            LabelFit::Alternate(_) => {}
             LabelFit::Rotated => {
-                let shown = truncate(&p.label, G_ROTATED_CHARS);
                 let _ = write!(
                     svg,
                     r##"<text transform="translate({x:.1} {:.1}) rotate(-35)" text-anchor="end" {style}>{}</text>"##,
                     label_y - 2.0,
-                    esc(&shown)
+                    esc(&p.label)
                 );
                 labels_bottom =
-                    labels_bottom.max(label_y + text_width(&shown, G_LABEL_SIZE) * 0.574 + 2.0);
+                    labels_bottom.max(label_y + text_width(&p.label, G_LABEL_SIZE) * 0.574 + 2.0);
             }
         }
     }
@@ -586,7 +600,7 @@ pub fn gradient(
             None => {
                 let _ = write!(
                     svg,
-                    r##"<text transform="translate({:.1} {:.1}) rotate(-90)" font-size="10" font-style="italic" fill="{INK2}">not published</text>"##,
+                    r##"<text transform="translate({:.1} {:.1}) rotate(-90)" font-size="11" font-style="italic" fill="{INK2}">not published</text>"##,
                     x + 4.0,
                     pb - 6.0
                 );
@@ -691,17 +705,16 @@ mod tests {
         // Each dot inside its whisker.
         assert!(marks[1].0 > whiskers[0].0 && marks[1].0 < whiskers[0].2);
 
-        // The long label is cut in the row but whole in the row's title.
-        let shown: String = "Black & <Caribbean> or Black British background"
-            .chars()
-            .take(27)
-            .collect();
-        assert!(svg.contains(&format!(">{}…</text>", esc(&shown))));
+        // The long label is wrapped onto two lines in the row, never cut, and whole in the
+        // row's title.
+        assert!(svg.contains(">Black &amp; &lt;Caribbean&gt; or Black</tspan>"));
+        assert!(svg.contains(r#"dy="14">British background</tspan>"#));
+        assert!(!svg.contains('…'));
         assert!(svg.contains(
             "<g><title>Black &amp; &lt;Caribbean&gt; or Black British background: 4.87, interval 4.10 to 5.60</title>"
         ));
 
-        // A long reference label is whole, with "(reference)" on a line of its own.
+        // A long reference label is whole, with "(reference)" wrapped onto a line of its own.
         let long = dot_whisker(
             "Deciles",
             "Rate",
@@ -715,14 +728,11 @@ mod tests {
             None,
         );
         assert!(
-            long.contains(">Decile 10 (least deprived)</text>"),
+            long.contains(">Decile 10 (least deprived)</tspan>"),
             "{long}"
         );
-        assert!(
-            long.contains(r#"font-size="10">(reference)</text>"#),
-            "{long}"
-        );
-        assert!(!long.contains("… (reference)"));
+        assert!(long.contains(r#"dy="14">(reference)</tspan>"#), "{long}");
+        assert!(!long.contains('…'));
 
         // The reference line at 1, between the groups below and above it; the axis from 0.
         let refs = check::lines(&svg, "reference");
@@ -818,7 +828,7 @@ mod tests {
     }
 
     #[test]
-    fn gradient_labels_thin_or_slant_when_crowded() {
+    fn gradient_labels_wrap_or_slant_when_crowded() {
         let medium = gradient(
             "G",
             "y",
@@ -826,22 +836,22 @@ mod tests {
             None,
             ("a", "b"),
         );
-        assert_eq!(
-            medium.matches(" of ten</text>").count(),
-            5,
-            "every other label"
-        );
-        assert!(!medium.contains("rotate(-35)"));
+        // Every label, wrapped to the space between points, none cut.
+        assert_eq!(medium.matches(r#"dy="13">of ten</tspan>"#).count(), 10);
+        assert!(medium.contains(">Decile 9</tspan>"));
+        assert!(!medium.contains("rotate(-35)") && !medium.contains('…'));
         assert!(check::lines(&medium, "sii").is_empty());
         assert!(!medium.contains("Slope index"));
         let long = gradient(
             "G",
             "y",
-            &deciles(|i| format!("Decile {i}, the most deprived tenth")),
+            &deciles(|i| format!("Decile-{i}-of-the-most-deprived-tenths")),
             None,
             ("a", "b"),
         );
+        // A word too wide to wrap: slanted, whole.
         assert_eq!(long.matches("rotate(-35)").count(), 10);
+        assert!(long.contains(">Decile-9-of-the-most-deprived-tenths</text>"));
         check::assert_well_formed(&long);
         assert!(check::svg_height_of(&long) > check::svg_height_of(&medium));
     }

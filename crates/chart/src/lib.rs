@@ -7,6 +7,10 @@
 //! (special causes are also drawn larger, reference groups get another shape, and limits are
 //! labelled). The `<title>` and `<desc>` ids are derived from a hash of the chart, so several
 //! charts can be inlined into one HTML page.
+//!
+//! Why one long file: the SPC chart, the funnel plot and the scatter chart share the frame,
+//! axes and document wrapper defined here, and their tests (a third of the file) read those
+//! constants; the group and spine charts, which lay out their own rows, have modules of their own.
 
 #![deny(missing_docs)]
 
@@ -36,6 +40,11 @@ const LEFT: f64 = 64.0;
 const RIGHT: f64 = 110.0;
 const TOP: f64 = 36.0;
 const BOTTOM: f64 = 52.0;
+/// The smallest text, in pixels: axis labels, legends, line names (at least 11 px on screen
+/// when a chart is drawn at its own width).
+const SMALL: f64 = 11.0;
+/// The least space between two axis labels, in pixels.
+const LABEL_GAP: f64 = 8.0;
 
 /// What an SPC point signals, for its colour and size.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -301,12 +310,16 @@ pub fn spc_chart(title: &str, y_label: &str, points: &[SpcPoint]) -> String {
             i = j + 1;
         }
         if let Some(last) = last_end {
-            // In the right margin, beside the line's end, clear of the points.
-            let _ = write!(
-                svg,
-                r##"<text x="{:.1}" y="{:.1}" font-size="10" fill="{colour}">{name}</text>"##,
-                last.0 + 6.0,
-                last.1 + 3.0
+            // In the right margin, beside the line's end, clear of the points; wrapped when
+            // the margin is narrower than the name.
+            let x = last.0 + 6.0;
+            let lines = draw::wrap_px(name, WIDTH - x - 2.0, SMALL);
+            draw::text_lines(
+                &mut svg,
+                (x, last.1 + 3.0),
+                &format!(r##"font-size="{SMALL}" fill="{colour}""##),
+                &lines,
+                SMALL + 1.0,
             );
         }
     }
@@ -350,19 +363,23 @@ pub fn spc_chart(title: &str, y_label: &str, points: &[SpcPoint]) -> String {
     for (colour, r, text) in legend {
         let _ = write!(
             svg,
-            r##"<circle cx="{lx:.1}" cy="{:.1}" r="{r}" fill="{colour}"/><text x="{:.1}" y="{:.1}" font-size="10" fill="#333333">{text}</text>"##,
+            r##"<circle cx="{lx:.1}" cy="{:.1}" r="{r}" fill="{colour}"/><text x="{:.1}" y="{:.1}" font-size="{SMALL}" fill="#333333">{text}</text>"##,
             HEIGHT - 12.0,
             lx + 8.0,
             HEIGHT - 8.5
         );
-        lx += 30.0 + 6.0 * text.len() as f64;
+        lx += 36.0 + draw::text_width(text, SMALL);
     }
-    // Period labels, thinned to about twelve.
-    let every = points.len().div_ceil(12).max(1);
+    // Period labels, thinned by their width so that no two overlap.
+    let widest = points
+        .iter()
+        .map(|p| draw::text_width(&p.period, SMALL))
+        .fold(0.0, f64::max);
+    let every = draw::label_stride(f.x(1.0) - f.x(0.0), widest, LABEL_GAP);
     for (i, p) in points.iter().enumerate().filter(|(i, _)| i % every == 0) {
         let _ = write!(
             svg,
-            r##"<text x="{:.1}" y="{:.1}" text-anchor="middle" font-size="10" fill="#333333">{}</text>"##,
+            r##"<text x="{:.1}" y="{:.1}" text-anchor="middle" font-size="{SMALL}" fill="#333333">{}</text>"##,
             f.x(i as f64),
             HEIGHT - BOTTOM + 16.0,
             esc(&p.period)
@@ -374,12 +391,30 @@ pub fn spc_chart(title: &str, y_label: &str, points: &[SpcPoint]) -> String {
 /// The most outliers a funnel plot labels.
 const MAX_FUNNEL_LABELS: usize = 8;
 
+/// What a funnel plot's axes and centre line are called.
+#[derive(Clone, Copy, Debug)]
+pub struct FunnelNames<'a> {
+    /// The x axis: the statistic's denominator, e.g. "Denominator (people)".
+    pub x: &'a str,
+    /// The y axis: the statistic and its unit.
+    pub y: &'a str,
+    /// The centre line in the legend, e.g. "average" or "target".
+    pub centre: &'a str,
+}
+
+/// The names of a funnel's limit levels in the legend, innermost first (PHE's two levels, the
+/// ones [`FunnelLimits`] carries).
+const FUNNEL_LEVELS: [&str; 2] = ["95% limits", "99.8% limits"];
+/// The dash of each limit level's lines, innermost first.
+const FUNNEL_DASHES: [&str; 2] = ["6 4", "2 3"];
+
 /// A funnel plot: units as points (outliers enlarged; the eight farthest from the target
-/// labelled), the target line, and the limits at each level as curves.
+/// labelled), the target line, the limits at each level as curves, drawn only where they lie
+/// within the axis range (a curve that leaves the frame is broken there, not run along its
+/// edge), and a legend naming the lines.
 pub fn funnel_plot(
     title: &str,
-    x_label: &str,
-    y_label: &str,
+    names: &FunnelNames<'_>,
     units: &[FunnelUnit],
     limits: &[FunnelLimits],
     target: f64,
@@ -387,8 +422,9 @@ pub fn funnel_plot(
     let mut svg = String::new();
     let n_out = units.iter().filter(|u| u.outlier).count();
     let desc = format!(
-        "Funnel plot of {} units against the target {}; {} unit(s) lie outside the outer limits.",
+        "Funnel plot of {} units against the {} {}; {} unit(s) lie outside the outer limits.",
         units.len(),
+        names.centre,
         fmt_tick(target),
         n_out
     );
@@ -427,21 +463,23 @@ pub fn funnel_plot(
         y0: y_lo.max(u_lo - span * 0.6),
         y1: y_hi.min(u_hi + span * 0.6),
     };
-    y_axis(&mut svg, &f, y_label);
-    x_axis(&mut svg, &f, x_label);
-    let clip = |v: f64| v.clamp(f.y0, f.y1);
+    y_axis(&mut svg, &f, names.y);
+    x_axis(&mut svg, &f, names.x);
     let n_levels = limits.first().map_or(0, |l| l.1.len());
     for k in 0..n_levels {
-        let dash = if k == 0 { "6 4" } else { "2 3" };
+        let dash = FUNNEL_DASHES[k.min(FUNNEL_DASHES.len() - 1)];
         for side in [0, 1] {
-            let pts: Vec<(f64, f64)> = limits
+            let curve: Vec<(f64, f64)> = limits
                 .iter()
                 .filter_map(|(x, ls)| {
-                    let v = if side == 0 { ls[k].0 } else { ls[k].1 };
-                    v.is_finite().then(|| (f.x(*x), f.y(clip(v))))
+                    let (lo, hi) = ls.get(k)?;
+                    Some((*x, if side == 0 { *lo } else { *hi }))
                 })
                 .collect();
-            polyline(&mut svg, &pts, GREY, Some(dash), 1.2);
+            for run in within(&curve, f.y0, f.y1) {
+                let pts: Vec<(f64, f64)> = run.iter().map(|&(x, v)| (f.x(x), f.y(v))).collect();
+                polyline(&mut svg, &pts, GREY, Some(dash), 1.2);
+            }
         }
     }
     polyline(
@@ -452,7 +490,85 @@ pub fn funnel_plot(
         1.2,
     );
     unit_points(&mut svg, &f, units, |u| (u.value - target).abs());
+    funnel_legend(&mut svg, names.centre, n_levels);
     document(HEIGHT, title, &desc, &svg)
+}
+
+/// The parts of a curve of `(x, value)` points that lie within `[lo, hi]`: one run of points
+/// per stretch inside, each ending where the curve crosses a bound (by linear interpolation),
+/// so a curve leaving the range is broken there. Points with a value that is not finite break
+/// the curve too.
+fn within(curve: &[(f64, f64)], lo: f64, hi: f64) -> Vec<Vec<(f64, f64)>> {
+    let inside = |v: f64| v >= lo && v <= hi;
+    let mut runs: Vec<Vec<(f64, f64)>> = Vec::new();
+    let mut run: Vec<(f64, f64)> = Vec::new();
+    let mut flush = |run: &mut Vec<(f64, f64)>| {
+        if run.len() >= 2 {
+            runs.push(std::mem::take(run));
+        } else {
+            run.clear();
+        }
+    };
+    for (k, &(x, v)) in curve.iter().enumerate() {
+        let prev = k.checked_sub(1).map(|j| curve[j]);
+        if !v.is_finite() {
+            flush(&mut run);
+            continue;
+        }
+        if let Some((px, pv)) = prev.filter(|p| p.1.is_finite()) {
+            // Where the segment from the previous point crosses a bound, in order along x.
+            let mut cuts: Vec<(f64, f64)> = [lo, hi]
+                .into_iter()
+                .filter(|b| (pv - b) * (v - b) < 0.0)
+                .map(|b| (px + (x - px) * (b - pv) / (v - pv), b))
+                .collect();
+            cuts.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let mut was_inside = inside(pv);
+            for cut in cuts {
+                if was_inside {
+                    run.push(cut);
+                    flush(&mut run);
+                } else {
+                    run.push(cut);
+                }
+                was_inside = !was_inside;
+            }
+        }
+        if inside(v) {
+            run.push((x, v));
+        } else {
+            flush(&mut run);
+        }
+    }
+    flush(&mut run);
+    runs
+}
+
+/// The funnel's legend in the right margin, at the top: the centre line, then each limit
+/// level's line sample and name.
+fn funnel_legend(svg: &mut String, centre: &str, n_levels: usize) {
+    let x = WIDTH - RIGHT + 10.0;
+    let mut y = TOP + 6.0;
+    let mut entry = |svg: &mut String, dash: Option<&str>, colour: &str, name: &str| {
+        polyline(svg, &[(x, y), (x + 18.0, y)], colour, dash, 1.2);
+        let lines = draw::wrap_px(name, WIDTH - x - 24.0, SMALL);
+        draw::text_lines(
+            svg,
+            (x + 22.0, y + 4.0),
+            &format!(r##"font-size="{SMALL}" fill="#333333""##),
+            &lines,
+            SMALL + 1.0,
+        );
+        y += 8.0 + (SMALL + 1.0) * lines.len() as f64;
+    };
+    entry(svg, None, "#000000", centre);
+    for k in 0..n_levels {
+        let name = FUNNEL_LEVELS
+            .get(k)
+            .map_or_else(|| format!("limits {}", k + 1), |n| (*n).to_string());
+        let dash = FUNNEL_DASHES[k.min(FUNNEL_DASHES.len() - 1)];
+        entry(svg, Some(dash), GREY, &name);
+    }
 }
 
 /// The x axis: ticks below the plot and its label.
@@ -460,7 +576,7 @@ fn x_axis(svg: &mut String, f: &Frame, label: &str) {
     for t in ticks(f.x0, f.x1) {
         let _ = write!(
             svg,
-            r##"<text x="{:.1}" y="{:.1}" text-anchor="middle" font-size="10" fill="#333333">{}</text>"##,
+            r##"<text x="{:.1}" y="{:.1}" text-anchor="middle" font-size="{SMALL}" fill="#333333">{}</text>"##,
             f.x(t),
             HEIGHT - BOTTOM + 16.0,
             fmt_tick(t)
@@ -476,7 +592,8 @@ fn x_axis(svg: &mut String, f: &Frame, label: &str) {
 }
 
 /// Units as points at (size, value), outliers enlarged in orange; at most the eight outliers
-/// with the largest `distance` are labelled, so labels stay legible (the rest are named in
+/// with the largest `distance` are labelled, each right of its point or, near the plot's right
+/// edge, left of it, so labels stay legible (the rest are named in
 /// their point's tooltip and in the data table). Values are clipped to the frame.
 fn unit_points(
     svg: &mut String,
@@ -506,10 +623,16 @@ fn unit_points(
             fmt_tick(u.value)
         );
         if labelled.contains(&k) {
+            // Right of the point, or left of it where the label would run past the plot into
+            // the right margin (where a legend may be).
+            let (x, anchor) = if cx + 7.0 + draw::text_width(&u.label, SMALL) > WIDTH - RIGHT {
+                (cx - 7.0, r#" text-anchor="end""#)
+            } else {
+                (cx + 7.0, "")
+            };
             let _ = write!(
                 svg,
-                r##"<text x="{:.1}" y="{:.1}" font-size="10" fill="#000000">{}</text>"##,
-                cx + 7.0,
+                r##"<text x="{x:.1}" y="{:.1}"{anchor} font-size="{SMALL}" fill="#000000">{}</text>"##,
                 cy + 3.0,
                 esc(&u.label)
             );
@@ -667,12 +790,33 @@ mod tests {
             })
             .collect();
         let limits = vec![(900.0, vec![(45.0, 55.0)]), (1100.0, vec![(46.0, 54.0)])];
-        let svg = funnel_plot("F", "size", "value", &units, &limits, 50.0);
+        let names = FunnelNames {
+            x: "size",
+            y: "value",
+            centre: "average",
+        };
+        let svg = funnel_plot("F", &names, &units, &limits, 50.0);
         let labels = svg
-            .matches(r##"font-size="10" fill="#000000">Unit"##)
+            .matches(r##"font-size="11" fill="#000000">Unit"##)
             .count();
         assert_eq!(labels, MAX_FUNNEL_LABELS);
         assert!(svg.contains(">Unit 19</text>") && !svg.contains(">Unit 0</text>"));
+        // A label that would run into the right margin goes left of its point.
+        let edge =
+            [("Near the left", 100.0), ("Far right outlier", 1000.0)].map(|(l, size)| FunnelUnit {
+                label: l.into(),
+                size,
+                value: 70.0,
+                outlier: true,
+            });
+        let svg = funnel_plot("E", &names, &edge, &limits, 50.0);
+        assert!(
+            svg.contains(
+                r##"text-anchor="end" font-size="11" fill="#000000">Far right outlier</text>"##
+            ),
+            "{svg}"
+        );
+        assert!(svg.contains(r##"" font-size="11" fill="#000000">Near the left</text>"##));
         assert_eq!(fmt_tick(2_500_000.0), "2,500,000");
         assert_eq!(fmt_tick(-12_345.5), "-12,345.5");
         assert_eq!(fmt_tick(0.25), "0.25");
@@ -765,14 +909,161 @@ mod tests {
         let limits: Vec<FunnelLimits> = (1..=10)
             .map(|i| (f64::from(i) * 50.0, vec![(0.05, 0.3), (0.02, 0.4)]))
             .collect();
-        let svg = funnel_plot("Recovery", "Referrals", "Proportion", &units, &limits, 0.17);
+        let names = FunnelNames {
+            x: "Denominator (referrals)",
+            y: "Proportion",
+            centre: "average",
+        };
+        let svg = funnel_plot("Recovery", &names, &units, &limits, 0.17);
+        check::assert_well_formed(&svg);
         assert!(svg.contains("Outlier &amp; co"));
         assert!(svg.contains("1 unit(s) lie outside"));
+        assert!(svg.contains("against the average 0.17"));
+        assert!(svg.contains(">Denominator (referrals)</text>"));
         assert_eq!(
             svg.matches("<polyline").count(),
-            5,
-            "four limit curves and the target"
+            5 + 3,
+            "four limit curves and the target, and their three legend samples"
         );
+        for name in ["average", "95% limits", "99.8% limits"] {
+            assert!(
+                svg.contains(&format!(">{name}</text>")),
+                "no legend for {name}"
+            );
+        }
+    }
+
+    #[test]
+    fn funnel_limits_break_where_they_leave_the_axis_range() {
+        // A limit that leaves the range at the top and comes back is two runs, each ending on
+        // the bound where it crosses it, and never runs along the bound.
+        let curve = [
+            (0.0, 5.0),
+            (1.0, 9.0),
+            (2.0, 15.0),
+            (3.0, 20.0),
+            (4.0, 8.0),
+            (5.0, 6.0),
+        ];
+        let runs = within(&curve, 0.0, 10.0);
+        assert_eq!(runs.len(), 2, "{runs:?}");
+        assert_eq!(runs[0].first(), Some(&(0.0, 5.0)));
+        let exit = *runs[0].last().unwrap();
+        assert!(
+            (exit.0 - 1.166_666).abs() < 1e-3 && exit.1 == 10.0,
+            "{exit:?}"
+        );
+        let entry = runs[1][0];
+        assert!(
+            (entry.0 - 3.833_333).abs() < 1e-3 && entry.1 == 10.0,
+            "{entry:?}"
+        );
+        assert_eq!(runs[1].last(), Some(&(5.0, 6.0)));
+        for run in &runs {
+            let on_bound = run.iter().filter(|p| p.1 == 10.0).count();
+            assert!(on_bound <= 1, "a run along the bound: {run:?}");
+        }
+        // Wholly outside, or a gap: nothing drawn there.
+        assert!(within(&[(0.0, 11.0), (1.0, 12.0)], 0.0, 10.0).is_empty());
+        assert_eq!(
+            within(&[(0.0, 1.0), (1.0, f64::NAN), (2.0, 2.0)], 0.0, 10.0).len(),
+            0
+        );
+        // Crossing the whole range in one step: the part between the bounds.
+        assert_eq!(
+            within(&[(0.0, -10.0), (2.0, 30.0)], 0.0, 10.0),
+            vec![vec![(0.5, 0.0), (1.0, 10.0)]]
+        );
+
+        // In a plot: a funnel whose 99.8 % limits run far beyond the units draws no limit
+        // point on the frame's top or bottom edge, except where a line crosses it.
+        let units: Vec<FunnelUnit> = (1..=6)
+            .map(|i| FunnelUnit {
+                label: format!("U{i}"),
+                size: f64::from(i) * 100.0,
+                value: 50.0 + f64::from(i % 3),
+                outlier: false,
+            })
+            .collect();
+        let limits: Vec<FunnelLimits> = (1..=30)
+            .map(|i| {
+                let w = 400.0 / f64::from(i);
+                (
+                    f64::from(i) * 20.0,
+                    vec![(50.0 - w / 3.0, 50.0 + w / 3.0), (50.0 - w, 50.0 + w)],
+                )
+            })
+            .collect();
+        let names = FunnelNames {
+            x: "Population",
+            y: "per 100",
+            centre: "average",
+        };
+        let svg = funnel_plot("Clipped", &names, &units, &limits, 50.0);
+        let (top, bottom) = (format!("{TOP:.1}"), format!("{:.1}", HEIGHT - BOTTOM));
+        for line in svg.split("<polyline points=\"").skip(1) {
+            let coords = &line[..line.find('"').unwrap()];
+            let ys: Vec<&str> = coords
+                .split(' ')
+                .map(|p| p.split(',').nth(1).unwrap())
+                .collect();
+            let on_edge = ys.iter().filter(|y| **y == top || **y == bottom).count();
+            assert!(
+                on_edge <= 1,
+                "a limit drawn along the frame's edge: {coords}"
+            );
+        }
+    }
+
+    #[test]
+    fn quarterly_spc_labels_do_not_overlap() {
+        let quarters: Vec<String> = (0..36)
+            .map(|i| format!("{}-{:02} Q{}", 2016 + i / 4, (17 + i / 4) % 100, i % 4 + 1))
+            .collect();
+        assert_eq!(quarters[35], "2024-25 Q4");
+        let pts: Vec<SpcPoint> = quarters
+            .iter()
+            .map(|q| SpcPoint {
+                period: q.clone(),
+                value: Some(1.0),
+                mean: 1.0,
+                lower: 0.0,
+                upper: 2.0,
+                signal: Signal::Common,
+            })
+            .collect();
+        let svg = spc_chart("Quarterly", "value", &pts);
+        check::assert_well_formed(&svg);
+        // The period labels: centred text on the line under the plot.
+        let y = format!(r#"y="{:.1}" text-anchor="middle""#, HEIGHT - BOTTOM + 16.0);
+        let mut extents: Vec<(f64, f64)> = Vec::new();
+        for part in svg.split("<text x=\"").skip(1) {
+            if !part.contains(&y) {
+                continue;
+            }
+            let x: f64 = part[..part.find('"').unwrap()].parse().unwrap();
+            let label = &part[part.find('>').unwrap() + 1..part.find("</text>").unwrap()];
+            let half = draw::text_width(label, SMALL) / 2.0;
+            extents.push((x - half, x + half));
+        }
+        assert!(extents.len() >= 4, "{} labels", extents.len());
+        for w in extents.windows(2) {
+            assert!(w[0].1 + LABEL_GAP <= w[1].0 + 0.1, "labels overlap: {w:?}");
+        }
+        // No wider a stride than needed: a label every fifth or sixth quarter, not every
+        // twelfth.
+        assert!(extents.len() >= 36 / 6, "{} labels", extents.len());
+        // Short labels are all shown.
+        let short: Vec<SpcPoint> = pts
+            .iter()
+            .take(8)
+            .map(|p| SpcPoint {
+                period: format!("P{}", &p.period[..1]),
+                ..p.clone()
+            })
+            .collect();
+        let svg = spc_chart("Short", "value", &short);
+        assert_eq!(svg.matches(&y).count(), 8);
     }
 
     #[test]

@@ -4,7 +4,9 @@
 
 use std::fmt::Write;
 
-use crate::draw::{GRID, INK, INK2, Marker, Shape, fmt_num, line, plural, text, truncate, wrap};
+use crate::draw::{
+    GRID, INK, INK2, Marker, Shape, fmt_num, line, plural, text, text_lines, wrap_px,
+};
 use crate::{BLUE, GREY, ORANGE, WIDTH, document, esc};
 
 /// How an area's value compares with the comparator: a spine chart marker's colour and shape.
@@ -162,7 +164,10 @@ impl SpineRow {
 }
 
 const LABEL_X: f64 = 8.0;
-const LABEL_CHARS: usize = 34;
+/// The width of the indicator labels' column, in pixels.
+const LABEL_W: f64 = 210.0;
+/// The width a bold 11 px heading is estimated at, as regular text of this size.
+const HEADING_EST: f64 = 12.0;
 const VALUE_RIGHT: f64 = 318.0;
 const COMP_RIGHT: f64 = 400.0;
 const SPINE_L: f64 = 420.0;
@@ -174,9 +179,14 @@ const ROW: f64 = 30.0;
 const RANGE_BAND: &str = "#e3e3e3";
 const IQR_BAND: &str = "#b3b3b3";
 
-/// A heading of up to two lines anchored at `x`, its last line on the baseline `y`.
-fn heading(svg: &mut String, x: f64, y: f64, anchor: &str, content: &str, chars: usize) {
-    let lines = wrap(content, chars, 2);
+/// The lines of a heading (bold, 11 px) wrapped to `width` pixels, never cut.
+fn heading_lines(content: &str, width: f64) -> Vec<String> {
+    // Bold text is wider than text_width's estimate for regular text at its size.
+    wrap_px(content, width, HEADING_EST)
+}
+
+/// A heading's lines anchored at `x`, its last line on the baseline `y`.
+fn heading(svg: &mut String, x: f64, y: f64, anchor: &str, lines: &[String]) {
     let n = lines.len();
     for (i, l) in lines.iter().enumerate() {
         text(
@@ -211,7 +221,8 @@ fn listed(names: &[String]) -> String {
 /// areas reaches the edge, a light band from lowest to highest, a darker band from the 25th to
 /// the 75th percentile, and the area's value as a marker whose colour and shape encode
 /// [`Compared`]. Rows without a value say "not published" and have no marker. A legend
-/// explains bands and markers.
+/// explains bands and markers. Labels, headings and names wrap onto as many lines as they need
+/// (rows and the header grow to hold them); none is cut.
 pub fn spine_chart(title: &str, area: &str, comparator: &str, rows: &[SpineRow]) -> String {
     let mut desc = format!(
         "Spine chart of {} for {area} compared with {comparator}, against the range of all areas.",
@@ -254,40 +265,60 @@ pub fn spine_chart(title: &str, area: &str, comparator: &str, rows: &[SpineRow])
     }
 
     let mut svg = String::new();
-    heading(&mut svg, LABEL_X, 63.0, "start", "Indicator", LABEL_CHARS);
-    heading(&mut svg, VALUE_RIGHT, 63.0, "end", area, 13);
-    heading(&mut svg, COMP_RIGHT, 63.0, "end", comparator, 13);
+    // Headings wrapped to their columns, never cut; the rows start below the tallest.
+    let area_lines = heading_lines(area, VALUE_RIGHT - LABEL_X - LABEL_W - 6.0);
+    let comp_lines = heading_lines(comparator, COMP_RIGHT - VALUE_RIGHT - 6.0);
+    let centre_lines = wrap_px(comparator, SPINE_R - SPINE_L - 130.0, 11.0);
+    let head = area_lines
+        .len()
+        .max(comp_lines.len())
+        .max(centre_lines.len())
+        .max(2);
+    let rows_top = ROWS_TOP + 13.0 * (head - 2) as f64;
+    let head_y = rows_top - 11.0;
+    heading(
+        &mut svg,
+        LABEL_X,
+        head_y,
+        "start",
+        &["Indicator".to_string()],
+    );
+    heading(&mut svg, VALUE_RIGHT, head_y, "end", &area_lines);
+    heading(&mut svg, COMP_RIGHT, head_y, "end", &comp_lines);
     let axis = format!(r#"font-size="11" fill="{INK2}""#);
     text(
         &mut svg,
         SPINE_L,
-        63.0,
+        head_y,
         &format!(r#"text-anchor="start" {axis}"#),
         "← Lower",
     );
     text(
         &mut svg,
         SPINE_R,
-        63.0,
+        head_y,
         &format!(r#"text-anchor="end" {axis}"#),
         "Higher →",
     );
-    text(
+    text_lines(
         &mut svg,
-        SPINE_CX,
-        63.0,
+        (SPINE_CX, head_y - 13.0 * (centre_lines.len() - 1) as f64),
         &format!(r#"text-anchor="middle" {axis}"#),
-        &truncate(comparator, 16),
+        &centre_lines,
+        13.0,
     );
     line(
         &mut svg,
-        (LABEL_X, ROWS_TOP - 4.0),
-        (WIDTH - 8.0, ROWS_TOP - 4.0),
+        (LABEL_X, rows_top - 4.0),
+        (WIDTH - 8.0, rows_top - 4.0),
         &format!(r#"stroke="{INK2}""#),
     );
-    for (i, r) in rows.iter().enumerate() {
-        let y0 = ROWS_TOP + ROW * i as f64;
-        let cy = y0 + ROW / 2.0;
+    let mut y0 = rows_top;
+    for r in rows {
+        // A row is as tall as its label, wrapped to the label column, needs.
+        let lines = wrap_px(&r.label, LABEL_W, 11.0);
+        let h = ROW.max(13.0 * lines.len() as f64 + 5.0);
+        let cy = y0 + h / 2.0;
         let _ = write!(
             svg,
             "<g><title>{}</title>",
@@ -295,21 +326,17 @@ pub fn spine_chart(title: &str, area: &str, comparator: &str, rows: &[SpineRow])
         );
         line(
             &mut svg,
-            (LABEL_X, y0 + ROW),
-            (WIDTH - 8.0, y0 + ROW),
+            (LABEL_X, y0 + h),
+            (WIDTH - 8.0, y0 + h),
             &format!(r#"stroke="{GRID}""#),
         );
-        let lines = wrap(&r.label, LABEL_CHARS, 2);
-        let first = if lines.len() > 1 { cy - 2.0 } else { cy + 4.0 };
-        for (k, l) in lines.iter().enumerate() {
-            text(
-                &mut svg,
-                LABEL_X,
-                first + 13.0 * k as f64,
-                &format!(r#"font-size="11" fill="{INK}""#),
-                l,
-            );
-        }
+        text_lines(
+            &mut svg,
+            (LABEL_X, cy + 4.0 - 6.5 * (lines.len() - 1) as f64),
+            &format!(r#"font-size="11" fill="{INK}""#),
+            &lines,
+            13.0,
+        );
         match r.shown_value() {
             Some(v) => text(
                 &mut svg,
@@ -349,16 +376,19 @@ pub fn spine_chart(title: &str, area: &str, comparator: &str, rows: &[SpineRow])
             svg,
             r#"<line class="centre" x1="{SPINE_CX:.1}" y1="{:.1}" x2="{SPINE_CX:.1}" y2="{:.1}" stroke="{INK}" stroke-width="2"/>"#,
             y0 + 3.0,
-            y0 + ROW - 3.0
+            y0 + h - 3.0
         );
         if let Some(v) = r.value() {
             r.compared.marker().draw(&mut svg, r.at(v), cy, true);
         }
         svg.push_str("</g>");
+        y0 += h;
     }
 
     // Legend: a sample spine naming its parts, then the markers.
-    let ly = ROWS_TOP + ROW * rows.len() as f64 + 30.0;
+    let small = format!(r#"font-size="11" fill="{INK2}""#);
+    let value_lines = wrap_px(&format!("{comparator} value"), 300.0, 11.0);
+    let ly = y0 + 30.0 + 13.0 * (value_lines.len() - 1) as f64;
     let (l, r, c) = (LABEL_X, LABEL_X + 300.0, LABEL_X + 150.0);
     let _ = write!(
         svg,
@@ -374,13 +404,12 @@ pub fn spine_chart(title: &str, area: &str, comparator: &str, rows: &[SpineRow])
         (c, ly + 24.0),
         &format!(r#"stroke="{INK}" stroke-width="2""#),
     );
-    let small = format!(r#"font-size="10" fill="{INK2}""#);
-    text(
+    text_lines(
         &mut svg,
-        c,
-        ly - 4.0,
+        (c, ly - 4.0 - 13.0 * (value_lines.len() - 1) as f64),
         &format!(r#"text-anchor="middle" {small}"#),
-        &format!("{} value", truncate(comparator, 24)),
+        &value_lines,
+        13.0,
     );
     text(&mut svg, l, ly + 36.0, &small, "Lowest area");
     text(
@@ -397,39 +426,41 @@ pub fn spine_chart(title: &str, area: &str, comparator: &str, rows: &[SpineRow])
         &format!(r#"text-anchor="end" {small}"#),
         "Highest area",
     );
-    let who = truncate(comparator, 14);
-    let entries = [
+    // The markers, in two columns of two, each name wrapped to its column, never cut.
+    let columns = [
         (
-            WORSE_MARK,
-            format!("Worse / higher than {who}"),
             350.0,
-            ly + 6.0,
+            [
+                (WORSE_MARK, format!("Worse / higher than {comparator}")),
+                (BETTER_MARK, format!("Better / lower than {comparator}")),
+            ],
         ),
         (
-            BETTER_MARK,
-            format!("Better / lower than {who}"),
-            350.0,
-            ly + 30.0,
-        ),
-        (SIMILAR_MARK, format!("Similar to {who}"), 570.0, ly + 6.0),
-        (
-            NOT_COMPARED_MARK,
-            "Not compared".to_string(),
             570.0,
-            ly + 30.0,
+            [
+                (SIMILAR_MARK, format!("Similar to {comparator}")),
+                (NOT_COMPARED_MARK, "Not compared".to_string()),
+            ],
         ),
     ];
-    for (m, label, x, y) in entries {
-        m.draw(&mut svg, x + 8.0, y, false);
-        text(
-            &mut svg,
-            x + 20.0,
-            y + 4.0,
-            &format!(r#"font-size="11" fill="{INK2}""#),
-            &label,
-        );
+    let mut bottom = ly + 50.0;
+    for (x, entries) in columns {
+        let width = if x < 500.0 {
+            570.0 - x - 28.0
+        } else {
+            WIDTH - x - 28.0
+        };
+        let mut y = ly + 6.0;
+        for (m, label) in entries {
+            let lines = wrap_px(&label, width, 11.0);
+            m.draw(&mut svg, x + 8.0, y, false);
+            text_lines(&mut svg, (x + 20.0, y + 4.0), &small, &lines, 13.0);
+            let next = y + 24.0f64.max(13.0 * lines.len() as f64 + 11.0);
+            bottom = bottom.max(next + 20.0);
+            y = next;
+        }
     }
-    document(ly + 50.0, title, &desc, &svg)
+    document(bottom.ceil(), title, &desc, &svg)
 }
 
 #[cfg(test)]
@@ -519,8 +550,52 @@ mod tests {
             "Similar to England",
             "Not compared",
         ] {
-            assert!(svg.contains(&format!(">{legend}</text>")), "{legend}");
+            assert!(
+                svg.contains(&format!(">{legend}</text>"))
+                    || svg.contains(&format!(">{legend}</tspan>")),
+                "{legend}"
+            );
         }
+    }
+
+    #[test]
+    fn long_labels_and_names_wrap_instead_of_being_cut() {
+        let label = "Uses of section 136 (a place of safety) per 100,000 population aged 16 and over, age-standardised";
+        let comparator = "North East and North Cumbria Integrated Care Board";
+        let svg = spine_chart(
+            "Long",
+            "NHS South Yorkshire Integrated Care Board",
+            comparator,
+            &[
+                row(label, Some(30.0), Compared::Worse),
+                row("Short", Some(40.0), Compared::Similar),
+            ],
+        );
+        check::assert_well_formed(&svg);
+        assert!(!svg.contains('…'), "nothing cut");
+        // Every word of the label is drawn, on three lines of the label column.
+        for line in [
+            ">Uses of section 136 (a place of</tspan>",
+            r#"dy="13">safety) per 100,000 population</tspan>"#,
+            r#"dy="13">aged 16 and over, age-standardised</tspan>"#,
+        ] {
+            assert!(svg.contains(line), "{line}");
+        }
+        // The rows grow to hold their lines: the long row is taller than the short one.
+        let centres = check::lines(&svg, "centre");
+        let (long_h, short_h) = (centres[0].3 - centres[0].1, centres[1].3 - centres[1].1);
+        assert!(long_h > short_h, "{long_h} {short_h}");
+        // The comparator's and the area's whole names are in the headings and the legend.
+        assert!(
+            svg.contains(">Integrated Care Board</tspan>"),
+            "over the spine"
+        );
+        assert!(svg.contains(">Yorkshire</text>") && svg.contains(">Cumbria</text>"));
+        assert!(
+            svg.contains(">and North Cumbria Integrated</tspan>"),
+            "in the legend"
+        );
+        assert!(svg.contains("Worse / higher than North"));
     }
 
     #[test]

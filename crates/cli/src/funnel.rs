@@ -403,8 +403,12 @@ fn draw_phe_funnel(
         "Funnel plot ({statistic}): {} / {denominator}",
         args.numerator
     );
-    let svg =
-        levelfield_chart::funnel_plot(&title, x_col, &statistic, &plotted, &grid, funnel.target);
+    let names = levelfield_chart::FunnelNames {
+        x: x_col,
+        y: &statistic,
+        centre: "target",
+    };
+    let svg = levelfield_chart::funnel_plot(&title, &names, &plotted, &grid, funnel.target);
     levelfield_table::write_text(path, &svg).map_err(CommandError::Write)
 }
 

@@ -15,6 +15,7 @@
 
 use std::collections::BTreeMap;
 
+use levelfield_model::ethnicity::{BroadGroup, detailed_order};
 use levelfield_report::{
     IndicatorMeta, Meta, OGL_ATTRIBUTION, ProfileData, SourceMeta,
     data::{ComparisonRow, EstimateRow, InequalityRow, QualityRow, TrendRow},
@@ -132,7 +133,7 @@ fn rows(name: &str) -> Result<Vec<Row>, DemoError> {
         num("lower_ci")?,
         num("upper_ci")?,
     );
-    Ok((0..t.n_rows())
+    let mut rows: Vec<Row> = (0..t.n_rows())
         .map(|i| Row {
             indicator: indicator[i].clone(),
             period: period[i].clone(),
@@ -151,7 +152,61 @@ fn rows(name: &str) -> Result<Vec<Row>, DemoError> {
             source_status: source_status[i].clone(),
             notes: notes[i].clone(),
         })
-        .collect())
+        .collect();
+    in_standard_group_order(&mut rows)?;
+    Ok(rows)
+}
+
+/// Puts the ethnic-group rows of each figure (same indicator, period, area and dimension; a
+/// group's kinds of value stay in their order) into the standard order (NHS
+/// England publishes them alphabetically), whatever a shipped file's order: the broad groups in [`BroadGroup`]'s order, the detailed
+/// in [`detailed_order`]'s, the total ("All") first. Every table and chart of the demo then
+/// lists the groups in that order.
+///
+/// # Errors
+/// [`DemoError::Data`] for a group label neither order knows.
+fn in_standard_group_order(rows: &mut [Row]) -> Result<(), DemoError> {
+    let key = |r: &Row| -> Result<u16, DemoError> {
+        let bad = |e: levelfield_model::UnknownCode| DemoError::Data(e.to_string());
+        if r.group == "All" {
+            return Ok(0);
+        }
+        if r.dimension == "ethnicity_broad" {
+            BroadGroup::parse_label(&r.group)
+                .map(|g| 1 + g as u16)
+                .map_err(bad)
+        } else {
+            detailed_order(&r.group).map(|k| 1 + k).map_err(bad)
+        }
+    };
+    // The places of each figure's ethnic-group rows, wherever they are in the file: the rows
+    // are put into order among those places, and no other row moves.
+    let mut figures: BTreeMap<(String, String, String, String), Vec<usize>> = BTreeMap::new();
+    for (i, r) in rows.iter().enumerate() {
+        if r.dimension.starts_with("ethnicity_") {
+            figures
+                .entry((
+                    r.indicator.clone(),
+                    r.period.clone(),
+                    r.code.clone(),
+                    r.dimension.clone(),
+                ))
+                .or_default()
+                .push(i);
+        }
+    }
+    for places in figures.values() {
+        let mut keyed = places
+            .iter()
+            .map(|&i| Ok((key(&rows[i])?, rows[i].clone())))
+            .collect::<Result<Vec<_>, DemoError>>()?;
+        // Stable: a group's rows (one per kind of value) keep their order.
+        keyed.sort_by_key(|(k, _)| *k);
+        for (&i, (_, r)) in places.iter().zip(keyed) {
+            rows[i] = r;
+        }
+    }
+    Ok(())
 }
 
 /// The caveat a published ethnic group's rate carries: an `Other` group may be over-estimated,

@@ -244,3 +244,53 @@ fn sources_read_as_a_reader_should_see_them() {
         }
     }
 }
+
+#[test]
+fn ethnic_groups_are_listed_in_the_standard_order() {
+    let d = data();
+    let groups = |dim: &str| -> Vec<String> {
+        d.estimates
+            .iter()
+            .filter(|e| e.indicator_id == "detentions_std" && e.dimension == dim)
+            .map(|e| e.group.clone())
+            .collect()
+    };
+    assert_eq!(
+        groups(ETHNICITY_DETAILED),
+        [
+            "White British",
+            "White Irish",
+            "Any Other White background",
+            "White and Black Caribbean",
+            "White and Black African",
+            "White and Asian",
+            "Any Other Mixed background",
+            "Indian",
+            "Pakistani",
+            "Bangladeshi",
+            "Any Other Asian background",
+            "Caribbean",
+            "African",
+            "Any Other Black background",
+            "Chinese",
+            "Any Other Ethnic Group",
+        ]
+    );
+    assert_eq!(
+        groups(ETHNICITY),
+        [
+            "White",
+            "Mixed",
+            "Asian or Asian British",
+            "Black or Black British",
+            "Other Ethnic Groups",
+        ]
+    );
+    // A label no order knows is refused, not put last.
+    let mut odd = vec![Row {
+        dimension: "ethnicity_detailed".into(),
+        group: "Martian".into(),
+        ..Row::default()
+    }];
+    assert!(in_standard_group_order(&mut odd).is_err());
+}

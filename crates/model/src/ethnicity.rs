@@ -417,6 +417,81 @@ pub fn broad_group(code: &str, placements: Placements) -> Result<BroadGroup, Unk
     })
 }
 
+/// The place of a detailed ethnic group in the standard reporting order, the NHS Data
+/// Dictionary's code order (ONS's order within each high-level group): White British, Irish,
+/// Gypsy or Irish Traveller, Roma, any other White; the Mixed groups (White and Black
+/// Caribbean, White and Black African, White and Asian, any other Mixed); Indian, Pakistani,
+/// Bangladeshi, any other Asian; Caribbean, African, any other Black; Chinese; Arab, any other
+/// ethnic group; not stated; not known. The one order every detailed ethnicity table and
+/// chart follows: sort by this key.
+///
+/// `label` may be an NHS code (`A`), a Data Dictionary name (`White - British`) or the part
+/// after its dash (`British`, as NHS England publishes the 16 categories), that part with its
+/// group's first word (`White British`), or a Census 2021 code or name (`15`, `White: Roma`,
+/// `Roma`); case and spacing are ignored.
+///
+/// # Errors
+/// [`UnknownCode`] for any other label, so that no group falls silently to the end.
+///
+/// ```
+/// use levelfield_model::ethnicity::detailed_order;
+/// let key = |l| detailed_order(l).unwrap();
+/// assert!(key("White British") < key("Irish"));
+/// assert!(key("Irish") < key("Gypsy or Irish Traveller"));
+/// assert!(key("Any Other Black background") < key("Chinese"));
+/// assert!(key("Any other ethnic group") < key("Not stated"));
+/// ```
+pub fn detailed_order(label: &str) -> Result<u16, UnknownCode> {
+    let norm = |s: &str| {
+        s.to_lowercase()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let want = norm(label);
+    let unknown = || UnknownCode {
+        code: label.trim().to_string(),
+        what: "detailed ethnic group",
+        hint: "use an NHS ethnic category code or name (A–S, Z, 99) or a Census 2021 group",
+    };
+    // Four places per NHS category, so the Census groups it folds together keep their own.
+    let nhs_key = |code: &str, census_offset: u16| {
+        CATEGORIES
+            .iter()
+            .position(|c| c.code == code)
+            .map(|i| i as u16 * 4 + census_offset)
+    };
+    let names = |name: &'static str, sep: &str| -> Vec<String> {
+        let mut out = vec![norm(name)];
+        if let Some((group, part)) = name.split_once(sep) {
+            out.push(norm(part));
+            let first = group.split_whitespace().next().unwrap_or("");
+            out.push(norm(&format!("{first} {part}")));
+        }
+        out
+    };
+    if let Some(c) = CATEGORIES
+        .iter()
+        .find(|c| norm(c.code) == want || names(c.name, " - ").contains(&want))
+    {
+        return nhs_key(c.code, 3).ok_or_else(unknown);
+    }
+    let census = CENSUS_2021
+        .iter()
+        .find(|c| c.code.to_string() == want || names(c.name, ": ").contains(&want));
+    let Some(c) = census else {
+        return Err(unknown());
+    };
+    // Gypsy or Irish Traveller and Roma before any other White (code C); Arab before any other
+    // ethnic group (code S); every other Census group in its NHS category's place.
+    let offset = match c.code {
+        15 | 18 => 1,
+        16 => 2,
+        _ => 3,
+    };
+    nhs_key(c.nhs_code, offset).ok_or_else(unknown)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -447,6 +522,50 @@ mod tests {
         assert_eq!(census_broad_group("-8", nhs).unwrap(), BroadGroup::NotKnown);
         assert!(census_broad_group("20", nhs).is_err());
         assert!(census_broad_group("x", nhs).is_err());
+    }
+
+    #[test]
+    fn detailed_groups_follow_the_standard_order() {
+        let standard = [
+            "White British",
+            "White Irish",
+            "White Gypsy or Irish Traveller",
+            "Any other White background",
+            "White and Black Caribbean",
+            "Mixed - White and Black African",
+            "White and Asian",
+            "Any Other Mixed background",
+            "Indian",
+            "Pakistani",
+            "Bangladeshi",
+            "Any Other Asian background",
+            "Caribbean",
+            "African",
+            "Any Other Black background",
+            "Chinese",
+            "Any Other Ethnic Group",
+            "Not stated",
+            "Not known",
+        ];
+        let keys: Vec<u16> = standard
+            .iter()
+            .map(|l| detailed_order(l).unwrap_or_else(|e| panic!("{l}: {e}")))
+            .collect();
+        assert!(
+            keys.windows(2).all(|w| w[0] < w[1]),
+            "not in the standard order: {keys:?}"
+        );
+        // NHS England's published labels, codes and Census names agree.
+        assert_eq!(detailed_order("British"), detailed_order("A"));
+        assert_eq!(detailed_order("white - british"), detailed_order("a"));
+        assert_eq!(
+            detailed_order("White: English, Welsh, Scottish, Northern Irish or British"),
+            detailed_order("A")
+        );
+        assert_eq!(detailed_order("Black: Caribbean"), detailed_order("M"));
+        assert!(detailed_order("Roma").unwrap() < detailed_order("C").unwrap());
+        assert!(detailed_order("Arab").unwrap() < detailed_order("S").unwrap());
+        assert!(detailed_order("Martian").is_err());
     }
 
     #[test]

@@ -35,6 +35,8 @@ pub struct Funnel {
     pub limits: Vec<FunnelLimits>,
     /// Pooled average on the value scale.
     pub average: f64,
+    /// The x axis's name: the statistic's denominator.
+    pub x_label: &'static str,
     /// Rows for the table.
     pub rows: Vec<FunnelRow>,
     /// A sentence on what the plot shows.
@@ -67,6 +69,16 @@ fn limits_at(d: f64, average: f64, limit: PheLimit, proportion: bool, m: f64) ->
         proportion_limits(limit, d, average, m)
     } else {
         poisson_rate_limits(limit, d, average, m)
+    }
+}
+
+/// The x axis's name: what the statistic divides by, people for a proportion, the population
+/// for a rate.
+fn x_label(proportion: bool) -> &'static str {
+    if proportion {
+        "Denominator (people)"
+    } else {
+        "Population (denominator)"
     }
 }
 
@@ -184,6 +196,7 @@ pub fn build(data: &ProfileData, id: &str, period: &str) -> Option<Funnel> {
         units,
         limits: grid,
         average: p * m,
+        x_label: x_label(proportion),
         rows: table,
         note,
         adjusted,
@@ -204,6 +217,12 @@ mod tests {
         // events (standard tables), per 10,000 → per 100,000.
         assert!((l1 - 29.605).abs() < 0.01, "{l1}");
         assert!((u1 - 241.34).abs() < 0.01, "{u1}");
+    }
+
+    #[test]
+    fn the_x_axis_is_named_after_the_denominator() {
+        assert_eq!(x_label(true), "Denominator (people)");
+        assert_eq!(x_label(false), "Population (denominator)");
     }
 
     #[test]

@@ -26,6 +26,10 @@ macro_rules! figures_css {
     () => {
         r#"figure.chart { margin: 1.2rem 0 1.8rem; break-inside: avoid; page-break-inside: avoid; }
 figure.chart svg { display: block; max-width: 100%; height: auto; }
+.scroll { max-width: 100%; overflow-x: auto; margin: .5rem 0 1rem; }
+.scroll:focus { outline: 3px solid #D55E00; outline-offset: 2px; }
+.scroll > table { margin: 0; }
+figure.chart .scroll > svg { max-width: none; }
 figcaption { font-weight: bold; margin-bottom: .4rem; }
 table { border-collapse: collapse; font-size: .85rem; margin: .5rem 0 1rem; }
 caption { text-align: left; font-weight: bold; padding: .2rem 0; }
@@ -93,6 +97,8 @@ dd { margin: 0 0 .3rem 1.2rem; }
   details:not([open]) > :not(summary) { display: block; }
   a { color: #000000; }
   table { font-size: 8.5pt; }
+  .scroll { overflow: visible; }
+  figure.chart .scroll > svg { max-width: 100%; }
 }
 "#
 );
@@ -224,8 +230,9 @@ fn figure(out: &mut String, id: &str, caption: &str, svg: &str, table: &str, not
     let svg = scoped_ids(svg, id);
     let _ = write!(
         out,
-        "<figure class=\"chart\" id=\"{id}\">\n<figcaption>{}</figcaption>\n{svg}\n",
-        esc(caption)
+        "<figure class=\"chart\" id=\"{id}\">\n<figcaption>{}</figcaption>\n{}\n",
+        esc(caption),
+        scroll(&format!("Chart: {caption}"), &svg)
     );
     if let Some(n) = note {
         let _ = writeln!(out, "<p class=\"note\">{}</p>", esc(n));
@@ -256,7 +263,18 @@ fn scoped_ids(svg: &str, id: &str) -> String {
         .replace(&format!("{prefix}-d"), &format!("{scoped}-d"))
 }
 
-/// A table from a header and rows of cells; `numeric[k]` right-aligns column k.
+/// `content` in a horizontally scrolling region named `name`, focusable so that a keyboard can
+/// scroll it: on a narrow screen a chart keeps its own width (so its text keeps its size) and
+/// a table its columns, and the page itself never grows wider than the screen.
+fn scroll(name: &str, content: &str) -> String {
+    format!(
+        "<div class=\"scroll\" role=\"region\" aria-label=\"{}\" tabindex=\"0\">\n{content}\n</div>",
+        esc(name)
+    )
+}
+
+/// A table from a header and rows of cells, in its own scrolling region (named by the
+/// caption); `numeric[k]` right-aligns column k.
 fn html_table(caption: &str, header: &[&str], numeric: &[bool], rows: &[Vec<String>]) -> String {
     let mut t = String::new();
     let _ = write!(
@@ -282,7 +300,7 @@ fn html_table(caption: &str, header: &[&str], numeric: &[bool], rows: &[Vec<Stri
         t.push_str("</tr>\n");
     }
     t.push_str("</tbody>\n</table>");
-    t
+    scroll(caption, &t)
 }
 
 /// A figure, or the GSS marker of why there is none: `[c]` suppressed by disclosure control,
@@ -585,8 +603,11 @@ fn indicator_section(out: &mut String, data: &ProfileData, id: &str, view: View,
     if let Some(f) = funnel::build(data, id, &period) {
         let svg = levelfield_chart::funnel_plot(
             &format!("{} areas, {period}", f.units.len()),
-            "Population",
-            &unit,
+            &levelfield_chart::FunnelNames {
+                x: f.x_label,
+                y: &unit,
+                centre: "average",
+            },
             &f.units,
             &f.limits,
             f.average,

@@ -175,6 +175,38 @@ fn the_report_is_self_contained_and_every_chart_has_its_table() {
     ));
 }
 
+#[test]
+fn charts_and_tables_scroll_inside_the_page_on_a_narrow_screen() {
+    let page = html::render(&fixture());
+    // check_structure asserts every chart and table sits in a named, focusable region; the
+    // style sheet makes the regions scroll and lets charts keep their own width there.
+    check_structure(&page);
+    let css = html::CSS;
+    assert!(
+        css.contains(".scroll { max-width: 100%; overflow-x: auto;"),
+        "{css}"
+    );
+    assert!(css.contains("figure.chart .scroll > svg { max-width: none; }"));
+    assert!(css.contains(".scroll:focus { outline:"), "a visible focus");
+    let doc = Html::parse_document(&page);
+    let regions: Vec<String> = doc
+        .select(&sel("div.scroll[role=region]"))
+        .map(|r| r.value().attr("aria-label").unwrap_or_default().to_string())
+        .collect();
+    let figures = doc.select(&sel("figure.chart")).count();
+    let tables = doc.select(&sel("table")).count();
+    assert_eq!(
+        regions.len(),
+        figures + tables,
+        "one region per chart and per table"
+    );
+    assert!(regions.iter().any(|l| l.starts_with("Chart: ")));
+    assert!(
+        regions.iter().any(|l| l == "Recording completeness"),
+        "{regions:?}"
+    );
+}
+
 fn fragment(page: &str, selector: &str) -> String {
     let doc = Html::parse_document(page);
     let el = doc.select(&sel(selector)).next().expect("fragment");
@@ -343,6 +375,28 @@ fn funnel_limits_widen_when_areas_vary_beyond_chance() {
     let f = levelfield_report::funnel::build(&plain, "det", "2024-25").unwrap();
     assert!(f.adjusted.is_none());
     assert!(f.rows.iter().all(|r| r.position == "within the 95% limits"));
+}
+
+#[test]
+fn the_funnel_names_its_denominator_and_its_lines() {
+    let page = html::render(&fixture());
+    let doc = Html::parse_document(&page);
+    let funnel = doc
+        .select(&sel("figure[id$=-funnel] svg"))
+        .next()
+        .expect("a funnel plot")
+        .html();
+    // A rate: the x axis is the population it is per, not a bare "Population".
+    assert!(
+        funnel.contains(">Population (denominator)</text>"),
+        "{funnel}"
+    );
+    for line in ["average", "95% limits", "99.8% limits"] {
+        assert!(
+            funnel.contains(&format!(">{line}</text>")),
+            "no legend for {line}"
+        );
+    }
 }
 
 #[test]

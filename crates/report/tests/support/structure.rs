@@ -1,5 +1,6 @@
 //! Checks every rendered report must pass: one language, one h1, no scripts or fetched
-//! resources, unique ids, and a titled, described chart with a data table in every figure.
+//! resources, unique ids, a titled, described chart with a data table in every figure, and
+//! every chart and table in a named, focusable scrolling region.
 //! Shared by the report's tests and the demo's.
 
 use scraper::{Html, Selector};
@@ -71,6 +72,32 @@ pub fn check_structure(page: &str) -> usize {
         assert!(table.select(&sel("th[scope=col]")).count() >= 2);
         assert!(table.select(&sel("tbody tr")).count() >= 1);
         assert!(f.select(&sel("figcaption")).next().is_some());
+        // The chart keeps its own width (so its text its size) in a region that scrolls.
+        let region =
+            scraper::ElementRef::wrap(svg.parent().expect("a parent")).expect("an element");
+        assert_scroll_region(region, "a chart");
+    }
+    // Every table scrolls in a region of its own, so no table widens the page.
+    for table in doc.select(&sel("table")) {
+        let region =
+            scraper::ElementRef::wrap(table.parent().expect("a parent")).expect("an element");
+        assert_scroll_region(region, "a table");
     }
     figures.len()
+}
+
+/// `el` is a scrolling region a keyboard can reach and a screen reader names.
+fn assert_scroll_region(el: scraper::ElementRef<'_>, what: &str) {
+    let v = el.value();
+    assert!(
+        v.name() == "div" && v.classes().any(|c| c == "scroll"),
+        "{what} outside a scrolling region: <{}>",
+        v.name()
+    );
+    assert_eq!(v.attr("role"), Some("region"), "{what}: a region");
+    assert_eq!(v.attr("tabindex"), Some("0"), "{what}: focusable");
+    assert!(
+        v.attr("aria-label").is_some_and(|l| !l.trim().is_empty()),
+        "{what}: a named region"
+    );
 }
