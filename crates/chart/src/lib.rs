@@ -14,6 +14,8 @@ use std::fmt::Write;
 
 #[cfg(test)]
 mod check;
+#[cfg(test)]
+mod contrast;
 mod draw;
 mod group;
 mod spine;
@@ -27,6 +29,10 @@ const ORANGE: &str = "#D55E00";
 const PURPLE: &str = "#CC79A7";
 const GREY: &str = "#595959";
 const LIGHT: &str = "#BBBBBB";
+/// The attributes of a text's halo: a white outline painted under its glyphs, so that a label
+/// set among lines and markers keeps its contrast against white wherever it lies.
+pub(crate) const HALO: &str =
+    r##"stroke="#ffffff" stroke-width="3" stroke-linejoin="round" paint-order="stroke""##;
 
 const WIDTH: f64 = 760.0;
 const HEIGHT: f64 = 340.0;
@@ -504,9 +510,11 @@ fn unit_points(
             fmt_tick(u.value)
         );
         if labelled.contains(&k) {
+            // A white halo under the glyphs: the label stays legible where it crosses the
+            // fitted line, a limit or another unit's marker.
             let _ = write!(
                 svg,
-                r##"<text x="{:.1}" y="{:.1}" font-size="10" fill="#000000">{}</text>"##,
+                r##"<text x="{:.1}" y="{:.1}" {HALO} font-size="10" fill="#000000">{}</text>"##,
                 cx + 7.0,
                 cy + 3.0,
                 esc(&u.label)
