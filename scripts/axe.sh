@@ -32,8 +32,23 @@ if [ -f "$script" ] && [ "$(sha512_of "$script")" = "$script_sha512" ]; then
 fi
 
 if ! command -v npm >/dev/null; then
-  echo "axe-core $version is not in $cache and npm is missing to fetch it (Debian: apt-get install npm)" >&2
-  exit 2
+  # As scripts/test.sh does for Chromium: Debian's npm, as root or through sudo.
+  if [ "$(id -u)" -eq 0 ]; then
+    as_root=""
+  elif command -v sudo >/dev/null; then
+    as_root=sudo
+  else
+    as_root=none
+  fi
+  if [ "$as_root" = none ] || ! command -v apt-get >/dev/null; then
+    echo "axe-core $version is not in $cache, and npm is missing to fetch it: install Debian's npm" >&2
+    exit 2
+  fi
+  echo "installing npm to fetch axe-core $version" >&2
+  # shellcheck disable=SC2086 # $as_root is empty or sudo
+  $as_root env DEBIAN_FRONTEND=noninteractive apt-get update >&2
+  # shellcheck disable=SC2086
+  $as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends npm >&2
 fi
 mkdir -p "$cache"
 work="$(mktemp -d "$cache/fetch.XXXXXX")"
