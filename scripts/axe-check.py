@@ -111,7 +111,7 @@ def in_chart(driver, targets):
         "execute/sync",
         {
             "script": "return arguments[0].map(t => { const e = document.querySelector(t);"
-            " return !!e && e.tagName === 'text' && !!e.closest('figure.chart svg'); });",
+            " return !!e && !!e.closest('figure.chart svg text'); });",
             "args": [targets],
         },
     )
