@@ -200,6 +200,7 @@ fn paints(tag: &str, root_height: f64) -> Vec<Paint> {
                 .map(|w| Paint::Segment(w[0], w[1], half, c))
                 .collect()
         }
+        // Groups, texts and the chart's root paint nothing that a text is read against.
         _ => Vec::new(),
     }
 }
@@ -214,6 +215,7 @@ fn text_box(tag: &str, text: &str, inherited_size: f64) -> Box {
     let left = match attr(tag, "text-anchor") {
         Some("middle") => x - width / 2.0,
         Some("end") => x - width,
+        // `start`, or no anchor: SVG's default, the text begins at x.
         _ => x,
     };
     let corners = [
