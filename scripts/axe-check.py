@@ -7,6 +7,11 @@ The axe script is $LEVELFIELD_AXE_JS (scripts/axe.sh prints its path). Prints ev
 every chart text below 4.5:1 against what is painted under it (chart-contrast.js, which decides
 the chart texts axe cannot); exits 1 when there is any of these, 0 when there is none. Needs chromedriver and chromium (scripts/test.sh installs them);
 Python's standard library only.
+
+For example, on the demo report (rendered without building the command-line tool) at the default
+widths, 1400 and 390 px:
+    cargo run -p levelfield-demo --example report_html -- /tmp/levelfield-axe/report.html
+    LEVELFIELD_AXE_JS="$(scripts/axe.sh)" scripts/axe-check.py file:///tmp/levelfield-axe/report.html
 """
 
 import argparse

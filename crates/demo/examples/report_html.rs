@@ -1,13 +1,15 @@
 //! Writes the demo report's HTML (what `levelfield demo` writes as report.html) to the path given
-//! as the first argument, default /tmp/report.html, without building the command-line tool: for
-//! checking the page in a browser, e.g. with scripts/axe-check.py.
+//! as the first argument, by default levelfield-demo-report.html in the temporary directory,
+//! without building the command-line tool: for checking the page in a browser, e.g. with
+//! scripts/axe-check.py.
 
-use std::{env, fs, process::ExitCode};
+use std::{env, fs, path::PathBuf, process::ExitCode};
 
 fn main() -> ExitCode {
-    let out = env::args()
+    let out = env::args_os()
         .nth(1)
-        .unwrap_or_else(|| "/tmp/report.html".to_string());
+        .map(PathBuf::from)
+        .unwrap_or_else(|| env::temp_dir().join("levelfield-demo-report.html"));
     let data = match levelfield_demo::profile() {
         Ok(data) => data,
         Err(e) => {
@@ -16,10 +18,16 @@ fn main() -> ExitCode {
         }
     };
     let page = levelfield_report::html::render(&data);
-    if let Err(e) = fs::write(&out, page) {
-        eprintln!("{out}: {e}");
+    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty())
+        && let Err(e) = fs::create_dir_all(dir)
+    {
+        eprintln!("{}: {e}", dir.display());
         return ExitCode::FAILURE;
     }
-    println!("{out}");
+    if let Err(e) = fs::write(&out, page) {
+        eprintln!("{}: {e}", out.display());
+        return ExitCode::FAILURE;
+    }
+    println!("{}", out.display());
     ExitCode::SUCCESS
 }
