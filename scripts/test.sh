@@ -3,7 +3,8 @@
 # tests (scripts/r-package.sh). Run from anywhere in the repo.
 # Needs the Rust toolchain pinned in rust-toolchain.toml, and Debian's chromium and chromium-driver
 # for the browser test of the HTML report (crates/cli/tests/it/browser.rs): when /usr/bin/chromium
-# or chromedriver is missing it installs them with apt-get (as root, else through sudo).
+# or chromedriver is missing it installs them with apt-get (as root, else through sudo); and
+# axe-core from the npm registry (scripts/axe.sh, which installs Debian's npm when it is missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -x /usr/bin/chromium ] || ! command -v chromedriver >/dev/null; then
@@ -26,6 +27,10 @@ if [ ! -x /usr/bin/chromium ] || ! command -v chromedriver >/dev/null; then
   # shellcheck disable=SC2086
   $as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $packages
 fi
+# axe-core, which the browser tests run in Chromium to check the report's and the app's
+# accessibility: the version pinned in scripts/axe.sh, checked against its sha512 and cached.
+LEVELFIELD_AXE_JS="$(./scripts/axe.sh)"
+export LEVELFIELD_AXE_JS
 # Property tests draw from a fixed seed so a run is reproducible; set PROPTEST_RNG_SEED to explore.
 export PROPTEST_RNG_SEED="${PROPTEST_RNG_SEED:-20261128}"
 # One feature set for every step, so DataFusion is compiled once: with `distributed`, the

@@ -7,7 +7,7 @@ use crate::draw::{
     GRID, INK, INK2, Marker, Scale, Shape, axis_with_zero, extremes, fmt_num, line as segment,
     plural, text, text_lines, text_width, wrap_px,
 };
-use crate::{BLUE, GREY, LEFT, ORANGE, WIDTH, document, esc, fmt_tick};
+use crate::{BLUE, GREY, HALO, LEFT, ORANGE, WIDTH, document, esc, fmt_tick};
 
 /// One group's value and interval, for [`dot_whisker`] and [`gradient`].
 #[derive(Clone, Debug, PartialEq)]
@@ -337,7 +337,8 @@ pub fn dot_whisker(
                 &mut svg,
                 PLOT_L + 6.0,
                 cy + 4.0,
-                &format!(r#"font-style="italic" fill="{INK2}""#),
+                // Haloed: a reference line may cross where the value would have been.
+                &format!(r#"{HALO} font-style="italic" fill="{INK2}""#),
                 "not published",
             ),
         }
@@ -600,7 +601,7 @@ pub fn gradient(
             None => {
                 let _ = write!(
                     svg,
-                    r##"<text transform="translate({:.1} {:.1}) rotate(-90)" font-size="11" font-style="italic" fill="{INK2}">not published</text>"##,
+                    r##"<text transform="translate({:.1} {:.1}) rotate(-90)" {HALO} font-size="11" font-style="italic" fill="{INK2}">not published</text>"##,
                     x + 4.0,
                     pb - 6.0
                 );

@@ -18,6 +18,8 @@ use std::fmt::Write;
 
 #[cfg(test)]
 mod check;
+#[cfg(test)]
+mod contrast;
 mod draw;
 mod group;
 mod ratio;
@@ -33,6 +35,10 @@ const ORANGE: &str = "#D55E00";
 const PURPLE: &str = "#CC79A7";
 const GREY: &str = "#595959";
 const LIGHT: &str = "#BBBBBB";
+/// The attributes of a text's halo: a white outline painted under its glyphs, so that a label
+/// set among lines and markers keeps its contrast against white wherever it lies.
+pub(crate) const HALO: &str =
+    r##"stroke="#ffffff" stroke-width="3" stroke-linejoin="round" paint-order="stroke""##;
 
 const WIDTH: f64 = 760.0;
 const HEIGHT: f64 = 340.0;
@@ -624,7 +630,8 @@ fn unit_points(
         );
         if labelled.contains(&k) {
             // Right of the point, or left of it where the label would run past the plot into
-            // the right margin (where a legend may be).
+            // the right margin (where a legend may be). A white halo under the glyphs keeps the
+            // label legible where it crosses the fitted line, a limit or another marker.
             let (x, anchor) = if cx + 7.0 + draw::text_width(&u.label, SMALL) > WIDTH - RIGHT {
                 (cx - 7.0, r#" text-anchor="end""#)
             } else {
@@ -632,7 +639,7 @@ fn unit_points(
             };
             let _ = write!(
                 svg,
-                r##"<text x="{x:.1}" y="{:.1}"{anchor} font-size="{SMALL}" fill="#000000">{}</text>"##,
+                r##"<text x="{x:.1}" y="{:.1}"{anchor} {HALO} font-size="{SMALL}" fill="#000000">{}</text>"##,
                 cy + 3.0,
                 esc(&u.label)
             );
@@ -812,7 +819,7 @@ mod tests {
         let svg = funnel_plot("E", &names, &edge, &limits, 50.0);
         assert!(
             svg.contains(
-                r##"text-anchor="end" font-size="11" fill="#000000">Far right outlier</text>"##
+                r##"text-anchor="end" stroke="#ffffff" stroke-width="3" stroke-linejoin="round" paint-order="stroke" font-size="11" fill="#000000">Far right outlier</text>"##
             ),
             "{svg}"
         );

@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use crate::draw::{
-    GRID, INK, INK2, Marker, Shape, extremes, fmt_num, line as segment, plural, text, truncate,
+    GRID, INK, INK2, Marker, Shape, extremes, fmt_num, line as segment, plural, text, text_lines, wrap_px,
 };
 use crate::{BLUE, LEFT, WIDTH, document, esc, group::GroupPoint};
 
@@ -14,7 +14,8 @@ const TOP: f64 = 62.0;
 const LABEL_RIGHT: f64 = 210.0;
 const PLOT_L: f64 = 224.0;
 const PLOT_R: f64 = WIDTH - 96.0;
-const LABEL_CHARS: usize = 30;
+/// Height of one line of a wrapped group label.
+const LINE: f64 = 13.0;
 /// The widest axis drawn: 1/64 to 64. Ends beyond it are drawn at the edge with an arrow.
 const MAX_DOUBLINGS: i32 = 6;
 
@@ -71,7 +72,7 @@ pub(crate) fn tick_label(k: i32) -> String {
 }
 
 /// A horizontal chart of rate ratios: one row per group in the order given (label on the left,
-/// cut at 30 characters with the whole label in the row's `<title>`), the ratio as a dot and
+/// wrapped onto as many lines as it needs, never cut, with the whole label in the row's `<title>`), the ratio as a dot and
 /// its interval as a whisker with end caps, the ratio printed on the right, and a solid line at
 /// 1 labelled "Same rate as {reference}". The x axis is logarithmic and symmetric about 1, with
 /// a tick at every doubling (0.25, 0.5, 1, 2, 4), so 0.5 and 2 are equally far from 1. A dot is
@@ -152,13 +153,29 @@ pub fn ratio_chart(title: &str, reference: &str, points: &[GroupPoint]) -> Strin
     }
 
     let mut svg = String::new();
-    let pb = TOP + ROW * rows.len().max(1) as f64;
+    // Labels wrapped to the label column (never cut); a row grows to hold its label's lines.
+    let labels: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| wrap_px(r.label, LABEL_RIGHT - 12.0, 12.0))
+        .collect();
+    let heights: Vec<f64> = labels
+        .iter()
+        .map(|l| ROW.max(LINE * l.len() as f64 + 10.0))
+        .collect();
+    let mut tops = Vec::with_capacity(rows.len());
+    let mut y = TOP;
+    for h in &heights {
+        tops.push(y);
+        y += h;
+    }
+    let pb = if rows.is_empty() { TOP + ROW } else { y };
     for i in (0..rows.len()).step_by(2) {
         let _ = write!(
             svg,
-            r##"<rect x="8" y="{:.1}" width="{}" height="{ROW}" fill="#f4f4f4"/>"##,
-            TOP + ROW * i as f64,
-            WIDTH - 16.0
+            r##"<rect x="8" y="{:.1}" width="{}" height="{:.1}" fill="#f4f4f4"/>"##,
+            tops[i],
+            WIDTH - 16.0,
+            heights[i]
         );
     }
     // Ticks at every doubling, or every other one on a wide axis.
@@ -222,10 +239,10 @@ pub fn ratio_chart(title: &str, reference: &str, points: &[GroupPoint]) -> Strin
         one,
         TOP - 12.0,
         &format!(r#"text-anchor="middle" font-size="11" fill="{INK}""#),
-        &truncate(&format!("Same rate as {reference}"), 48),
+        &format!("Same rate as {reference}"),
     );
     for (i, r) in rows.iter().enumerate() {
-        let cy = TOP + ROW * (i as f64 + 0.5);
+        let cy = tops[i] + heights[i] / 2.0;
         let summary = match (r.ratio, r.interval) {
             (None, _) => format!("{}: not published", r.label),
             (Some(v), None) => format!("{}: {}", r.label, fmt_num(v)),
@@ -238,12 +255,16 @@ pub fn ratio_chart(title: &str, reference: &str, points: &[GroupPoint]) -> Strin
             ),
         };
         let _ = write!(svg, "<g><title>{}</title>", esc(&summary));
-        text(
+        let lines = &labels[i];
+        text_lines(
             &mut svg,
-            LABEL_RIGHT,
-            cy + 4.0,
+            (
+                LABEL_RIGHT,
+                cy + 4.0 - LINE * (lines.len() as f64 - 1.0) / 2.0,
+            ),
             &format!(r#"text-anchor="end" fill="{INK}""#),
-            &truncate(r.label, LABEL_CHARS),
+            lines,
+            LINE,
         );
         match r.ratio {
             Some(v) => {

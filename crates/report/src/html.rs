@@ -31,7 +31,7 @@ figure.chart svg { display: block; max-width: 100%; height: auto; }
 .scroll > table { margin: 0; }
 figure.chart .scroll > svg { max-width: none; }
 figcaption { font-weight: bold; margin-bottom: .4rem; }
-table { border-collapse: collapse; font-size: .85rem; margin: .5rem 0 1rem; }
+table { border-collapse: collapse; font-size: .85rem; margin: .5rem 0 1rem; background: #ffffff; }
 caption { text-align: left; font-weight: bold; padding: .2rem 0; }
 th, td { border: 1px solid #bbbbbb; padding: .2rem .45rem; text-align: left; vertical-align: top; }
 th { background: #f0f0f0; }

@@ -73,7 +73,7 @@ pub fn layout(title: &str, who: Option<&Principal>, extra_style: &str, body: &st
                 p.user.role.as_str()
             )
         }
-        None => "<div class=\"bar\"><strong>levelfield</strong></div>".to_string(),
+        None => "<header class=\"bar\"><strong>levelfield</strong></header>".to_string(),
     };
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{} · levelfield</title><link rel=\"icon\" href=\"data:,\">\n<style>{STYLE}{extra_style}</style>\n<script src=\"/static/app.js\" defer></script></head>\n<body>\n{nav}\n<main id=\"main\">\n<h1>{}</h1>\n{body}\n</main>\n</body>\n</html>\n",
