@@ -9,7 +9,7 @@ use rayon::prelude::*;
 
 use levelfield_stats::{
     ConfidenceLevel, Estimate, Interval, Note,
-    disclosure::{Published, Rule, apply, propagate},
+    disclosure::{Published, Rule, Search, apply, propagate, search},
     dist::qt,
     poisson, proportion, rate,
 };
@@ -46,6 +46,16 @@ pub struct AuditRow {
 /// Rounds of audit and repair before what is left is reported as residual.
 const ROUNDS: usize = 40;
 
+/// The exact integer search runs on connected components of at most this many counts; larger
+/// ones are left to bounds propagation (and said so in `disclosure_audit`).
+const EXACT_MAX: usize = 400;
+
+/// Search nodes one exact check may spend before it is reported as undecided.
+const EXACT_BUDGET: usize = 20_000;
+
+/// Search nodes the exact checks of one component may spend in all.
+const EXACT_COMPONENT_BUDGET: usize = 1_000_000;
+
 /// Significant figures of published standardised rates and ratios.
 const SIGNIFICANT: i32 = 3;
 
@@ -71,6 +81,10 @@ struct System {
     state: Vec<State>,
     equations: Vec<Vec<(usize, f64)>>,
     at_most: Vec<(usize, usize)>,
+    /// Counts a reader knows are zero from the tables' shape (a row missing where another
+    /// statistic of the same cell has one): known to the attacker, not excused as the rule's
+    /// doing.
+    zero: Vec<usize>,
 }
 
 /// What one audit found.
@@ -80,6 +94,25 @@ struct Outcome {
     repaired: usize,
     residual: usize,
     rounds: usize,
+    /// The exact search's last pass.
+    exact: Exact,
+    /// Counts the exact search found disclosed (before repair), over all rounds.
+    exact_found: usize,
+    /// Of `residual`, those only the exact search finds.
+    exact_residual: usize,
+}
+
+/// What the exact integer search of one system's components covered.
+#[derive(Clone, Copy, Debug, Default)]
+struct Exact {
+    /// Components searched, and the counts in them.
+    components: usize,
+    counts: usize,
+    /// Components larger than [`EXACT_MAX`], and the counts in them.
+    large: usize,
+    large_counts: usize,
+    /// Counts whose check ran out of budget.
+    undecided: usize,
 }
 
 impl System {
@@ -123,6 +156,9 @@ impl System {
     fn attack(&self, rule: &Rule) -> Vec<(f64, f64)> {
         let mut bounds: Vec<(f64, f64)> =
             (0..self.truth.len()).map(|v| self.prior(rule, v)).collect();
+        for &v in &self.zero {
+            bounds[v] = (0.0, 0.0);
+        }
         propagate(&mut bounds, &self.equations, &self.at_most, 64);
         bounds
     }
@@ -155,6 +191,141 @@ impl System {
             .collect()
     }
 
+    /// The connected components of the system (counts linked by an equation or an order
+    /// constraint), each in ascending order.
+    fn components(&self) -> Vec<Vec<usize>> {
+        let n = self.truth.len();
+        let mut parent: Vec<usize> = (0..n).collect();
+        fn root(parent: &mut [usize], mut v: usize) -> usize {
+            while parent[v] != v {
+                parent[v] = parent[parent[v]];
+                v = parent[v];
+            }
+            v
+        }
+        let mut join = |a: usize, b: usize| {
+            let (ra, rb) = (root(&mut parent, a), root(&mut parent, b));
+            if ra != rb {
+                parent[ra.max(rb)] = ra.min(rb);
+            }
+        };
+        for eq in &self.equations {
+            for w in eq.windows(2) {
+                join(w[0].0, w[1].0);
+            }
+        }
+        for &(x, y) in &self.at_most {
+            join(x, y);
+        }
+        let mut by_root: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+        for v in 0..n {
+            let r = root(&mut parent, v);
+            by_root.entry(r).or_default().push(v);
+        }
+        by_root.into_values().collect()
+    }
+
+    /// The exact attack: for every count of a component of at most [`EXACT_MAX`] counts,
+    /// whether some whole-number assignment meeting everything published puts it at (or
+    /// beyond) each end of its protection range. Returns the counts for which one end cannot be
+    /// reached, or could not be shown reachable within the budget (treated alike: repaired),
+    /// and what was covered.
+    ///
+    /// Witnesses (complete assignments) are kept and reused: a count already at an end in one
+    /// of them needs no search. The true counts are the first witness and guide every search.
+    fn exact(&self, rule: &Rule) -> (Vec<usize>, Exact) {
+        let bounds = self.attack(rule);
+        let pattern = self.pattern(rule);
+        let mut cover = Exact::default();
+        let mut disclosed = Vec::new();
+        let mut touches: Vec<Vec<usize>> = vec![Vec::new(); self.truth.len()];
+        for (e, eq) in self.equations.iter().enumerate() {
+            if let Some(&(v, _)) = eq.first() {
+                touches[v].push(e);
+            }
+        }
+        let mut order_of: Vec<Vec<usize>> = vec![Vec::new(); self.truth.len()];
+        for (k, &(x, _)) in self.at_most.iter().enumerate() {
+            order_of[x].push(k);
+        }
+        for comp in self.components() {
+            // A count on its own is covered by propagation exactly (its prior is its range).
+            if comp.len() < 2 {
+                continue;
+            }
+            if comp.len() > EXACT_MAX {
+                cover.large += 1;
+                cover.large_counts += comp.len();
+                continue;
+            }
+            cover.components += 1;
+            cover.counts += comp.len();
+            let local: HashMap<usize, usize> =
+                comp.iter().enumerate().map(|(i, &v)| (v, i)).collect();
+            let equations: Vec<Vec<(usize, f64)>> = comp
+                .iter()
+                .flat_map(|&v| touches[v].iter())
+                .map(|&e| {
+                    self.equations[e]
+                        .iter()
+                        .map(|&(w, a)| (local[&w], a))
+                        .collect()
+                })
+                .collect();
+            let at_most: Vec<(usize, usize)> = comp
+                .iter()
+                .flat_map(|&v| order_of[v].iter())
+                .map(|&k| (local[&self.at_most[k].0], local[&self.at_most[k].1]))
+                .collect();
+            // A hidden count with no bound the attacker can prove is searched up to a cap far
+            // above every count of its component: a solution beyond it is no less a solution,
+            // so the cap can only make the audit see more disclosure than there is, never less.
+            let truth: Vec<f64> = comp.iter().map(|&v| self.truth[v]).collect();
+            let cap = 1000.0_f64.max(10.0 * truth.iter().copied().fold(0.0, f64::max));
+            let b: Vec<(f64, f64)> = comp
+                .iter()
+                .map(|&v| (bounds[v].0, bounds[v].1.min(cap.max(bounds[v].0))))
+                .collect();
+            let mut witnesses = vec![truth.clone()];
+            let mut left = EXACT_COMPONENT_BUDGET;
+            for (i, &v) in comp.iter().enumerate() {
+                let (lo, hi) = rule.protection(self.truth[v]);
+                let (lo, hi) = (lo.max(pattern[v].0), hi.min(pattern[v].1));
+                let mut bad = false;
+                for low in [true, false] {
+                    let reached = |w: &Vec<f64>| if low { w[i] <= lo } else { w[i] >= hi };
+                    if witnesses.iter().any(reached) {
+                        continue;
+                    }
+                    let mut c = b.clone();
+                    if low {
+                        c[i].1 = c[i].1.min(lo);
+                    } else {
+                        c[i].0 = c[i].0.max(hi);
+                    }
+                    let mut budget = EXACT_BUDGET.min(left);
+                    let given = budget;
+                    let found = search(&c, &equations, &at_most, &truth, &mut budget);
+                    left -= given - budget;
+                    match found {
+                        Search::Found(w) => witnesses.push(w),
+                        Search::Infeasible => bad = true,
+                        // Not proven safe is treated as disclosed: repaired like one.
+                        Search::Undecided => {
+                            cover.undecided += 1;
+                            bad = true;
+                            break;
+                        }
+                    }
+                }
+                if bad {
+                    disclosed.push(v);
+                }
+            }
+        }
+        (disclosed, cover)
+    }
+
     /// Audits, repairs and audits again until nothing is disclosed (or [`ROUNDS`] pass).
     ///
     /// Repair of a disclosed count: hide the smallest shown non-zero count of an equation
@@ -177,9 +348,17 @@ impl System {
         };
         for round in 0..ROUNDS {
             outcome.rounds = round + 1;
-            let bad = self.disclosed(rule);
-            if bad.is_empty() {
-                return outcome;
+            let mut bad = self.disclosed(rule);
+            let from_exact = bad.is_empty();
+            if from_exact {
+                // Propagation finds nothing: the exact search next.
+                let (found, cover) = self.exact(rule);
+                outcome.exact = cover;
+                if found.is_empty() {
+                    return outcome;
+                }
+                outcome.exact_found += found.len();
+                bad = found;
             }
             let mut any = false;
             for v in bad.iter().copied() {
@@ -232,10 +411,21 @@ impl System {
             }
             if !any {
                 outcome.residual = bad.len();
+                if from_exact {
+                    outcome.exact_residual = bad.len();
+                }
                 return outcome;
             }
         }
-        outcome.residual = self.disclosed(rule).len();
+        let left = self.disclosed(rule);
+        outcome.residual = if left.is_empty() {
+            let (found, cover) = self.exact(rule);
+            outcome.exact = cover;
+            outcome.exact_residual = found.len();
+            found.len()
+        } else {
+            left.len()
+        };
         outcome
     }
 }
@@ -531,9 +721,10 @@ pub fn protect(spec: &Spec, profile: &mut Profile) -> Result<usize, ProfileError
             }
         }
     }
-    // A proportion or a mean has a row only where there are records: a row missing there but
-    // present for a rate (which has rows wherever there is population) tells the attacker
-    // that every count of that cell is zero.
+    // A proportion or a mean has a row wherever there are records or population (so it sits
+    // beside every rate's row); a row still missing where another indicator has one would tell
+    // the attacker that every count of that cell is zero. That is knowledge, not the rule's
+    // doing: the audit counts what it pins as disclosed.
     let sums_only: Vec<usize> = (0..spec.indicators.len())
         .filter(|&i| {
             matches!(
@@ -552,7 +743,7 @@ pub fn protect(spec: &Spec, profile: &mut Profile) -> Result<usize, ProfileError
         for (period, cells) in cell_of.iter().enumerate() {
             for (&(_, a, d, g), &v) in cells {
                 if !with_records.contains(&(period, a, d, g)) && systems[period].truth[v] == 0.0 {
-                    systems[period].equations.push(vec![(v, 1.0)]);
+                    systems[period].zero.push(v);
                 }
             }
         }
@@ -565,6 +756,15 @@ pub fn protect(spec: &Spec, profile: &mut Profile) -> Result<usize, ProfileError
         repaired: a.repaired + o.repaired,
         residual: a.residual + o.residual,
         rounds: a.rounds.max(o.rounds),
+        exact: Exact {
+            components: a.exact.components + o.exact.components,
+            counts: a.exact.counts + o.exact.counts,
+            large: a.exact.large + o.exact.large,
+            large_counts: a.exact.large_counts + o.exact.large_counts,
+            undecided: a.exact.undecided + o.exact.undecided,
+        },
+        exact_found: a.exact_found + o.exact_found,
+        exact_residual: a.exact_residual + o.exact_residual,
     });
     audit.push(AuditRow {
         check: "additive structure".into(),
@@ -574,11 +774,26 @@ pub fn protect(spec: &Spec, profile: &mut Profile) -> Result<usize, ProfileError
         ),
         checked: total.checked,
         repaired: total.repaired,
-        residual: total.residual,
+        residual: total.residual - total.exact_residual,
         detail: format!(
             "bounds propagation from the published cells and the rule's ranges; every count's provable range must cover its whole protection range ({} equations; at most {} round(s) of audit and repair)",
             systems.iter().map(|s| s.equations.len()).sum::<usize>(),
             total.rounds,
+        ),
+    });
+    let x = total.exact;
+    audit.push(AuditRow {
+        check: "additive structure: exact integer search".into(),
+        scope: format!(
+            "{} connected component(s) of at most {EXACT_MAX} counts ({} counts); {} larger component(s) ({} counts) are covered by bounds propagation only",
+            x.components, x.counts, x.large, x.large_counts
+        ),
+        checked: x.counts,
+        repaired: total.exact_found,
+        residual: total.exact_residual,
+        detail: format!(
+            "depth-first search over whole numbers with propagation at every node: for every count, an assignment meeting everything published that puts it at each end of its protection range; {} check(s) in the last pass ran out of their budget ({EXACT_BUDGET} nodes a check, {EXACT_COMPONENT_BUDGET} a component); a count not proven safe is treated as disclosed; {} count(s) found narrowed or not proven safe were repaired by more suppression",
+            x.undecided, total.exact_found
         ),
     });
 

@@ -115,10 +115,11 @@ fn block(
                 let sums = events.cells.get(cell);
                 let pop = population.cells.get(cell).map(|v| v[0]);
                 // Skip cells with neither events nor population (e.g. not-known groups
-                // that never occur).
-                // (Event-based statistics need events; rates also show zero-event groups
-                // that have a population.)
-                if sums.is_none() && (pop.is_none() || !ind.uses_population()) {
+                // that never occur). Event-based statistics have a row wherever a rate would
+                // (a cell with population and no records gets one, with zero counts): a row
+                // missing beside a rate's would tell a reader that every count of the cell is
+                // zero, which disclosure control may be hiding.
+                if sums.is_none() && pop.is_none() {
                     continue;
                 }
                 let sums = sums.unwrap_or(&zero);
