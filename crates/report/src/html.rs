@@ -377,13 +377,24 @@ fn indicator_section(out: &mut String, data: &ProfileData, id: &str, view: View,
             .filter(|e| !e.suppressed && e.value.is_some())
             .map(|e| e.period.as_str()),
     );
-    let Some(period) = chosen
-        .or(published_period)
-        .or_else(|| latest_period(rows.iter().map(|e| e.period.as_str())))
-    else {
+    let latest = latest_period(rows.iter().map(|e| e.period.as_str()));
+    let defaulted = chosen.is_none();
+    let Some(period) = chosen.or(published_period).or_else(|| latest.clone()) else {
         out.push_str("<p>No estimates for this area.</p>\n</section>\n");
         return;
     };
+    // Opened on an earlier period than the latest: say which, and why.
+    if defaulted && let Some(latest) = latest.as_deref().filter(|l| *l != period) {
+        let _ = writeln!(
+            out,
+            "<p class=\"note shown-period\">Showing {}, the latest period with published figures: every figure for {} in {} is suppressed ([c]) or not available ([x]).</p>",
+            esc(&period),
+            esc(rows
+                .first()
+                .map_or(comparator.as_str(), |e| e.area_name.as_str())),
+            esc(latest)
+        );
+    }
     if rows
         .iter()
         .filter(|e| e.period == period)
@@ -779,7 +790,7 @@ fn headline_figure(out: &mut String, data: &ProfileData, h: &crate::board::Headl
         &points,
     );
     let table = html_table(
-        &format!("{name}: each group against {reference}, {period}"),
+        &format!("The finding: {name}, each group against {reference}, {period}"),
         &[
             "Group",
             "Rate ratio",

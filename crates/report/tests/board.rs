@@ -369,3 +369,43 @@ fn measure_readings_count_events_and_follow_the_polarity() {
     unknown.measure = "XYZ".into();
     assert_eq!(board::measure_reading(&d, &unknown), "");
 }
+
+/// A later period whose every figure is suppressed: the indicator opens on the latest period
+/// with published figures and says which, and why not the latest; asked for the suppressed
+/// period, it says plainly that everything there is suppressed.
+#[test]
+fn an_all_suppressed_latest_period_is_not_the_first_view_and_the_page_says_why() {
+    let mut d = significant();
+    let later: Vec<EstimateRow> = d
+        .estimates
+        .iter()
+        .map(|e| EstimateRow {
+            period: "2025-26".into(),
+            suppressed: true,
+            numerator: None,
+            value: None,
+            lower: None,
+            upper: None,
+            ..e.clone()
+        })
+        .collect();
+    d.estimates.extend(later);
+    let view = html::indicator_view(&d, "det", html::View::default());
+    assert!(
+        view.contains("Showing 2024-25, the latest period with published figures: every figure for England in 2025-26 is suppressed"),
+        "{view}"
+    );
+    let asked = html::indicator_view(
+        &d,
+        "det",
+        html::View {
+            period: Some("2025-26"),
+            ..html::View::default()
+        },
+    );
+    assert!(asked.contains("Every figure for 2025-26"), "{asked}");
+    assert!(!asked.contains("Showing 2024-25"), "{asked}");
+    // With the latest period published, no such note.
+    let plain = html::indicator_view(&significant(), "det", html::View::default());
+    assert!(!plain.contains("shown-period"), "{plain}");
+}

@@ -205,6 +205,12 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/static/app.js", get(pages::script))
+        // Pages served as files (the report) have no icon link, so browsers ask for this one:
+        // no icon, and no error in their console.
+        .route(
+            "/favicon.ico",
+            get(|| async { axum::http::StatusCode::NO_CONTENT }),
+        )
         .route("/signin", get(signin_page).post(signin))
         .route("/signout", post(signout))
         .route("/", get(home))

@@ -24,7 +24,7 @@ textarea{width:100%;font-family:monospace}\
 button{margin-top:.8rem;font-size:1rem;padding:.4rem 1rem;background:#0072B2;color:#fff;border:0;cursor:pointer}\
 .error{color:#a00000;font-weight:bold}.ok{color:#006b3c;font-weight:bold}\
 table.list{border-collapse:collapse;margin:1rem 0}table.list th,table.list td{border-bottom:1px solid #ccc;padding:.3rem .6rem;text-align:left;vertical-align:top}\
-.filters{display:flex;flex-wrap:wrap;gap:1rem;align-items:flex-end}.filters label{margin-top:0}\
+.filters{display:flex;flex-wrap:wrap;gap:1rem;align-items:flex-end}.filters label{margin-top:0;min-width:0;max-width:100%}.filters select{width:100%}\
 progress{width:20rem;height:1.2rem}";
 
 /// The small script the pages load (`/static/app.js`): it follows a run's progress.

@@ -2,7 +2,10 @@
 //! report of `levelfield demo`: no console errors, every chart drawn at a visible size beside its
 //! data table, and a full-page screenshot kept under the target directory for a human to look at.
 //! The web app end to end: sign in, upload synthetic data, run the `pcref` profile with live
-//! progress, see a chart on the dashboard, download the workbook.
+//! progress, see a chart on the dashboard, download the workbook. At a desktop and a phone
+//! width: the report's finding on the first screen, nothing wider than the screen outside a
+//! scrolling container, no chart text under 11 px, and axe-core (pinned, from
+//! `scripts/axe.sh`) finding no violation on the reports and every app page.
 
 use std::{
     fs,
@@ -17,6 +20,37 @@ use serde_json::{Value, json};
 use ureq::Agent;
 
 const INSTALL_HINT: &str = "./scripts/test.sh installs Debian's chromium and chromium-driver";
+
+/// How to get axe-core when `LEVELFIELD_AXE_JS` is not set.
+const AXE_HINT: &str = "set LEVELFIELD_AXE_JS to axe.min.js: export LEVELFIELD_AXE_JS=\"$(./scripts/axe.sh)\" (scripts/test.sh does)";
+
+/// The chart-text contrast check, `chartTextContrast(min)`: for each text in `figure.chart svg`,
+/// the lowest WCAG ratio against what is painted under it (or its halo).
+const CHART_CONTRAST_JS: &str = include_str!("../../../../scripts/chart-contrast.js");
+
+/// The widths every page is checked at: a desktop window and a phone.
+const AXE_WIDTHS: [u32; 2] = [1400, 390];
+
+/// Runs axe-core on the open page and hands back what it found (the last argument of an
+/// asynchronous script is its callback): every violation, of any impact, with its nodes; the
+/// colour-contrast nodes it could not decide outside the charts (there should be none); how
+/// many chart texts it could not decide (scripts/chart-contrast.js decides those).
+const AXE_RUN_JS: &str = r#"const done = arguments[arguments.length - 1];
+const summary = n => ({ target: n.target.join(' '), html: n.html.slice(0, 160),
+    why: (n.failureSummary || '').slice(0, 300) });
+const inChart = n => {
+    const e = document.querySelector(n.target[n.target.length - 1]);
+    return !!e && !!e.closest('figure.chart svg text');
+};
+axe.run(document, { resultTypes: ['violations', 'incomplete'] }).then(r => {
+    const contrast = r.incomplete.filter(i => i.id === 'color-contrast').flatMap(i => i.nodes);
+    done({
+        violations: r.violations.map(v => ({ id: v.id, impact: v.impact, help: v.help,
+            nodes: v.nodes.map(summary) })),
+        undecided: contrast.filter(n => !inChart(n)).map(summary),
+        chart_texts: contrast.filter(inChart).length,
+    });
+}).catch(e => done({ error: String(e) }));"#;
 
 /// The W3C key under which an element reference is returned.
 const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
@@ -143,6 +177,14 @@ fn demo_report_renders_in_chromium() {
     );
     assert_eq!(overflowing, json!([]), "chart text drawn outside its chart");
 
+    // Readable on a desktop and on a phone: the finding on the first screen, nothing wider than
+    // the screen outside a scrolling container, no chart text under 11 px.
+    assert_readable(&browser, &file_url(&report), "the demo report", true);
+    // Accessible at both widths: axe-core finds no violation of any impact, every colour
+    // contrast it cannot decide is a chart text, and every chart text has 4.5:1 against what
+    // is painted under it.
+    assert_accessible(&browser, &file_url(&report), "the demo report");
+
     assert!(
         png.starts_with(b"\x89PNG\r\n\x1a\n"),
         "{} is not a PNG",
@@ -190,12 +232,28 @@ fn web_app_sign_in_upload_run_chart_and_workbook_in_chromium() {
     fs::create_dir(&downloads).expect("downloads dir");
     let browser = Browser::start(Some(&downloads));
 
+    assert_accessible(&browser, &format!("{base}/signin"), "the sign-in page");
     // Sign in.
     browser.open(&format!("{base}/signin"));
     browser.type_into("#username", "ana");
     browser.type_into("#password", crate::serve::PASSWORD);
     browser.click("form[action='/signin'] button");
     browser.wait_for_text("Signed in as", 20);
+    for page in [
+        "/",
+        "/results",
+        "/datasets",
+        "/runs",
+        "/plans",
+        "/tokens",
+        "/password",
+    ] {
+        assert_accessible(
+            &browser,
+            &format!("{base}{page}"),
+            &format!("the app's {page}"),
+        );
+    }
 
     // Upload the synthetic events and population through the form; each is checked first.
     for file in ["events.parquet", "population.csv"] {
@@ -211,7 +269,26 @@ fn web_app_sign_in_upload_run_chart_and_workbook_in_chromium() {
     browser.open(&format!("{base}/runs"));
     browser.click("form[data-spec='pcref'] button");
     browser.wait_for_text("See the results", 180);
+    let run_page = browser.script("return location.href");
+    let run_page = run_page.as_str().expect("url").to_string();
+    assert_accessible(&browser, &run_page, "a run's page");
+    browser.open(&run_page);
     browser.click("a[href^='/results/']");
+    browser.wait_for_text("Download:", 30);
+    let results = browser.script("return location.href");
+    let results = results.as_str().expect("url").to_string();
+    assert_accessible(&browser, &results, "the results dashboard");
+    assert_readable(&browser, &results, "the results dashboard", false);
+    // The pcref report, as the dashboard links to it.
+    let report = browser
+        .script("const a = document.querySelector(\"a[href$='report.html']\"); return a && a.href");
+    let report = report
+        .as_str()
+        .expect("the dashboard links to report.html")
+        .to_string();
+    assert_accessible(&browser, &report, "the pcref report");
+    assert_readable(&browser, &report, "the pcref report", true);
+    browser.open(&results);
     browser.wait_for_text("Download:", 30);
 
     // The dashboard shows the report's charts, drawn at a visible size.
@@ -447,6 +524,21 @@ impl Browser {
     }
 
     /// Runs a synchronous script in the page and returns its value.
+    /// Runs an asynchronous script in the page and returns the value it passes to its callback
+    /// (the script's last argument).
+    fn script_async(&self, body: &str) -> Value {
+        self.cmd("POST", "execute/async", json!({"script": body, "args": []}))
+    }
+
+    /// Sets the window's size; headless Chromium has no frame, so this is the viewport's.
+    fn resize(&self, width: u32, height: u32) {
+        self.cmd(
+            "POST",
+            "window/rect",
+            json!({"width": width, "height": height}),
+        );
+    }
+
     fn script(&self, body: &str) -> Value {
         self.cmd("POST", "execute/sync", json!({"script": body, "args": []}))
     }
@@ -634,6 +726,137 @@ fn kill_users_of(profile: &Path) {
 }
 
 /// `file://` URL of an absolute path, percent-encoding all but unreserved characters and `/`.
+/// axe-core's source, from the file `LEVELFIELD_AXE_JS` names.
+fn axe_source() -> String {
+    let path = std::env::var_os("LEVELFIELD_AXE_JS").unwrap_or_else(|| panic!("{AXE_HINT}"));
+    fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "LEVELFIELD_AXE_JS={}: {e}; {AXE_HINT}",
+            Path::new(&path).display()
+        )
+    })
+}
+
+/// axe-core's findings on the open page: `violations` (every impact), `undecided` (the
+/// colour-contrast nodes outside the charts that axe could not decide), `chart_texts` (how
+/// many chart texts it could not decide) and `low_contrast` (the chart texts below 4.5:1
+/// against what is painted under them, from scripts/chart-contrast.js, with `checked`, how
+/// many chart texts that looked at).
+fn axe_violations(browser: &Browser) -> Value {
+    // axe takes a few seconds on the report; WebDriver's default script timeout is 30 s.
+    browser.cmd("POST", "timeouts", json!({ "script": 180_000 }));
+    let loaded = browser.script(&format!("{}\n;return typeof axe;", axe_source()));
+    assert_eq!(loaded, json!("object"), "axe-core did not load");
+    let mut found = browser.script_async(AXE_RUN_JS);
+    assert!(
+        found["error"].is_null(),
+        "axe.run failed: {}",
+        found["error"]
+    );
+    let contrast = browser.script(&format!(
+        "{CHART_CONTRAST_JS}\nreturn chartTextContrast(4.5);"
+    ));
+    found["low_contrast"] = contrast["failing"].clone();
+    found["checked"] = contrast["checked"].clone();
+    found
+}
+
+/// Asserts that axe-core finds nothing on `url` at each of [`AXE_WIDTHS`]: no violation of any
+/// impact, no colour contrast it cannot decide outside the charts, and no chart text below
+/// 4.5:1 against what is painted under it. `what` names the page in a failure. Leaves the
+/// window at the size `CHROMIUM_ARGS` starts it at, 1280 by 2000.
+fn assert_accessible(browser: &Browser, url: &str, what: &str) {
+    for width in AXE_WIDTHS {
+        browser.resize(width, 1000);
+        browser.open(url);
+        let found = axe_violations(browser);
+        let show = |v: &Value| serde_json::to_string_pretty(v).unwrap_or_default();
+        assert_eq!(
+            found["violations"],
+            json!([]),
+            "axe-core: violations on {what} at {width} px:\n{}",
+            show(&found["violations"])
+        );
+        assert_eq!(
+            found["undecided"],
+            json!([]),
+            "axe-core could not decide the colour contrast of these on {what} at {width} px \
+             (outside the charts, where CSS colours decide it):\n{}",
+            show(&found["undecided"])
+        );
+        assert_eq!(
+            found["low_contrast"],
+            json!([]),
+            "chart text below 4.5:1 against what is painted under it on {what} at {width} px:\n{}",
+            show(&found["low_contrast"])
+        );
+        println!(
+            "axe-core on {what} at {width} px: no violations; {} chart texts left to \
+             chart-contrast.js, which checked {}",
+            found["chart_texts"], found["checked"]
+        );
+    }
+    browser.resize(1280, 2000);
+}
+
+/// What a reader sees of the open page: whether the first of page one's sentences
+/// (`#headline p.board`) starts inside the first screen (`null` on a page without one), the
+/// elements wider than the viewport outside a scrolling container, and the chart texts drawn
+/// under 11 px (font size times the chart's scale on screen).
+const LAYOUT_JS: &str = r#"const vw = document.documentElement.clientWidth;
+const p = document.querySelector('#headline p.board');
+const headline = p ? p.getBoundingClientRect().top + 20 <= window.innerHeight : null;
+const wide = [...document.querySelectorAll('body *')]
+    .filter(e => { const r = e.getBoundingClientRect();
+        return r.width > 0 && r.right > vw + 1 && !(e.parentElement && e.parentElement.closest('.scroll')) && !e.classList.contains('scroll'); })
+    .map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.className && e.className.baseVal === undefined ? '.' + e.className : '') + ' ' + Math.round(e.getBoundingClientRect().right))
+    .slice(0, 12);
+const small = [];
+document.querySelectorAll('figure.chart svg text').forEach(t => {
+    const m = t.getScreenCTM();
+    if (!m || t.getBoundingClientRect().width === 0) return;
+    const px = parseFloat(getComputedStyle(t).fontSize) * Math.hypot(m.a, m.b);
+    if (px < 10.95) small.push(t.textContent.slice(0, 40) + ': ' + px.toFixed(1) + ' px');
+});
+return { headline, wide, small: small.slice(0, 12), n_small: small.length,
+    page_width: document.documentElement.scrollWidth, viewport: vw };"#;
+
+/// The widths and heights a page is read at: a desktop window and a phone's screen.
+const SCREENS: [(u32, u32); 2] = [(1400, 900), (390, 844)];
+
+/// Asserts that `url` reads at each of [`SCREENS`]: nothing wider than the screen outside a
+/// scrolling container, no chart text under 11 px, and (with `headline`) page one's first
+/// sentence starting on the first screen. Leaves the window at 1280 by 2000.
+fn assert_readable(browser: &Browser, url: &str, what: &str, headline: bool) {
+    for (width, height) in SCREENS {
+        browser.resize(width, height);
+        browser.open(url);
+        let seen = browser.script(LAYOUT_JS);
+        assert_eq!(
+            seen["wide"],
+            json!([]),
+            "{what} at {width} px: wider than the screen outside a scrolling container: {seen}"
+        );
+        assert_eq!(
+            seen["n_small"],
+            json!(0),
+            "{what} at {width} px: chart text under 11 px: {seen}"
+        );
+        if headline {
+            assert_eq!(
+                seen["headline"],
+                json!(true),
+                "{what} at {width}×{height}: the headline sentence is not on the first screen: {seen}"
+            );
+        }
+        println!(
+            "{what} at {width} px: page {} px wide in a {} px viewport; no chart text under 11 px",
+            seen["page_width"], seen["viewport"]
+        );
+    }
+    browser.resize(1280, 2000);
+}
+
 fn file_url(path: &Path) -> String {
     let path = path.canonicalize().expect("report path");
     let mut url = String::from("file://");

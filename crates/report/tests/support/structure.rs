@@ -83,6 +83,12 @@ pub fn check_structure(page: &str) -> usize {
             scraper::ElementRef::wrap(table.parent().expect("a parent")).expect("an element");
         assert_scroll_region(region, "a table");
     }
+    // Regions are landmarks: each name once, so a screen reader's list of them tells them apart.
+    let mut names = std::collections::HashSet::new();
+    for region in doc.select(&sel("div.scroll[role=region]")) {
+        let name = region.value().attr("aria-label").unwrap_or_default();
+        assert!(names.insert(name.to_string()), "two regions named {name:?}");
+    }
     figures.len()
 }
 
