@@ -5,7 +5,8 @@
 use std::fmt::Write;
 
 use crate::draw::{
-    GRID, INK, INK2, Marker, Shape, extremes, fmt_num, line as segment, plural, text, text_lines, wrap_px,
+    GRID, INK, INK2, Marker, Shape, extremes, fmt_num, line as segment, plural, text, text_lines,
+    wrap_px,
 };
 use crate::{BLUE, LEFT, WIDTH, document, esc, group::GroupPoint};
 
