@@ -393,6 +393,29 @@ pub struct ProfileArgs {
     /// spec's `[execution] cluster`); needs a build with the `distributed` feature.
     #[arg(long, value_name = "df://HOST:PORT")]
     pub cluster: Option<String>,
+    /// Pool the data's months or quarters into years before estimating (overrides the spec's
+    /// `[periods] pool`): small groups then reach counts that can be published, and every
+    /// pooled row says what it pools.
+    #[arg(long, value_name = "YEARS", value_enum)]
+    pub pool: Option<PoolArg>,
+}
+
+/// `levelfield profile --pool`: the years periods are pooled into.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum PoolArg {
+    /// Financial years from April (`2024-25`).
+    FinancialYear,
+    /// Calendar years (`2024`).
+    CalendarYear,
+}
+
+impl From<PoolArg> for levelfield_profile::spec::Pool {
+    fn from(p: PoolArg) -> Self {
+        match p {
+            PoolArg::FinancialYear => levelfield_profile::spec::Pool::FinancialYear,
+            PoolArg::CalendarYear => levelfield_profile::spec::Pool::CalendarYear,
+        }
+    }
 }
 
 /// Options for `levelfield check`.

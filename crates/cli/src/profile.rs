@@ -76,6 +76,9 @@ pub(crate) fn run(args: &ProfileArgs) -> Result<(), CommandError> {
     let (mut inputs, outputs) = crate::guard::paths(&crate::Command::Profile(args.clone()));
     inputs.extend(crate::guard::spec_inputs(&mut spec));
     crate::guard::check(&inputs, &outputs)?;
+    if let Some(pool) = args.pool {
+        spec.periods.pool = pool.into();
+    }
     if let Some(url) = &args.cluster {
         levelfield_profile::spec::Execution::cluster_address(url)
             .map_err(|e| CommandError::Input(e.replace("[execution] cluster", "--cluster")))?;

@@ -8,6 +8,7 @@
 //! | [`spec`] | the TOML spec and the built-in specs `pcref` and `triple-barrier` |
 //! | [`query`] | the aggregation a spec needs from a source ([`strata::Request`]) |
 //! | [`strata`] | the engine's answer ([`strata::Strata`]) and population rows |
+//! | [`pool`] | periods pooled into years (`[periods] pool`) |
 //! | [`groups`] | codes → groups of each dimension |
 //! | [`compute`] | estimates, comparisons, inequality, trends, data quality |
 //! | [`disclose`] | disclosure control of everything published |
@@ -23,6 +24,7 @@ pub mod compute;
 pub mod disclose;
 pub mod groups;
 pub mod output;
+pub mod pool;
 pub mod query;
 pub mod schema;
 pub mod spec;

@@ -49,6 +49,9 @@ pub struct Spec {
     /// Statistical process control over periods.
     #[serde(default)]
     pub trends: Trends,
+    /// Periods pooled into longer ones before estimating.
+    #[serde(default)]
+    pub periods: Periods,
     /// What to do with codes no lookup knows.
     #[serde(default)]
     pub validation: Validation,
@@ -550,6 +553,30 @@ impl Disclosure {
             RuleName::None => None,
         })
     }
+}
+
+/// How the data's periods are published.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Periods {
+    /// Pool the data's periods into longer ones (`financial-year`, `calendar-year`) before
+    /// anything is estimated: small groups then reach counts that can be published. Every row
+    /// of a pooled period says what it pools; populations are summed as person-years (four
+    /// quarters of one population make a year of it).
+    pub pool: Pool,
+}
+
+/// How periods are pooled.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Pool {
+    /// Each period as it is in the data.
+    #[default]
+    None,
+    /// Months and quarters into financial years from April (`2024-25`).
+    FinancialYear,
+    /// Months and quarters into calendar years (`2024`).
+    CalendarYear,
 }
 
 /// Trend (SPC) settings.

@@ -52,8 +52,7 @@ pub struct Config {
     pub max_columns: u64,
     /// Password hashes computed at once (0: one per core); more wait, then get 503.
     pub max_hashing: usize,
-    /// Take the client's address for the sign-in limits from the last `X-Forwarded-For`
-    /// entry (only behind a proxy that sets it).
+    /// Take the sign-in limits' client address from the last `X-Forwarded-For` (behind a proxy).
     pub trust_forwarded_for: bool,
     /// Viewers see who started each run and which datasets it used.
     pub viewers_see_provenance: bool,
@@ -205,12 +204,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/static/app.js", get(pages::script))
-        // Pages served as files (the report) have no icon link, so browsers ask for this one:
-        // no icon, and no error in their console.
-        .route(
-            "/favicon.ico",
-            get(|| async { axum::http::StatusCode::NO_CONTENT }),
-        )
+        .route("/favicon.ico", get(pages::no_icon))
         .route("/signin", get(signin_page).post(signin))
         .route("/signout", post(signout))
         .route("/", get(home))

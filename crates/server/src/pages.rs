@@ -176,6 +176,12 @@ pub fn csrf_field(p: &Principal) -> String {
     )
 }
 
+/// `GET /favicon.ico`: no icon. Pages served as files (the report) have no icon link, so
+/// browsers ask for this one; an empty answer leaves no error in their console.
+pub async fn no_icon() -> axum::http::StatusCode {
+    axum::http::StatusCode::NO_CONTENT
+}
+
 /// `GET /static/app.js`.
 pub async fn script() -> Response {
     (

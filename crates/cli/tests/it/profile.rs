@@ -731,3 +731,63 @@ fn rates_say_their_period_and_data_beside_a_spec_file_is_refused() {
         "--quiet",
     ]);
 }
+
+/// Small groups still get an answer: on synthetic data too small for every broad ethnic group
+/// to be published by quarter, `--pool financial-year` sums the quarters into years, and the
+/// report's first view (the all-areas rows of the latest year) publishes every broad group and
+/// the overall, each row saying what it pools.
+#[test]
+fn pooled_to_years_every_broad_group_is_published_in_the_first_view() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("D");
+    synth(&data, "60000", &["--areas", "4"]);
+    let quarterly = tmp.path().join("Q");
+    profile(&data, &quarterly, &[]);
+    let yearly = tmp.path().join("Y");
+    profile(&data, &yearly, &["--pool", "financial-year", "--report"]);
+    let broad = [
+        "White",
+        "Mixed",
+        "Asian or Asian British",
+        "Black or Black British",
+        "Other Ethnic Groups",
+    ];
+    let first_view = |dir: &Path, period: &str| -> Vec<std::collections::HashMap<String, String>> {
+        read_csv(&dir.join("estimates.csv"))
+            .into_iter()
+            .filter(|r| {
+                r["indicator_id"] == "detentions"
+                    && r["area_code"] == "SYNALL"
+                    && r["period"] == period
+                    && (r["dimension"] == "Overall" || broad.contains(&r["group"].as_str()))
+            })
+            .collect()
+    };
+    // By quarter, some broad group is hidden in the latest quarter.
+    let q = first_view(&quarterly, "2024-25 Q4");
+    assert!(
+        q.iter().any(|r| r["status"] != "published"),
+        "every group is published by quarter already; the test needs smaller data: {q:?}"
+    );
+    // By year, every broad group and the overall are published, and say they are pooled.
+    let y = first_view(&yearly, "2024-25");
+    assert_eq!(y.len(), 1 + broad.len(), "{y:?}");
+    for r in &y {
+        assert_eq!(r["status"], "published", "{r:?}");
+        assert!(number(&r["value"]).is_some(), "{r:?}");
+        assert!(
+            r["note"].contains("pooled: 2024-25 Q1 to 2024-25 Q4 (4 quarters)"),
+            "{r:?}"
+        );
+    }
+    let periods: std::collections::BTreeSet<String> = read_csv(&yearly.join("estimates.csv"))
+        .into_iter()
+        .map(|r| r["period"].clone())
+        .collect();
+    assert_eq!(
+        periods.into_iter().collect::<Vec<_>>(),
+        ["2022-23", "2023-24", "2024-25"]
+    );
+    let report = fs::read_to_string(yearly.join("report.html")).unwrap();
+    assert!(report.contains("pooled: 2024-25 Q1 to 2024-25 Q4"));
+}

@@ -242,6 +242,19 @@ pub fn compute(
         .numerator_source()
         .map(|(s, _)| s.path.display().to_string())
         .unwrap_or_default();
+    // Pooled periods: the strata and populations summed into them first.
+    let pooled;
+    let pooled_population;
+    let (strata, population, pools) = if spec.periods.pool == crate::spec::Pool::None {
+        (strata, population, crate::pool::Pooled::default())
+    } else {
+        let (s, parts) = crate::pool::pool_strata(spec.periods.pool, strata, &source)?;
+        pooled = s;
+        pooled_population = population
+            .map(|p| crate::pool::pool_population(spec.periods.pool, p))
+            .transpose()?;
+        (&pooled, pooled_population.as_ref(), parts)
+    };
     let decoder = decode::Decoder::new(spec);
 
     let (frame, mut diagnostics) = frame::frame(spec, strata, population, &source)?;
@@ -272,6 +285,12 @@ pub fn compute(
         levels: &levels,
     })?;
     benchmarks(spec, &mut estimates, &levels);
+    // Every row of a pooled period says what it pools.
+    for e in &mut estimates {
+        if let Some(note) = pools.note(&frame.periods[e.period]) {
+            e.notes.push(note);
+        }
+    }
 
     let frame::Frame {
         periods,
