@@ -21,24 +21,7 @@ fn rgb(hex: &str) -> Option<[u8; 3]> {
     Some([byte(0)?, byte(2)?, byte(4)?])
 }
 
-/// WCAG 2's relative luminance.
-fn luminance(c: [u8; 3]) -> f64 {
-    let lin = |v: u8| {
-        let v = f64::from(v) / 255.0;
-        if v <= 0.03928 {
-            v / 12.92
-        } else {
-            ((v + 0.055) / 1.055).powf(2.4)
-        }
-    };
-    0.2126 * lin(c[0]) + 0.7152 * lin(c[1]) + 0.0722 * lin(c[2])
-}
-
-/// WCAG 2's contrast ratio of two colours, 1 to 21.
-fn ratio(a: [u8; 3], b: [u8; 3]) -> f64 {
-    let (x, y) = (luminance(a), luminance(b));
-    (x.max(y) + 0.05) / (x.min(y) + 0.05)
-}
+use crate::contrast_ratio as ratio;
 
 /// An axis-aligned box: left, top, right, bottom.
 type Box = [f64; 4];

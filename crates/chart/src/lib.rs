@@ -98,6 +98,32 @@ pub struct FunnelUnit {
 /// One x position of a funnel's limits: `(size, [(lower, upper) per level, innermost first])`.
 pub type FunnelLimits = (f64, Vec<(f64, f64)>);
 
+/// The contrast ratio of two sRGB colours (1 to 21), as WCAG 2 defines it: text needs at least
+/// 4.5:1 against what it sits on (3:1 for large text and graphics).
+///
+/// # Formula
+/// `(L1 + 0.05) / (L2 + 0.05)` with `L1 ≥ L2` the relative luminances
+/// `0.2126 R + 0.7152 G + 0.0722 B` of the linearised channels (`c/12.92` up to 0.03928,
+/// else `((c + 0.055)/1.055)^2.4`).
+///
+/// # References
+/// W3C, *Web Content Accessibility Guidelines 2.1*, "contrast ratio" and "relative luminance".
+pub fn contrast_ratio(a: [u8; 3], b: [u8; 3]) -> f64 {
+    let luminance = |c: [u8; 3]| {
+        let lin = |v: u8| {
+            let v = f64::from(v) / 255.0;
+            if v <= 0.03928 {
+                v / 12.92
+            } else {
+                ((v + 0.055) / 1.055).powf(2.4)
+            }
+        };
+        0.2126 * lin(c[0]) + 0.7152 * lin(c[1]) + 0.0722 * lin(c[2])
+    };
+    let (x, y) = (luminance(a), luminance(b));
+    (x.max(y) + 0.05) / (x.min(y) + 0.05)
+}
+
 /// Escapes text for HTML and SVG content and attribute values (`&`, `<`, `>`, `"` and `'`), so
 /// text can go inside either kind of quotes. The one escaper of the charts, the report and the
 /// web app.

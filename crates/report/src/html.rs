@@ -403,7 +403,7 @@ fn indicator_section(out: &mut String, data: &ProfileData, id: &str, view: View,
     {
         let _ = writeln!(
             out,
-            "<p class=\"all-suppressed\">Every figure for {} in {} is suppressed for disclosure control ([c]) or not available ([x]): the counts are too small to publish.</p>",
+            "<p class=\"all-suppressed\">Every figure for {} in {} is suppressed for disclosure control ([c]) or not available ([x]): the counts are too small to publish. Periods pooled into years (a spec's <code>[periods] pool</code>, or the profile command's <code>--pool</code>) publish more of the small groups.</p>",
             esc(&period),
             esc(&comparator)
         );

@@ -404,6 +404,10 @@ fn an_all_suppressed_latest_period_is_not_the_first_view_and_the_page_says_why()
         },
     );
     assert!(asked.contains("Every figure for 2025-26"), "{asked}");
+    assert!(
+        asked.contains("--pool"),
+        "the all-suppressed view points to pooling: {asked}"
+    );
     assert!(!asked.contains("Showing 2024-25"), "{asked}");
     // With the latest period published, no such note.
     let plain = html::indicator_view(&significant(), "det", html::View::default());

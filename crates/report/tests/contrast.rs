@@ -3,6 +3,7 @@
 //! table wider than a narrow screen, scrolled in its container, is read against a colour a
 //! checker can find).
 
+use levelfield_chart::contrast_ratio as ratio;
 use levelfield_report::html::{CSS, FIGURES_CSS};
 
 /// The declarations of the rule whose selector is exactly `selector`.
@@ -34,23 +35,6 @@ fn colour(css: &str, selector: &str, property: &str) -> [u8; 3] {
     assert_eq!(h.len(), 6, "{selector} {property}: {value}");
     let byte = |k: usize| u8::from_str_radix(&h[k..k + 2], 16).expect("hex");
     [byte(0), byte(2), byte(4)]
-}
-
-fn luminance(c: [u8; 3]) -> f64 {
-    let lin = |v: u8| {
-        let v = f64::from(v) / 255.0;
-        if v <= 0.03928 {
-            v / 12.92
-        } else {
-            ((v + 0.055) / 1.055).powf(2.4)
-        }
-    };
-    0.2126 * lin(c[0]) + 0.7152 * lin(c[1]) + 0.0722 * lin(c[2])
-}
-
-fn ratio(a: [u8; 3], b: [u8; 3]) -> f64 {
-    let (x, y) = (luminance(a), luminance(b));
-    (x.max(y) + 0.05) / (x.min(y) + 0.05)
 }
 
 #[test]

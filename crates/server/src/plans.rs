@@ -224,28 +224,92 @@ pub async fn api_update(
         .ok_or_else(|| not_found(id))
 }
 
-fn plan_form(p: &Principal, runs: &[(i64, String)]) -> String {
+/// The values a plan can name, from one run's results: `<datalist>`s the form's fields suggest
+/// from (indicators, areas, dimensions, groups, periods), so a plan is written in the run's own
+/// words; what is sent is still checked against the run it names.
+fn suggestions(data: &levelfield_report::ProfileData) -> String {
+    use std::collections::BTreeSet;
+    let mut lists: [(&str, BTreeSet<(String, String)>); 5] = Default::default();
+    for (k, id) in [
+        "p-ind-list",
+        "p-area-list",
+        "p-dim-list",
+        "p-group-list",
+        "p-period-list",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        lists[k].0 = id;
+    }
+    for e in &data.estimates {
+        lists[0]
+            .1
+            .insert((e.indicator_id.clone(), e.indicator.clone()));
+        lists[1]
+            .1
+            .insert((e.area_code.clone(), e.area_name.clone()));
+        if e.dimension != levelfield_report::schema::OVERALL {
+            lists[2].1.insert((e.dimension.clone(), String::new()));
+            lists[3].1.insert((e.group.clone(), e.dimension.clone()));
+        }
+        lists[4].1.insert((e.period.clone(), String::new()));
+    }
+    let mut out = String::new();
+    for (id, values) in &lists {
+        out.push_str(&format!("<datalist id=\"{id}\">"));
+        for (value, label) in values {
+            out.push_str(&format!(
+                "<option value=\"{}\">{}</option>",
+                esc(value),
+                esc(label)
+            ));
+        }
+        out.push_str("</datalist>");
+    }
+    out
+}
+
+fn plan_form(
+    p: &Principal,
+    runs: &[(i64, String)],
+    latest: Option<(i64, &levelfield_report::ProfileData)>,
+) -> String {
     let mut run_options = String::from("<option value=\"\">None</option>");
     for (id, spec) in runs {
+        let selected = if latest.is_some_and(|(l, _)| l == *id) {
+            " selected"
+        } else {
+            ""
+        };
         run_options.push_str(&format!(
-            "<option value=\"{id}\">Run {id}: {}</option>",
+            "<option value=\"{id}\"{selected}>Run {id}: {}</option>",
             esc(spec)
         ));
     }
+    let (lists, from) = match latest {
+        Some((id, data)) => (
+            suggestions(data),
+            format!(
+                "<p class=\"note\">The fields below suggest the values of run {id}'s results; a plan set against a run is checked against that run's values.</p>"
+            ),
+        ),
+        None => (String::new(), String::new()),
+    };
     format!(
-        "<form method=\"post\" action=\"/plans\">{}\
+        "<form method=\"post\" action=\"/plans\">{}{lists}\
 <label for=\"p-title\">Title</label><input id=\"p-title\" name=\"title\" required maxlength=\"200\">\
-<label for=\"p-run\">Results it is set against</label><select id=\"p-run\" name=\"run_id\">{run_options}</select>\
-<label for=\"p-ind\">Indicator id</label><input id=\"p-ind\" name=\"indicator_id\" required>\
-<label for=\"p-area\">Area code</label><input id=\"p-area\" name=\"area_code\">\
-<label for=\"p-dim\">Dimension</label><input id=\"p-dim\" name=\"dimension\">\
-<label for=\"p-group\">Group</label><input id=\"p-group\" name=\"group\">\
+<label for=\"p-run\">Results it is set against</label><select id=\"p-run\" name=\"run_id\">{run_options}</select>{from}\
+<label for=\"p-ind\">Indicator id</label><input id=\"p-ind\" name=\"indicator_id\" list=\"p-ind-list\" required>\
+<label for=\"p-area\">Area code</label><input id=\"p-area\" name=\"area_code\" list=\"p-area-list\">\
+<label for=\"p-dim\">Dimension</label><input id=\"p-dim\" name=\"dimension\" list=\"p-dim-list\">\
+<label for=\"p-group\">Group</label><input id=\"p-group\" name=\"group\" list=\"p-group-list\">\
 <label for=\"p-kind\">Kind of target</label><select id=\"p-kind\" name=\"kind\"><option value=\"level\">level: the group's value</option><option value=\"gap\">gap: the group against its reference group</option><option value=\"direction\">direction: the trend</option></select>\
 <label for=\"p-measure\">Gap measured as</label><select id=\"p-measure\" name=\"measure\"><option value=\"\">(level targets)</option><option value=\"ratio\">ratio</option><option value=\"difference\">difference</option></select>\
 <label for=\"p-dir\">Direction</label><select id=\"p-dir\" name=\"direction\"><option value=\"\">(level and gap targets)</option><option>decreasing</option><option>increasing</option><option>narrowing</option></select>\
 <label for=\"p-base\">Baseline value</label><input id=\"p-base\" name=\"baseline\" inputmode=\"decimal\">\
 <label for=\"p-target\">Target value (level and gap targets)</label><input id=\"p-target\" name=\"target\" inputmode=\"decimal\">\
-<label for=\"p-period\">Target period</label><input id=\"p-period\" name=\"target_period\" required>\
+<label for=\"p-period\">Target period</label><input id=\"p-period\" name=\"target_period\" list=\"p-period-list\" required>\
 <label for=\"p-owner\">Owner</label><input id=\"p-owner\" name=\"owner\" required>\
 <button type=\"submit\">Add the plan</button></form>",
         csrf_field(p)
@@ -292,7 +356,21 @@ pub async fn page_list(State(state): State<AppState>, Viewer(p): Viewer) -> Resp
             .map(|r| (r.id, r.spec.clone()))
             .collect();
         body.push_str("<h2>New plan</h2>");
-        body.push_str(&plan_form(&p, &done));
+        // Suggestions from the latest finished run (runs are listed newest first or last:
+        // the highest id is the latest).
+        let latest_id = done.iter().map(|(id, _)| *id).max();
+        let latest = match latest_id {
+            Some(id) => crate::results::data_of(&state, id)
+                .await
+                .ok()
+                .map(|d| (id, d)),
+            None => None,
+        };
+        body.push_str(&plan_form(
+            &p,
+            &done,
+            latest.as_ref().map(|(id, d)| (*id, d.as_ref())),
+        ));
     }
     Html(layout("Action plans", Some(&p), "", &body)).into_response()
 }
