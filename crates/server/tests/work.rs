@@ -619,14 +619,16 @@ async fn a_run_binds_datasets_and_publishes_results_viewers_can_see() {
         )),
         "{list}"
     );
-    // The form suggests the latest run's own values for what a plan names.
+    // The form (for analysts) suggests the latest run's own values for what a plan names.
+    let (jar, _) = t.session("ana").await;
+    let (_, _, plans_page) = t.send(get_with_cookie("/plans", &jar)).await;
     for want in [
         "<datalist id=\"p-ind-list\"><option value=\"access\">",
         "<option value=\"Black or Black British\">Ethnic group (NHS 5 groups)</option>",
         "name=\"indicator_id\" list=\"p-ind-list\"",
         "name=\"group\" list=\"p-group-list\"",
     ] {
-        assert!(list.contains(want), "{want} not in {list}");
+        assert!(plans_page.contains(want), "{want} not in {plans_page}");
     }
     // Gap and direction targets, judged from the comparisons; mistakes refused.
     let gap = json!({"title": "Access gap", "run_id": id, "kind": "gap", "indicator_id": "access", "dimension": "Ethnic group (NHS 5 groups)", "group": "Black or Black British", "target": 1.2, "target_period": "2026-27", "owner": "lead"});

@@ -11,13 +11,13 @@ pub(super) const ROUNDS: usize = 40;
 
 /// The exact integer search runs on connected components of at most this many counts; larger
 /// ones are left to bounds propagation (and said so in `disclosure_audit`).
-pub(super) const EXACT_MAX: usize = 400;
+pub(super) const EXACT_MAX: usize = 120;
 
 /// Search nodes one exact check may spend before it is reported as undecided.
-pub(super) const EXACT_BUDGET: usize = 20_000;
+pub(super) const EXACT_BUDGET: usize = 5_000;
 
 /// Search nodes the exact checks of one component may spend in all.
-pub(super) const EXACT_COMPONENT_BUDGET: usize = 1_000_000;
+pub(super) const EXACT_COMPONENT_BUDGET: usize = 100_000;
 
 /// A count as published.
 #[derive(Clone, Copy, Debug, PartialEq)]
