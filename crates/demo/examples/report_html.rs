@@ -1,7 +1,7 @@
 //! Writes the demo report's HTML (what `levelfield demo` writes as report.html) to the path given
 //! as the first argument, by default levelfield-demo-report.html in the temporary directory,
-//! without building the command-line tool: for checking the page in a browser, e.g. with
-//! scripts/axe-check.py.
+//! without building the command-line tool: for looking at the page in a browser.
+
 
 use std::{env, fs, path::PathBuf, process::ExitCode};
 
