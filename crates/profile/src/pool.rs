@@ -203,9 +203,45 @@ pub fn pool_strata(
 /// year its period covers (so four quarters of the same population make one year of it:
 /// person-years), and rows that then share every key summed.
 ///
+/// A population given by quarter or month must cover every period the events of its pooled
+/// period have (`pooled`, from [`pool_strata`]): a quarter of events without its population
+/// would give the year a rate over too few person-years.
+///
 /// # Errors
-/// [`ProfileError::Data`] naming the file and row of a period that cannot be pooled.
-pub fn pool_population(pool: Pool, population: &Population) -> Result<Population, ProfileError> {
+/// [`ProfileError::Data`] naming the file and row of a period that cannot be pooled, or the
+/// pooled period and the periods whose population is missing.
+pub fn pool_population(
+    pool: Pool,
+    population: &Population,
+    pooled: &Pooled,
+) -> Result<Population, ProfileError> {
+    let mut covered: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for r in &population.rows {
+        if let Ok((to, _)) = pooled_label(pool, &r.period) {
+            covered.entry(to).or_default().insert(r.period.clone());
+        }
+    }
+    for (to, (parts, _)) in &pooled.parts {
+        let Some(have) = covered.get(to) else {
+            continue;
+        };
+        // A population given for the pooled period itself covers all of it.
+        if have.contains(to) {
+            continue;
+        }
+        let missing: Vec<&str> = parts
+            .iter()
+            .filter(|p| !have.contains(*p))
+            .map(String::as_str)
+            .collect();
+        if !missing.is_empty() {
+            return Err(ProfileError::Data(format!(
+                "{}: pooling into {to}, the events have {} but the population has no rows for it; add its population (or give the population for {to} itself)",
+                population.file,
+                missing.join(", ")
+            )));
+        }
+    }
     type Key = (
         String,
         String,
@@ -332,7 +368,8 @@ mod tests {
                 .collect(),
             roles: vec![Role::Period, Role::Area],
         };
-        let pooled = pool_population(Pool::FinancialYear, &population).unwrap();
+        let quarters = Pooled::default();
+        let pooled = pool_population(Pool::FinancialYear, &population, &quarters).unwrap();
         assert_eq!(pooled.rows.len(), 1);
         assert_eq!(pooled.rows[0].period, "2024-25");
         assert!((pooled.rows[0].population - 1000.0).abs() < 1e-9);
@@ -345,12 +382,50 @@ mod tests {
             }],
             ..population
         };
-        let e = pool_population(Pool::FinancialYear, &bad)
+        let e = pool_population(Pool::FinancialYear, &bad, &quarters)
             .unwrap_err()
             .to_string();
         assert!(
             e.contains("population.csv: row 7") && e.contains("`2024`"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn events_of_a_quarter_without_its_population_are_refused() {
+        let roles = [Role::Period];
+        let labels = ["2024-25 Q1", "2024-25 Q2", "2024-25 Q3"];
+        let rows: Vec<(Vec<Option<&str>>, Vec<f64>)> =
+            labels.iter().map(|l| (vec![Some(*l)], vec![1.0])).collect();
+        let (_, parts) = pool_strata(
+            Pool::FinancialYear,
+            &Strata::from_rows(&roles, &rows),
+            "e.csv",
+        )
+        .unwrap();
+        let population = |periods: &[&str]| Population {
+            file: "population.csv".into(),
+            rows: periods
+                .iter()
+                .enumerate()
+                .map(|(k, p)| PopulationRow {
+                    period: (*p).into(),
+                    population: 100.0,
+                    row: k + 1,
+                    ..PopulationRow::default()
+                })
+                .collect(),
+            roles: vec![Role::Period],
+        };
+        let e = pool_population(Pool::FinancialYear, &population(&labels[..2]), &parts)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("pooling into 2024-25, the events have 2024-25 Q3 but the population has no rows for it"),
+            "{e}"
+        );
+        // The whole year's population, or every quarter of the events, is enough.
+        assert!(pool_population(Pool::FinancialYear, &population(&["2024-25"]), &parts).is_ok());
+        assert!(pool_population(Pool::FinancialYear, &population(&labels), &parts).is_ok());
     }
 }

@@ -251,7 +251,7 @@ pub fn compute(
         let (s, parts) = crate::pool::pool_strata(spec.periods.pool, strata, &source)?;
         pooled = s;
         pooled_population = population
-            .map(|p| crate::pool::pool_population(spec.periods.pool, p))
+            .map(|p| crate::pool::pool_population(spec.periods.pool, p, &parts))
             .transpose()?;
         (&pooled, pooled_population.as_ref(), parts)
     };
