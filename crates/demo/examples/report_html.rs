@@ -2,7 +2,6 @@
 //! as the first argument, by default levelfield-demo-report.html in the temporary directory,
 //! without building the command-line tool: for looking at the page in a browser.
 
-
 use std::{env, fs, path::PathBuf, process::ExitCode};
 
 fn main() -> ExitCode {
